@@ -1,0 +1,78 @@
+/** `geninv invert`: find z with G(z) ≈ x for each observation, with any registered method. */
+import { Command } from "commander";
+import { GeninvError, ShapeError } from "../../errors.js";
+import { relativeError } from "../../linalg/norms.js";
+import { loadArrayFile, loadObservations } from "../../model/io/arrays.js";
+import { type InvertOptions } from "../../invert/options.js";
+import { getMethod, listMethods, runMethod } from "../../invert/registry.js";
+import { type InversionResult, type InversionStatus } from "../../invert/result.js";
+import { type CliIo, emitJson } from "../io.js";
+import { addModelFlags, loadModelFromFlags, type ModelFlags } from "../model-flags.js";
+import { parseNumberFlag } from "../parse.js";
+import { Progress } from "../progress.js";
+
+interface InvertFlags extends ModelFlags {
+  obs: string;
+  truth?: string;
+  method: string;
+  output?: string;
+  activeTol?: string;
+  fitTol?: string;
+  rankTol?: string;
+}
+
+export function invertCommand(io: CliIo): Command {
+  return addModelFlags(new Command("invert"))
+    .description("invert each observation: find z with G(z) ≈ x")
+    .requiredOption("--obs <file>", 'observations: JSON {"x": [...] | [[...]], "z"?: ...} or .npy (1-D or 2-D)')
+    .option("--truth <file>", "ground-truth z (.npy or JSON), to report relError = ‖z − z*‖/‖z*‖")
+    .option("--method <name>", `inversion method (${listMethods().map((m) => m.name).join(", ")})`, "exact")
+    .option("--active-tol <t>", "ReLU outputs above t·‖y‖∞ count as active (default 1e-9)")
+    .option("--fit-tol <t>", "relative residual accepted as an exact fit (default 1e-6)")
+    .option("--rank-tol <t>", "relative pivot size below which rank is lost (default 1e-10)")
+    .option("-o, --output <file>", "write the JSON results here (default: stdout)")
+    .action((flags: InvertFlags) => {
+      const method = getMethod(flags.method);
+      const options: InvertOptions = {};
+      if (flags.activeTol !== undefined) options.activeTolerance = parseNumberFlag(flags.activeTol, "--active-tol", true);
+      if (flags.fitTol !== undefined) options.fitTolerance = parseNumberFlag(flags.fitTol, "--fit-tol", true);
+      if (flags.rankTol !== undefined) options.rankTolerance = parseNumberFlag(flags.rankTol, "--rank-tol", true);
+      const gen = loadModelFromFlags(flags);
+      const obs = loadObservations(flags.obs);
+      const truth = flags.truth !== undefined ? loadArrayFile(flags.truth, "z") : obs.z;
+      if (obs.x.cols !== gen.outputSize) {
+        throw new ShapeError(`${flags.obs}: observations have ${obs.x.cols} values each, but ${flags.model} outputs ${gen.outputSize}`);
+      }
+      if (truth && (truth.cols !== gen.inputSize || truth.rows !== obs.x.rows)) {
+        throw new ShapeError(
+          `${flags.truth ?? flags.obs}: ground truth z is ${truth.rows}×${truth.cols}, expected ${obs.x.rows}×${gen.inputSize} (one z per observation)`,
+        );
+      }
+      const results: Record<string, unknown>[] = [];
+      const counts: Partial<Record<InversionStatus, number>> = {};
+      let errors = 0;
+      const progress = new Progress(io, `invert (${method.name})`, obs.x.rows);
+      for (let b = 0; b < obs.x.rows; b++) {
+        const x = obs.x.data.subarray(b * obs.x.cols, (b + 1) * obs.x.cols);
+        let entry: Record<string, unknown>;
+        try {
+          const r: InversionResult = runMethod(method, gen, x, options);
+          entry = { index: b, ...r };
+          if (truth) entry.relError = relativeError(r.z, truth.data.subarray(b * truth.cols, (b + 1) * truth.cols));
+          counts[r.status] = (counts[r.status] ?? 0) + 1;
+        } catch (e) {
+          // one bad observation must not lose the others' results
+          if (!(e instanceof GeninvError)) throw e;
+          errors++;
+          entry = { index: b, method: method.name, status: "failed", error: e.message };
+          counts.failed = (counts.failed ?? 0) + 1;
+          io.err(`observation ${b}: ${e.message}\n`);
+        }
+        results.push(entry);
+        progress.tick();
+      }
+      progress.finish();
+      emitJson(io, { model: flags.model, method: method.name, summary: counts, results }, flags.output);
+      if (errors > 0) io.exitCode = 1;
+    });
+}

@@ -1,0 +1,59 @@
+/**
+ * The layer-wise driver: inverts from the last layer back to z with any {@link LayerInverter},
+ * collecting one report per layer into the common {@link InversionResult}.
+ */
+import { diffNorms } from "../linalg/norms.js";
+import { activationRange } from "../model/activation.js";
+import { checkVector, type Generator, layerName } from "../model/generator.js";
+import { type LayerContext, type LayerInverter } from "./layer.js";
+import { type InvertOptions } from "./options.js";
+import { type InversionResult, type InversionStatus, type LayerReport, worseStatus } from "./result.js";
+
+const UNBOUNDED: readonly [number, number] = [-Infinity, Infinity];
+
+/**
+ * Invert `x ≈ G(z)` one layer at a time: for i = d … 1, x_{i-1} = inverter(layer i, x_i).
+ * @throws ShapeError / InvalidValueError when x has the wrong length or non-finite entries
+ */
+export function invertLayerwise(
+  gen: Generator,
+  x: ArrayLike<number>,
+  inverter: LayerInverter,
+  options: InvertOptions,
+  method: string,
+): InversionResult {
+  checkVector(x, gen.outputSize, "observation");
+  const t0 = performance.now();
+  const d = gen.depth;
+  const reports: LayerReport[] = new Array(d);
+  const warnings: string[] = [];
+  let y: Float64Array = Float64Array.from(x);
+  let status: InversionStatus = "exact";
+  for (let i = d - 1; i >= 0; i--) {
+    const layer = gen.layers[i]!;
+    const ctx: LayerContext = {
+      index: i,
+      depth: d,
+      inputRange: i === 0 ? UNBOUNDED : activationRange(gen.layers[i - 1]!.activation),
+      options,
+    };
+    const tl = performance.now();
+    const { x: input, report } = inverter(layer, y, ctx);
+    reports[i] = {
+      layer: i + 1,
+      ...(layer.name ? { name: layer.name } : {}),
+      inputs: layer.weight.cols,
+      outputs: layer.weight.rows,
+      ...report,
+      timeMs: performance.now() - tl,
+    };
+    status = worseStatus(status, report.status);
+    if (report.message && report.status !== "exact" && report.status !== "optimal") {
+      warnings.push(`${layerName(layer, i)}: ${report.message}`);
+    }
+    y = input;
+  }
+  const residual = diffNorms(gen.forward(y), x);
+  if (status === "non_unique") warnings.push("z is one candidate pre-image, not identified: do not trust it as z*");
+  return { method, status, z: y, residual, layers: reports, timeMs: performance.now() - t0, warnings };
+}

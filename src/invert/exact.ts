@@ -1,0 +1,98 @@
+/**
+ * Exact layer-wise inversion (Theorem 2): for a ReLU layer solve W_I x = y_I − b_I on the active
+ * rows I by Householder least squares; for an invertible activation (LeakyReLU via eq. (5),
+ * identity, sigmoid, tanh) undo φ and solve with every row. Rank loss means the pre-image is not
+ * unique, which is reported, never papered over.
+ */
+import { leastSquaresRows, QrWorkspace } from "../linalg/qr.js";
+import { inverseActivation } from "../model/activation.js";
+import { type LayerInverter, layerResidual, scaleOf } from "./layer.js";
+import { DEFAULT_TOLERANCES } from "./options.js";
+import { type LayerStatus } from "./result.js";
+
+// buffers reused across calls: a layer inversion allocates only its answer
+const ws = new QrWorkspace();
+let rowsBuf = new Int32Array(0);
+let rhsBuf = new Float64Array(0);
+let outBuf = new Float64Array(0);
+
+/** Theorem 2's per-layer step: exact pre-image of one layer, or a `non_unique` / `infeasible` verdict. */
+export const invertExactLayer: LayerInverter = (layer, y, ctx) => {
+  const { rows: nOut, cols: nIn } = layer.weight;
+  const opts = ctx.options;
+  const activeTol = opts.activeTolerance ?? DEFAULT_TOLERANCES.activeTolerance;
+  const fitTol = opts.fitTolerance ?? DEFAULT_TOLERANCES.fitTolerance;
+  const rankTol = opts.rankTolerance ?? DEFAULT_TOLERANCES.rankTolerance;
+  if (rowsBuf.length < nOut) {
+    rowsBuf = new Int32Array(nOut);
+    rhsBuf = new Float64Array(nOut);
+  }
+  if (outBuf.length < nOut) outBuf = new Float64Array(nOut);
+  const bias = layer.bias;
+  const act = layer.activation;
+  let m = 0;
+  let outOfRange = 0;
+  if (act.kind === "relu") {
+    const threshold = activeTol * scaleOf(y, 1e-300);
+    for (let j = 0; j < nOut; j++) {
+      if (y[j]! > threshold) {
+        rowsBuf[m] = j;
+        rhsBuf[m++] = y[j]! - (bias ? bias[j]! : 0);
+      }
+    }
+  } else {
+    for (let j = 0; j < nOut; j++) {
+      const pre = inverseActivation(act, y[j]!); // eq. (5) for LeakyReLU
+      if (!Number.isFinite(pre)) {
+        outOfRange++;
+        continue;
+      }
+      rowsBuf[m] = j;
+      rhsBuf[m++] = pre - (bias ? bias[j]! : 0);
+    }
+  }
+  const x = new Float64Array(nIn);
+  const rank = m > 0 ? leastSquaresRows(layer.weight, rowsBuf, m, rhsBuf, x, ws, rankTol).rank : 0;
+
+  // the input of a hidden layer is the previous layer's output: keep it in that activation's range
+  const [lo, hi] = ctx.inputRange;
+  let violation = 0;
+  let violationAt = -1;
+  if (lo > -Infinity || hi < Infinity) {
+    for (let i = 0; i < nIn; i++) {
+      const v = x[i]!;
+      const out = v < lo ? lo - v : v > hi ? v - hi : 0;
+      if (out > violation) {
+        violation = out;
+        violationAt = i;
+      }
+      if (v < lo) x[i] = lo;
+      else if (v > hi) x[i] = hi;
+    }
+  }
+  const residual = layerResidual(layer, x, y, outBuf);
+  const fitBound = fitTol * scaleOf(y, 1);
+  let status: LayerStatus = "exact";
+  let message: string | undefined;
+  if (rank < nIn) {
+    status = "non_unique";
+    message =
+      m < nIn
+        ? `pre-image not unique: ${m} ${act.kind === "relu" ? "active outputs" : "usable outputs"} for ${nIn} unknowns (deficit ${nIn - rank})`
+        : `pre-image not unique: the ${m} ${act.kind === "relu" ? "active" : "used"} rows have rank ${rank} < ${nIn} (deficit ${nIn - rank})`;
+  } else if (violation > fitTol * scaleOf(x, 1)) {
+    status = "infeasible";
+    message = `no exact pre-image: reconstructed input x[${violationAt}] lies ${violation.toExponential(3)} outside [${lo}, ${hi}], the range of the previous layer's activation (observation noisy or not realizable; try linf, l1 or relaxed)`;
+  } else if (!(residual.linf <= fitBound)) {
+    status = "infeasible";
+    message = `no exact pre-image: ‖φ(Wx+b) − y‖∞ = ${residual.linf.toExponential(3)} exceeds ${fitBound.toExponential(3)} (observation noisy or not realizable; try linf, l1 or relaxed)`;
+  }
+  if (outOfRange > 0) {
+    const note = `${outOfRange} outputs outside the range of ${act.kind} were ignored`;
+    message = message ? `${message}; ${note}` : note;
+  }
+  return {
+    x,
+    report: { status, activeRows: m, rank, ...(rank < nIn ? { deficit: nIn - rank } : {}), residual, ...(message ? { message } : {}) },
+  };
+};

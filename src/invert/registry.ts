@@ -1,0 +1,61 @@
+/**
+ * The method registry: every inversion method is an entry here, either a per-layer inverter run by
+ * the shared driver or a whole-network method. New methods plug in with {@link registerMethod}.
+ */
+import { OptionError } from "../errors.js";
+import { type Generator } from "../model/generator.js";
+import { invertLayerwise } from "./driver.js";
+import { invertExactLayer } from "./exact.js";
+import { type LayerInverter } from "./layer.js";
+import { type InvertOptions } from "./options.js";
+import { type InversionResult } from "./result.js";
+
+/** A method run one layer at a time by the shared driver. */
+export interface LayerwiseMethod {
+  name: string;
+  kind: "layerwise";
+  description: string;
+  layer: LayerInverter;
+}
+
+/** A method that treats the whole network at once (gradient descent, hybrids, MILP). */
+export interface WholeNetworkMethod {
+  name: string;
+  kind: "whole";
+  description: string;
+  invert: (gen: Generator, x: ArrayLike<number>, options: InvertOptions) => InversionResult;
+}
+
+/** An inversion method. */
+export type InversionMethod = LayerwiseMethod | WholeNetworkMethod;
+
+const methods = new Map<string, InversionMethod>();
+
+/** Add (or replace) a method under its name. */
+export function registerMethod(method: InversionMethod): void {
+  methods.set(method.name, method);
+}
+
+/** The method called `name`. @throws OptionError naming the known methods */
+export function getMethod(name: string): InversionMethod {
+  const m = methods.get(name);
+  if (!m) throw new OptionError(`unknown method '${name}' (known: ${[...methods.keys()].join(", ")})`);
+  return m;
+}
+
+/** Every registered method. */
+export function listMethods(): InversionMethod[] {
+  return [...methods.values()];
+}
+
+/** Run a method on one observation. */
+export function runMethod(method: InversionMethod, gen: Generator, x: ArrayLike<number>, options: InvertOptions): InversionResult {
+  return method.kind === "layerwise" ? invertLayerwise(gen, x, method.layer, options, method.name) : method.invert(gen, x, options);
+}
+
+registerMethod({
+  name: "exact",
+  kind: "layerwise",
+  description: "Theorem 2: least squares on each layer's active rows; exact for realizable inputs",
+  layer: invertExactLayer,
+});

@@ -1,0 +1,94 @@
+/**
+ * The one result shape every inverter returns, and the per-layer report the layer-wise driver fills.
+ */
+import { type Norms } from "../linalg/norms.js";
+
+/**
+ * Outcome of an inversion. `exact`: z reproduces the observation to tolerance and is the unique
+ * pre-image layer by layer (Theorem 2). `optimal`: an LP method's optimum. `converged` /
+ * `max_iterations`: an iterative method stopped by its tolerance / its budget. `non_unique`: some
+ * layer's pre-image is not unique, so z is one candidate, not identified. `infeasible`: no pre-image
+ * fits within tolerance. `failed`: a solver broke down (see warnings).
+ */
+export type InversionStatus = "exact" | "optimal" | "converged" | "non_unique" | "infeasible" | "max_iterations" | "failed";
+
+/** Outcome of inverting one layer. */
+export type LayerStatus = "exact" | "optimal" | "non_unique" | "infeasible" | "failed";
+
+/** What one layer's inversion did and how well it fits. Fields a method does not use are omitted. */
+export interface LayerReport {
+  /** 1-based layer index (layer 1 takes z). */
+  layer: number;
+  /** The layer's name in its source file, when it has one. */
+  name?: string;
+  status: LayerStatus;
+  /** n_{i-1}: unknowns solved for. */
+  inputs: number;
+  /** n_i: observed values. */
+  outputs: number;
+  /** Rows used as equalities: ReLU rows judged active, or every row of an invertible activation. */
+  activeRows: number;
+  /** Numerical rank of the rows used (exact method). */
+  rank?: number;
+  /** Dimensions left undetermined: inputs − rank (present when non-unique). */
+  deficit?: number;
+  /** ‖φ(W x + b) − y‖ for this layer's reconstruction x and its observation y. */
+  residual: Norms;
+  /** ε the method settled on (LP methods). */
+  eps?: number;
+  /** Optimal δ of the ℓ∞ fit (Algorithm 1). */
+  delta?: number;
+  /** Optimal ℓ1 fit Σ e_j (Algorithm 2). */
+  l1Fit?: number;
+  /** LP solves for this layer. */
+  lpSolves?: number;
+  /** Simplex pivots for this layer. */
+  pivots?: number;
+  /** The LP backend that produced the answer. */
+  backend?: string;
+  timeMs: number;
+  /** Why the status is what it is, when it is not plainly successful. */
+  message?: string;
+}
+
+/** The result of inverting one observation, whatever the method. */
+export interface InversionResult {
+  /** Method name as given to the registry (e.g. `exact`, `linf`, `gd`). */
+  method: string;
+  status: InversionStatus;
+  /** The latent code found (a candidate only when status is `non_unique`). */
+  z: Float64Array;
+  /** ‖G(z) − x‖ (or ‖A·G(z) − y‖ with a measurement operator). */
+  residual: Norms;
+  /** Per-layer reports, layer 1 first (empty for whole-network methods). */
+  layers: LayerReport[];
+  timeMs: number;
+  warnings: string[];
+  /** Iterations taken (iterative methods). */
+  iterations?: number;
+}
+
+const STATUS_SEVERITY: Record<InversionStatus, number> = {
+  exact: 0,
+  optimal: 1,
+  converged: 1,
+  max_iterations: 2,
+  non_unique: 3,
+  infeasible: 4,
+  failed: 5,
+};
+
+/** The more severe of two statuses (failed > infeasible > non_unique > max_iterations > success). */
+export function worseStatus(a: InversionStatus, b: InversionStatus): InversionStatus {
+  return STATUS_SEVERITY[b] > STATUS_SEVERITY[a] ? b : a;
+}
+
+/** True for statuses that mean "z is a trustworthy answer". */
+export function isSuccess(status: InversionStatus): boolean {
+  return STATUS_SEVERITY[status] <= 1;
+}
+
+/** A plain-JSON view of a result (typed arrays become arrays). */
+export function resultToJson(r: InversionResult): Record<string, unknown> {
+  return { ...r, z: Array.from(r.z) };
+}

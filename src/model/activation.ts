@@ -1,0 +1,153 @@
+/**
+ * Element-wise activations φ of a dense layer: apply, derivative, and inverse where one exists
+ * (LeakyReLU's inverse is the paper's eq. (5)).
+ */
+import { OptionError } from "../errors.js";
+
+/** An activation function. LeakyReLU's slope is always explicit. */
+export type Activation =
+  | { kind: "relu" }
+  | { kind: "leaky_relu"; slope: number }
+  | { kind: "identity" }
+  | { kind: "sigmoid" }
+  | { kind: "tanh" };
+
+/** The activation kinds geninv knows. */
+export const ACTIVATION_KINDS = ["relu", "leaky_relu", "identity", "sigmoid", "tanh"] as const;
+
+/** ReLU. */
+export const RELU: Activation = Object.freeze({ kind: "relu" });
+/** Identity (a linear last layer). */
+export const IDENTITY: Activation = Object.freeze({ kind: "identity" });
+
+/** LeakyReLU with slope `slope` on the negative side: max(a, 0) + slope·min(a, 0). */
+export function leakyRelu(slope: number): Activation {
+  checkSlope(slope, "leaky_relu slope");
+  return { kind: "leaky_relu", slope };
+}
+
+function checkSlope(slope: number, what: string): void {
+  if (typeof slope !== "number" || !Number.isFinite(slope) || slope <= 0) {
+    throw new OptionError(`${what} must be a finite number > 0, got ${String(slope)}`);
+  }
+}
+
+/** Apply φ in place to `v[0..n)`. */
+export function applyActivation(act: Activation, v: Float64Array, n = v.length): void {
+  switch (act.kind) {
+    case "relu":
+      for (let i = 0; i < n; i++) if (!(v[i]! > 0)) v[i] = 0;
+      return;
+    case "leaky_relu": {
+      const c = act.slope;
+      for (let i = 0; i < n; i++) if (v[i]! < 0) v[i] = c * v[i]!;
+      return;
+    }
+    case "identity":
+      return;
+    case "sigmoid":
+      for (let i = 0; i < n; i++) v[i] = 1 / (1 + Math.exp(-v[i]!));
+      return;
+    case "tanh":
+      for (let i = 0; i < n; i++) v[i] = Math.tanh(v[i]!);
+      return;
+  }
+}
+
+/** φ'(a) at pre-activation `a` (ReLU's subgradient at 0 is 0). */
+export function activationDerivative(act: Activation, a: number): number {
+  switch (act.kind) {
+    case "relu":
+      return a > 0 ? 1 : 0;
+    case "leaky_relu":
+      return a > 0 ? 1 : act.slope;
+    case "identity":
+      return 1;
+    case "sigmoid": {
+      const s = 1 / (1 + Math.exp(-a));
+      return s * (1 - s);
+    }
+    case "tanh": {
+      const t = Math.tanh(a);
+      return 1 - t * t;
+    }
+  }
+}
+
+/** True when φ is a bijection of ℝ onto its range, so a pre-activation is determined by its output. */
+export function isInvertible(act: Activation): boolean {
+  return act.kind !== "relu";
+}
+
+/** The open range of φ's outputs as [lo, hi]; values outside have no pre-image. */
+export function activationRange(act: Activation): [number, number] {
+  switch (act.kind) {
+    case "relu":
+      return [0, Infinity];
+    case "sigmoid":
+      return [0, 1];
+    case "tanh":
+      return [-1, 1];
+    default:
+      return [-Infinity, Infinity];
+  }
+}
+
+/**
+ * φ⁻¹(y) for an invertible activation (eq. (5) for LeakyReLU). Outputs outside the range of
+ * sigmoid/tanh have no pre-image and give NaN; the caller reports them.
+ */
+export function inverseActivation(act: Activation, y: number): number {
+  switch (act.kind) {
+    case "leaky_relu":
+      return y >= 0 ? y : y / act.slope;
+    case "identity":
+      return y;
+    case "sigmoid":
+      return y > 0 && y < 1 ? Math.log(y / (1 - y)) : NaN;
+    case "tanh":
+      return y > -1 && y < 1 ? Math.atanh(y) : NaN;
+    case "relu":
+      throw new OptionError("relu is not invertible: use the layer's active rows instead");
+  }
+}
+
+/** Parse a CLI spelling: `relu`, `identity`, `sigmoid`, `tanh`, `leaky_relu:0.1`. */
+export function parseActivation(spec: string): Activation {
+  const s = spec.trim().toLowerCase();
+  if (s === "relu") return RELU;
+  if (s === "identity" || s === "linear" || s === "none") return IDENTITY;
+  if (s === "sigmoid") return { kind: "sigmoid" };
+  if (s === "tanh") return { kind: "tanh" };
+  const m = /^(?:leaky_relu|leakyrelu|lrelu)(?::(.*))?$/.exec(s);
+  if (m) {
+    if (m[1] === undefined || m[1] === "") {
+      throw new OptionError(`activation '${spec}': leaky_relu needs an explicit slope, e.g. leaky_relu:0.1`);
+    }
+    const slope = Number(m[1]);
+    if (!Number.isFinite(slope) || slope <= 0) {
+      throw new OptionError(`activation '${spec}': slope must be a finite number > 0`);
+    }
+    return { kind: "leaky_relu", slope };
+  }
+  throw new OptionError(
+    `unknown activation '${spec}' (expected relu, leaky_relu:<slope>, identity, sigmoid or tanh)`,
+  );
+}
+
+/** The CLI spelling of an activation (inverse of {@link parseActivation}). */
+export function formatActivation(act: Activation): string {
+  return act.kind === "leaky_relu" ? `leaky_relu:${act.slope}` : act.kind;
+}
+
+/** Parse a comma list of activations, one per layer, or a single one repeated `layers` times. */
+export function parseActivationList(spec: string, layers: number): Activation[] {
+  const parts = spec.split(",").map((p) => p.trim());
+  if (parts.length === 1) return Array.from({ length: layers }, () => parseActivation(parts[0]!));
+  if (parts.length !== layers) {
+    throw new OptionError(
+      `--activation lists ${parts.length} activations for ${layers} layers (give one, or one per layer)`,
+    );
+  }
+  return parts.map(parseActivation);
+}

@@ -1,0 +1,96 @@
+/**
+ * Random networks and samples as in the paper's experiments: W_ij ~ N(0, 1/n_i) with n_i the
+ * layer's output size, z* ~ N(0, I), and uniform or Gaussian output noise.
+ */
+import { OptionError, ShapeError } from "../errors.js";
+import { type Matrix } from "../linalg/matrix.js";
+import { type Activation } from "./activation.js";
+import { type DenseLayer, Generator } from "./generator.js";
+import { Rng } from "./rng.js";
+
+/** Options of {@link randomGenerator}. */
+export interface RandomGeneratorOptions {
+  /** Widths [k, n_1, …, n_d]; at least two entries. */
+  sizes: readonly number[];
+  /** One activation per layer (d entries), or one for all layers. */
+  activation: Activation | readonly Activation[];
+  /** Draw biases b_i ~ N(0, 1/n_i) too (default false, as in the paper's section 4). */
+  bias?: boolean;
+  /** Seed or stream; the draws are weights row-major then bias, layer by layer. */
+  rng: Rng | number;
+}
+
+/** A random generator with Gaussian weights N(0, 1/n_i), as in the paper's section 5.1. */
+export function randomGenerator(opts: RandomGeneratorOptions): Generator {
+  const { sizes } = opts;
+  if (sizes.length < 2) throw new ShapeError(`sizes needs at least two widths (k and n), got [${sizes.join(",")}]`);
+  sizes.forEach((s, i) => {
+    if (!Number.isSafeInteger(s) || s < 1) throw new ShapeError(`sizes[${i}] must be a positive integer, got ${s}`);
+  });
+  const d = sizes.length - 1;
+  const acts = Array.isArray(opts.activation) ? (opts.activation as readonly Activation[]) : Array(d).fill(opts.activation);
+  if (acts.length !== d) throw new ShapeError(`${acts.length} activations given for ${d} layers`);
+  const rng = typeof opts.rng === "number" ? new Rng(opts.rng) : opts.rng;
+  const layers: DenseLayer[] = [];
+  for (let i = 0; i < d; i++) {
+    const nIn = sizes[i]!;
+    const nOut = sizes[i + 1]!;
+    const scale = 1 / Math.sqrt(nOut);
+    const weight = { rows: nOut, cols: nIn, data: rng.fillNormal(new Float64Array(nOut * nIn), scale) };
+    const bias = opts.bias ? rng.fillNormal(new Float64Array(nOut), scale) : null;
+    layers.push({ weight, bias, activation: acts[i]! });
+  }
+  return new Generator(layers);
+}
+
+/** Output noise: none, U(−a, a) per entry, or N(0, σ²) per entry. */
+export type NoiseSpec = { kind: "none" } | { kind: "uniform"; level: number } | { kind: "gaussian"; level: number };
+
+/** Parse `uniform:1e-3`, `gaussian:0.1` or `none`. */
+export function parseNoise(spec: string): NoiseSpec {
+  const s = spec.trim().toLowerCase();
+  if (s === "none" || s === "0") return { kind: "none" };
+  const m = /^(uniform|gaussian|normal):(.+)$/.exec(s);
+  if (!m) throw new OptionError(`noise '${spec}' not understood (expected uniform:<a>, gaussian:<sigma> or none)`);
+  const level = Number(m[2]);
+  if (!Number.isFinite(level) || level < 0) throw new OptionError(`noise '${spec}': level must be a finite number ≥ 0`);
+  return { kind: m[1] === "uniform" ? "uniform" : "gaussian", level };
+}
+
+/** The CLI spelling of a noise spec. */
+export function formatNoise(noise: NoiseSpec): string {
+  return noise.kind === "none" ? "none" : `${noise.kind}:${noise.level}`;
+}
+
+/** Add noise to `x` in place. */
+export function addNoise(x: Float64Array, noise: NoiseSpec, rng: Rng): Float64Array {
+  if (noise.kind === "uniform") for (let i = 0; i < x.length; i++) x[i]! += rng.uniformIn(-noise.level, noise.level);
+  else if (noise.kind === "gaussian") for (let i = 0; i < x.length; i++) x[i]! += noise.level * rng.normal();
+  return x;
+}
+
+/** A batch of latent codes, their clean images and noisy observations (rows are samples). */
+export interface SampleBatch {
+  z: Matrix;
+  clean: Matrix;
+  x: Matrix;
+}
+
+/** Draw `count` samples: for each, z* ~ N(0, I) then the output noise. */
+export function sampleObservations(gen: Generator, count: number, rng: Rng | number, noise: NoiseSpec = { kind: "none" }): SampleBatch {
+  if (!Number.isSafeInteger(count) || count < 1) throw new OptionError(`count must be a positive integer, got ${count}`);
+  const r = typeof rng === "number" ? new Rng(rng) : rng;
+  const k = gen.inputSize;
+  const n = gen.outputSize;
+  const z = new Float64Array(count * k);
+  const clean = new Float64Array(count * n);
+  const x = new Float64Array(count * n);
+  for (let b = 0; b < count; b++) {
+    const zb = r.fillNormal(z.subarray(b * k, (b + 1) * k));
+    const cb = gen.forward(zb, clean.subarray(b * n, (b + 1) * n));
+    const xb = x.subarray(b * n, (b + 1) * n);
+    xb.set(cb);
+    addNoise(xb, noise, r);
+  }
+  return { z: { rows: count, cols: k, data: z }, clean: { rows: count, cols: n, data: clean }, x: { rows: count, cols: n, data: x } };
+}
