@@ -6,18 +6,105 @@ export function parseJsonText(text: string, makeError: (msg: string) => Error): 
     return JSON.parse(text);
   } catch (e) {
     const raw = e instanceof Error ? e.message : String(e);
-    const pos = /position (\d+)/.exec(raw);
+    const p = /position (\d+)/.exec(raw)?.[1] !== undefined ? Number(/position (\d+)/.exec(raw)![1]) : findSyntaxError(text);
     let where = "";
-    if (pos) {
-      const p = Number(pos[1]);
+    if (p >= text.trimEnd().length) where = " (the file ends early: truncated?)";
+    else if (p >= 0) {
       const before = text.slice(0, p);
       const line = before.split("\n").length;
       const col = p - before.lastIndexOf("\n");
-      where = p >= text.trimEnd().length ? " (the file ends early: truncated?)" : ` (line ${line}, column ${col})`;
-    } else if (/end of JSON input|Unterminated/i.test(raw)) {
-      where = " (the file ends early: truncated?)";
+      where = ` (line ${line}, column ${col})`;
     }
-    const reason = raw.replace(/^JSON\.parse: /, "").replace(/ in JSON at position \d+.*$/, "");
+    // V8 quotes a snippet of the text; keep the reason short for multi-megabyte files
+    const reason = raw
+      .replace(/^JSON\.parse: /, "")
+      .replace(/ in JSON at position \d+.*$/, "")
+      .replace(/, "(?:[^"\\]|\\.)*" is not valid JSON$/, "")
+      .slice(0, 120);
     throw makeError(`not valid JSON: ${reason}${where}`);
+  }
+}
+
+/**
+ * Offset of the first JSON syntax error in `s` (s.length when the text ends early), found by a
+ * minimal recursive-descent scan; used only to locate errors JSON.parse reported without a position.
+ */
+export function findSyntaxError(s: string): number {
+  let i = 0;
+  const ws = (): void => {
+    while (i < s.length && (s[i] === " " || s[i] === "\n" || s[i] === "\r" || s[i] === "\t")) i++;
+  };
+  const fail = (): never => {
+    throw i;
+  };
+  const value = (depth: number): void => {
+    if (depth > 10_000) fail();
+    ws();
+    const c = s[i];
+    if (c === "{") {
+      i++;
+      ws();
+      if (s[i] === "}") {
+        i++;
+        return;
+      }
+      for (;;) {
+        ws();
+        if (s[i] !== '"') fail();
+        str();
+        ws();
+        if (s[i] !== ":") fail();
+        i++;
+        value(depth + 1);
+        ws();
+        if (s[i] === ",") i++;
+        else if (s[i] === "}") {
+          i++;
+          return;
+        } else fail();
+      }
+    } else if (c === "[") {
+      i++;
+      ws();
+      if (s[i] === "]") {
+        i++;
+        return;
+      }
+      for (;;) {
+        value(depth + 1);
+        ws();
+        if (s[i] === ",") i++;
+        else if (s[i] === "]") {
+          i++;
+          return;
+        } else fail();
+      }
+    } else if (c === '"') str();
+    else if (c === "t" || c === "f" || c === "n") {
+      const word = c === "t" ? "true" : c === "f" ? "false" : "null";
+      if (s.startsWith(word, i)) i += word.length;
+      else fail();
+    } else {
+      const m = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/.exec(s.slice(i, i + 400));
+      if (!m) fail();
+      i += m![0].length;
+    }
+  };
+  const str = (): void => {
+    i++;
+    while (i < s.length && s[i] !== '"') {
+      if (s[i] === "\\") i++;
+      else if (s.charCodeAt(i) < 0x20) fail();
+      i++;
+    }
+    if (i >= s.length) fail();
+    i++;
+  };
+  try {
+    value(0);
+    ws();
+    return i < s.length ? i : -1;
+  } catch (pos) {
+    return typeof pos === "number" ? pos : -1;
   }
 }

@@ -1,0 +1,14 @@
+/** Shared test helpers. */
+import { type Generator } from "../src/model/generator.js";
+import { sampleObservations } from "../src/model/random.js";
+
+/** Row b of a row-major batch. */
+export function rowOf(m: { cols: number; data: Float64Array }, b: number): Float64Array {
+  return m.data.subarray(b * m.cols, (b + 1) * m.cols);
+}
+
+/** One noiseless sample (z*, x = G(z*)) from `gen` with seed `seed`. */
+export function sampleOne(gen: Generator, seed: number): { z: Float64Array; x: Float64Array } {
+  const s = sampleObservations(gen, 1, seed);
+  return { z: s.z.data, x: s.x.data };
+}
