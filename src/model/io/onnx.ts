@@ -246,7 +246,7 @@ export function onnxLayers(model: OnnxModel, makeError: MakeError): DenseLayer[]
       if (i === "" || constants.has(i)) continue;
       let l = consumers.get(i);
       if (!l) consumers.set(i, (l = []));
-      l.push(n);
+      if (!l.includes(n)) l.push(n);
     }
   }
   const layers: PendingLayer[] = [];
