@@ -13,7 +13,6 @@ export function convertCommand(io: CliIo): Command {
     .argument("[file]", "model file (or use --model)");
   addModelFlags(cmd);
   const model = cmd.options.find((o) => o.long === "--model")!;
-  model.required = false;
   model.mandatory = false;
   return cmd
     .requiredOption("-o, --output <file>", "where to write the native model (use - for stdout)")

@@ -12,7 +12,6 @@ export function inspectCommand(io: CliIo): Command {
   addModelFlags(cmd);
   // the file may come positionally; --model stays accepted for symmetry with other commands
   const model = cmd.options.find((o) => o.long === "--model")!;
-  model.required = false;
   model.mandatory = false;
   return cmd
     .option("-o, --output <file>", "write the JSON description here (default: stdout)")

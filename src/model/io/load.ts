@@ -80,6 +80,8 @@ export function inspectModelFile(
   opts: LoadModelOptions = {},
 ): { description: ModelFileDescription; generator: Generator | null; problem: string | null } {
   const m = openModel(path, opts);
+  // a selection the format cannot take is a usage error, not a property of the file
+  if (m.fixedLayers && hasSelection(opts)) m.build(opts);
   try {
     return { description: m.description, generator: m.build(opts), problem: null };
   } catch (e) {
@@ -110,6 +112,8 @@ export function modelFormatOf(path: string, forced?: string): ModelFormat | null
 
 interface OpenedModel {
   description: ModelFileDescription;
+  /** The format defines its own layers (native JSON, ONNX): a layer selection is refused. */
+  fixedLayers: boolean;
   build(sel: LayerSelection): Generator;
 }
 
@@ -151,6 +155,7 @@ function openJson(path: string): OpenedModel {
       ]),
       metadata: {},
     },
+    fixedLayers: true,
     build(sel) {
       if (hasSelection(sel)) throw new OptionError(`${path} is a native geninv model: its layers and activations are fixed (drop --layers/--activation/--manifest)`);
       return gen;
@@ -161,6 +166,7 @@ function openJson(path: string): OpenedModel {
 function tensorModel(path: string, format: string, tensors: Tensor[], metadata: Record<string, unknown>): OpenedModel {
   return {
     description: { file: path, format, tensors: tensors.map((t) => ({ name: t.name, dtype: t.dtype, shape: [...t.shape] })), metadata },
+    fixedLayers: false,
     build: (sel) => generatorFromTensors(tensors, sel, path),
   };
 }
@@ -180,6 +186,7 @@ function onnxModel(path: string, m: OnnxModel, makeError: MakeError): OpenedMode
       },
       metadata: { irVersion: m.irVersion, graphName: m.graphName },
     },
+    fixedLayers: true,
     build(sel) {
       if (hasSelection(sel)) throw new OptionError(`${path} is an ONNX graph: it defines its layers and activations (drop --layers/--activation/--manifest)`);
       return new Generator(onnxLayers(m, makeError));

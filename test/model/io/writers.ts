@@ -113,7 +113,7 @@ export function makeZip(entries: readonly ZipInput[], opts: { zip64?: boolean; a
     const z64 = opts.zip64 === true;
     const extraLocal = z64 ? concat([le(1, 2), le(16, 2), le(e.data.length, 8), le(body.length, 8)]) : new Uint8Array(0);
     // PyTorch pads the local extra field so data is 64-byte aligned
-    let pad = new Uint8Array(0);
+    let pad: Uint8Array = new Uint8Array(0);
     if (opts.align) {
       const dataStart = offset + 30 + name.length + extraLocal.length + 4;
       const p = (opts.align - (dataStart % opts.align)) % opts.align;
