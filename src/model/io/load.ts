@@ -201,11 +201,15 @@ function sniff(buf: Uint8Array, path: string): ModelFormat {
     const text = new TextDecoder("latin1").decode(buf.subarray(0, Math.min(buf.length, 4096)));
     return /data\.pkl/.test(text) || !/\.npy/.test(text) ? "pytorch" : "npz";
   }
-  if (buf.length > 0 && buf[0] === 0x80) return "pytorch";
+  // safetensors: a little-endian u64 header length that fits the file, then a JSON object
+  if (buf.length >= 10 && buf[8] === 0x7b) {
+    const n = new DataView(buf.buffer, buf.byteOffset, buf.byteLength).getBigUint64(0, true);
+    if (n <= BigInt(buf.length - 8)) return "safetensors";
+  }
+  if (buf.length > 1 && buf[0] === 0x80 && buf[1]! >= 2 && buf[1]! <= 5) return "pytorch"; // a pickle's PROTO opcode
   let i = 0;
   while (i < buf.length && (buf[i] === 0x20 || buf[i] === 0x0a || buf[i] === 0x0d || buf[i] === 0x09)) i++;
   if (buf[i] === 0x7b) return "json";
-  if (buf.length >= 9 && buf[8] === 0x7b) return "safetensors";
   if (buf.length >= 2 && buf[0] === 0x08) return "onnx"; // ModelProto starts with field 1 (ir_version), a varint
   throw new ModelFormatError(`cannot tell the model format from the extension or the content; choose one with --format (${MODEL_FORMATS.join(", ")})`, {
     file: path,
