@@ -8,7 +8,7 @@
  * allow-list of {@link findTorchGlobal}; the result is the flat list of named tensors.
  */
 import { type DType, DTYPE_SIZE, type MakeError, stridedTensor, type Tensor } from "../tensor.js";
-import { looksLikeZip, ZipArchive } from "../zip.js";
+import { looksLikeZip, MAX_DEFLATE_RATIO, ZipArchive } from "../zip.js";
 import { describe, PyCallable, PyDict, PyOpaque, PyRef, PySet, PyTuple, type PyValue, unpickle } from "./pickle.js";
 
 /** The named tensors of a checkpoint, in file order. */
@@ -198,7 +198,8 @@ function readZipCheckpoint(buf: Uint8Array, makeError: MakeError): TorchCheckpoi
     findGlobal: findTorchGlobal(makeError),
     persistentLoad: (pid) => {
       const [, typ, key, location, numel] = storageId(pid, makeError);
-      return storageFor(storages, key as string, storageDtype(typ!, makeError), location as string, numel as number, buf.length, makeError);
+      // a deflated entry may inflate up to MAX_DEFLATE_RATIO times; its exact size is checked below
+      return storageFor(storages, key as string, storageDtype(typ!, makeError), location as string, numel as number, buf.length * MAX_DEFLATE_RATIO, makeError);
     },
     what: "a PyTorch checkpoint",
     refusalHint: wholeModelHint,
@@ -252,7 +253,7 @@ function storageFor(
   }
   // a storage cannot hold more bytes than the file has
   if (numel * DTYPE_SIZE[dtype] > fileSize) {
-    throw makeError(`storage '${key}' claims ${numel} ${dtype} elements, more than the ${fileSize}-byte file can hold`);
+    throw makeError(`storage '${key}' claims ${numel} ${dtype} elements, more than the file can hold`);
   }
   const s = new StorageRef(key, dtype, location, numel);
   storages.set(key, s);
