@@ -242,6 +242,18 @@ describe("fuzzing the loaders (seeded): every mutated file loads or throws a Gen
     note("npz member", fuzz([npy[0]!], inner, 9, { flips: 2000, absurd: 1500, splices: 800 }));
   });
 
+  it("the harness itself fails on a crash that is not a GeninvError", () => {
+    const out: Outcome = { cases: 0, loaded: 0, refused: 0 };
+    const crashing = (b: Uint8Array): void => {
+      if (b.length < 3) throw new RangeError("Invalid typed array length: 1e12");
+    };
+    expect(() => fuzz([new Uint8Array(8)], crashing, 1, { flips: 0, absurd: 0, splices: 0 })).toThrow(/seed 0 truncated to 0 bytes: threw RangeError/);
+    check(() => {
+      throw new ModelFormatError("bad");
+    }, new Uint8Array(1), "x", out);
+    expect(out).toEqual({ cases: 1, loaded: 0, refused: 1 });
+  });
+
   it("summary", () => {
     console.log(`fuzz summary:\n  ${report.join("\n  ")}\n  rss ${Math.round(process.memoryUsage().rss / 2 ** 20)} MiB`);
     // a mutated length that slipped past a bound would have allocated gigabytes
