@@ -39,9 +39,24 @@ export {
   parseNoise,
   addNoise,
 } from "./model/random.js";
-export { loadModel, type LoadModelOptions } from "./model/io/load.js";
+export {
+  loadModel,
+  type LoadModelOptions,
+  inspectModelFile,
+  type ModelFileDescription,
+  loadManifest,
+  modelFormatOf,
+  MODEL_FORMATS,
+  type ModelFormat,
+} from "./model/io/load.js";
+export { generatorFromTensors, parseManifest, type LayerSelection, type LayerManifest, type ManifestLayer } from "./model/io/state-dict.js";
+export { type Tensor, type DType } from "./model/io/tensor.js";
+export { readTorchCheckpoint, type TorchCheckpoint } from "./model/io/pytorch/checkpoint.js";
+export { readSafetensors, type SafetensorsFile } from "./model/io/safetensors.js";
+export { readOnnx, onnxLayers, type OnnxModel } from "./model/io/onnx.js";
+export { readNpz, type NpzFile } from "./model/io/npz.js";
 export { parseModelJson, modelFromJson, modelToJson, MODEL_FORMAT, MODEL_VERSION } from "./model/io/json-model.js";
-export { parseNpy, encodeNpy, type NdArray } from "./model/io/npy.js";
+export { parseNpy, readNpy, encodeNpy, type NdArray, type NpyFile } from "./model/io/npy.js";
 export { loadObservations, loadArrayFile, type ObservationSet } from "./model/io/arrays.js";
 export {
   type InversionResult,

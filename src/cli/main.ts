@@ -4,6 +4,7 @@ import { realpathSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { Command, CommanderError } from "commander";
 import { GeninvError, OptionError } from "../errors.js";
+import { convertCommand } from "./commands/convert.js";
 import { demoCommand } from "./commands/demo.js";
 import { inspectCommand } from "./commands/inspect.js";
 import { invertCommand } from "./commands/invert.js";
@@ -24,7 +25,7 @@ export function buildProgram(io: CliIo): Command {
     .showHelpAfterError("(run with --help for usage)")
     .configureOutput({ writeOut: io.out, writeErr: io.err })
     .exitOverride();
-  for (const make of [randomCommand, sampleCommand, invertCommand, inspectCommand, demoCommand]) {
+  for (const make of [randomCommand, sampleCommand, invertCommand, inspectCommand, convertCommand, demoCommand]) {
     const cmd = make(io);
     cmd.configureOutput({ writeOut: io.out, writeErr: io.err }).exitOverride().showHelpAfterError("(run with --help for usage)");
     program.addCommand(cmd);

@@ -24,8 +24,8 @@ interface InvertFlags extends ModelFlags {
 export function invertCommand(io: CliIo): Command {
   return addModelFlags(new Command("invert"))
     .description("invert each observation: find z with G(z) ≈ x")
-    .requiredOption("--obs <file>", 'observations: JSON {"x": [...] | [[...]], "z"?: ...} or .npy (1-D or 2-D)')
-    .option("--truth <file>", "ground-truth z (.npy or JSON), to report relError = ‖z − z*‖/‖z*‖")
+    .requiredOption("--obs <file>", 'observations: JSON {"x": [...] | [[...]], "z"?: ...}, .npy (one row per observation) or .npz with arrays x and optionally z')
+    .option("--truth <file>", "ground-truth z (.npy, .npz with array z, or JSON), to report relError = ‖z − z*‖/‖z*‖")
     .option("--method <name>", `inversion method (${listMethods().map((m) => m.name).join(", ")})`, "exact")
     .option("--active-tol <t>", "ReLU outputs above t·‖y‖∞ count as active (default 1e-9)")
     .option("--fit-tol <t>", "relative residual accepted as an exact fit (default 1e-6)")

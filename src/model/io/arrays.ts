@@ -1,6 +1,8 @@
 /**
- * Observation and ground-truth arrays from JSON (`number[]` or `number[][]`) or `.npy` files,
- * as row-major matrices (a single vector becomes one row).
+ * Observation and ground-truth arrays from JSON (`number[]` or `number[][]`), `.npy` or `.npz`
+ * files, as row-major matrices: a single vector becomes one row, and an array of three or more
+ * dimensions (e.g. a batch of 28×28 images) keeps its first axis as rows and flattens the rest in
+ * C order, as PyTorch's `flatten(1)` does.
  */
 import { extname } from "node:path";
 import { DataFormatError } from "../../errors.js";
@@ -8,6 +10,7 @@ import { type Matrix } from "../../linalg/matrix.js";
 import { readBytes, readText } from "./files.js";
 import { parseJsonText } from "./json-text.js";
 import { parseNpy } from "./npy.js";
+import { dataErrors, readNpz } from "./npz.js";
 
 /** Observations `x` with optional ground truth `z` (rows are samples). */
 export interface ObservationSet {
@@ -17,11 +20,26 @@ export interface ObservationSet {
 
 /**
  * Load observations: a JSON file `{"x": number[] | number[][], "z"?: …}` (as `geninv sample`
- * writes) or a `.npy` array of x (1-D or 2-D).
+ * writes), a `.npy` array of x, or a `.npz` archive with arrays `x` and optionally `z` (an archive
+ * holding a single array is read as x).
  * @throws FileError, DataFormatError naming the file and field
  */
 export function loadObservations(path: string): ObservationSet {
-  if (extname(path).toLowerCase() === ".npy") return { x: loadArrayFile(path, "x"), z: null };
+  const ext = extname(path).toLowerCase();
+  if (ext === ".npy") return { x: loadArrayFile(path, "x"), z: null };
+  if (ext === ".npz") {
+    const npz = readNpz(readBytes(path), dataErrors(path));
+    const xKey = npz.keys.includes("x") ? "x" : npz.keys.length === 1 ? npz.keys[0]! : null;
+    if (xKey === null) {
+      throw new DataFormatError(`has no array 'x' (it holds: ${npz.keys.join(", ")}); name the observations x and the ground truth z`, { file: path });
+    }
+    const x = npzMatrix(npz, xKey, path);
+    const z = npz.keys.includes("z") ? npzMatrix(npz, "z", path) : null;
+    if (z && z.rows !== x.rows) {
+      throw new DataFormatError(`has ${z.rows} rows but x has ${x.rows} (one ground-truth z per observation)`, { file: path, field: "z" });
+    }
+    return { x, z };
+  }
   const doc = parseJsonText(readText(path), (msg) => new DataFormatError(msg, { file: path }));
   if (typeof doc !== "object" || doc === null || Array.isArray(doc) || !("x" in doc)) {
     throw new DataFormatError(`expected a JSON object with an "x" field (observations), e.g. {"x": [[…], …]}`, { file: path });
@@ -38,16 +56,40 @@ export function loadObservations(path: string): ObservationSet {
   return { x, z };
 }
 
-/** Load a matrix from `.npy` or a JSON array (`field` names it in messages). */
+/**
+ * Load a matrix from `.npy`, `.npz` (the array called `field`, or its only array) or a JSON array
+ * (`field` names it in messages).
+ */
 export function loadArrayFile(path: string, field = "array"): Matrix {
-  if (extname(path).toLowerCase() === ".npy") {
+  const ext = extname(path).toLowerCase();
+  if (ext === ".npy") {
     const a = parseNpy(readBytes(path), path);
-    if (a.shape.length === 1) return { rows: 1, cols: a.shape[0]!, data: a.data };
-    if (a.shape.length === 2) return { rows: a.shape[0]!, cols: a.shape[1]!, data: a.data };
-    throw new DataFormatError(`expected a 1-D or 2-D array, got shape (${a.shape.join(", ")})`, { file: path });
+    return ndToMatrix(a.shape, a.data, path, field);
+  }
+  if (ext === ".npz") {
+    const npz = readNpz(readBytes(path), dataErrors(path));
+    const key = npz.keys.includes(field) ? field : npz.keys.length === 1 ? npz.keys[0]! : null;
+    if (key === null) throw new DataFormatError(`has no array '${field}' (it holds: ${npz.keys.join(", ")})`, { file: path });
+    return npzMatrix(npz, key, path);
   }
   const doc = parseJsonText(readText(path), (msg) => new DataFormatError(msg, { file: path }));
   return matrixFromJson(doc, field, path);
+}
+
+function npzMatrix(npz: ReturnType<typeof readNpz>, key: string, path: string): Matrix {
+  const a = npz.get(key);
+  return ndToMatrix(a.shape, a.tensor.read(), path, key);
+}
+
+/** An n-d array as rows × (product of the other axes); every entry must be finite. */
+function ndToMatrix(shape: readonly number[], data: Float64Array, file: string, field: string): Matrix {
+  if (shape.length === 0) throw new DataFormatError("is a scalar; expected a vector or a batch of rows", { file, field });
+  const rows = shape.length === 1 ? 1 : shape[0]!;
+  const cols = shape.length === 1 ? shape[0]! : shape.slice(1).reduce((a, b) => a * b, 1);
+  if (rows === 0 || cols === 0) throw new DataFormatError(`is empty (shape (${shape.join(", ")}))`, { file, field });
+  const m = { rows, cols, data };
+  checkFiniteMatrix(m, field, file);
+  return m;
 }
 
 /** A JSON number[] (one row) or number[][] as a matrix; every entry must be a finite number. */

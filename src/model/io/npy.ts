@@ -1,8 +1,10 @@
 /**
  * NumPy `.npy` arrays (format versions 1–3): every common numeric dtype in either byte order,
- * C or Fortran order, read into float64. Every length is checked against the buffer.
+ * C or Fortran order, read into float64. The header is parsed as the Python literal it is (not
+ * by pattern matching), and every length is checked against the bytes present.
  */
 import { DataFormatError } from "../../errors.js";
+import { checkedNumel, type DType, DTYPE_SIZE, type MakeError, stridedTensor, type Tensor } from "./tensor.js";
 
 /** An n-dimensional array as float64, C (row-major) order. */
 export interface NdArray {
@@ -12,12 +14,31 @@ export interface NdArray {
   dtype: string;
 }
 
+/** A `.npy` file's header and its (lazily decoded) data. */
+export interface NpyFile {
+  /** The dtype as written in the file, e.g. `<f4`. */
+  descr: string;
+  fortranOrder: boolean;
+  shape: number[];
+  /** The array as a tensor in C order (Fortran data is read through strides). */
+  tensor: Tensor;
+}
+
 const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY
 const MAX_HEADER = 1 << 20;
 
-/** Parse a `.npy` file's bytes. @throws DataFormatError naming the file and what is wrong */
+/** Parse a `.npy` file's bytes into float64. @throws DataFormatError naming the file and what is wrong */
 export function parseNpy(buf: Uint8Array, file = "<npy>"): NdArray {
-  const err = (msg: string): DataFormatError => new DataFormatError(msg, { file });
+  const npy = readNpy(buf, "array", (msg, field) => new DataFormatError(msg, { file, ...(field ? { field } : {}) }));
+  return { shape: npy.shape, data: npy.tensor.read(), dtype: npy.descr };
+}
+
+/**
+ * Parse a `.npy` file's header and bind its data as a tensor called `name`.
+ * @throws the `makeError` error naming what is wrong
+ */
+export function readNpy(buf: Uint8Array, name: string, makeError: MakeError): NpyFile {
+  const err = (msg: string): Error => makeError(msg);
   if (buf.length < 10) throw err(`too short for a .npy file (${buf.length} bytes)`);
   for (let i = 0; i < MAGIC.length; i++) if (buf[i] !== MAGIC[i]) throw err("not a .npy file (bad magic bytes)");
   const major = buf[6]!;
@@ -34,106 +55,150 @@ export function parseNpy(buf: Uint8Array, file = "<npy>"): NdArray {
   } else throw err(`unsupported .npy format version ${major}`);
   if (headerLen > MAX_HEADER) throw err(`header length ${headerLen} is absurd (limit ${MAX_HEADER})`);
   if (headerStart + headerLen > buf.length) throw err(`header of ${headerLen} bytes runs past the end of the file (${buf.length} bytes)`);
-  const header = new TextDecoder(major === 3 ? "utf-8" : "latin1").decode(buf.subarray(headerStart, headerStart + headerLen));
-  const descr = /'descr'\s*:\s*'([^']*)'/.exec(header)?.[1];
-  const fortran = /'fortran_order'\s*:\s*(True|False)/.exec(header)?.[1];
-  const shapeText = /'shape'\s*:\s*\(([^)]*)\)/.exec(header)?.[1];
-  if (descr === undefined || fortran === undefined || shapeText === undefined) {
-    throw err(`header is not a dict with 'descr', 'fortran_order' and 'shape': ${JSON.stringify(header.slice(0, 120))}`);
+  const text = new TextDecoder(major === 3 ? "utf-8" : "latin1").decode(buf.subarray(headerStart, headerStart + headerLen));
+  const header = parseHeaderDict(text, err);
+  const descr = header.get("descr");
+  const fortran = header.get("fortran_order");
+  const shape = header.get("shape");
+  if (typeof descr !== "string") {
+    throw err(`header 'descr' is ${Array.isArray(descr) ? "a structured dtype (record arrays are not supported)" : "missing or not a string"}`);
   }
-  const shape = shapeText
-    .split(",")
-    .map((s) => s.trim())
-    .filter((s) => s.length > 0)
-    .map((s) => {
-      if (!/^\d+L?$/.test(s)) throw err(`shape entry '${s}' is not a non-negative integer`);
-      return Number.parseInt(s, 10);
-    });
-  const count = shape.reduce((a, b) => a * b, 1);
-  if (!Number.isSafeInteger(count)) throw err(`shape (${shape.join(", ")}) is absurdly large`);
-  const dt = dtypeInfo(descr);
-  if (!dt) throw err(`unsupported dtype '${descr}' (supported: float16/32/64, int8–64, uint8–64, bool)`);
+  if (typeof fortran !== "boolean") throw err("header 'fortran_order' is missing or not True/False");
+  if (!Array.isArray(shape) || !shape.every((d) => typeof d === "number")) throw err("header 'shape' is missing or not a tuple of integers");
+  const dims = shape as number[];
+  checkedNumel(dims, (m) => makeError(`header 'shape': ${m}`));
+  const dtype = npyDtype(descr, err);
   const dataStart = headerStart + headerLen;
-  const need = count * dt.size;
+  const count = dims.reduce((a, b) => a * b, 1);
+  const need = count * DTYPE_SIZE[dtype.dtype];
   if (buf.length - dataStart < need) {
-    throw err(`data is truncated: shape (${shape.join(", ")}) of ${descr} needs ${need} bytes, the file has ${buf.length - dataStart}`);
+    throw err(`data is truncated: shape (${dims.join(", ")}) of ${descr} needs ${need} bytes, the file has ${buf.length - dataStart}`);
   }
-  const raw = new Float64Array(count);
-  const view = new DataView(buf.buffer, buf.byteOffset + dataStart, need);
-  decodeInto(view, dt, raw);
-  const data = fortran === "True" && shape.length > 1 ? fortranToC(raw, shape) : raw;
-  return { shape, data, dtype: descr };
-}
-
-interface Dtype {
-  kind: "f" | "i" | "u" | "b";
-  size: number;
-  little: boolean;
-}
-
-function dtypeInfo(descr: string): Dtype | null {
-  const m = /^([<>|=]?)([fiub])(\d+)$/.exec(descr) ?? (descr === "?" || descr === "|b1" ? ["", "|", "b", "1"] : null);
-  if (!m) return null;
-  const kind = m[2] as Dtype["kind"];
-  const size = Number(m[3]);
-  const ok =
-    (kind === "f" && (size === 2 || size === 4 || size === 8)) ||
-    ((kind === "i" || kind === "u") && (size === 1 || size === 2 || size === 4 || size === 8)) ||
-    (kind === "b" && size === 1);
-  if (!ok) return null;
-  return { kind, size, little: m[1] !== ">" };
-}
-
-function decodeInto(v: DataView, dt: Dtype, out: Float64Array): void {
-  const n = out.length;
-  const le = dt.little;
-  const s = dt.size;
-  if (dt.kind === "f") {
-    if (s === 8) for (let i = 0; i < n; i++) out[i] = v.getFloat64(i * 8, le);
-    else if (s === 4) for (let i = 0; i < n; i++) out[i] = v.getFloat32(i * 4, le);
-    else for (let i = 0; i < n; i++) out[i] = halfToFloat(v.getUint16(i * 2, le));
-  } else if (dt.kind === "i") {
-    if (s === 1) for (let i = 0; i < n; i++) out[i] = v.getInt8(i);
-    else if (s === 2) for (let i = 0; i < n; i++) out[i] = v.getInt16(i * 2, le);
-    else if (s === 4) for (let i = 0; i < n; i++) out[i] = v.getInt32(i * 4, le);
-    else for (let i = 0; i < n; i++) out[i] = Number(v.getBigInt64(i * 8, le));
-  } else if (dt.kind === "u") {
-    if (s === 1) for (let i = 0; i < n; i++) out[i] = v.getUint8(i);
-    else if (s === 2) for (let i = 0; i < n; i++) out[i] = v.getUint16(i * 2, le);
-    else if (s === 4) for (let i = 0; i < n; i++) out[i] = v.getUint32(i * 4, le);
-    else for (let i = 0; i < n; i++) out[i] = Number(v.getBigUint64(i * 8, le));
-  } else {
-    for (let i = 0; i < n; i++) out[i] = v.getUint8(i) !== 0 ? 1 : 0;
-  }
-}
-
-/** IEEE 754 binary16 → number. */
-export function halfToFloat(h: number): number {
-  const sign = h & 0x8000 ? -1 : 1;
-  const exp = (h >> 10) & 0x1f;
-  const frac = h & 0x3ff;
-  if (exp === 0) return sign * frac * 2 ** -24;
-  if (exp === 31) return frac ? NaN : sign * Infinity;
-  return sign * (1 + frac / 1024) * 2 ** (exp - 15);
-}
-
-function fortranToC(src: Float64Array, shape: number[]): Float64Array {
-  const d = shape.length;
-  const out = new Float64Array(src.length);
-  const idx = new Array<number>(d).fill(0);
-  // walk the Fortran-order source (first index fastest) and place each value at its C offset
-  const cStrides = new Array<number>(d);
-  cStrides[d - 1] = 1;
-  for (let k = d - 2; k >= 0; k--) cStrides[k] = cStrides[k + 1]! * shape[k + 1]!;
-  for (let f = 0; f < src.length; f++) {
-    let c = 0;
-    for (let k = 0; k < d; k++) c += idx[k]! * cStrides[k]!;
-    out[c] = src[f]!;
-    for (let k = 0; k < d; k++) {
-      if (++idx[k]! < shape[k]!) break;
-      idx[k] = 0;
+  // Fortran order is C order of the reversed shape: read it through reversed strides
+  let strides: number[] | null = null;
+  if (fortran && dims.length > 1) {
+    strides = new Array<number>(dims.length);
+    let acc = 1;
+    for (let k = 0; k < dims.length; k++) {
+      strides[k] = acc;
+      acc *= dims[k]!;
     }
   }
+  const tensor = stridedTensor({
+    name,
+    dtype: dtype.dtype,
+    shape: dims,
+    strides,
+    offset: 0,
+    storage: buf.subarray(dataStart, dataStart + need),
+    littleEndian: dtype.little,
+    makeError,
+  });
+  return { descr, fortranOrder: fortran, shape: dims, tensor };
+}
+
+/** Map a NumPy type string (`<f4`, `>i8`, `|u1`, `?`, …) to a dtype and byte order. */
+function npyDtype(descr: string, err: (msg: string) => Error): { dtype: DType; little: boolean } {
+  if (descr === "?" || descr === "|b1" || descr === "b1") return { dtype: "bool", little: true };
+  const m = /^([<>|=]?)([a-zA-Z])(\d*)$/.exec(descr);
+  const supported = "float16/32/64, int8–64, uint8–64, bool";
+  if (!m) throw err(`unsupported dtype '${descr}' (supported: ${supported})`);
+  const little = m[1] !== ">";
+  const kind = m[2]!;
+  const size = Number(m[3] || "0");
+  const table: Record<string, Record<number, DType>> = {
+    f: { 2: "float16", 4: "float32", 8: "float64" },
+    i: { 1: "int8", 2: "int16", 4: "int32", 8: "int64" },
+    u: { 1: "uint8", 2: "uint16", 4: "uint32", 8: "uint64" },
+    b: { 1: "bool" },
+  };
+  const dt = table[kind]?.[size];
+  if (dt) return { dtype: dt, little };
+  const why: Record<string, string> = {
+    O: "object arrays hold pickled Python objects, which geninv never unpickles",
+    c: "complex numbers are not supported",
+    U: "string arrays are not numbers",
+    S: "byte-string arrays are not numbers",
+    V: "raw void/record arrays are not supported",
+    M: "datetime arrays are not numbers",
+    m: "timedelta arrays are not numbers",
+  };
+  throw err(`unsupported dtype '${descr}' (${why[kind] ?? `supported: ${supported}`})`);
+}
+
+type HeaderValue = string | number | boolean | null | HeaderValue[];
+
+/**
+ * Parse the header, a Python dict literal such as
+ * `{'descr': '<f8', 'fortran_order': False, 'shape': (5, 20), }`.
+ */
+function parseHeaderDict(text: string, err: (msg: string) => Error): Map<string, HeaderValue> {
+  let p = 0;
+  const fail = (what: string): never => {
+    throw err(`header is not a valid dict literal (${what} at character ${p}): ${JSON.stringify(text.slice(0, 120))}`);
+  };
+  const ws = (): void => {
+    while (p < text.length && /\s/.test(text[p]!)) p++;
+  };
+  const value = (depth: number): HeaderValue => {
+    if (depth > 8) fail("nested too deeply");
+    ws();
+    const c = text[p];
+    if (c === "'" || c === '"') {
+      const end = text.indexOf(c, p + 1);
+      if (end < 0) fail("unterminated string");
+      const s = text.slice(p + 1, end);
+      p = end + 1;
+      return s;
+    }
+    if (c === "(" || c === "[") {
+      const close = c === "(" ? ")" : "]";
+      p++;
+      const items: HeaderValue[] = [];
+      for (;;) {
+        ws();
+        if (text[p] === close) {
+          p++;
+          return items;
+        }
+        items.push(value(depth + 1));
+        ws();
+        if (text[p] === ",") p++;
+        else if (text[p] !== close) fail(`expected ',' or '${close}'`);
+      }
+    }
+    const m = /^(True|False|None|-?\d+L?)/.exec(text.slice(p, p + 40));
+    if (!m) return fail("unexpected token");
+    p += m[0].length;
+    if (m[0] === "True") return true;
+    if (m[0] === "False") return false;
+    if (m[0] === "None") return null;
+    const n = Number(m[0].replace(/L$/, ""));
+    if (!Number.isSafeInteger(n)) fail(`integer ${m[0]} is out of range`);
+    return n;
+  };
+  ws();
+  if (text[p] !== "{") fail("expected '{'");
+  p++;
+  const out = new Map<string, HeaderValue>();
+  for (;;) {
+    ws();
+    if (text[p] === "}") {
+      p++;
+      break;
+    }
+    const key = value(1);
+    if (typeof key !== "string") fail("expected a string key");
+    ws();
+    if (text[p] !== ":") fail("expected ':'");
+    p++;
+    out.set(key as string, value(1));
+    ws();
+    if (text[p] === ",") p++;
+    else if (text[p] !== "}") fail("expected ',' or '}'");
+  }
+  ws();
+  if (p !== text.length) fail("trailing characters");
   return out;
 }
 
