@@ -74,7 +74,7 @@ describe("geninv CLI", () => {
     await run("random", "--sizes", "4,10,30", "--activation", "relu,leaky_relu:0.1", "--bias", "--seed", "1", "-o", p("ins.json"));
     const r = await run("inspect", p("ins.json"));
     expect(r.code).toBe(0);
-    const info = JSON.parse(r.out);
+    const info = JSON.parse(r.out).generator;
     expect(info.sizes).toEqual([4, 10, 30]);
     expect(info.parameters).toBe(4 * 10 + 10 + 10 * 30 + 30);
     expect(info.layers[1]).toMatchObject({ layer: 2, inputs: 10, outputs: 30, activation: "leaky_relu:0.1", bias: true });
@@ -132,10 +132,7 @@ describe("geninv CLI", () => {
       const nanNpy = new Array(500).fill(0);
       nanNpy[3] = NaN;
       writeFileSync(p("nan.npy"), encodeNpy([500], nanNpy));
-      const r = await run("invert", "--model", p("net.json"), "--obs", p("nan.npy"));
-      // a batch keeps going: the bad row is reported as failed, with the exit code saying so
-      expectError(r, 1, /observation 0: observation\[3\] is NaN/);
-      expect(JSON.parse(r.out).results[0]).toMatchObject({ status: "failed", error: "observation[3] is NaN (values must be finite)" });
+      expectError(await run("invert", "--model", p("net.json"), "--obs", p("nan.npy")), 1, /nan\.npy: x\[0\]\[3\] is NaN/);
     });
 
     it("ground truth of the wrong shape", async () => {
@@ -156,7 +153,7 @@ describe("geninv CLI", () => {
     const bin = join(process.cwd(), "dist/src/cli/main.js");
     const ok = spawnSync(process.execPath, [bin, "inspect", p("net.json")], { encoding: "utf8" });
     expect(ok.status).toBe(0);
-    expect(JSON.parse(ok.stdout).sizes).toEqual([20, 100, 500]);
+    expect(JSON.parse(ok.stdout).generator.sizes).toEqual([20, 100, 500]);
     const missing = spawnSync(process.execPath, [bin, "inspect", p("missing.json")], { encoding: "utf8" });
     expect(missing.status).toBe(1);
     expect(missing.stderr).toMatch(/^geninv: .*missing\.json: no such file\n$/);
