@@ -30,12 +30,9 @@ const tmp = mkdtempSync(join(tmpdir(), "geninv-cli-io-"));
 
 describe.skipIf(!FIXTURES)(fixtureSuite("geninv invert / inspect / convert on the PyTorch fixtures"), () => {
   const pth = (): string => fixture("trained_vae_20_60_784_nobias.pth");
-  // float32 data: exact's default tolerances (active 1e-9, fit 1e-6) are below float32 round-off;
-  // these are the float32-level tolerances (see the io report to the lead)
-  const f32 = ["--active-tol", "1e-5", "--fit-tol", "1e-5"];
 
   it("invert --method exact on the legacy .pth recovers z* on the four unique rows and reports non_unique for row 2", async () => {
-    const r = await run("invert", "--model", pth(), "--layers", "fc3,fc4", "--activation", "relu", "--obs", fixture("vae_relu_decoder_x.npy"), "--truth", fixture("vae_relu_decoder_z.npy"), "--method", "exact", ...f32);
+    const r = await run("invert", "--model", pth(), "--layers", "fc3,fc4", "--activation", "relu", "--obs", fixture("vae_relu_decoder_x.npy"), "--truth", fixture("vae_relu_decoder_z.npy"), "--method", "exact");
     expect(r.code, r.err).toBe(0);
     const doc = r.json();
     expect(doc.summary).toEqual({ exact: 4, non_unique: 1 });
@@ -53,8 +50,8 @@ describe.skipIf(!FIXTURES)(fixtureSuite("geninv invert / inspect / convert on th
     const z = parseNpy(readFileSync(fixture("vae_relu_decoder_z.npy")));
     const pairs = join(tmp, "pairs.npz");
     writeFileSync(pairs, makeZip([{ name: "x.npy", data: encodeNpy(x.shape, x.data), method: 8 }, { name: "z.npy", data: encodeNpy(z.shape, z.data), method: 8 }]));
-    const a = await run("invert", "--model", pth(), "--layers", "fc3,fc4", "--activation", "relu", "--obs", pairs, ...f32);
-    const b = await run("invert", "--model", pth(), "--layers", "fc3,fc4", "--activation", "relu", "--obs", fixture("vae_relu_decoder_x.npy"), "--truth", fixture("vae_relu_decoder_z.npy"), ...f32);
+    const a = await run("invert", "--model", pth(), "--layers", "fc3,fc4", "--activation", "relu", "--obs", pairs);
+    const b = await run("invert", "--model", pth(), "--layers", "fc3,fc4", "--activation", "relu", "--obs", fixture("vae_relu_decoder_x.npy"), "--truth", fixture("vae_relu_decoder_z.npy"));
     expect(a.code).toBe(0);
     const ra = a.json().results as Row[];
     const rb = b.json().results as Row[];
@@ -62,7 +59,7 @@ describe.skipIf(!FIXTURES)(fixtureSuite("geninv invert / inspect / convert on th
   });
 
   it("the zip .pt, ONNX and safetensors fixtures invert to the same statuses", async () => {
-    const common = ["--obs", fixture("vae_relu_decoder_x.npy"), "--truth", fixture("vae_relu_decoder_z.npy"), ...f32];
+    const common = ["--obs", fixture("vae_relu_decoder_x.npy"), "--truth", fixture("vae_relu_decoder_z.npy")];
     for (const args of [
       ["--model", fixture("vae_relu_decoder_sequential.pt"), "--activation", "relu"],
       ["--model", fixture("vae_relu_decoder.onnx")],
@@ -105,7 +102,7 @@ describe.skipIf(!FIXTURES)(fixtureSuite("geninv invert / inspect / convert on th
     const a = loadModel(out);
     const b = loadModel(pth(), { layers: ["fc3", "fc4"], activation: "relu" });
     a.layers.forEach((l, i) => expect(Array.from(l.weight.data)).toEqual(Array.from(b.layers[i]!.weight.data)));
-    const inv = await run("invert", "--model", out, "--obs", fixture("vae_relu_decoder_x.npy"), ...f32);
+    const inv = await run("invert", "--model", out, "--obs", fixture("vae_relu_decoder_x.npy"));
     expect(inv.json().summary).toEqual({ exact: 4, non_unique: 1 });
   });
 });
