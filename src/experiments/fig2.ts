@@ -226,7 +226,7 @@ export function fig2Svg(config: Fig2Config, points: readonly Fig2Point[]): strin
   const withCert = points.filter((p) => p.nonUniqueFraction !== null);
   if (withCert.length > 0) {
     series.push({
-      name: "certified non-unique (no method can identify z*)",
+      name: "certified non-unique",
       kind: "area",
       points: withCert.map((p) => [p.k, p.nonUniqueFraction!] as const),
       color: "#7f7f7f",
@@ -234,8 +234,9 @@ export function fig2Svg(config: Fig2Config, points: readonly Fig2Point[]): strin
       baseline: 0,
     });
     series.push({
-      name: "identifiable fraction (upper bound)",
+      name: "identifiable: 1 − non-unique",
       kind: "line",
+      onTop: true,
       points: withCert.map((p) => [p.k, 1 - p.nonUniqueFraction!] as const),
       color: "#333333",
       dash: "5 4",
@@ -264,7 +265,10 @@ export function fig2Svg(config: Fig2Config, points: readonly Fig2Point[]): strin
     series,
     legend: "right",
     width: 900,
-    notes: ["grey area: fraction of runs whose layer-wise pre-image the exact method certifies as not unique (too few active units, or rank-deficient rows)"],
+    notes: [
+      "grey area: runs where the exact method certifies a layer's pre-image as not unique (fewer active units than unknowns, or rank-deficient rows).",
+      "When that layer is layer 1, a whole family of z has G(z) = G(z*): no method can identify z*, and none can beat the dashed line.",
+    ],
   });
 }
 

@@ -45,6 +45,8 @@ export interface Series {
   marker?: MarkerShape;
   /** Opacity of scatter dots (default 0.35) or area fill (default 0.18). */
   opacity?: number;
+  /** Draw after (on top of) every other series, e.g. a reference line. */
+  onTop?: boolean;
   /** Dot / marker radius in px (default 2.2 for scatter, 3.5 for line markers). */
   radius?: number;
   /** Scatter: horizontal offset in px, so the clouds of different methods sit side by side. */
@@ -236,7 +238,7 @@ export function renderChart(spec: ChartSpec): string {
   const H = spec.height ?? 460;
   const legendPos = spec.legend ?? "right";
   const shown = spec.series.filter((s) => !s.hideInLegend);
-  const legendW = legendPos === "right" && shown.length > 0 ? Math.min(260, 46 + 7 * Math.max(...shown.map((s) => s.name.length))) : 0;
+  const legendW = legendPos === "right" && shown.length > 0 ? Math.min(320, 50 + 6.8 * Math.max(...shown.map((s) => s.name.length))) : 0;
   const titleH = (spec.title ? 26 : 8) + (spec.subtitle ? 18 : 0);
   const notes = [...(spec.notes ?? [])];
   const colors = spec.series.map((s, i) => s.color ?? PALETTE[i % PALETTE.length]!);
@@ -274,7 +276,7 @@ export function renderChart(spec: ChartSpec): string {
     `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" ${FONT} font-size="13">`,
   );
   out.push(`<rect width="${W}" height="${H}" fill="#ffffff"/>`);
-  out.push(`<defs><clipPath id="plot-area"><rect x="${num(left)}" y="${num(top)}" width="${num(right - left)}" height="${num(bottom - top)}"/></clipPath></defs>`);
+  out.push(`<defs><clipPath id="plot-area"><rect x="${num(left - 6)}" y="${num(top - 6)}" width="${num(right - left + 12)}" height="${num(bottom - top + 12)}"/></clipPath></defs>`);
   if (spec.title) out.push(`<text class="title" x="${num((left + right) / 2)}" y="20" text-anchor="middle" font-size="15" font-weight="bold">${escapeXml(spec.title)}</text>`);
   if (spec.subtitle) out.push(`<text class="subtitle" x="${num((left + right) / 2)}" y="${spec.title ? 38 : 20}" text-anchor="middle" font-size="11" fill="#555">${escapeXml(spec.subtitle)}</text>`);
 
@@ -316,7 +318,9 @@ export function renderChart(spec: ChartSpec): string {
 
   // data
   out.push(`<g class="data" clip-path="url(#plot-area)">`);
-  spec.series.forEach((s, si) => {
+  const order = spec.series.map((_, i) => i).sort((a, b) => Number(spec.series[a]!.onTop ?? false) - Number(spec.series[b]!.onTop ?? false));
+  order.forEach((si) => {
+    const s = spec.series[si]!;
     const pts = usable[si]!;
     const color = escapeXml(colors[si]!);
     const name = escapeXml(s.name);
@@ -362,7 +366,7 @@ export function renderChart(spec: ChartSpec): string {
   // legend
   if (legendPos !== "none" && shown.length > 0) {
     const rowH = 20;
-    const boxW = legendPos === "right" ? legendW - 8 : Math.min(240, 46 + 7 * Math.max(...shown.map((s) => s.name.length)));
+    const boxW = legendPos === "right" ? legendW - 8 : Math.min(320, 50 + 6.8 * Math.max(...shown.map((s) => s.name.length)));
     const boxH = shown.length * rowH + 10;
     const lx = legendPos === "right" ? right + 12 : legendPos.endsWith("left") ? left + 10 : right - 10 - boxW;
     const ly = legendPos === "right" || legendPos.startsWith("top") ? top + 6 : bottom - 6 - boxH;
