@@ -1,6 +1,9 @@
 /**
  * Runs a list of independent trials on a pool of worker threads, or in this thread.
  *
+ * Any {@link TrialKind} runs in process; worker threads run the kinds listed in trial-kinds.ts
+ * (a worker imports its code by name), and `auto` mode falls back to in-process for the others.
+ *
  * Determinism: a trial is a plain value (e.g. `{ k, run }`) that, with the experiment's config,
  * fully determines its result — the trial seeds its own random stream with `Rng.derive(seed, ids…)`.
  * Results are stored by trial index, so they are identical for any number of workers and any
@@ -113,7 +116,17 @@ export async function runTrials<C, T, R>(
   if (mode === "workers" && !workersAvailable()) {
     throw new OptionError("worker threads need the compiled library (dist/); running from TypeScript sources, use mode 'in-process'");
   }
-  const useWorkers = mode === "workers" || (mode === "auto" && workersAvailable() && requested > 1 && trials.length > 1);
+  let useWorkers = mode === "workers" || (mode === "auto" && workersAvailable() && requested > 1 && trials.length > 1);
+  if (useWorkers) {
+    // a worker can only run the kinds it can import by name (dynamic import: trial-kinds imports the figures, which import this module)
+    const { TRIAL_KINDS } = await import("./trial-kinds.js");
+    if (TRIAL_KINDS[kind.name] !== kind) {
+      if (mode === "workers") {
+        throw new OptionError(`trial kind '${kind.name}' is not listed in experiments/trial-kinds.ts, so worker threads cannot run it; use mode 'in-process'`);
+      }
+      useWorkers = false;
+    }
+  }
   if (!useWorkers) return runInProcess(kind, config, trials, options);
   return runOnWorkers(kind, config, trials, Math.min(requested, Math.max(1, trials.length)), options);
 }

@@ -98,6 +98,15 @@ describe("runTrials on worker threads (compiled dist/)", () => {
     for (const r of batch.results) expect(r!.error).toMatch(/sizes\[1\] must be a positive integer/);
   });
 
+  it("runs a kind that workers cannot import in process (auto), and refuses it in 'workers' mode", async (ctx) => {
+    ctx.skip(distProblem() !== "", distProblem());
+    const runner = await importDist<RunnerModule>("experiments/runner.js");
+    const batch = await runner.runTrials(KIND, { seed: 2 }, [1, 2, 3], { workers: 2 });
+    expect(batch.mode).toBe("in-process");
+    expect(batch.results[0]!.value).toBe(Rng.derive(2, 1).uniform());
+    await expect(runner.runTrials(KIND, { seed: 2 }, [1, 2], { workers: 2, mode: "workers" })).rejects.toThrow(/'test-kind' is not listed in experiments\/trial-kinds.ts/);
+  });
+
   it("refuses a method that is registered only in this process, naming it", async (ctx) => {
     ctx.skip(distProblem() !== "", distProblem());
     const dist = await importDist<Fig2Module>("experiments/fig2.js");
