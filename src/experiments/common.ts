@@ -6,7 +6,7 @@ import { OptionError } from "../errors.js";
 import { relativeError } from "../linalg/norms.js";
 import { type Generator } from "../model/generator.js";
 import { type InvertOptions } from "../invert/options.js";
-import { getMethod, listMethods, runMethod } from "../invert/registry.js";
+import { getMethod, runMethod } from "../invert/registry.js";
 import { type InversionResult, type InversionStatus } from "../invert/result.js";
 import { errorMessage } from "./runner.js";
 import { type MarkerShape, PALETTE } from "./svg.js";
@@ -94,11 +94,6 @@ export function checkMethods(methods: readonly string[]): void {
     if (seen.has(m)) throw new OptionError(`method '${m}' listed twice`);
     seen.add(m);
   }
-}
-
-/** Registered method names (for messages and test skips). */
-export function registeredMethods(): string[] {
-  return listMethods().map((m) => m.name);
 }
 
 const DISPLAY: Record<string, { label: string; color: string; marker: MarkerShape }> = {
