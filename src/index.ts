@@ -79,3 +79,42 @@ export {
   listMethods,
 } from "./invert/registry.js";
 export { invert, invertBatch, type InvertCall } from "./invert/invert.js";
+export {
+  renderChart,
+  type ChartSpec,
+  type AxisSpec,
+  type Series,
+  type LegendPosition,
+  type MarkerShape,
+} from "./experiments/svg.js";
+export {
+  runTrials,
+  type TrialKind,
+  type RunTrialsOptions,
+  type TrialBatch,
+  type TrialProgress,
+  type RunnerMode,
+} from "./experiments/runner.js";
+export { type MethodOutcome, PAPER_METHOD_OPTIONS } from "./experiments/common.js";
+export {
+  fig1Config,
+  runFig1,
+  fig1Svg,
+  fig1Csv,
+  FIG1_DEFAULTS,
+  type Fig1Config,
+  type Fig1Record,
+  type Fig1Result,
+  type Fig1Point,
+} from "./experiments/fig1.js";
+export {
+  fig2Config,
+  runFig2,
+  fig2Svg,
+  fig2Csv,
+  FIG2_DEFAULTS,
+  type Fig2Config,
+  type Fig2Record,
+  type Fig2Result,
+  type Fig2Point,
+} from "./experiments/fig2.js";

@@ -9,6 +9,7 @@ import { demoCommand } from "./commands/demo.js";
 import { inspectCommand } from "./commands/inspect.js";
 import { invertCommand } from "./commands/invert.js";
 import { randomCommand } from "./commands/random.js";
+import { reproduceCommand } from "./commands/reproduce.js";
 import { sampleCommand } from "./commands/sample.js";
 import { type CliIo, processIo } from "./io.js";
 
@@ -25,7 +26,7 @@ export function buildProgram(io: CliIo): Command {
     .showHelpAfterError("(run with --help for usage)")
     .configureOutput({ writeOut: io.out, writeErr: io.err })
     .exitOverride();
-  for (const make of [randomCommand, sampleCommand, invertCommand, inspectCommand, convertCommand, demoCommand]) {
+  for (const make of [randomCommand, sampleCommand, invertCommand, inspectCommand, convertCommand, demoCommand, reproduceCommand]) {
     const cmd = make(io);
     cmd.configureOutput({ writeOut: io.out, writeErr: io.err }).exitOverride().showHelpAfterError("(run with --help for usage)");
     program.addCommand(cmd);

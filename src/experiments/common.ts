@@ -1,0 +1,122 @@
+/**
+ * What the figure experiments share: running one registered method on one observation into a
+ * plain record, the paper's method settings, display names and colours, and CSV text.
+ */
+import { OptionError } from "../errors.js";
+import { relativeError } from "../linalg/norms.js";
+import { type Generator } from "../model/generator.js";
+import { type InvertOptions } from "../invert/options.js";
+import { getMethod, runMethod } from "../invert/registry.js";
+import { type InversionResult, type InversionStatus } from "../invert/result.js";
+import { errorMessage } from "./runner.js";
+import { type MarkerShape, PALETTE } from "./svg.js";
+
+/** One method's result on one run, as stored in the CSV/JSON (non-finite numbers become null). */
+export interface MethodOutcome {
+  method: string;
+  /** The method's status, or `failed` when it threw. */
+  status: InversionStatus;
+  /** ‖z − z*‖₂ / ‖z*‖₂. */
+  relError: number | null;
+  /** ‖G(z) − x‖₂ and ‖G(z) − x‖∞. */
+  residualL2: number | null;
+  residualLinf: number | null;
+  timeMs: number;
+  iterations?: number;
+  /** Why it failed (thrown error message). */
+  error?: string;
+}
+
+/**
+ * Method options that reproduce the paper's section 5.1 settings: α = 1.2 for the LP methods;
+ * gradient descent with learning rate 1, at most 1000 iterations, stop at ‖∇‖ ≤ 1e-9. A method
+ * reads the fields it knows and ignores the others (src/invert/options.ts).
+ */
+export const PAPER_METHOD_OPTIONS: Readonly<Record<string, Readonly<Record<string, unknown>>>> = {
+  linf: { alpha: 1.2 },
+  l1: { alpha: 1.2 },
+  relaxed: { alpha: 1.2 },
+  gd: { learningRate: 1, iterations: 1000, gradientTolerance: 1e-9 },
+  "linf+gd": { alpha: 1.2, learningRate: 1, iterations: 1000, gradientTolerance: 1e-9 },
+};
+
+/** The LP methods, whose initial ε guess (eps0) Figure 1 sets to the noise level, as the authors' code does. */
+export const LP_METHODS: readonly string[] = ["linf", "l1", "relaxed", "linf+gd"];
+
+/** Options for `method` in one run: paper defaults, then the user's overrides, then per-run fields. */
+export function methodOptions(
+  method: string,
+  overrides: Readonly<Record<string, Readonly<Record<string, unknown>>>> | undefined,
+  perRun: Record<string, unknown>,
+): InvertOptions & Record<string, unknown> {
+  return { ...(PAPER_METHOD_OPTIONS[method] ?? {}), ...(overrides?.[method] ?? {}), ...perRun };
+}
+
+/** The outcome record of an inversion result against the truth z*. */
+export function outcomeOf(r: InversionResult, zTrue: ArrayLike<number>): MethodOutcome {
+  return {
+    method: r.method,
+    status: r.status,
+    relError: finiteOrNull(relativeError(r.z, zTrue)),
+    residualL2: finiteOrNull(r.residual.l2),
+    residualLinf: finiteOrNull(r.residual.linf),
+    timeMs: r.timeMs,
+    ...(r.iterations !== undefined ? { iterations: r.iterations } : {}),
+  };
+}
+
+/** The outcome of a method that threw. */
+export function failedOutcome(method: string, timeMs: number, e: unknown): MethodOutcome {
+  return { method, status: "failed", relError: null, residualL2: null, residualLinf: null, timeMs, error: errorMessage(e) };
+}
+
+/** Run `method` on x and compare with the truth; a thrown error becomes a `failed` outcome. */
+export function runOutcome(gen: Generator, x: Float64Array, zTrue: Float64Array, method: string, options: InvertOptions): MethodOutcome {
+  const t0 = performance.now();
+  try {
+    return { ...outcomeOf(runMethod(getMethod(method), gen, x, options), zTrue), method };
+  } catch (e) {
+    return failedOutcome(method, performance.now() - t0, e);
+  }
+}
+
+/** `v` when finite, else null (JSON has no NaN). */
+export function finiteOrNull(v: number): number | null {
+  return Number.isFinite(v) ? v : null;
+}
+
+/** @throws OptionError naming the unknown method and the registered ones */
+export function checkMethods(methods: readonly string[]): void {
+  if (methods.length === 0) throw new OptionError("no methods given");
+  const seen = new Set<string>();
+  for (const m of methods) {
+    getMethod(m); // throws OptionError listing the known methods
+    if (seen.has(m)) throw new OptionError(`method '${m}' listed twice`);
+    seen.add(m);
+  }
+}
+
+const DISPLAY: Record<string, { label: string; color: string; marker: MarkerShape }> = {
+  linf: { label: "ℓ∞ LP (Alg. 1)", color: PALETTE[0], marker: "circle" },
+  l1: { label: "ℓ1 LP (Alg. 2)", color: PALETTE[1], marker: "triangle" },
+  gd: { label: "gradient descent", color: PALETTE[2], marker: "diamond" },
+  exact: { label: "exact (Thm. 2)", color: PALETTE[3], marker: "square" },
+  relaxed: { label: "relaxed LP (eq. 8)", color: PALETTE[4], marker: "circle" },
+  "linf+gd": { label: "ℓ∞ LP + GD", color: PALETTE[5], marker: "square" },
+  adam: { label: "Adam", color: PALETTE[6], marker: "diamond" },
+};
+
+/** Legend label, colour and marker of a method (unknown methods get the remaining colours). */
+export function methodStyle(method: string, index: number): { label: string; color: string; marker: MarkerShape } {
+  return DISPLAY[method] ?? { label: method, color: PALETTE[(7 + index) % PALETTE.length]!, marker: "circle" };
+}
+
+/** CSV text (RFC 4180 quoting) from a header and rows; null/undefined become empty cells. */
+export function toCsv(header: readonly string[], rows: ReadonlyArray<ReadonlyArray<string | number | boolean | null | undefined>>): string {
+  const cell = (v: string | number | boolean | null | undefined): string => {
+    if (v === null || v === undefined) return "";
+    const s = typeof v === "number" ? (Number.isFinite(v) ? String(v) : "") : String(v);
+    return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+  };
+  return [header, ...rows].map((r) => r.map(cell).join(",")).join("\n") + "\n";
+}

@@ -1,0 +1,293 @@
+/**
+ * Figure 1(a)(b) of the paper: relative recovery error ‖z − z*‖/‖z*‖ against the relative noise
+ * level on random 20 → 100 → 500 ReLU networks (weights N(0, 1/n_i)), for uniform noise U(−a, a)
+ * and Gaussian noise N(0, a²) with a ∈ {10⁻¹, …, 10⁻⁶}; one dot per run, a line through the
+ * medians, log–log axes.
+ *
+ * Choices (the paper leaves them open):
+ * - Gaussian noise: a is the standard deviation σ (the paper writes N(0, a); the authors' code draws
+ *   `np.random.normal(0, a)`, whose second argument is σ).
+ * - "Relative noise level" on the x axis: ‖e‖₂/‖G(z*)‖₂ of each run — noise relative to the clean
+ *   signal, so both axes are scale-free and the slope of the cloud is the noise amplification. (The
+ *   authors' script stores ‖e‖₂ and ‖G(z*) + e‖₂ per run for this ratio.) The CSV keeps a, ‖e‖₂ and
+ *   ‖G(z*)‖₂, and `xAxis: "level"` plots against a instead.
+ * - Each run draws a fresh network and z* from Rng.derive(seed, FIG1_STREAM, run); the noise of
+ *   level a comes from its own stream, so one run's network is seen at every noise level (a paired
+ *   design: the medians' slope is not blurred by network-to-network variation).
+ * - The LP methods start their ε search at eps0 = a, the true noise level, as the authors' code does
+ *   (turn off with eps0FromNoise: false to let each method pick its own start).
+ */
+import { OptionError } from "../errors.js";
+import { diffNorms, norm2 } from "../linalg/norms.js";
+import { type Activation, formatActivation, RELU } from "../model/activation.js";
+import { addNoise, randomGenerator } from "../model/random.js";
+import { Rng } from "../model/rng.js";
+import { checkMethods, finiteOrNull, LP_METHODS, type MethodOutcome, methodOptions, methodStyle, runOutcome, toCsv } from "./common.js";
+import { runTrials, type RunTrialsOptions, type TrialBatch, type TrialKind } from "./runner.js";
+import { logLogSlope, median, quantile } from "./stats.js";
+import { renderChart, type Series } from "./svg.js";
+
+/** Stream tag of Figure 1 in `Rng.derive(seed, FIG1_STREAM, …)`. */
+export const FIG1_STREAM = 1;
+
+/** Noise distributions of Figure 1: (a) uniform U(−a, a), (b) Gaussian N(0, a²). */
+export type Fig1Noise = "uniform" | "gaussian";
+
+/** Everything that determines a Figure 1 experiment (plain data: it is sent to worker threads). */
+export interface Fig1Config {
+  /** Widths [k, n_1, …, n]; paper: [20, 100, 500]. */
+  sizes: number[];
+  activation: Activation;
+  noise: Fig1Noise;
+  /** Noise levels a (paper: 1e-1 … 1e-6). */
+  levels: number[];
+  /** Runs per level (paper: 200). */
+  runs: number;
+  seed: number;
+  /** Registered method names (paper: linf, l1, gd; the appendix adds relaxed). */
+  methods: string[];
+  /** Start the LP methods' ε search at the noise level a (the authors' choice). */
+  eps0FromNoise: boolean;
+  /** Per-method option overrides, on top of the paper's settings (see common.ts). */
+  methodOptions: Record<string, Record<string, unknown>>;
+}
+
+/** One run at one noise level. */
+export interface Fig1Trial {
+  level: number;
+  run: number;
+}
+
+/** Everything recorded about one run at one noise level. */
+export interface Fig1Record {
+  level: number;
+  run: number;
+  /** ‖e‖₂ and ‖e‖∞ of the noise drawn. */
+  noiseL2: number | null;
+  noiseLinf: number | null;
+  /** ‖G(z*)‖₂. */
+  signalL2: number | null;
+  /** ‖e‖₂/‖G(z*)‖₂: the x coordinate of the run's dots. */
+  relNoise: number | null;
+  methods: MethodOutcome[];
+  /** Set when the whole trial failed (then `methods` is empty). */
+  error?: string;
+}
+
+/** The paper's Figure 1(a)(b) settings. */
+export const FIG1_DEFAULTS: Readonly<Fig1Config> = {
+  sizes: [20, 100, 500],
+  activation: RELU,
+  noise: "uniform",
+  levels: [1e-1, 1e-2, 1e-3, 1e-4, 1e-5, 1e-6],
+  runs: 200,
+  seed: 0,
+  methods: ["linf", "l1", "relaxed", "gd"],
+  eps0FromNoise: true,
+  methodOptions: {},
+};
+
+/** `--quick`: every level, a few runs. */
+export const FIG1_QUICK = { runs: 12 } as const;
+
+/** A complete, validated config from defaults and `partial`. @throws OptionError */
+export function fig1Config(partial: Partial<Fig1Config> = {}): Fig1Config {
+  const c: Fig1Config = {
+    sizes: [...(partial.sizes ?? FIG1_DEFAULTS.sizes)],
+    activation: partial.activation ?? FIG1_DEFAULTS.activation,
+    noise: partial.noise ?? FIG1_DEFAULTS.noise,
+    levels: [...(partial.levels ?? FIG1_DEFAULTS.levels)],
+    runs: partial.runs ?? FIG1_DEFAULTS.runs,
+    seed: partial.seed ?? FIG1_DEFAULTS.seed,
+    methods: [...(partial.methods ?? FIG1_DEFAULTS.methods)],
+    eps0FromNoise: partial.eps0FromNoise ?? FIG1_DEFAULTS.eps0FromNoise,
+    methodOptions: partial.methodOptions ?? {},
+  };
+  if (c.sizes.length < 2) throw new OptionError(`fig1 sizes need at least two widths, got [${c.sizes.join(",")}]`);
+  c.sizes.forEach((n) => {
+    if (!Number.isSafeInteger(n) || n < 1) throw new OptionError(`layer widths must be positive integers, got ${n}`);
+  });
+  if (c.noise !== "uniform" && c.noise !== "gaussian") throw new OptionError(`noise must be uniform or gaussian, got '${String(c.noise)}'`);
+  if (c.levels.length === 0) throw new OptionError("fig1 needs at least one noise level");
+  c.levels.forEach((a) => {
+    if (!(Number.isFinite(a) && a > 0)) throw new OptionError(`noise levels must be finite numbers > 0, got ${a}`);
+  });
+  if (new Set(c.levels).size !== c.levels.length) throw new OptionError(`noise levels must be distinct, got ${c.levels.join(",")}`);
+  if (!Number.isSafeInteger(c.runs) || c.runs < 1) throw new OptionError(`runs must be a positive integer, got ${c.runs}`);
+  if (!Number.isSafeInteger(c.seed) || c.seed < 0) throw new OptionError(`seed must be a non-negative integer, got ${c.seed}`);
+  checkMethods(c.methods);
+  return c;
+}
+
+/** The trials, run-major (every level once, then again), so a partial run covers every level. */
+export function fig1Trials(config: Fig1Config): Fig1Trial[] {
+  const out: Fig1Trial[] = [];
+  for (let run = 0; run < config.runs; run++) for (const level of config.levels) out.push({ level, run });
+  return out;
+}
+
+const bits = new DataView(new ArrayBuffer(8));
+
+/** The two 32-bit halves of a double, so a noise level can name a random stream exactly. */
+function levelIds(level: number): [number, number] {
+  bits.setFloat64(0, level, true);
+  return [bits.getUint32(4, true), bits.getUint32(0, true)];
+}
+
+/** Figure 1 trials, for {@link runTrials}. */
+export const FIG1_TRIALS: TrialKind<Fig1Config, Fig1Trial, Fig1Record> = {
+  name: "fig1",
+  run(config, { level, run }) {
+    const rng = Rng.derive(config.seed, FIG1_STREAM, run);
+    const gen = randomGenerator({ sizes: config.sizes, activation: config.activation, rng });
+    const z = rng.fillNormal(new Float64Array(gen.inputSize));
+    const seed = rng.nextUint32(); // for methods with random starts
+    const clean = gen.forward(z);
+    const x = Float64Array.from(clean);
+    addNoise(x, { kind: config.noise, level }, Rng.derive(config.seed, FIG1_STREAM, run, ...levelIds(level)));
+    const noise = diffNorms(x, clean);
+    const signalL2 = norm2(clean);
+    const methods = config.methods.map((m) => {
+      const perRun: Record<string, unknown> = { seed };
+      if (config.eps0FromNoise && LP_METHODS.includes(m)) perRun.eps0 = level;
+      return runOutcome(gen, x, z, m, methodOptions(m, config.methodOptions, perRun));
+    });
+    return {
+      level,
+      run,
+      noiseL2: finiteOrNull(noise.l2),
+      noiseLinf: finiteOrNull(noise.linf),
+      signalL2: finiteOrNull(signalL2),
+      relNoise: finiteOrNull(noise.l2 / signalL2),
+      methods,
+    };
+  },
+  failed(_config, { level, run }, message) {
+    return { level, run, noiseL2: null, noiseLinf: null, signalL2: null, relNoise: null, methods: [], error: message };
+  },
+};
+
+/** Per-method numbers at one noise level. */
+export interface Fig1MethodPoint {
+  runs: number;
+  failed: number;
+  medianRelError: number | null;
+  /** 25% and 75% quantiles of the relative error. */
+  q25RelError: number | null;
+  q75RelError: number | null;
+  medianTimeMs: number | null;
+}
+
+/** Summary of one noise level. */
+export interface Fig1Point {
+  level: number;
+  runs: number;
+  medianRelNoise: number | null;
+  methods: Record<string, Fig1MethodPoint>;
+}
+
+/** Medians per level (in the order of config.levels). */
+export function summarizeFig1(config: Fig1Config, records: readonly (Fig1Record | undefined)[]): Fig1Point[] {
+  return config.levels.map((level) => {
+    const at = records.filter((r): r is Fig1Record => r !== undefined && r.level === level);
+    const methods: Record<string, Fig1MethodPoint> = {};
+    for (const m of config.methods) {
+      const outs = at.map((r) => r.methods.find((o) => o.method === m));
+      const errs = outs.map((o) => o?.relError).filter((v): v is number => typeof v === "number");
+      const times = outs.map((o) => o?.timeMs).filter((v): v is number => typeof v === "number");
+      methods[m] = {
+        runs: at.length,
+        failed: outs.filter((o) => !o || o.status === "failed").length,
+        medianRelError: finiteOrNull(median(errs)),
+        q25RelError: finiteOrNull(quantile(errs, 0.25)),
+        q75RelError: finiteOrNull(quantile(errs, 0.75)),
+        medianTimeMs: finiteOrNull(median(times)),
+      };
+    }
+    return { level, runs: at.length, medianRelNoise: finiteOrNull(median(at.map((r) => r.relNoise ?? NaN))), methods };
+  });
+}
+
+/**
+ * Slope of log(median relative error) against log(noise level) per method: ≈ 1 when the error
+ * grows linearly with the noise, as Theorems 3 and 4 predict.
+ */
+export function fig1Slopes(config: Fig1Config, points: readonly Fig1Point[]): Record<string, number | null> {
+  const out: Record<string, number | null> = {};
+  for (const m of config.methods) {
+    out[m] = finiteOrNull(logLogSlope(points.map((p) => [p.level, p.methods[m]?.medianRelError ?? NaN] as const)));
+  }
+  return out;
+}
+
+/** What Figure 1's x axis shows: ‖e‖₂/‖G(z*)‖₂ per run (default) or the noise level a. */
+export type Fig1XAxis = "relative" | "level";
+
+/** The Figure 1 chart: a dot per run and a line through the medians for each method, log–log. */
+export function fig1Svg(config: Fig1Config, records: readonly (Fig1Record | undefined)[], points: readonly Fig1Point[], xAxis: Fig1XAxis = "relative"): string {
+  const series: Series[] = [];
+  const lines: Series[] = [];
+  const n = config.methods.length;
+  config.methods.forEach((m, i) => {
+    const st = methodStyle(m, i);
+    const offset = (i - (n - 1) / 2) * 4; // clouds of the methods side by side
+    const dots: [number, number][] = [];
+    for (const r of records) {
+      if (!r) continue;
+      const o = r.methods.find((q) => q.method === m);
+      const x = xAxis === "relative" ? r.relNoise : r.level;
+      if (o && o.relError !== null && x !== null) dots.push([x, o.relError]);
+    }
+    series.push({ name: `${st.label} runs`, kind: "scatter", points: dots, color: st.color, offset, jitter: 1.5, opacity: 0.3, radius: 2, hideInLegend: true });
+    lines.push({
+      name: st.label,
+      kind: "line",
+      points: points
+        .map((p) => [xAxis === "relative" ? (p.medianRelNoise ?? NaN) : p.level, p.methods[m]?.medianRelError ?? NaN] as const)
+        .filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y)),
+      color: st.color,
+      marker: st.marker,
+    });
+  });
+  const noiseText = config.noise === "uniform" ? "uniform noise U(−a, a)" : "Gaussian noise N(0, a²)";
+  const runs = Math.max(0, ...points.map((p) => p.runs));
+  return renderChart({
+    title: `Recovery error vs noise — ${noiseText}`,
+    subtitle: `${config.sizes.join(" → ")} ${formatActivation(config.activation)} network, weights N(0, 1/n_i), ${runs} runs per level, seed ${config.seed}; dots: runs, lines: medians`,
+    x: { label: xAxis === "relative" ? "relative noise level ‖e‖₂ / ‖G(z*)‖₂" : "noise level a", scale: "log" },
+    y: { label: "relative recovery error ‖z − z*‖₂ / ‖z*‖₂", scale: "log" },
+    series: [...series, ...lines],
+    legend: "right",
+    width: 860,
+    height: 500,
+  });
+}
+
+/** The CSV of every run: one row per (level, run, method). */
+export function fig1Csv(config: Fig1Config, records: readonly (Fig1Record | undefined)[]): string {
+  const header = ["seed", "noise", "level", "run", "noise_l2", "signal_l2", "rel_noise", "method", "status", "rel_error", "residual_l2", "residual_linf", "time_ms", "iterations", "error"];
+  const rows: (string | number | boolean | null | undefined)[][] = [];
+  for (const r of records) {
+    if (!r) continue;
+    const base = [config.seed, config.noise, r.level, r.run, r.noiseL2, r.signalL2, r.relNoise];
+    if (r.methods.length === 0) rows.push([...base, null, "failed", null, null, null, null, null, r.error]);
+    for (const o of r.methods) rows.push([...base, o.method, o.status, o.relError, o.residualL2, o.residualLinf, o.timeMs, o.iterations, o.error]);
+  }
+  return toCsv(header, rows);
+}
+
+/** The result of {@link runFig1}. */
+export interface Fig1Result {
+  config: Fig1Config;
+  records: (Fig1Record | undefined)[];
+  points: Fig1Point[];
+  slopes: Record<string, number | null>;
+  batch: Omit<TrialBatch<Fig1Record>, "results">;
+}
+
+/** Run the experiment on worker threads (see runner.ts) and summarise it. */
+export async function runFig1(config: Fig1Config, options: RunTrialsOptions<Fig1Record> = {}): Promise<Fig1Result> {
+  const { results, ...batch } = await runTrials(FIG1_TRIALS, config, fig1Trials(config), { requiredMethods: config.methods, ...options });
+  const points = summarizeFig1(config, results);
+  return { config, records: results, points, slopes: fig1Slopes(config, points), batch };
+}

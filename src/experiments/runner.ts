@@ -1,0 +1,304 @@
+/**
+ * Runs a list of independent trials on a pool of worker threads, or in this thread.
+ *
+ * Any {@link TrialKind} runs in process; worker threads run the kinds listed in trial-kinds.ts
+ * (a worker imports its code by name), and `auto` mode falls back to in-process for the others.
+ *
+ * Determinism: a trial is a plain value (e.g. `{ k, run }`) that, with the experiment's config,
+ * fully determines its result — the trial seeds its own random stream with `Rng.derive(seed, ids…)`.
+ * Results are stored by trial index, so they are identical for any number of workers and any
+ * completion order.
+ *
+ * How workers load code: a worker runs `worker.js`, the compiled sibling of this file, which looks
+ * the trial kind up by name in `trial-kinds.ts` and imports the public API (so every built-in
+ * method is registered). Node 20 cannot run the TypeScript sources in a worker, so when this module
+ * itself runs from `.ts` (vitest, ts loaders) the pool is replaced by in-process execution — same
+ * trials, same results, one core. The compiled CLI (`dist/`) always has the worker script.
+ *
+ * Nothing finished is lost: a trial that throws becomes its kind's `failed` record; a worker that
+ * dies turns its in-flight trials into failed records and is replaced; `onResult` sees each record
+ * as it arrives (for incremental writing); an abort returns what finished.
+ */
+import { availableParallelism } from "node:os";
+import { Worker } from "node:worker_threads";
+import { OptionError } from "../errors.js";
+
+/**
+ * One kind of trial (e.g. "a Figure 2 run"): `run` must be a pure function of (config, trial) and
+ * return a structured-cloneable record. Kinds that run in workers are listed in `trial-kinds.ts`.
+ */
+export interface TrialKind<C, T, R> {
+  /** Name the worker looks the kind up by (a key of TRIAL_KINDS). */
+  readonly name: string;
+  /** Run one trial. May throw; the runner turns that into `failed(…)`. */
+  run(config: C, trial: T): R;
+  /** The record of a trial that threw or whose worker died. */
+  failed(config: C, trial: T, message: string): R;
+}
+
+/** Progress of a batch, as reported to `onProgress`. */
+export interface TrialProgress {
+  done: number;
+  total: number;
+  /** Trials that ended as failed records. */
+  failed: number;
+  elapsedMs: number;
+  /** Estimated time to finish (NaN until the first trial ends). */
+  etaMs: number;
+}
+
+/** Where the trials ran. */
+export type RunnerMode = "workers" | "in-process";
+
+/** Options of {@link runTrials}. */
+export interface RunTrialsOptions<R> {
+  /** Worker threads (default `os.availableParallelism()`). */
+  workers?: number;
+  /**
+   * `auto` (default): worker threads when there is a compiled worker script and more than one
+   * worker is asked for, else in this thread. `workers` insists on threads (error from TS sources).
+   */
+  mode?: "auto" | RunnerMode;
+  /** Called after each finished trial (throttle drawing yourself). */
+  onProgress?: (p: TrialProgress) => void;
+  /** Called with each record as soon as it exists (in completion order), e.g. to append to a file. */
+  onResult?: (record: R, index: number) => void;
+  /** Abort: stop handing out trials, terminate workers, return what finished. */
+  signal?: AbortSignal;
+  /** Methods the trials need; checked in each worker at start-up (custom methods exist only here). */
+  requiredMethods?: readonly string[];
+  /** Trials handed to a worker at a time (default: about total / (16 · workers), 1…8). */
+  chunkSize?: number;
+}
+
+/** What {@link runTrials} returns. */
+export interface TrialBatch<R> {
+  /** One record per trial, by trial index; `undefined` only for trials not run (abort). */
+  results: (R | undefined)[];
+  /** False when aborted before every trial finished. */
+  complete: boolean;
+  /** Trials that ended as failed records. */
+  failed: number;
+  mode: RunnerMode;
+  /** Threads used (1 in process). */
+  workers: number;
+  wallTimeMs: number;
+}
+
+/** True when this module runs from compiled JavaScript, so the worker script exists next to it. */
+export function workersAvailable(): boolean {
+  return !import.meta.url.endsWith(".ts");
+}
+
+/** The compiled worker entry point. */
+function workerUrl(): URL {
+  return new URL("./worker.js", import.meta.url);
+}
+
+/** The default worker count: every core the process may use. */
+export function defaultWorkers(): number {
+  return availableParallelism();
+}
+
+/**
+ * Run `trials` of `kind` with `config`; see the module comment for determinism and failure rules.
+ * @throws OptionError for a bad worker count, or when a worker lacks a required method
+ */
+export async function runTrials<C, T, R>(
+  kind: TrialKind<C, T, R>,
+  config: C,
+  trials: readonly T[],
+  options: RunTrialsOptions<R> = {},
+): Promise<TrialBatch<R>> {
+  const requested = options.workers ?? defaultWorkers();
+  if (!Number.isSafeInteger(requested) || requested < 1) throw new OptionError(`workers must be a positive integer, got ${requested}`);
+  const mode = options.mode ?? "auto";
+  if (mode === "workers" && !workersAvailable()) {
+    throw new OptionError("worker threads need the compiled library (dist/); running from TypeScript sources, use mode 'in-process'");
+  }
+  let useWorkers = mode === "workers" || (mode === "auto" && workersAvailable() && requested > 1 && trials.length > 1);
+  if (useWorkers) {
+    // a worker can only run the kinds it can import by name (dynamic import: trial-kinds imports the figures, which import this module)
+    const { TRIAL_KINDS } = await import("./trial-kinds.js");
+    if (TRIAL_KINDS[kind.name] !== kind) {
+      if (mode === "workers") {
+        throw new OptionError(`trial kind '${kind.name}' is not listed in experiments/trial-kinds.ts, so worker threads cannot run it; use mode 'in-process'`);
+      }
+      useWorkers = false;
+    }
+  }
+  if (!useWorkers) return runInProcess(kind, config, trials, options);
+  return runOnWorkers(kind, config, trials, Math.min(requested, Math.max(1, trials.length)), options);
+}
+
+class Tally<R> {
+  readonly results: (R | undefined)[];
+  done = 0;
+  failed = 0;
+  readonly start = performance.now();
+  constructor(
+    readonly total: number,
+    private readonly options: RunTrialsOptions<R>,
+  ) {
+    this.results = new Array(total).fill(undefined);
+  }
+  record(index: number, record: R, failed: boolean): void {
+    if (this.results[index] !== undefined) return; // a late duplicate from a dying worker
+    this.results[index] = record;
+    this.done++;
+    if (failed) this.failed++;
+    this.options.onResult?.(record, index);
+    if (this.options.onProgress) {
+      const elapsedMs = performance.now() - this.start;
+      const etaMs = (elapsedMs / this.done) * (this.total - this.done);
+      this.options.onProgress({ done: this.done, total: this.total, failed: this.failed, elapsedMs, etaMs });
+    }
+  }
+}
+
+async function runInProcess<C, T, R>(kind: TrialKind<C, T, R>, config: C, trials: readonly T[], options: RunTrialsOptions<R>): Promise<TrialBatch<R>> {
+  const tally = new Tally<R>(trials.length, options);
+  let lastYield = performance.now();
+  for (let i = 0; i < trials.length; i++) {
+    if (options.signal?.aborted) break;
+    let record: R;
+    let failed = false;
+    try {
+      record = kind.run(config, trials[i]!);
+    } catch (e) {
+      failed = true;
+      record = kind.failed(config, trials[i]!, errorMessage(e));
+    }
+    tally.record(i, record, failed);
+    // let timers, signals and progress drawing run now and then
+    if (performance.now() - lastYield > 50) {
+      await new Promise<void>((r) => setImmediate(r));
+      lastYield = performance.now();
+    }
+  }
+  return { results: tally.results, complete: tally.done === trials.length, failed: tally.failed, mode: "in-process", workers: 1, wallTimeMs: performance.now() - tally.start };
+}
+
+/** Messages a worker sends. */
+type FromWorker =
+  | { type: "ready"; methods: string[] }
+  | { type: "init-error"; message: string }
+  | { type: "result"; index: number; record: unknown; failed: boolean };
+
+function runOnWorkers<C, T, R>(kind: TrialKind<C, T, R>, config: C, trials: readonly T[], count: number, options: RunTrialsOptions<R>): Promise<TrialBatch<R>> {
+  const tally = new Tally<R>(trials.length, options);
+  const chunk = options.chunkSize ?? Math.max(1, Math.min(8, Math.floor(trials.length / (count * 16))));
+  let next = 0; // next trial index to hand out
+  let respawnsLeft = 2 * count;
+  const live = new Set<Worker>();
+  const required = [...(options.requiredMethods ?? [])];
+
+  return new Promise<TrialBatch<R>>((resolve, reject) => {
+    let settled = false;
+    const finish = (error?: Error): void => {
+      if (settled) return;
+      settled = true;
+      options.signal?.removeEventListener("abort", onAbort);
+      for (const w of live) void w.terminate();
+      live.clear();
+      if (error) reject(error);
+      else resolve({ results: tally.results, complete: tally.done === trials.length, failed: tally.failed, mode: "workers", workers: count, wallTimeMs: performance.now() - tally.start });
+    };
+    const onAbort = (): void => finish();
+    if (options.signal?.aborted) {
+      finish();
+      return;
+    }
+    options.signal?.addEventListener("abort", onAbort, { once: true });
+
+    const checkDone = (): void => {
+      if (tally.done === trials.length) finish();
+    };
+
+    const spawn = (): void => {
+      const outstanding = new Set<number>();
+      const worker = new Worker(workerUrl(), { workerData: { kind: kind.name, config } });
+      live.add(worker);
+      let ready = false;
+      const feed = (): void => {
+        while (!settled && next < trials.length && outstanding.size < Math.max(1, Math.ceil(chunk / 2))) {
+          const batch: { index: number; trial: T }[] = [];
+          while (batch.length < chunk && next < trials.length) {
+            batch.push({ index: next, trial: trials[next]! });
+            outstanding.add(next++);
+          }
+          worker.postMessage({ type: "run", batch });
+        }
+        if (outstanding.size === 0 && next >= trials.length) {
+          live.delete(worker);
+          void worker.terminate();
+        }
+      };
+      const lose = (why: string): void => {
+        // the worker is gone: its in-flight trials become failed records, the rest go to others
+        if (!live.has(worker)) return;
+        live.delete(worker);
+        for (const i of outstanding) tally.record(i, kind.failed(config, trials[i]!, why), true);
+        outstanding.clear();
+        if (settled) return;
+        if (next < trials.length) {
+          if (respawnsLeft > 0) {
+            respawnsLeft--;
+            spawn();
+          } else if (live.size === 0) {
+            // out of respawns and no worker left: fail the rest rather than loop
+            while (next < trials.length) {
+              const i = next++;
+              tally.record(i, kind.failed(config, trials[i]!, `not run: worker threads kept dying (${why})`), true);
+            }
+          }
+        }
+        checkDone();
+      };
+      worker.on("message", (msg: FromWorker) => {
+        if (settled) return;
+        if (msg.type === "init-error") {
+          finish(new Error(`worker failed to start: ${msg.message}`));
+          return;
+        }
+        if (msg.type === "ready") {
+          ready = true;
+          const missing = required.filter((m) => !msg.methods.includes(m));
+          if (missing.length > 0) {
+            finish(
+              new OptionError(
+                `method${missing.length > 1 ? "s" : ""} ${missing.map((m) => `'${m}'`).join(", ")} not available in worker threads (they load geninv's built-in methods only; known there: ${msg.methods.join(", ")}); use one worker to run custom methods in process`,
+              ),
+            );
+            return;
+          }
+          feed();
+          return;
+        }
+        outstanding.delete(msg.index);
+        tally.record(msg.index, msg.record as R, msg.failed);
+        feed();
+        checkDone();
+      });
+      worker.on("error", (e) => {
+        if (!ready) {
+          finish(new Error(`worker failed to start: ${errorMessage(e)}`));
+          return;
+        }
+        lose(`worker thread crashed: ${errorMessage(e)}`);
+      });
+      worker.on("exit", (code) => {
+        if (live.has(worker) && !settled) {
+          if (!ready) finish(new Error(`worker exited with code ${code} before starting`));
+          else lose(`worker thread exited with code ${code}`);
+        }
+      });
+    };
+    for (let i = 0; i < count; i++) spawn();
+  });
+}
+
+/** The message of anything thrown. */
+export function errorMessage(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}

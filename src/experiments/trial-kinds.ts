@@ -1,0 +1,13 @@
+/**
+ * The trial kinds a worker thread can run, by name (see runner.ts). A new experiment that wants
+ * worker threads adds its kind here.
+ */
+import { FIG1_TRIALS } from "./fig1.js";
+import { FIG2_TRIALS } from "./fig2.js";
+import { type TrialKind } from "./runner.js";
+
+/** Every trial kind, keyed by its `name`. */
+export const TRIAL_KINDS: Readonly<Record<string, TrialKind<any, any, unknown>>> = {
+  [FIG1_TRIALS.name]: FIG1_TRIALS,
+  [FIG2_TRIALS.name]: FIG2_TRIALS,
+};

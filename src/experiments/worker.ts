@@ -1,0 +1,33 @@
+/**
+ * Entry point of a worker thread of the trial runner (see runner.ts): looks up the trial kind named
+ * in workerData, reports the methods it has, then runs each batch it is sent, one message per trial.
+ * Only ever started from compiled JavaScript (dist/).
+ */
+import { parentPort, workerData } from "node:worker_threads";
+import "../index.js"; // registers every built-in inversion method
+import { listMethods } from "../invert/registry.js";
+import { errorMessage } from "./runner.js";
+import { TRIAL_KINDS } from "./trial-kinds.js";
+
+const port = parentPort;
+if (!port) throw new Error("experiments/worker.js must run in a worker thread");
+const { kind: kindName, config } = workerData as { kind: string; config: unknown };
+const kind = TRIAL_KINDS[kindName];
+if (!kind) {
+  port.postMessage({ type: "init-error", message: `unknown trial kind '${kindName}' (known: ${Object.keys(TRIAL_KINDS).join(", ")})` });
+} else {
+  port.on("message", (msg: { type: "run"; batch: { index: number; trial: unknown }[] }) => {
+    for (const { index, trial } of msg.batch) {
+      let record: unknown;
+      let failed = false;
+      try {
+        record = kind.run(config, trial);
+      } catch (e) {
+        failed = true;
+        record = kind.failed(config, trial, errorMessage(e));
+      }
+      port.postMessage({ type: "result", index, record, failed });
+    }
+  });
+  port.postMessage({ type: "ready", methods: listMethods().map((m) => m.name) });
+}

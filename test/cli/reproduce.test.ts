@@ -1,0 +1,80 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { main } from "../../src/cli/main.js";
+import { type CliIo } from "../../src/cli/io.js";
+import { parseXml } from "../experiments/xml.js";
+
+const dir = mkdtempSync(join(tmpdir(), "geninv-reproduce-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = "";
+  let err = "";
+  const io: CliIo = { out: (t) => void (out += t), err: (t) => void (err += t), errIsTTY: false, env: {}, exitCode: 0 };
+  const code = await main(args, io);
+  return { code, out, err };
+}
+
+describe("geninv reproduce", () => {
+  it("fig2 --quick writes CSV, JSON, SVG and the JSON-lines log, echoes the seed and prints a table with the wall time", async () => {
+    const out = join(dir, "fig2");
+    const r = await run(["reproduce", "fig2", "--quick", "--methods", "exact", "--runs", "3", "--seed", "7", "--out", out]);
+    expect(r.err).not.toContain("geninv:");
+    expect(r.code).toBe(0);
+    expect(r.out).toContain("seed 7");
+    expect(r.out).toMatch(/k\s+exact \(Thm\. 2\)\s+certified non-unique/);
+    expect(r.out).toMatch(/^ 60\s+1\.000\s+0\.000$/m);
+    expect(r.out).toMatch(/21\/21 runs in [\d.]+s \(wall\)/);
+    const json = JSON.parse(readFileSync(join(out, "fig2-relu-quick.json"), "utf8")) as { seed: number; complete: boolean; runs: unknown[]; config: { ks: number[] } };
+    expect(json.seed).toBe(7);
+    expect(json.complete).toBe(true);
+    expect(json.runs).toHaveLength(21);
+    expect(json.config.ks).toEqual([10, 60, 100, 140, 150, 200, 250]);
+    expect(readFileSync(join(out, "fig2-relu-quick.runs.jsonl"), "utf8").trimEnd().split("\n")).toHaveLength(21);
+    expect(readFileSync(join(out, "fig2-relu-quick.csv"), "utf8").split("\n")[1]!.startsWith("7,relu,")).toBe(true);
+    expect(parseXml(readFileSync(join(out, "fig2-relu-quick.svg"), "utf8")).name).toBe("svg");
+  });
+
+  it("fig2 --json prints the summary as JSON; --sizes and --ks shape the sweep; files are named for the variant", async () => {
+    const out = join(dir, "fig2b");
+    const r = await run(["reproduce", "fig2", "--activation", "leaky_relu:0.1", "--sizes", "k,100,300", "--ks", "10:30:10", "--runs", "2", "--methods", "exact", "--json", "--out", out]);
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.out) as { seed: number; summary: { k: number; methods: { exact: { successRate: number } } }[]; files: { svg: string } };
+    expect(j.seed).toBe(0);
+    expect(j.summary.map((p) => p.k)).toEqual([10, 20, 30]);
+    expect(j.summary.every((p) => p.methods.exact.successRate === 1)).toBe(true);
+    expect(j.files.svg).toBe(join(out, "fig2-leaky_relu_0.1-k-100-300.svg"));
+    expect(existsSync(j.files.svg)).toBe(true);
+  });
+
+  it("fig1 --quick writes its files and prints medians per noise level and the log–log slope", async () => {
+    const out = join(dir, "fig1");
+    const r = await run(["reproduce", "fig1", "--quick", "--methods", "exact", "--levels", "1e-2,1e-4", "--runs", "3", "--noise", "gaussian", "--options", '{"exact":{"activeTolerance":0.05}}', "--out", out]);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain("Figure 1 (gaussian noise)");
+    expect(r.out).toMatch(/^\s*1e-2\s+\S+\s+\S+$/m);
+    expect(r.out).toMatch(/slope\s+\(log–log\)\s+\d\.\d\d/);
+    for (const ext of ["csv", "json", "svg", "runs.jsonl"]) expect(existsSync(join(out, `fig1-gaussian-quick.${ext}`))).toBe(true);
+  });
+
+  it.each([
+    [["fig2", "--sizes", "250,600"], /--sizes must start with k/],
+    [["fig2", "--ks", "30:10:10"], /--ks 30:10:10: expected start:stop:step/],
+    [["fig2", "--methods", "nope"], /unknown method 'nope' \(known: exact/],
+    [["fig2", "--workers", "0"], /--workers expects an integer in \[1, 1024\]/],
+    [["fig2", "--activation", "softplus"], /unknown activation 'softplus'/],
+    [["fig2", "--options", "{bad"], /--options is not valid JSON/],
+    [["fig2", "--options", '{"linf": 3}'], /the entry for 'linf' must be an object/],
+    [["fig2", "--threshold", "-1"], /--threshold expects a positive number/],
+    [["fig1", "--noise", "laplace"], /--noise must be uniform or gaussian/],
+    [["fig1", "--levels", "1e-2,abc"], /--levels expects a positive number, got 'abc'/],
+    [["fig1", "--x-axis", "sideways"], /--x-axis must be relative or level/],
+  ])("reproduce %j is a usage error (exit 2) naming the flag", async (args, message) => {
+    const r = await run(["reproduce", ...args, "--out", join(dir, "bad")]);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(message);
+    expect(r.out).toBe("");
+  });
+});
