@@ -47,7 +47,8 @@ export function invertLayerwise(
       ...report,
       timeMs: performance.now() - tl,
     };
-    status = worseStatus(status, report.status);
+    // below a non-unique layer the input is an arbitrary candidate, so its misfit certifies nothing
+    if (!(status === "non_unique" && report.status === "infeasible")) status = worseStatus(status, report.status);
     if (report.message && report.status !== "exact" && report.status !== "optimal") {
       warnings.push(`${layerName(layer, i)}: ${report.message}`);
     }

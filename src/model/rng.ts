@@ -1,8 +1,8 @@
 /**
  * Seeded random numbers whose stream is identical on every platform and Node version:
- * xoshiro128** on 32-bit integer arithmetic, uniforms from 53 bits, normals by Marsaglia's
- * polar method with a logarithm computed here (a port of fdlibm's e_log.c) rather than
- * `Math.log`, whose last bit the ECMAScript spec leaves to the engine.
+ * xoshiro128** on 32-bit integer arithmetic, uniforms from 53 bits, normals by a ziggurat whose
+ * tables and tests use exp and log computed here (ports of fdlibm's e_exp.c and e_log.c) rather
+ * than `Math.exp`/`Math.log`, whose last bits the ECMAScript spec leaves to the engine.
  */
 import { OptionError } from "../errors.js";
 
@@ -11,12 +11,8 @@ const TWO_POW_53 = 9007199254740992;
 
 /** A seeded pseudo-random stream (xoshiro128**). */
 export class Rng {
-  private s0 = 0;
-  private s1 = 0;
-  private s2 = 0;
-  private s3 = 0;
-  private spare = 0;
-  private hasSpare = false;
+  // state in a typed array: uint32 words stored in object fields would be boxed on every write
+  private readonly s = new Uint32Array(4);
 
   /** @param seed a non-negative integer below 2^53 (the same seed gives the same stream everywhere). */
   constructor(seed: number) {
@@ -34,11 +30,12 @@ export class Rng {
       z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
       return (z ^ (z >>> 16)) >>> 0;
     };
-    this.s0 = next() ^ hi;
-    this.s1 = next();
-    this.s2 = next();
-    this.s3 = next();
-    if ((this.s0 | this.s1 | this.s2 | this.s3) === 0) this.s3 = 1;
+    const st = this.s;
+    st[0] = next() ^ hi;
+    st[1] = next();
+    st[2] = next();
+    st[3] = next();
+    if ((st[0]! | st[1]! | st[2]! | st[3]!) === 0) st[3] = 1;
   }
 
   /** An independent stream for sub-task `ids` of the run seeded by `seed` (same everywhere). */
@@ -58,14 +55,16 @@ export class Rng {
 
   /** Next 32-bit unsigned integer. */
   nextUint32(): number {
-    const result = Math.imul(rotl(Math.imul(this.s1, 5), 7), 9) >>> 0;
-    const t = this.s1 << 9;
-    this.s2 ^= this.s0;
-    this.s3 ^= this.s1;
-    this.s1 ^= this.s2;
-    this.s0 ^= this.s3;
-    this.s2 ^= t;
-    this.s3 = rotl(this.s3, 11);
+    const st = this.s;
+    const s0 = st[0]!;
+    const s1 = st[1]!;
+    const s2 = st[2]! ^ s0;
+    const s3 = st[3]! ^ s1;
+    const result = Math.imul(rotl(Math.imul(s1, 5), 7), 9) >>> 0;
+    st[0] = s0 ^ s3;
+    st[1] = s1 ^ s2;
+    st[2] = s2 ^ (s1 << 9);
+    st[3] = rotl(s3, 11);
     return result;
   }
 
@@ -86,21 +85,30 @@ export class Rng {
     return Math.floor(this.uniform() * n);
   }
 
-  /** Standard normal N(0, 1) (Marsaglia polar method). */
+  /**
+   * Standard normal N(0, 1) by Doornik's ziggurat (ZIGNOR, 128 layers): the layer index comes
+   * from bits the 53-bit uniform discards, so index and value are independent.
+   */
   normal(): number {
-    if (this.hasSpare) {
-      this.hasSpare = false;
-      return this.spare;
-    }
     for (;;) {
-      const u = 2 * this.uniform() - 1;
-      const v = 2 * this.uniform() - 1;
-      const s = u * u + v * v;
-      if (s >= 1 || s === 0) continue;
-      const f = Math.sqrt((-2 * log(s)) / s);
-      this.spare = v * f;
-      this.hasSpare = true;
-      return u * f;
+      const a = this.nextUint32();
+      const b = this.nextUint32();
+      const u = (((a >>> 5) * 67108864 + (b >>> 6)) / TWO_POW_53) * 2 - 1;
+      const i = (a & 31) | ((b & 3) << 5);
+      if (Math.abs(u) < ZIG_R[i]!) return u * ZIG_X[i]!;
+      if (i === 0) return this.normalTail(u < 0);
+      const x = u * ZIG_X[i]!;
+      const f0 = exp(-0.5 * (ZIG_X[i]! * ZIG_X[i]! - x * x));
+      const f1 = exp(-0.5 * (ZIG_X[i + 1]! * ZIG_X[i + 1]! - x * x));
+      if (f1 + this.uniform() * (f0 - f1) < 1) return x;
+    }
+  }
+
+  private normalTail(negative: boolean): number {
+    for (;;) {
+      const x = log(1 - this.uniform()) / ZIG_RADIUS;
+      const y = log(1 - this.uniform());
+      if (-2 * y >= x * x) return negative ? x - ZIG_RADIUS : ZIG_RADIUS - x;
     }
   }
 
@@ -187,4 +195,73 @@ export function log(x: number): number {
     return k === 0 ? f - (hfsq - s * (hfsq + r)) : dk * LN2_HI - (hfsq - (s * (hfsq + r) + dk * LN2_LO) - f);
   }
   return k === 0 ? f - s * (f - r) : dk * LN2_HI - (s * (f - r) - dk * LN2_LO - f);
+}
+
+// --- fdlibm __ieee754_exp (deterministic on every engine) ---
+const O_THRESHOLD = 7.09782712893383973096e2;
+const U_THRESHOLD = -7.45133219101941108420e2;
+const INVLN2 = 1.44269504088896338700e0;
+const P1 = 1.66666666666666019037e-1;
+const P2 = -2.77777777770155933842e-3;
+const P3 = 6.61375632143793436117e-5;
+const P4 = -1.65339022054652515390e-6;
+const P5 = 4.13813679705723846039e-8;
+const TWOM1000 = 9.33263618503218878990e-302;
+
+/** e^x with the same result bits on every engine (fdlibm's algorithm). */
+export function exp(x: number): number {
+  if (x !== x) return x;
+  if (x > O_THRESHOLD) return Infinity;
+  if (x < U_THRESHOLD) return 0;
+  view.setFloat64(0, x, true);
+  const hxs = view.getInt32(4, true);
+  const xsb = (hxs >>> 31) & 1;
+  const hx = hxs & 0x7fffffff;
+  let hi = 0;
+  let lo = 0;
+  let k = 0;
+  if (hx > 0x3fd62e42) {
+    if (hx < 0x3ff0a2b2) {
+      hi = xsb === 0 ? x - LN2_HI : x + LN2_HI;
+      lo = xsb === 0 ? LN2_LO : -LN2_LO;
+      k = 1 - xsb - xsb;
+    } else {
+      k = Math.trunc(INVLN2 * x + (xsb === 0 ? 0.5 : -0.5));
+      hi = x - k * LN2_HI;
+      lo = k * LN2_LO;
+    }
+    x = hi - lo;
+  } else if (hx < 0x3e300000) {
+    return 1 + x;
+  }
+  const t = x * x;
+  const c = x - t * (P1 + t * (P2 + t * (P3 + t * (P4 + t * P5))));
+  if (k === 0) return 1 - ((x * c) / (c - 2.0) - x);
+  const y = 1 - (lo - (x * c) / (2.0 - c) - hi);
+  view.setFloat64(0, y, true);
+  const hy = view.getInt32(4, true);
+  if (k >= -1021) {
+    view.setInt32(4, hy + (k << 20), true);
+    return view.getFloat64(0, true);
+  }
+  view.setInt32(4, hy + ((k + 1000) << 20), true);
+  return view.getFloat64(0, true) * TWOM1000;
+}
+
+// --- ziggurat tables (Marsaglia & Tsang 2000; Doornik 2005), built with the ports above ---
+const ZIG_C = 128;
+const ZIG_RADIUS = 3.442619855899;
+const ZIG_V = 9.91256303526217e-3;
+const ZIG_X = new Float64Array(ZIG_C + 1);
+const ZIG_R = new Float64Array(ZIG_C);
+{
+  let f = exp(-0.5 * ZIG_RADIUS * ZIG_RADIUS);
+  ZIG_X[0] = ZIG_V / f;
+  ZIG_X[1] = ZIG_RADIUS;
+  ZIG_X[ZIG_C] = 0;
+  for (let i = 2; i < ZIG_C; i++) {
+    ZIG_X[i] = Math.sqrt(-2 * log(ZIG_V / ZIG_X[i - 1]! + f));
+    f = exp(-0.5 * ZIG_X[i]! * ZIG_X[i]!);
+  }
+  for (let i = 0; i < ZIG_C; i++) ZIG_R[i] = ZIG_X[i + 1]! / ZIG_X[i]!;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { Rng, log } from "../../src/model/rng.js";
+import { Rng, exp, log } from "../../src/model/rng.js";
 
 describe("Rng", () => {
   it("produces the pinned stream for seed 42 (same on every platform and Node version)", () => {
@@ -15,7 +15,7 @@ describe("Rng", () => {
           479756282,
           3500138142,
         ],
-        "n": 1.5576636023738426,
+        "n": -2.266469768794034,
         "u": 0.0791056456144914,
       }
     `);
@@ -65,6 +65,50 @@ describe("Rng", () => {
     expect(() => new Rng(-1)).toThrow(/seed must be a non-negative integer/);
     expect(() => new Rng(1.5)).toThrow(/seed/);
     expect(() => new Rng(2 ** 53)).toThrow(/seed/);
+  });
+});
+
+describe("normal draws (ziggurat)", () => {
+  it("match N(0, 1): moments, kurtosis, tails, and the CDF at fixed quantiles", () => {
+    const r = new Rng(9);
+    const N = 400_000;
+    let s1 = 0;
+    let s2 = 0;
+    let s4 = 0;
+    let beyond3 = 0;
+    // standard normal quantiles at 10 %, 25 %, 50 %, 75 %, 90 %
+    const q = [-1.2815515655446004, -0.6744897501960817, 0, 0.6744897501960817, 1.2815515655446004];
+    const below = new Array(q.length).fill(0);
+    for (let i = 0; i < N; i++) {
+      const z = r.normal();
+      s1 += z;
+      s2 += z * z;
+      s4 += z * z * z * z;
+      if (Math.abs(z) > 3) beyond3++;
+      for (let j = 0; j < q.length; j++) if (z < q[j]!) below[j]++;
+    }
+    expect(Math.abs(s1 / N)).toBeLessThan(0.006);
+    expect(Math.abs(s2 / N - 1)).toBeLessThan(0.01);
+    expect(Math.abs(s4 / N - 3)).toBeLessThan(0.06);
+    // P(|z| > 3) = 0.0027; binomial s.d. at N = 4e5 is 8e-5
+    expect(Math.abs(beyond3 / N - 0.0026998)).toBeLessThan(0.0004);
+    [0.1, 0.25, 0.5, 0.75, 0.9].forEach((p, j) => expect(Math.abs(below[j] / N - p)).toBeLessThan(0.003));
+  });
+});
+
+describe("deterministic exp (fdlibm port)", () => {
+  it("agrees with Math.exp to within one ulp from underflow to overflow", () => {
+    const r = new Rng(4);
+    for (let i = 0; i < 20_000; i++) {
+      const x = r.uniformIn(-740, 709);
+      const ref = Math.exp(x);
+      expect(Math.abs(exp(x) - ref)).toBeLessThanOrEqual(ref * 2.3e-16 + 5e-324);
+    }
+    expect(exp(0)).toBe(1);
+    expect(exp(1e-30)).toBe(1);
+    expect(exp(800)).toBe(Infinity);
+    expect(exp(-800)).toBe(0);
+    expect(Number.isNaN(exp(NaN))).toBe(true);
   });
 });
 
