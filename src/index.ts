@@ -118,3 +118,18 @@ export {
   type Fig2Result,
   type Fig2Point,
 } from "./experiments/fig2.js";
+export {
+  type MeasurementOperator,
+  identityOperator,
+  maskOperator,
+  maskFromBooleans,
+  denseOperator,
+  gaussianOperator,
+  applyOperator,
+  applyOperatorTranspose,
+  measurementCount,
+  observedRows,
+} from "./sensing/operator.js";
+export { invertGradient, type Optimizer } from "./invert/descent.js";
+export { GradientWorkspace, objective, objectiveAndGradient } from "./invert/gradient.js";
+export { DEFAULT_GRADIENT_OPTIONS } from "./invert/options.js";

@@ -23,7 +23,12 @@ export class Progress {
 
   /** Record `n` more units of work. */
   tick(n = 1): void {
-    this.done += n;
+    this.set(this.done + n);
+  }
+
+  /** Set the units done (fractions allowed, e.g. part of one long inversion). */
+  set(done: number): void {
+    this.done = done;
     if (!this.enabled) return;
     const now = performance.now();
     if (now - this.lastDraw < 100 && this.done < this.total) return;
@@ -36,7 +41,8 @@ export class Progress {
     const bar = this.color
       ? `\x1b[36m${"█".repeat(filled)}\x1b[0m${"░".repeat(width - filled)}`
       : `${"#".repeat(filled)}${"-".repeat(width - filled)}`;
-    this.io.err(`\r${this.label} ${this.done}/${this.total} [${bar}] ${formatSeconds(elapsed)} elapsed, ETA ${formatSeconds(eta)}  `);
+    const shown = Number.isInteger(this.done) ? String(this.done) : this.done.toFixed(1);
+    this.io.err(`\r${this.label} ${shown}/${this.total} [${bar}] ${formatSeconds(elapsed)} elapsed, ETA ${formatSeconds(eta)}  `);
   }
 
   /** Clear the line (call when the work ends). */

@@ -2,6 +2,7 @@
  * Options shared by every inversion method. Each method reads the fields it documents and
  * ignores the rest, so one options object can drive any method from the registry.
  */
+import { type MeasurementOperator } from "../sensing/operator.js";
 
 /** Options for {@link invert}; every field has a default. */
 export interface InvertOptions {
@@ -19,6 +20,30 @@ export interface InvertOptions {
   fitTolerance?: number;
   /** Pivots |R_jj| ≤ rankTolerance·|R_11| count as rank loss (default 1e-10). */
   rankTolerance?: number;
+  /**
+   * The measurement operator A of y = A·G(z) + e (default identity). Gradient methods take any A;
+   * layer-wise methods take the identity or a row mask (they invert from the observed rows only).
+   */
+  operator?: MeasurementOperator;
+  /** Gradient methods: step size (default 1 for `gd`, the paper's random-net setting; 0.01 for `adam`). */
+  learningRate?: number;
+  /** Gradient methods: iterations per restart (default 1000). */
+  iterations?: number;
+  /** Gradient methods: stop a restart when ‖∇f‖₂ ≤ gradientTolerance (default 1e-9, as in the paper). */
+  gradientTolerance?: number;
+  /** Gradient methods: number of starts, the best iterate of all is returned (default 1). */
+  restarts?: number;
+  /** Gradient methods: seed of the random starts (default 0). */
+  seed?: number;
+  /**
+   * Gradient methods: the first start — `random` (N(0, I), default), `zero`, or a given z; later
+   * restarts are random. Hybrids (`linf+gd`) start from their layer-wise method's answer.
+   */
+  init?: "random" | "zero" | ArrayLike<number>;
+  /** Gradient methods: Huang et al.'s sign flip — before each step keep the better of z and −z. */
+  signFlip?: boolean;
+  /** Gradient methods: called now and then with (iterations done, iterations planned). */
+  onProgress?: (done: number, total: number) => void;
 }
 
 /** Defaults of the shared options. */
@@ -26,4 +51,14 @@ export const DEFAULT_TOLERANCES = {
   activeTolerance: 1e-5,
   fitTolerance: 1e-5,
   rankTolerance: 1e-10,
+} as const;
+
+/** Defaults of the gradient methods. */
+export const DEFAULT_GRADIENT_OPTIONS = {
+  learningRateGd: 1,
+  learningRateAdam: 0.01,
+  iterations: 1000,
+  gradientTolerance: 1e-9,
+  restarts: 1,
+  seed: 0,
 } as const;

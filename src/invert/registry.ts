@@ -6,6 +6,8 @@ import { OptionError } from "../errors.js";
 import { type Generator } from "../model/generator.js";
 import { invertLayerwise } from "./driver.js";
 import { invertExactLayer } from "./exact.js";
+import { invertGradient, type Optimizer } from "./descent.js";
+import { checkOperator, observedRows } from "../sensing/operator.js";
 import { type LayerInverter } from "./layer.js";
 import { type InvertOptions } from "./options.js";
 import { type InversionResult } from "./result.js";
@@ -36,11 +38,44 @@ export function registerMethod(method: InversionMethod): void {
   methods.set(method.name, method);
 }
 
-/** The method called `name`. @throws OptionError naming the known methods */
+/**
+ * The method called `name`. `A+gd` / `A+adam` name the hybrid of any registered method A refined
+ * by gradient descent / Adam (e.g. `linf+gd`). @throws OptionError naming the known methods
+ */
 export function getMethod(name: string): InversionMethod {
   const m = methods.get(name);
-  if (!m) throw new OptionError(`unknown method '${name}' (known: ${[...methods.keys()].join(", ")})`);
-  return m;
+  if (m) return m;
+  const hybrid = /^(.+)\+(gd|adam)$/.exec(name);
+  if (hybrid && methods.has(hybrid[1]!) && !methods.get(hybrid[1]!)!.name.includes("+")) {
+    const made = hybridMethod(methods.get(hybrid[1]!)!, hybrid[2] as Optimizer);
+    methods.set(name, made);
+    return made;
+  }
+  throw new OptionError(`unknown method '${name}' (known: ${[...methods.keys()].join(", ")}, and <method>+gd / <method>+adam)`);
+}
+
+/** Method A, then gradient descent from A's answer (the paper's future work: LP → GD). */
+function hybridMethod(base: InversionMethod, optimizer: Optimizer): WholeNetworkMethod {
+  const name = `${base.name}+${optimizer}`;
+  return {
+    name,
+    kind: "whole",
+    description: `${base.name}, then ${optimizer === "gd" ? "gradient descent" : "Adam"} from its answer`,
+    invert: (gen, y, options) => {
+      const t0 = performance.now();
+      const first = runMethod(base, gen, y, options);
+      const refined = invertGradient(gen, y, { ...options, init: first.z, restarts: 1 }, optimizer, name);
+      const warnings = [...first.warnings.map((w) => `${base.name}: ${w}`), ...refined.warnings];
+      if (first.status === "non_unique") warnings.push(`${base.name} found the pre-image not unique: the refined z is one candidate, not identified`);
+      return {
+        ...refined,
+        status: first.status === "non_unique" ? "non_unique" : refined.status,
+        layers: first.layers,
+        timeMs: performance.now() - t0,
+        warnings,
+      };
+    },
+  };
 }
 
 /** Every registered method. */
@@ -48,9 +83,20 @@ export function listMethods(): InversionMethod[] {
   return [...methods.values()];
 }
 
-/** Run a method on one observation. */
+/**
+ * Run a method on one observation. Layer-wise methods see only the observed rows when the
+ * operator is a mask; a dense operator needs a whole-network method (gd, adam, pgd).
+ */
 export function runMethod(method: InversionMethod, gen: Generator, x: ArrayLike<number>, options: InvertOptions): InversionResult {
-  return method.kind === "layerwise" ? invertLayerwise(gen, x, method.layer, options, method.name) : method.invert(gen, x, options);
+  if (method.kind === "whole") return method.invert(gen, x, options);
+  const op = options.operator;
+  if (!op || op.kind === "identity") return invertLayerwise(gen, x, method.layer, options, method.name);
+  if (op.kind === "mask") {
+    checkOperator(op, gen.outputSize);
+    // residuals are then over the observed rows: the unobserved ones cannot be checked
+    return invertLayerwise(observedRows(gen, op.rows), x, method.layer, options, method.name);
+  }
+  throw new OptionError(`method '${method.name}' inverts G layer by layer and cannot take a dense measurement matrix: use pgd, gd or adam`);
 }
 
 registerMethod({
@@ -58,4 +104,18 @@ registerMethod({
   kind: "layerwise",
   description: "Theorem 2: least squares on each layer's active rows; exact for realizable inputs",
   layer: invertExactLayer,
+});
+
+registerMethod({
+  name: "gd",
+  kind: "whole",
+  description: "gradient descent on ½‖A·G(z) − y‖² (the paper's baseline: learning rate 1, 1000 iterations)",
+  invert: (gen, y, options) => invertGradient(gen, y, options, "gd"),
+});
+
+registerMethod({
+  name: "adam",
+  kind: "whole",
+  description: "Adam on ½‖A·G(z) − y‖² with random restarts (Bora et al.'s csgm)",
+  invert: (gen, y, options) => invertGradient(gen, y, options, "adam"),
 });

@@ -161,3 +161,31 @@ describe("geninv CLI", () => {
     expect(usage.status).toBe(2);
   });
 });
+
+describe("geninv invert with gradient methods", () => {
+  it("takes --lr --iterations --restarts --tol --seed --init --sign-flip and reports iterations", async () => {
+    await run("random", "--sizes", "10,60,300", "--seed", "2", "-o", p("g.json"));
+    await run("sample", "--model", p("g.json"), "--count", "2", "--seed", "3", "-o", p("gobs.json"));
+    const r = await run("invert", "--model", p("g.json"), "--obs", p("gobs.json"), "--method", "gd", "--lr", "1", "--iterations", "3000", "--tol", "1e-10", "--seed", "4", "--sign-flip");
+    expect(r.code).toBe(0);
+    const res = JSON.parse(r.out);
+    for (const one of res.results) {
+      expect(one.status).toBe("converged");
+      expect(one.iterations).toBeGreaterThan(10);
+      expect(one.relError).toBeLessThan(1e-8);
+    }
+    writeFileSync(p("z0.npy"), encodeNpy([10], new Array(10).fill(0.1)));
+    const short = JSON.parse((await run("invert", "--model", p("g.json"), "--obs", p("gobs.json"), "--method", "adam", "--iterations", "7", "--init", p("z0.npy"), "--restarts", "2")).out);
+    expect(short.results[0]).toMatchObject({ status: "max_iterations", iterations: 14 });
+    const hybrid = JSON.parse((await run("invert", "--model", p("g.json"), "--obs", p("gobs.json"), "--method", "exact+gd")).out);
+    expect(hybrid.results[0].method).toBe("exact+gd");
+    expect(hybrid.results[0].layers).toHaveLength(2);
+  });
+
+  it("names bad gradient flags (exit 2)", async () => {
+    const base = ["invert", "--model", p("g.json"), "--obs", p("gobs.json"), "--method", "gd"];
+    expect((await run(...base, "--lr", "-1")).err).toMatch(/--lr expects a positive number, got '-1'/);
+    expect((await run(...base, "--restarts", "0")).code).toBe(2);
+    expect((await run(...base, "--init", "sideways")).err).toMatch(/sideways: no such file/);
+  });
+});

@@ -1,6 +1,6 @@
 /** `geninv invert`: find z with G(z) ≈ x for each observation, with any registered method. */
 import { Command } from "commander";
-import { GeninvError, ShapeError } from "../../errors.js";
+import { GeninvError, OptionError, ShapeError } from "../../errors.js";
 import { relativeError } from "../../linalg/norms.js";
 import { loadArrayFile, loadObservations } from "../../model/io/arrays.js";
 import { type InvertOptions } from "../../invert/options.js";
@@ -8,7 +8,7 @@ import { getMethod, listMethods, runMethod } from "../../invert/registry.js";
 import { type InversionResult, type InversionStatus } from "../../invert/result.js";
 import { type CliIo, emitJson } from "../io.js";
 import { addModelFlags, loadModelFromFlags, type ModelFlags } from "../model-flags.js";
-import { parseNumberFlag } from "../parse.js";
+import { parseIntFlag, parseNumberFlag } from "../parse.js";
 import { Progress } from "../progress.js";
 
 interface InvertFlags extends ModelFlags {
@@ -19,6 +19,33 @@ interface InvertFlags extends ModelFlags {
   activeTol?: string;
   fitTol?: string;
   rankTol?: string;
+  lr?: string;
+  iterations?: string;
+  restarts?: string;
+  tol?: string;
+  signFlip?: boolean;
+  seed?: string;
+  init?: string;
+}
+
+/** The gradient methods' flags as options (absent flags keep the defaults). */
+function gradientOptionsFromFlags(flags: InvertFlags): InvertOptions {
+  const o: InvertOptions = {};
+  if (flags.lr !== undefined) o.learningRate = parseNumberFlag(flags.lr, "--lr", true);
+  if (flags.iterations !== undefined) o.iterations = parseIntFlag(flags.iterations, "--iterations", 0, 1e9);
+  if (flags.restarts !== undefined) o.restarts = parseIntFlag(flags.restarts, "--restarts", 1, 1e6);
+  if (flags.tol !== undefined) o.gradientTolerance = parseNumberFlag(flags.tol, "--tol");
+  if (flags.signFlip) o.signFlip = true;
+  if (flags.seed !== undefined) o.seed = parseIntFlag(flags.seed, "--seed", 0, Number.MAX_SAFE_INTEGER);
+  if (flags.init !== undefined) {
+    if (flags.init === "random" || flags.init === "zero") o.init = flags.init;
+    else {
+      const z = loadArrayFile(flags.init, "z");
+      if (z.rows !== 1) throw new OptionError(`--init ${flags.init}: expected one latent vector, got ${z.rows} rows`);
+      o.init = z.data;
+    }
+  }
+  return o;
 }
 
 export function invertCommand(io: CliIo): Command {
@@ -30,6 +57,13 @@ export function invertCommand(io: CliIo): Command {
     .option("--active-tol <t>", "ReLU outputs above t·‖y‖∞ count as active (default 1e-5)")
     .option("--fit-tol <t>", "relative residual accepted as an exact fit (default 1e-5)")
     .option("--rank-tol <t>", "relative pivot size below which rank is lost (default 1e-10)")
+    .option("--lr <rate>", "gradient methods: learning rate (default 1 for gd, 0.01 for adam)")
+    .option("--iterations <n>", "gradient methods: iterations per start (default 1000)")
+    .option("--restarts <n>", "gradient methods: random starts, best kept (default 1)")
+    .option("--tol <t>", "gradient methods: stop when ‖∇f‖ ≤ t (default 1e-9)")
+    .option("--sign-flip", "gradient methods: Huang et al.'s sign flip (keep the better of z and −z)")
+    .option("--seed <n>", "gradient methods: seed of the random starts (default 0)")
+    .option("--init <how>", "gradient methods: first start: random | zero | a file with z (.npy or JSON)")
     .option("-o, --output <file>", "write the JSON results here (default: stdout)")
     .action((flags: InvertFlags) => {
       const method = getMethod(flags.method);
@@ -37,6 +71,7 @@ export function invertCommand(io: CliIo): Command {
       if (flags.activeTol !== undefined) options.activeTolerance = parseNumberFlag(flags.activeTol, "--active-tol", true);
       if (flags.fitTol !== undefined) options.fitTolerance = parseNumberFlag(flags.fitTol, "--fit-tol", true);
       if (flags.rankTol !== undefined) options.rankTolerance = parseNumberFlag(flags.rankTol, "--rank-tol", true);
+      Object.assign(options, gradientOptionsFromFlags(flags));
       const gen = loadModelFromFlags(flags);
       const obs = loadObservations(flags.obs);
       const truth = flags.truth !== undefined ? loadArrayFile(flags.truth, "z") : obs.z;
@@ -56,7 +91,7 @@ export function invertCommand(io: CliIo): Command {
         const x = obs.x.data.subarray(b * obs.x.cols, (b + 1) * obs.x.cols);
         let entry: Record<string, unknown>;
         try {
-          const r: InversionResult = runMethod(method, gen, x, options);
+          const r: InversionResult = runMethod(method, gen, x, { ...options, onProgress: (d, t) => progress.set(b + d / t) });
           entry = { index: b, ...r };
           if (truth) entry.relError = relativeError(r.z, truth.data.subarray(b * truth.cols, (b + 1) * truth.cols));
           counts[r.status] = (counts[r.status] ?? 0) + 1;

@@ -1,0 +1,164 @@
+/**
+ * f(z) = ½‖A·G(z) − y‖² and its gradient by one backward pass through the layers (ReLU's
+ * subgradient is 0 at 0, LeakyReLU's is its slope on the negative side). All buffers are
+ * preallocated in a {@link GradientWorkspace}, so an optimizer's iteration allocates nothing.
+ */
+import { type Generator } from "../model/generator.js";
+import { applyOperator, applyOperatorTranspose, measurementCount, type MeasurementOperator } from "../sensing/operator.js";
+
+/** Buffers for the forward and backward passes of one generator and operator. */
+export class GradientWorkspace {
+  /** Pre-activations a_i = W_i h_{i-1} + b_i, one buffer per layer. */
+  readonly pre: Float64Array[];
+  /** Outputs h_i = φ_i(a_i), one buffer per layer. */
+  readonly out: Float64Array[];
+  /** Backward buffers, one per layer input (index 0 is ∂f/∂z). */
+  readonly back: Float64Array[];
+  /** A·G(z) − y. */
+  readonly residual: Float64Array;
+  readonly m: number;
+
+  constructor(
+    readonly gen: Generator,
+    readonly op: MeasurementOperator,
+  ) {
+    this.pre = gen.layers.map((l) => new Float64Array(l.weight.rows));
+    this.out = gen.layers.map((l) => new Float64Array(l.weight.rows));
+    this.back = [new Float64Array(gen.inputSize), ...gen.layers.map((l) => new Float64Array(l.weight.rows))];
+    this.m = measurementCount(op);
+    this.residual = new Float64Array(this.m);
+  }
+}
+
+/** G(z) into ws.out (pre-activations kept for the backward pass); returns the output buffer. */
+export function forwardKeep(ws: GradientWorkspace, z: ArrayLike<number>): Float64Array {
+  let input: ArrayLike<number> = z;
+  const layers = ws.gen.layers;
+  for (let li = 0; li < layers.length; li++) {
+    const layer = layers[li]!;
+    const { rows, cols, data } = layer.weight;
+    const pre = ws.pre[li]!;
+    const out = ws.out[li]!;
+    const bias = layer.bias;
+    const act = layer.activation;
+    for (let i = 0; i < rows; i++) {
+      const o = i * cols;
+      let s0 = bias ? bias[i]! : 0;
+      let s1 = 0;
+      let s2 = 0;
+      let s3 = 0;
+      let j = 0;
+      for (; j + 3 < cols; j += 4) {
+        s0 += data[o + j]! * input[j]!;
+        s1 += data[o + j + 1]! * input[j + 1]!;
+        s2 += data[o + j + 2]! * input[j + 2]!;
+        s3 += data[o + j + 3]! * input[j + 3]!;
+      }
+      for (; j < cols; j++) s0 += data[o + j]! * input[j]!;
+      const a = s0 + s1 + (s2 + s3);
+      pre[i] = a;
+      switch (act.kind) {
+        case "relu":
+          out[i] = a > 0 ? a : 0;
+          break;
+        case "leaky_relu":
+          out[i] = a > 0 ? a : act.slope * a;
+          break;
+        case "identity":
+          out[i] = a;
+          break;
+        case "sigmoid":
+          out[i] = 1 / (1 + Math.exp(-a));
+          break;
+        case "tanh":
+          out[i] = Math.tanh(a);
+          break;
+      }
+    }
+    input = out;
+  }
+  return ws.out[layers.length - 1]!;
+}
+
+/** f(z) = ½‖A·G(z) − y‖² (forward pass only). */
+export function objective(ws: GradientWorkspace, y: ArrayLike<number>, z: ArrayLike<number>): number {
+  const g = forwardKeep(ws, z);
+  const r = applyOperator(ws.op, g, ws.residual);
+  let f = 0;
+  for (let i = 0; i < ws.m; i++) {
+    const d = r[i]! - y[i]!;
+    r[i] = d;
+    f += d * d;
+  }
+  return 0.5 * f;
+}
+
+/** f(z) and ∇f(z) (written to `grad`, length k). */
+export function objectiveAndGradient(ws: GradientWorkspace, y: ArrayLike<number>, z: ArrayLike<number>, grad: Float64Array): number {
+  const f = objective(ws, y, z);
+  const layers = ws.gen.layers;
+  const d = layers.length;
+  // δ_d = Aᵀ r ⊙ φ_d'(a_d); g_{i-1} = W_iᵀ δ_i; δ_{i-1} = g_{i-1} ⊙ φ_{i-1}'(a_{i-1})
+  let delta = applyOperatorTranspose(ws.op, ws.residual, ws.back[d]!);
+  for (let li = d - 1; li >= 0; li--) {
+    const layer = layers[li]!;
+    const pre = ws.pre[li]!;
+    const out = ws.out[li]!;
+    const act = layer.activation;
+    const n = layer.weight.rows;
+    switch (act.kind) {
+      case "relu":
+        for (let i = 0; i < n; i++) if (!(pre[i]! > 0)) delta[i] = 0;
+        break;
+      case "leaky_relu":
+        for (let i = 0; i < n; i++) if (!(pre[i]! > 0)) delta[i]! *= act.slope;
+        break;
+      case "identity":
+        break;
+      case "sigmoid":
+        for (let i = 0; i < n; i++) delta[i]! *= out[i]! * (1 - out[i]!);
+        break;
+      case "tanh":
+        for (let i = 0; i < n; i++) delta[i]! *= 1 - out[i]! * out[i]!;
+        break;
+    }
+    const target = li === 0 ? grad : ws.back[li]!;
+    const { rows, cols, data } = layer.weight;
+    target.fill(0, 0, cols);
+    // gᵀ = δᵀ W over the rows with δ ≠ 0, four rows per pass so each target entry is stored once
+    let i = 0;
+    let o0 = -1;
+    let o1 = -1;
+    let o2 = -1;
+    let d0 = 0;
+    let d1 = 0;
+    let d2 = 0;
+    let pending = 0;
+    for (; i < rows; i++) {
+      const di = delta[i]!;
+      if (di === 0) continue;
+      if (pending === 0) {
+        o0 = i * cols;
+        d0 = di;
+        pending = 1;
+      } else if (pending === 1) {
+        o1 = i * cols;
+        d1 = di;
+        pending = 2;
+      } else if (pending === 2) {
+        o2 = i * cols;
+        d2 = di;
+        pending = 3;
+      } else {
+        const o3 = i * cols;
+        for (let j = 0; j < cols; j++) target[j]! += data[o0 + j]! * d0 + data[o1 + j]! * d1 + data[o2 + j]! * d2 + data[o3 + j]! * di;
+        pending = 0;
+      }
+    }
+    if (pending >= 1) for (let j = 0; j < cols; j++) target[j]! += data[o0 + j]! * d0;
+    if (pending >= 2) for (let j = 0; j < cols; j++) target[j]! += data[o1 + j]! * d1;
+    if (pending >= 3) for (let j = 0; j < cols; j++) target[j]! += data[o2 + j]! * d2;
+    delta = target;
+  }
+  return f;
+}

@@ -1,0 +1,88 @@
+/**
+ * Measurement operators A for y = A·G(z) + e: the identity (denoising), a row mask (inpainting:
+ * only some pixels observed) and a dense m×n matrix (compressed sensing).
+ */
+import { OptionError, ShapeError } from "../errors.js";
+import { type Matrix, matTVec, matVec } from "../linalg/matrix.js";
+import { Rng } from "../model/rng.js";
+import { Generator } from "../model/generator.js";
+
+/** A linear measurement operator from ℝⁿ (the generator's output) to ℝᵐ. */
+export type MeasurementOperator =
+  | { readonly kind: "identity"; readonly n: number }
+  | { readonly kind: "mask"; readonly n: number; readonly rows: Int32Array }
+  | { readonly kind: "dense"; readonly n: number; readonly matrix: Matrix };
+
+/** A = I on ℝⁿ. */
+export function identityOperator(n: number): MeasurementOperator {
+  return { kind: "identity", n };
+}
+
+/** Observe the entries `rows` (distinct, increasing indices into 0..n-1) of G(z). */
+export function maskOperator(n: number, rows: ArrayLike<number>): MeasurementOperator {
+  const r = Int32Array.from(rows);
+  for (let i = 0; i < r.length; i++) {
+    if (!(r[i]! >= 0 && r[i]! < n) || (i > 0 && r[i]! <= r[i - 1]!)) {
+      throw new ShapeError(`mask rows must be increasing indices in [0, ${n}), got ${r[i]} at position ${i}`);
+    }
+  }
+  if (r.length === 0) throw new ShapeError("a mask must observe at least one entry");
+  return { kind: "mask", n, rows: r };
+}
+
+/** The mask observing the entries where `observed[i]` is true. */
+export function maskFromBooleans(observed: ArrayLike<boolean | number>): MeasurementOperator {
+  const rows: number[] = [];
+  for (let i = 0; i < observed.length; i++) if (observed[i]) rows.push(i);
+  return maskOperator(observed.length, rows);
+}
+
+/** A dense operator from an m×n matrix. */
+export function denseOperator(matrix: Matrix): MeasurementOperator {
+  return { kind: "dense", n: matrix.cols, matrix };
+}
+
+/** A Gaussian m×n matrix with entries N(0, 1/m), as in compressed sensing (Bora et al.). */
+export function gaussianOperator(m: number, n: number, rng: Rng | number): MeasurementOperator {
+  if (!Number.isSafeInteger(m) || m < 1) throw new OptionError(`number of measurements must be a positive integer, got ${m}`);
+  const r = typeof rng === "number" ? new Rng(rng) : rng;
+  return denseOperator({ rows: m, cols: n, data: r.fillNormal(new Float64Array(m * n), 1 / Math.sqrt(m)) });
+}
+
+/** m, the number of measurements. */
+export function measurementCount(op: MeasurementOperator): number {
+  return op.kind === "identity" ? op.n : op.kind === "mask" ? op.rows.length : op.matrix.rows;
+}
+
+/** out (length m) = A·x. */
+export function applyOperator(op: MeasurementOperator, x: ArrayLike<number>, out: Float64Array): Float64Array {
+  if (op.kind === "identity") for (let i = 0; i < op.n; i++) out[i] = x[i]!;
+  else if (op.kind === "mask") for (let i = 0; i < op.rows.length; i++) out[i] = x[op.rows[i]!]!;
+  else matVec(op.matrix, x, out);
+  return out;
+}
+
+/** out (length n) = Aᵀ·r. */
+export function applyOperatorTranspose(op: MeasurementOperator, r: ArrayLike<number>, out: Float64Array): Float64Array {
+  if (op.kind === "identity") for (let i = 0; i < op.n; i++) out[i] = r[i]!;
+  else if (op.kind === "mask") {
+    out.fill(0, 0, op.n);
+    for (let i = 0; i < op.rows.length; i++) out[op.rows[i]!] = r[i]!;
+  } else matTVec(op.matrix, r, out);
+  return out;
+}
+
+/** Throws ShapeError unless `op` takes vectors of length n. */
+export function checkOperator(op: MeasurementOperator, n: number): void {
+  if (op.n !== n) throw new ShapeError(`the measurement operator takes ${op.n} values, the generator outputs ${n}`);
+}
+
+/** The generator restricted to the output rows `rows` (inpainting: invert from what is observed). */
+export function observedRows(gen: Generator, rows: Int32Array): Generator {
+  const last = gen.layers[gen.depth - 1]!;
+  const { cols, data } = last.weight;
+  const w = new Float64Array(rows.length * cols);
+  for (let i = 0; i < rows.length; i++) w.set(data.subarray(rows[i]! * cols, (rows[i]! + 1) * cols), i * cols);
+  const bias = last.bias ? Float64Array.from(rows, (r) => last.bias![r]!) : null;
+  return new Generator([...gen.layers.slice(0, -1), { ...last, weight: { rows: rows.length, cols, data: w }, bias }]);
+}

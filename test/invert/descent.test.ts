@@ -1,0 +1,120 @@
+import { describe, expect, it } from "vitest";
+import { randomGenerator, sampleObservations } from "../../src/model/random.js";
+import { RELU, leakyRelu } from "../../src/model/activation.js";
+import { invert } from "../../src/invert/invert.js";
+import { relativeError } from "../../src/linalg/norms.js";
+import { getMethod } from "../../src/invert/registry.js";
+import { gaussianOperator, maskOperator, applyOperator } from "../../src/sensing/operator.js";
+import { rowOf } from "../helpers.js";
+import { Generator } from "../../src/model/generator.js";
+import { fromRows } from "../../src/linalg/matrix.js";
+
+/** Success rate (relative error ≤ 1e-3) of `method` over `runs` fresh k → 250 → 600 ReLU nets. */
+function fig2Success(k: number, method: string, runs: number): number {
+  let ok = 0;
+  for (let run = 0; run < runs; run++) {
+    const gen = randomGenerator({ sizes: [k, 250, 600], activation: RELU, rng: 1000 * k + run });
+    const s = sampleObservations(gen, 1, 7 + run);
+    const r = invert(gen, s.x.data, { method, seed: run });
+    if (relativeError(r.z, s.z.data) <= 1e-3) ok++;
+  }
+  return ok / runs;
+}
+
+describe("gradient descent baselines", () => {
+  it("reproduce Figure 2's baseline: GD succeeds at k = 20 and fails at k = 100, where exact inversion and exact+gd succeed", () => {
+    expect(fig2Success(20, "gd", 10)).toBeGreaterThanOrEqual(0.9);
+    expect(fig2Success(100, "gd", 10)).toBeLessThanOrEqual(0.2);
+    expect(fig2Success(100, "exact", 10)).toBe(1);
+    expect(fig2Success(100, "exact+gd", 10)).toBe(1);
+  });
+
+  it("return the best iterate with status and iteration count, never throwing when not converged", () => {
+    const gen = randomGenerator({ sizes: [20, 100, 500], activation: RELU, rng: 2 });
+    const s = sampleObservations(gen, 1, 3);
+    const short = invert(gen, s.x.data, { method: "gd", iterations: 5 });
+    expect(short.status).toBe("max_iterations");
+    expect(short.iterations).toBe(5);
+    const long = invert(gen, s.x.data, { method: "gd", iterations: 5000 });
+    expect(long.status).toBe("converged");
+    expect(long.iterations).toBeLessThan(5000);
+    expect(relativeError(long.z, s.z.data)).toBeLessThan(1e-6);
+    expect(long.residual.l2).toBeLessThan(short.residual.l2);
+    // the reported residual is that of the returned z
+    expect(long.residual.linf).toBeCloseTo(Math.max(...Array.from(gen.forward(long.z), (v, i) => Math.abs(v - s.x.data[i]!))), 12);
+  });
+
+  it("restarts keep the best of several starts and say so", () => {
+    const gen = randomGenerator({ sizes: [60, 250, 600], activation: RELU, rng: 5 });
+    const s = sampleObservations(gen, 1, 1);
+    const one = invert(gen, s.x.data, { method: "gd", iterations: 300, seed: 1 });
+    const many = invert(gen, s.x.data, { method: "gd", iterations: 300, restarts: 4, seed: 1 });
+    expect(many.residual.l2).toBeLessThanOrEqual(one.residual.l2 + 1e-15);
+    expect(many.iterations).toBeGreaterThan(one.iterations!);
+    expect(many.warnings.join(" ")).toMatch(/best of 4 starts/);
+  });
+
+  it("warn about a stationary point that does not fit, which the sign flip escapes", () => {
+    // every ReLU is off at −z*, so the gradient vanishes there: a stationary point with f = ½‖x‖²
+    const gen = new Generator([{ weight: fromRows([[1, 0], [0, 1], [1, 1]]), bias: null, activation: RELU }]);
+    const zStar = [1, 2];
+    const x = gen.forward(zStar);
+    const stuck = invert(gen, x, { method: "gd", init: [-1, -2] });
+    expect(stuck.status).toBe("converged");
+    expect(stuck.iterations).toBe(1);
+    expect(Array.from(stuck.z)).toEqual([-1, -2]);
+    expect(stuck.warnings.join(" ")).toMatch(/converged to a stationary point that does not fit the observation .*: a local minimum/);
+    const flipped = invert(gen, x, { method: "gd", init: [-1, -2], signFlip: true, learningRate: 0.3 });
+    expect(flipped.status).toBe("converged");
+    expect(relativeError(flipped.z, zStar)).toBeLessThan(1e-9);
+    expect(flipped.warnings).toEqual([]);
+  });
+
+  it("Adam recovers z* on an expansive random net", () => {
+    const gen = randomGenerator({ sizes: [10, 60, 300], activation: RELU, rng: 4 });
+    const s = sampleObservations(gen, 1, 6);
+    const adam = invert(gen, s.x.data, { method: "adam", learningRate: 0.05, iterations: 3000, gradientTolerance: 1e-7 });
+    expect(relativeError(adam.z, s.z.data)).toBeLessThan(1e-3);
+  });
+
+  it("invert through a mask and a dense Gaussian operator", () => {
+    const gen = randomGenerator({ sizes: [10, 60, 300], activation: leakyRelu(0.2), rng: 8 });
+    const s = sampleObservations(gen, 1, 2);
+    const mask = maskOperator(300, Array.from({ length: 150 }, (_, i) => 2 * i));
+    const ym = applyOperator(mask, s.x.data, new Float64Array(150));
+    const rm = invert(gen, ym, { method: "gd", operator: mask, iterations: 5000 });
+    expect(relativeError(rm.z, s.z.data)).toBeLessThan(1e-6);
+    // layer-wise methods invert from the observed rows only
+    const ex = invert(gen, ym, { method: "exact", operator: mask });
+    expect(ex.status).toBe("exact");
+    expect(relativeError(ex.z, s.z.data)).toBeLessThan(1e-9);
+    const A = gaussianOperator(80, 300, 3);
+    const ya = applyOperator(A, s.x.data, new Float64Array(80));
+    const ra = invert(gen, ya, { method: "gd", operator: A, learningRate: 0.5, iterations: 5000 });
+    expect(relativeError(ra.z, s.z.data)).toBeLessThan(1e-4);
+    expect(() => invert(gen, ya, { method: "exact", operator: A })).toThrow(/cannot take a dense measurement matrix: use pgd, gd or adam/);
+    expect(() => invert(gen, s.x.data, { method: "gd", operator: A })).toThrow(/observation has 300 entries, expected 80/);
+  });
+
+  it("reject bad settings with the setting named", () => {
+    const gen = randomGenerator({ sizes: [3, 10], activation: RELU, rng: 1 });
+    const x = gen.forward([1, 2, 3]);
+    expect(() => invert(gen, x, { method: "gd", learningRate: -1 })).toThrow(/learning rate must be a positive number/);
+    expect(() => invert(gen, x, { method: "gd", restarts: 0 })).toThrow(/restarts must be a positive integer/);
+    expect(() => invert(gen, x, { method: "gd", init: [1, 2] })).toThrow(/initial z has 2 entries, expected 3/);
+    expect(() => invert(gen, x, { method: "gd", init: [1, NaN, 2] })).toThrow(/initial z\[1\] is NaN/);
+  });
+
+  it("report progress and resolve any registered method + gd / + adam", () => {
+    const gen = randomGenerator({ sizes: [5, 30, 90], activation: RELU, rng: 2 });
+    const s = sampleObservations(gen, 1, 2);
+    const seen: number[] = [];
+    invert(gen, s.x.data, { method: "gd", iterations: 250, gradientTolerance: 0, onProgress: (d) => seen.push(d) });
+    expect(seen).toEqual([100, 200, 250]);
+    expect(getMethod("exact+adam").name).toBe("exact+adam");
+    expect(() => getMethod("nope+gd")).toThrow(/unknown method 'nope\+gd'/);
+    const h = invert(gen, s.x.data, { method: "exact+gd" });
+    expect(h.layers).toHaveLength(2);
+    expect(relativeError(h.z, rowOf(s.z, 0))).toBeLessThan(1e-9);
+  });
+});
