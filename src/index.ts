@@ -133,3 +133,4 @@ export {
 export { invertGradient, type Optimizer } from "./invert/descent.js";
 export { GradientWorkspace, objective, objectiveAndGradient } from "./invert/gradient.js";
 export { DEFAULT_GRADIENT_OPTIONS } from "./invert/options.js";
+export { projectedGradientDescent, type PgdOptions, DEFAULT_PGD_OPTIONS } from "./sensing/pgd.js";

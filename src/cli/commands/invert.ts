@@ -5,6 +5,7 @@ import { relativeError } from "../../linalg/norms.js";
 import { loadArrayFile, loadObservations } from "../../model/io/arrays.js";
 import { type InvertOptions } from "../../invert/options.js";
 import { getMethod, listMethods, runMethod } from "../../invert/registry.js";
+import "../../sensing/pgd.js"; // registers the pgd method
 import { type InversionResult, type InversionStatus } from "../../invert/result.js";
 import { type CliIo, emitJson } from "../io.js";
 import { addModelFlags, loadModelFromFlags, type ModelFlags } from "../model-flags.js";
