@@ -1,0 +1,221 @@
+/**
+ * The engine's front end for Algorithm 1's LP (the Chebyshev / ℓ∞ fit with one-sided rows):
+ * cold start from a Stiefel reference, warm start from a snapshot, verdict verified on fresh
+ * residuals.
+ *
+ * Cold start: any k+1 rows with both sides form a dual feasible basis once each row's side is
+ * chosen by the sign of the null vector ν of their k×(k+1) matrix (Σ ν_j a_j = 0): the multipliers
+ * are |ν_j|/w_j, normalised to sum 1. The reference is the k+1 two-sided rows that deviate most at
+ * a starting point (the least-squares fit of the two-sided rows), because the rows a Chebyshev fit
+ * ends up levelling are the ones the least-squares fit leaves worst off.
+ */
+import { type Matrix } from "../linalg/matrix.js";
+import { leastSquaresRows, QrWorkspace } from "../linalg/qr.js";
+import { invertInPlace } from "./dense.js";
+import { type ChebyshevProblem, type LpSolution, rowDeviations } from "./types.js";
+import { type VertexOptions, type VertexOutcome, VertexSimplex, type VertexSnapshot, vertexIds } from "./vertex-simplex.js";
+
+/** An engine answer with the basis to warm-start the next, tighter problem from. */
+export interface EngineSolution extends LpSolution {
+  /** Basis and factors at the answer (optimal, or where a capped solve stopped). */
+  snapshot?: VertexSnapshot;
+  /** How the solve started: `cold`, `warm-dual` (tightened), `warm-primal` (loosened). */
+  start?: string;
+}
+
+/** Options of {@link ChebyshevSolver.solve}. */
+export interface ChebyshevSolveOptions {
+  /** Starting point for the cold-start reference (default: least squares on the two-sided rows). */
+  z0?: Float64Array | null;
+  /** Warm start from this basis (taken at a looser or tighter version of the problem). */
+  warm?: VertexSnapshot | null;
+  /** Return a snapshot of the final basis (default true). */
+  snapshot?: boolean;
+}
+
+/** Engine for Chebyshev problems on one matrix A (reuse it across the ε schedule). */
+export class ChebyshevSolver {
+  readonly engine: VertexSimplex;
+  private readonly a: Matrix;
+  private readonly ws = new QrWorkspace();
+
+  constructor(a: Matrix, options: VertexOptions = {}) {
+    this.a = a;
+    this.engine = new VertexSimplex(a, true, options);
+  }
+
+  /** Solve min δ for `prob` (whose matrix must be this solver's A). */
+  solve(prob: ChebyshevProblem, options: ChebyshevSolveOptions = {}): EngineSolution {
+    const e = this.engine;
+    const { n, k } = e;
+    const cap = prob.deltaMax ?? Infinity;
+    e.setProblem(
+      { upper: prob.upper, lower: prob.lower, upperWeight: prob.upperWeight ?? null, lowerWeight: prob.lowerWeight ?? null },
+      prob.zLower ?? -Infinity,
+      prob.zUpper ?? Infinity,
+    );
+    let out: VertexOutcome | null = null;
+    let pivots = 0;
+    let start = "cold";
+    if (options.warm) {
+      const phantoms = e.restore(options.warm);
+      if (phantoms === 0 && e.dualFeasible()) {
+        start = "warm-dual";
+        out = e.dualSimplex(cap);
+      } else if (phantoms > 0 && e.maxViolation() <= 1e-9 * (1 + Math.abs(e.v[k]!))) {
+        start = "warm-primal";
+        out = e.primalSimplex();
+      }
+      if (out && (out.status === "numerical_error" || out.status === "iteration_limit")) {
+        pivots += out.pivots;
+        out = null;
+      }
+    }
+    if (!out) {
+      start = "cold";
+      this.coldStart(prob, options.z0 ?? null);
+      out = e.dualSimplex(cap);
+    }
+    pivots += out.pivots;
+    const z = Float64Array.from(e.v.subarray(0, k));
+    const snap = options.snapshot === false ? undefined : e.snapshot();
+    if (out.status === "bound") {
+      return {
+        status: "infeasible",
+        z,
+        objective: e.objective(),
+        pivots,
+        backend: "engine",
+        message: `optimal δ exceeds the cap δmax = ${cap}`,
+        ...(snap ? { snapshot: snap } : {}),
+        start,
+      };
+    }
+    if (out.status !== "optimal") {
+      return { status: out.status, z, objective: NaN, pivots, backend: "engine", ...(out.message ? { message: out.message } : {}), start };
+    }
+    // verify on fresh residuals: δ must be the largest deviation of z
+    const s = new Float64Array(n);
+    for (let j = 0; j < n; j++) {
+      let t = 0;
+      for (let i = 0; i < k; i++) t += this.a.data[j * k + i]! * z[i]!;
+      s[j] = t;
+    }
+    const dev = rowDeviations(prob, s).max;
+    const delta = Math.max(e.v[k]!, 0);
+    const scale = 1 + Math.abs(delta);
+    if (Math.abs(dev - delta) > 1e-8 * scale) {
+      return { status: "numerical_error", z, objective: dev, pivots, backend: "engine", message: `engine δ = ${delta} but the rows deviate by ${dev}`, start };
+    }
+    if (dev > cap) {
+      return {
+        status: "infeasible",
+        z,
+        objective: dev,
+        pivots,
+        backend: "engine",
+        message: `optimal δ exceeds the cap δmax = ${cap}`,
+        ...(snap ? { snapshot: snap } : {}),
+        start,
+      };
+    }
+    return { status: "optimal", z, objective: dev, pivots, backend: "engine", ...(snap ? { snapshot: snap } : {}), start };
+  }
+
+  /** Least squares on the two-sided rows (a starting point for the reference). */
+  leastSquaresStart(prob: ChebyshevProblem): Float64Array | null {
+    const { n, k } = this.engine;
+    const rows = new Int32Array(n);
+    const rhs = new Float64Array(n);
+    let m = 0;
+    for (let j = 0; j < n; j++) {
+      const u = prob.upper[j]!;
+      const l = prob.lower[j]!;
+      if (u !== Infinity && l !== -Infinity) {
+        rows[m] = j;
+        rhs[m++] = 0.5 * (u + l);
+      }
+    }
+    if (m < k) return null;
+    const x = new Float64Array(k);
+    leastSquaresRows(this.a, rows, m, rhs, x, this.ws);
+    for (let i = 0; i < k; i++) if (!Number.isFinite(x[i]!)) return null;
+    return x;
+  }
+
+  /** Stiefel reference crash (dual feasible by construction), or the artificial basis. */
+  private coldStart(prob: ChebyshevProblem, z0in: Float64Array | null): void {
+    const e = this.engine;
+    const { n, k, p } = e;
+    const z0 = z0in ?? this.leastSquaresStart(prob);
+    if (z0 && this.referenceStart(prob, z0)) return;
+    const ids = new Int32Array(p);
+    for (let i = 0; i < k; i++) ids[i] = vertexIds.artificial(i);
+    ids[k] = vertexIds.deltaLower(n, k);
+    if (!e.startFromBasis(ids, z0)) {
+      // the artificial basis is a signed permutation: it cannot be singular
+      throw new Error("internal: artificial basis singular");
+    }
+  }
+
+  private referenceStart(prob: ChebyshevProblem, z0: Float64Array): boolean {
+    const e = this.engine;
+    const { n, k, p } = e;
+    const A = this.a.data;
+    const wu = prob.upperWeight;
+    const wl = prob.lowerWeight;
+    // deviations of the two-sided rows at z0
+    const cand: number[] = [];
+    const dev = new Float64Array(n);
+    for (let j = 0; j < n; j++) {
+      const u = prob.upper[j]!;
+      const l = prob.lower[j]!;
+      if (u === Infinity || l === -Infinity) continue;
+      let s = 0;
+      for (let i = 0; i < k; i++) s += A[j * k + i]! * z0[i]!;
+      dev[j] = Math.max((wu ? wu[j]! : 1) * (s - u), (wl ? wl[j]! : 1) * (l - s));
+      cand.push(j);
+    }
+    if (cand.length < p) return false;
+    cand.sort((x, y) => dev[y]! - dev[x]!);
+    const ref = cand.slice(0, p);
+    // ν: Σ ν_j a_j = 0, Σ ν_j = 1  ⇔  B0ᵀν = e_p with B0 rows (a_j, 1); ν = last row of B0⁻¹
+    const b0 = new Float64Array(p * p);
+    for (let q = 0; q < p; q++) {
+      const j = ref[q]!;
+      for (let i = 0; i < k; i++) b0[q * p + i] = A[j * k + i]!;
+      b0[q * p + k] = 1;
+    }
+    const inv = new Float64Array(p * p);
+    if (!(invertInPlace(b0, p, inv, new Int32Array(p)) > 1e-12)) return false;
+    const nu = inv.subarray(k * p, k * p + p);
+    // pick the sign κ of the reference whose levelled deviation (dual objective) is larger
+    let bestObj = -Infinity;
+    let bestKappa = 1;
+    for (const kappa of [1, -1]) {
+      let norm = 0;
+      let obj = 0;
+      for (let q = 0; q < p; q++) {
+        const j = ref[q]!;
+        const up = kappa * nu[q]! >= 0;
+        const w = up ? (wu ? wu[j]! : 1) : wl ? wl[j]! : 1;
+        const mu = Math.abs(nu[q]!) / w;
+        norm += mu;
+        // dual objective −Σ μ h with h = wU·u (upper) or −wL·l (lower)
+        obj -= mu * (up ? w * prob.upper[j]! : -w * prob.lower[j]!);
+      }
+      obj /= norm;
+      if (obj > bestObj) {
+        bestObj = obj;
+        bestKappa = kappa;
+      }
+    }
+    const ids = new Int32Array(p);
+    for (let q = 0; q < p; q++) {
+      const j = ref[q]!;
+      ids[q] = bestKappa * nu[q]! >= 0 ? vertexIds.upper(j) : vertexIds.lower(j);
+    }
+    if (!e.startFromBasis(ids, null)) return false;
+    return e.dualFeasible();
+  }
+}
