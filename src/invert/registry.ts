@@ -6,6 +6,10 @@ import { OptionError } from "../errors.js";
 import { type Generator } from "../model/generator.js";
 import { invertLayerwise } from "./driver.js";
 import { invertExactLayer } from "./exact.js";
+import { invertFeasibleLayer } from "./feasible.js";
+import { invertL1Layer } from "./l1.js";
+import { invertLinfLayer } from "./linf.js";
+import { invertRelaxedLayer } from "./relaxed.js";
 import { type LayerInverter } from "./layer.js";
 import { type InvertOptions } from "./options.js";
 import { type InversionResult } from "./result.js";
@@ -58,4 +62,32 @@ registerMethod({
   kind: "layerwise",
   description: "Theorem 2: least squares on each layer's active rows; exact for realizable inputs",
   layer: invertExactLayer,
+});
+
+registerMethod({
+  name: "linf",
+  kind: "layerwise",
+  description: "Algorithm 1: ℓ∞ LP per layer, ε found by searching the grid ε₀·αᵗ (LeakyReLU: Remark 1)",
+  layer: invertLinfLayer,
+});
+
+registerMethod({
+  name: "l1",
+  kind: "layerwise",
+  description: "Algorithm 2: ℓ1 LP per layer, ε raised by α until the layer's ℓ1 fit stops improving",
+  layer: invertL1Layer,
+});
+
+registerMethod({
+  name: "relaxed",
+  kind: "layerwise",
+  description: "eq. (8): relaxed LP per layer, ε = the data's own ℓ∞ noise bound (Algorithm 1's search)",
+  layer: invertRelaxedLayer,
+});
+
+registerMethod({
+  name: "feasible",
+  kind: "layerwise",
+  description: "LP (4): realizable feasibility LP per layer; infeasible when no input reproduces the output",
+  layer: invertFeasibleLayer,
 });

@@ -73,8 +73,7 @@ export class ChebyshevSolver {
     }
     if (!out) {
       start = "cold";
-      this.coldStart(prob, options.z0 ?? null);
-      out = e.dualSimplex(cap);
+      out = this.coldStart(prob, options.z0 ?? null) === "dual" ? e.dualSimplex(cap) : e.primalSimplex();
     }
     pivots += out.pivots;
     const z = Float64Array.from(e.v.subarray(0, k));
@@ -143,19 +142,56 @@ export class ChebyshevSolver {
     return x;
   }
 
-  /** Stiefel reference crash (dual feasible by construction), or the artificial basis. */
-  private coldStart(prob: ChebyshevProblem, z0in: Float64Array | null): void {
+  /**
+   * Stiefel reference crash (dual feasible by construction: run the dual simplex), or — with fewer
+   * than k+1 two-sided rows — a primal start: z0 in free slots plus its most violated constraint,
+   * which is a vertex of (z, δ) with δ = the largest deviation of z0 (run the primal simplex; a
+   * dual simplex would walk without progress when the optimum is δ = 0, e.g. in phase 1 of (8)).
+   */
+  private coldStart(prob: ChebyshevProblem, z0in: Float64Array | null): "dual" | "primal" {
     const e = this.engine;
     const { n, k, p } = e;
     const z0 = z0in ?? this.leastSquaresStart(prob);
-    if (z0 && this.referenceStart(prob, z0)) return;
+    if (z0 && this.referenceStart(prob, z0)) return "dual";
+    const zs = new Float64Array(k);
+    const lo = prob.zLower ?? -Infinity;
+    const hi = prob.zUpper ?? Infinity;
+    for (let i = 0; i < k; i++) zs[i] = Math.min(hi, Math.max(lo, z0 ? z0[i]! : 0));
+    if (!Number.isFinite(zs[0]!) && k > 0) zs.fill(0);
+    // the most violated row side at zs
+    const A = this.a.data;
+    const wu = prob.upperWeight;
+    const wl = prob.lowerWeight;
+    let worst = 0;
+    let worstId = -1;
+    for (let j = 0; j < n; j++) {
+      let s = 0;
+      for (let i = 0; i < k; i++) s += A[j * k + i]! * zs[i]!;
+      const u = prob.upper[j]!;
+      if (u !== Infinity) {
+        const d = (wu ? wu[j]! : 1) * (s - u);
+        if (d > worst) {
+          worst = d;
+          worstId = vertexIds.upper(j);
+        }
+      }
+      const l = prob.lower[j]!;
+      if (l !== -Infinity) {
+        const d = (wl ? wl[j]! : 1) * (l - s);
+        if (d > worst) {
+          worst = d;
+          worstId = vertexIds.lower(j);
+        }
+      }
+    }
     const ids = new Int32Array(p);
     for (let i = 0; i < k; i++) ids[i] = vertexIds.artificial(i);
-    ids[k] = vertexIds.deltaLower(n, k);
-    if (!e.startFromBasis(ids, z0)) {
-      // the artificial basis is a signed permutation: it cannot be singular
-      throw new Error("internal: artificial basis singular");
+    ids[k] = worstId >= 0 ? worstId : vertexIds.deltaLower(n, k);
+    if (!e.startFromBasis(ids, zs)) {
+      // a signed permutation plus one row with a −1 in the δ column cannot be singular
+      throw new Error("internal: primal start basis singular");
     }
+    return worstId >= 0 ? "primal" : "dual";
   }
 
   private referenceStart(prob: ChebyshevProblem, z0: Float64Array): boolean {

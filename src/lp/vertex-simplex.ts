@@ -620,14 +620,17 @@ export class VertexSimplex {
         }
       }
       if (leave < 0) {
+        // Harris: the largest θ no multiplier is pushed below −tolD by; Bland: the exact minimum
         let thMax = Infinity;
+        const slackD = this.bland ? 0 : this.tolD;
         for (let q = 0; q < p; q++) {
           const a = alpha[q]!;
           if (a > pivTol && this.basis[q]! >= 0) {
-            const t = (Math.max(lam[q]!, 0) + this.tolD) / a;
+            const t = (Math.max(lam[q]!, 0) + slackD) / a;
             if (t < thMax) thMax = t;
           }
         }
+        if (this.bland) thMax = thMax * (1 + 1e-9) + 1e-300;
         if (thMax === Infinity) {
           if (this.sinceRefactor > 0) {
             if (!this.refactor()) return { status: "numerical_error", pivots: this.pivots, message: "singular basis" };
@@ -714,11 +717,10 @@ export class VertexSimplex {
         let cn = 0;
         for (let r = 0; r < p; r++) cn += binv[r * p + q]! * binv[r * p + q]!;
         const sc = (l * l) / Math.max(cn, 1e-300);
-        if ((isFree && !free) || (this.bland ? leave < 0 : sc > best)) {
+        if ((isFree && !free) || (this.bland ? leave < 0 || this.basis[q]! < this.basis[leave]! : sc > best)) {
           best = sc;
           leave = q;
           free = isFree;
-          if (this.bland && !isFree) break;
         }
       }
       if (leave < 0) {
@@ -761,11 +763,12 @@ export class VertexSimplex {
       if (slotOf[id]! >= 0 || !this.exists(id)) continue;
       const g = sigma * this.dirRate(id);
       if (g > pivTol) {
-        const t = (this.slack(id) + tol) / g;
+        const t = this.bland ? Math.max(this.slack(id), 0) / g : (this.slack(id) + tol) / g;
         if (t < tMax) tMax = t;
       }
     }
     if (tMax === Infinity) return { r: -1, t: Infinity };
+    if (this.bland) tMax = tMax * (1 + 1e-9) + 1e-300;
     // pass 2: among steps ≤ tMax, the largest pivot
     let r = -1;
     let bestG = 0;
