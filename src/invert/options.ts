@@ -39,6 +39,13 @@ export interface InvertOptions {
   epsSearch?: "search" | "scan";
   /** LP methods: engine pivot budget per LP solve (default automatic, about 50·(rows + inputs)). */
   lpMaxPivots?: number;
+  /**
+   * LP methods: after the layer-wise pass, solve the method's layer LP once more on the whole
+   * network linearised at the answer (its activation pattern fixed), and keep the result if the
+   * true residual does not grow (default true). `false` gives the paper's layer-wise algorithms
+   * as they are.
+   */
+  refine?: boolean;
 }
 
 /** Defaults of the LP methods' options. */

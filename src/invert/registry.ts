@@ -12,7 +12,8 @@ import { invertLinfLayer } from "./linf.js";
 import { invertRelaxedLayer } from "./relaxed.js";
 import { type LayerInverter } from "./layer.js";
 import { type InvertOptions } from "./options.js";
-import { type InversionResult } from "./result.js";
+import { applyRefinement, refinable } from "./refine.js";
+import { type InversionResult, isSuccess } from "./result.js";
 
 /** A method run one layer at a time by the shared driver. */
 export interface LayerwiseMethod {
@@ -20,6 +21,11 @@ export interface LayerwiseMethod {
   kind: "layerwise";
   description: string;
   layer: LayerInverter;
+  /**
+   * LP methods: refine the layer-wise answer with `layer` on the network linearised at it,
+   * guarding this residual norm (see InvertOptions.refine).
+   */
+  refine?: "linf" | "l1";
 }
 
 /** A method that treats the whole network at once (gradient descent, hybrids, MILP). */
@@ -54,7 +60,10 @@ export function listMethods(): InversionMethod[] {
 
 /** Run a method on one observation. */
 export function runMethod(method: InversionMethod, gen: Generator, x: ArrayLike<number>, options: InvertOptions): InversionResult {
-  return method.kind === "layerwise" ? invertLayerwise(gen, x, method.layer, options, method.name) : method.invert(gen, x, options);
+  if (method.kind !== "layerwise") return method.invert(gen, x, options);
+  const r = invertLayerwise(gen, x, method.layer, options, method.name);
+  if (!method.refine || options.refine === false || !refinable(gen) || !isSuccess(r.status)) return r;
+  return applyRefinement(gen, x, r, method.layer, method.refine, options);
 }
 
 registerMethod({
@@ -69,6 +78,7 @@ registerMethod({
   kind: "layerwise",
   description: "Algorithm 1: ℓ∞ LP per layer, ε found by searching the grid ε₀·αᵗ (LeakyReLU: Remark 1)",
   layer: invertLinfLayer,
+  refine: "linf",
 });
 
 registerMethod({
@@ -76,6 +86,7 @@ registerMethod({
   kind: "layerwise",
   description: "Algorithm 2: ℓ1 LP per layer, ε raised by α until the layer's ℓ1 fit stops improving",
   layer: invertL1Layer,
+  refine: "l1",
 });
 
 registerMethod({
@@ -83,6 +94,7 @@ registerMethod({
   kind: "layerwise",
   description: "eq. (8): relaxed LP per layer, ε = the data's own ℓ∞ noise bound (Algorithm 1's search)",
   layer: invertRelaxedLayer,
+  refine: "linf",
 });
 
 registerMethod({

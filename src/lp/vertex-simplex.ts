@@ -105,6 +105,8 @@ export class VertexSimplex {
   pivots = 0;
   private sinceRefactor = 0;
   private bland = false;
+  private perturbed = false;
+  private readonly savedCost: Float64Array;
 
   constructor(a: Matrix, hasDelta: boolean, options: VertexOptions = {}) {
     this.n = a.rows;
@@ -116,6 +118,7 @@ export class VertexSimplex {
     this.nIds = 2 * n + 2 * k + 1;
     this.cost = new Float64Array(p);
     if (hasDelta) this.cost[k] = 1;
+    this.savedCost = new Float64Array(p);
     this.basis = new Int32Array(p);
     this.slotOf = new Int32Array(this.nIds).fill(-1);
     this.slotW = new Float64Array(p);
@@ -529,17 +532,50 @@ export class VertexSimplex {
    * (a lower bound on the optimum) exceeds it.
    */
   dualSimplex(stopAbove = Infinity): VertexOutcome {
+    const out = this.dualLoop(stopAbove);
+    if (!this.perturbed) return out;
+    // take the cost shift back: the basis stays primal feasible, so the primal simplex finishes
+    this.cost.set(this.savedCost);
+    this.perturbed = false;
+    if (!this.refactor()) return { status: "numerical_error", pivots: this.pivots, message: "singular basis" };
+    if (out.status !== "optimal" || this.dualFeasible()) return out;
+    return this.primalSimplex();
+  }
+
+  /**
+   * Shift the cost so every real multiplier grows by a small random amount (c ← c − Bᵀξ,
+   * λ ← λ + ξ): a dual degenerate vertex (many λ = 0) stops stalling. Undone by dualSimplex().
+   */
+  private perturbCost(): void {
+    const { p, lam, cost, work } = this;
+    this.savedCost.set(cost);
+    let lmax = this.tolD;
+    for (let q = 0; q < p; q++) lmax = Math.max(lmax, Math.abs(lam[q]!));
+    let seed = 0x2545f491 ^ this.pivots;
+    for (let q = 0; q < p; q++) {
+      if (this.basis[q]! < 0 || this.phantom[q]) continue;
+      seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
+      const xi = (1 + seed / 4294967296) * 1e-7 * lmax;
+      this.normal(this.basis[q]!, this.slotW[q]!, work);
+      for (let i = 0; i < p; i++) cost[i]! -= xi * work[i]!;
+      lam[q]! += xi;
+    }
+    this.perturbed = true;
+  }
+
+  private dualLoop(stopAbove: number): VertexOutcome {
     const { p, n, weight, lam, alpha } = this;
     const n2 = 2 * n;
     let lastObj = -Infinity;
     let stall = 0;
+    let perturbedOnce = false;
     for (;;) {
       if (this.pivots >= this.maxPivots) return { status: "iteration_limit", pivots: this.pivots, message: `dual simplex: ${this.pivots} pivots` };
       if (this.sinceRefactor >= this.refactorEvery) {
         if (!this.refactor()) return { status: "numerical_error", pivots: this.pivots, message: "singular basis at refactorisation" };
       }
       const obj = this.objective();
-      if (obj > stopAbove + this.tolP) {
+      if (!this.perturbed && obj > stopAbove + this.tolP) {
         // confirm on fresh factors before concluding
         if (this.sinceRefactor > 0 && !this.refactor()) return { status: "numerical_error", pivots: this.pivots, message: "singular basis" };
         if (this.objective() > stopAbove + this.tolP) return { status: "bound", pivots: this.pivots };
@@ -547,7 +583,15 @@ export class VertexSimplex {
       if (obj > lastObj + this.tolP) {
         lastObj = obj;
         stall = 0;
-      } else if (++stall > 50 + p && !this.bland) this.bland = true;
+      } else if (++stall > 20 + (p >> 2)) {
+        // dual degeneracy: first perturb the cost, and only if that does not help fall back to Bland
+        if (!perturbedOnce) {
+          this.perturbCost();
+          perturbedOnce = true;
+          lastObj = -Infinity;
+        } else this.bland = true;
+        stall = 0;
+      }
       // pricing: the most violated constraint relative to its Devex weight (Bland: the first)
       let r = -1;
       let best = 0;
