@@ -84,12 +84,19 @@ export class VertexSimplex {
   private readonly slotW: Float64Array;
   private readonly slotRhs: Float64Array;
   private readonly phantom: Uint8Array;
+  // locked slots never leave (a crash's guess of active bounds, released by unlockAll())
+  private readonly locked: Uint8Array;
+  private nLocked = 0;
   readonly binv: Float64Array;
   readonly v: Float64Array;
   readonly lam: Float64Array;
   readonly s: Float64Array;
   private readonly weight: Float64Array;
   private readonly rowNorm2: Float64Array;
+  // rows the engine looks at (far-from-binding rows can be left out and checked at the end)
+  private readonly active: Int32Array;
+  private nActive = 0;
+  private readonly isActive: Uint8Array;
   // scratch
   private readonly gam: Float64Array;
   private readonly alpha: Float64Array;
@@ -124,6 +131,7 @@ export class VertexSimplex {
     this.slotW = new Float64Array(p);
     this.slotRhs = new Float64Array(p);
     this.phantom = new Uint8Array(p);
+    this.locked = new Uint8Array(p);
     this.binv = new Float64Array(p * p);
     this.v = new Float64Array(p);
     this.lam = new Float64Array(p);
@@ -136,13 +144,15 @@ export class VertexSimplex {
       this.rowNorm2[j] = t;
     }
     this.gam = new Float64Array(n);
+    this.active = new Int32Array(n);
+    this.isActive = new Uint8Array(n);
     this.alpha = new Float64Array(p);
     this.dcol = new Float64Array(p);
     this.work = new Float64Array(p);
     this.bmat = new Float64Array(p * p);
     this.perm = new Int32Array(p);
     this.maxPivots = options.maxPivots ?? 50 * (n + p) + 1000;
-    this.refactorEvery = options.refactorEvery ?? Math.min(100, Math.max(30, p));
+    this.refactorEvery = options.refactorEvery ?? Math.max(100, 2 * p);
   }
 
   /** Set the rows and bounds of the next solve (arrays are referenced, not copied). */
@@ -153,6 +163,7 @@ export class VertexSimplex {
     this.wL = rows.lowerWeight;
     this.zLo = zLo;
     this.zHi = zHi;
+    this.setActiveRows(null);
     // tolerances scale with the targets (deviations are measured in the rows' units)
     let scale = 1;
     const n = this.n;
@@ -176,6 +187,53 @@ export class VertexSimplex {
     this.tolD = 1e-12 * Math.max(cs, 1e-300);
   }
 
+  /**
+   * Restrict the engine to these rows (null: all). Rows left out are not constraints until
+   * {@link activateRows} brings them in; the caller checks them at the end.
+   */
+  setActiveRows(list: ArrayLike<number> | null): void {
+    this.isActive.fill(0);
+    if (list === null) {
+      for (let j = 0; j < this.n; j++) {
+        this.active[j] = j;
+        this.isActive[j] = 1;
+      }
+      this.nActive = this.n;
+      return;
+    }
+    this.nActive = 0;
+    for (let q = 0; q < list.length; q++) this.addActive(list[q]!);
+  }
+
+  private addActive(j: number): void {
+    if (this.isActive[j]) return;
+    this.isActive[j] = 1;
+    this.active[this.nActive++] = j;
+  }
+
+  /** Bring rows into the LP (their activities are computed now). */
+  activateRows(list: ArrayLike<number>): void {
+    const { k, A, v, s } = this;
+    for (let q = 0; q < list.length; q++) {
+      const j = list[q]!;
+      if (this.isActive[j]) continue;
+      this.addActive(j);
+      let t = 0;
+      for (let i = 0; i < k; i++) t += A[j * k + i]! * v[i]!;
+      s[j] = t;
+    }
+  }
+
+  /** Rows the engine is currently looking at. */
+  activeRowCount(): number {
+    return this.nActive;
+  }
+
+  /** True when row j is in the LP. */
+  rowActive(j: number): boolean {
+    return this.isActive[j] === 1;
+  }
+
   /** Set the objective (relaxed LP: minimise cost·z). */
   setCost(c: ArrayLike<number>): void {
     for (let i = 0; i < this.k; i++) this.cost[i] = c[i]!;
@@ -187,6 +245,7 @@ export class VertexSimplex {
     const n2 = 2 * this.n;
     if (id < n2) {
       const j = id >> 1;
+      if (!this.isActive[j]) return false;
       if ((id & 1) === 0) return this.upper[j] !== Infinity;
       return this.lower !== null && this.lower[j] !== -Infinity;
     }
@@ -286,8 +345,10 @@ export class VertexSimplex {
 
   /** γ_j = a_j·d_z for every row (d = dcol), into gam. */
   private computeGamma(): void {
-    const { n, k, A, dcol, gam } = this;
-    for (let j = 0; j < n; j++) {
+    const { k, A, dcol, gam, active } = this;
+    const na = this.nActive;
+    for (let q = 0; q < na; q++) {
+      const j = active[q]!;
       const o = j * k;
       let s0 = 0;
       let s1 = 0;
@@ -324,8 +385,10 @@ export class VertexSimplex {
   }
 
   private recomputeActivities(): void {
-    const { n, k, A, v, s } = this;
-    for (let j = 0; j < n; j++) {
+    const { k, A, v, s, active } = this;
+    const na = this.nActive;
+    for (let q = 0; q < na; q++) {
+      const j = active[q]!;
       const o = j * k;
       let t0 = 0;
       let t1 = 0;
@@ -363,6 +426,13 @@ export class VertexSimplex {
     }
     const rc = invertInPlace(bmat, p, binv, this.perm);
     if (!(rc > 1e-13)) return false;
+    this.recomputeFromInverse();
+    return true;
+  }
+
+  /** v = B⁻¹h (one refinement step), λ = −B⁻ᵀc and the activities, from the current B⁻¹. */
+  private recomputeFromInverse(): void {
+    const { p, binv, v, work, lam, cost } = this;
     // v = B⁻¹ h, then one step of iterative refinement against the true normals
     for (let r = 0; r < p; r++) {
       let t = 0;
@@ -390,7 +460,6 @@ export class VertexSimplex {
     }
     this.recomputeActivities();
     this.sinceRefactor = 0;
-    return true;
   }
 
   private setSlot(q: number, id: number, w: number, rhs: number, isPhantom: boolean): void {
@@ -400,6 +469,10 @@ export class VertexSimplex {
     this.slotW[q] = w;
     this.slotRhs[q] = rhs;
     this.phantom[q] = isPhantom ? 1 : 0;
+    if (this.locked[q]) {
+      this.locked[q] = 0;
+      this.nLocked--;
+    }
     if (id >= 0 && !isPhantom) this.slotOf[id] = q;
   }
 
@@ -429,8 +502,24 @@ export class VertexSimplex {
     }
     this.pivots = 0;
     this.bland = false;
+    this.unlockAll();
     this.resetWeights();
     return this.refactor();
+  }
+
+  /** Like {@link startFromBasis} with the inverse of the basis already known (no factorisation). */
+  startWithInverse(ids: ArrayLike<number>, binv: Float64Array): void {
+    this.clearSlots();
+    for (let q = 0; q < this.p; q++) {
+      const [w, rhs] = this.paramsOf(ids[q]!);
+      this.setSlot(q, ids[q]!, w, rhs, false);
+    }
+    this.pivots = 0;
+    this.bland = false;
+    this.unlockAll();
+    this.resetWeights();
+    this.binv.set(binv.subarray(0, this.p * this.p));
+    this.recomputeFromInverse();
   }
 
   /** Copy of the current basis and factors, for a later warm start. */
@@ -453,6 +542,7 @@ export class VertexSimplex {
    */
   restore(snap: VertexSnapshot): number {
     this.clearSlots();
+    this.unlockAll();
     let phantoms = 0;
     for (let q = 0; q < this.p; q++) {
       const id = snap.basis[q]!;
@@ -470,7 +560,8 @@ export class VertexSimplex {
     this.binv.set(snap.binv);
     this.v.set(snap.v);
     this.lam.set(snap.lam);
-    this.s.set(snap.s);
+    // the snapshot's activities cover only the rows active then
+    this.recomputeActivities();
     this.pivots = 0;
     this.sinceRefactor = 0;
     this.bland = false;
@@ -478,10 +569,38 @@ export class VertexSimplex {
     return phantoms;
   }
 
+  /**
+   * Lock the slots holding these constraint ids: the dual simplex then solves the LP with those
+   * constraints as equalities (their multipliers may take any sign) — a crash that guesses which
+   * bounds are active. unlockAll() turns them back into ordinary constraints.
+   */
+  lockIds(ids: ArrayLike<number>): void {
+    for (let q = 0; q < this.p; q++) {
+      for (let t = 0; t < ids.length; t++) {
+        if (this.basis[q] === ids[t] && !this.locked[q]) {
+          this.locked[q] = 1;
+          this.nLocked++;
+        }
+      }
+    }
+  }
+
+  /** True while some slot is locked. */
+  hasLocks(): boolean {
+    return this.nLocked > 0;
+  }
+
+  /** Release every locked slot. */
+  unlockAll(): void {
+    this.locked.fill(0);
+    this.nLocked = 0;
+  }
+
   /** True when every real multiplier is ≥ −tol and every artificial / phantom one is ~0. */
   dualFeasible(): boolean {
     for (let q = 0; q < this.p; q++) {
       const l = this.lam[q]!;
+      if (this.locked[q]) continue;
       if (this.basis[q]! < 0 || this.phantom[q]) {
         if (Math.abs(l) > 10 * this.tolD) return false;
       } else if (l < -10 * this.tolD) return false;
@@ -493,9 +612,16 @@ export class VertexSimplex {
   maxViolation(): number {
     let worst = 0;
     const n2 = 2 * this.n;
-    for (let id = 0; id < this.nIds; id++) {
-      if (id < n2 && !this.exists(id)) continue;
-      if (id >= n2 && !this.exists(id)) continue;
+    for (let q = 0; q < this.nActive; q++) {
+      const j = this.active[q]!;
+      for (let id = 2 * j; id <= 2 * j + 1; id++) {
+        if (!this.exists(id)) continue;
+        const sl = this.slack(id);
+        if (-sl > worst) worst = -sl;
+      }
+    }
+    for (let id = n2; id < this.nIds; id++) {
+      if (!this.exists(id)) continue;
       const sl = this.slack(id);
       if (-sl > worst) worst = -sl;
     }
@@ -504,9 +630,13 @@ export class VertexSimplex {
 
   /** Primal step along −t·dcol (dual convention) with gam = A·dcol_z already computed. */
   private move(t: number): void {
-    const { p, v, dcol, s, gam, n } = this;
+    const { p, v, dcol, s, gam, active } = this;
     for (let q = 0; q < p; q++) v[q]! -= t * dcol[q]!;
-    for (let j = 0; j < n; j++) s[j]! -= t * gam[j]!;
+    const na = this.nActive;
+    for (let q = 0; q < na; q++) {
+      const j = active[q]!;
+      s[j]! -= t * gam[j]!;
+    }
   }
 
   /** Replace slot i by constraint r (α = g_rᵀB⁻¹ in `alpha`, dcol = B⁻¹e_i). */
@@ -553,7 +683,7 @@ export class VertexSimplex {
     for (let q = 0; q < p; q++) lmax = Math.max(lmax, Math.abs(lam[q]!));
     let seed = 0x2545f491 ^ this.pivots;
     for (let q = 0; q < p; q++) {
-      if (this.basis[q]! < 0 || this.phantom[q]) continue;
+      if (this.basis[q]! < 0 || this.phantom[q] || this.locked[q]) continue;
       seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
       const xi = (1 + seed / 4294967296) * 1e-7 * lmax;
       this.normal(this.basis[q]!, this.slotW[q]!, work);
@@ -569,13 +699,14 @@ export class VertexSimplex {
     let lastObj = -Infinity;
     let stall = 0;
     let perturbedOnce = false;
+    let freshS = false;
     for (;;) {
       if (this.pivots >= this.maxPivots) return { status: "iteration_limit", pivots: this.pivots, message: `dual simplex: ${this.pivots} pivots` };
       if (this.sinceRefactor >= this.refactorEvery) {
         if (!this.refactor()) return { status: "numerical_error", pivots: this.pivots, message: "singular basis at refactorisation" };
       }
       const obj = this.objective();
-      if (!this.perturbed && obj > stopAbove + this.tolP) {
+      if (!this.perturbed && this.nLocked === 0 && obj > stopAbove + this.tolP) {
         // confirm on fresh factors before concluding
         if (this.sinceRefactor > 0 && !this.refactor()) return { status: "numerical_error", pivots: this.pivots, message: "singular basis" };
         if (this.objective() > stopAbove + this.tolP) return { status: "bound", pivots: this.pivots };
@@ -598,8 +729,10 @@ export class VertexSimplex {
       let viol = 0;
       const tol = this.tolP;
       const delta = this.hasDelta ? this.v[this.k]! : 0;
-      const { upper, lower, wU, wL, s, slotOf } = this;
-      for (let j = 0; j < n; j++) {
+      const { upper, lower, wU, wL, s, slotOf, active } = this;
+      const na = this.nActive;
+      for (let qa = 0; qa < na; qa++) {
+        const j = active[qa]!;
         const u = upper[j]!;
         if (u !== Infinity && slotOf[2 * j]! < 0) {
           const vi = -((wU ? wU[j]! : 1) * (u - s[j]!) + delta);
@@ -644,12 +777,15 @@ export class VertexSimplex {
         }
       }
       if (r < 0) {
-        if (this.sinceRefactor > 0) {
-          if (!this.refactor()) return { status: "numerical_error", pivots: this.pivots, message: "singular basis" };
-          continue; // re-price on fresh activities
+        if (!freshS) {
+          // re-price on activities recomputed from z (the incremental ones drift)
+          this.recomputeActivities();
+          freshS = true;
+          continue;
         }
         return { status: "optimal", pivots: this.pivots };
       }
+      freshS = false;
       this.computeAlpha(r);
       // ratio test: artificial / phantom slots leave first (θ = 0); else Harris on λ_q/α_q, α_q > 0
       let amax = 0;
@@ -658,7 +794,7 @@ export class VertexSimplex {
       let leave = -1;
       let bestA = pivTol;
       for (let q = 0; q < p; q++) {
-        if ((this.basis[q]! < 0 || this.phantom[q]) && Math.abs(alpha[q]!) > bestA && Math.abs(lam[q]!) <= 10 * this.tolD) {
+        if (!this.locked[q] && (this.basis[q]! < 0 || this.phantom[q]) && Math.abs(alpha[q]!) > bestA && Math.abs(lam[q]!) <= 10 * this.tolD) {
           bestA = Math.abs(alpha[q]!);
           leave = q;
         }
@@ -669,7 +805,7 @@ export class VertexSimplex {
         const slackD = this.bland ? 0 : this.tolD;
         for (let q = 0; q < p; q++) {
           const a = alpha[q]!;
-          if (a > pivTol && this.basis[q]! >= 0) {
+          if (a > pivTol && this.basis[q]! >= 0 && !this.locked[q]) {
             const t = (Math.max(lam[q]!, 0) + slackD) / a;
             if (t < thMax) thMax = t;
           }
@@ -685,7 +821,7 @@ export class VertexSimplex {
         let bigA = 0;
         for (let q = 0; q < p; q++) {
           const a = alpha[q]!;
-          if (a > pivTol && this.basis[q]! >= 0 && Math.max(lam[q]!, 0) / a <= thMax) {
+          if (a > pivTol && this.basis[q]! >= 0 && !this.locked[q] && Math.max(lam[q]!, 0) / a <= thMax) {
             if (this.bland ? leave < 0 || this.basis[q]! < this.basis[leave]! : a > bigA) {
               bigA = a;
               leave = q;
@@ -710,7 +846,9 @@ export class VertexSimplex {
       // Devex reference weights
       const wr = weight[r]!;
       if (!this.bland) {
-        for (let j = 0; j < n; j++) {
+        const na = this.nActive;
+        for (let qa = 0; qa < na; qa++) {
+          const j = this.active[qa]!;
           const g = this.gam[j]!;
           if (g === 0) continue;
           let a = this.dirRate(2 * j) / ai;
@@ -803,12 +941,18 @@ export class VertexSimplex {
     const pivTol = Math.max(1e-12, 1e-9 * amax);
     const { slotOf } = this;
     // pass 1: the largest step no constraint is violated by more than tol
-    for (let id = 0; id < this.nIds; id++) {
-      if (slotOf[id]! >= 0 || !this.exists(id)) continue;
-      const g = sigma * this.dirRate(id);
-      if (g > pivTol) {
-        const t = this.bland ? Math.max(this.slack(id), 0) / g : (this.slack(id) + tol) / g;
-        if (t < tMax) tMax = t;
+    const na = this.nActive;
+    const nb = this.nIds - n2;
+    for (let qa = 0; qa < na + nb; qa++) {
+      const base = qa < na ? 2 * this.active[qa]! : n2 + (qa - na);
+      const last = qa < na ? base + 1 : base;
+      for (let id = base; id <= last; id++) {
+        if (slotOf[id]! >= 0 || !this.exists(id)) continue;
+        const g = sigma * this.dirRate(id);
+        if (g > pivTol) {
+          const t = this.bland ? Math.max(this.slack(id), 0) / g : (this.slack(id) + tol) / g;
+          if (t < tMax) tMax = t;
+        }
       }
     }
     if (tMax === Infinity) return { r: -1, t: Infinity };
@@ -816,14 +960,18 @@ export class VertexSimplex {
     // pass 2: among steps ≤ tMax, the largest pivot
     let r = -1;
     let bestG = 0;
-    for (let id = 0; id < this.nIds; id++) {
-      if (slotOf[id]! >= 0 || !this.exists(id)) continue;
-      const g = sigma * this.dirRate(id);
-      if (g > pivTol) {
-        const t = Math.max(this.slack(id), 0) / g;
-        if (t <= tMax && (this.bland ? r < 0 : g > bestG)) {
-          bestG = g;
-          r = id;
+    for (let qa = 0; qa < na + nb; qa++) {
+      const base = qa < na ? 2 * this.active[qa]! : n2 + (qa - na);
+      const last = qa < na ? base + 1 : base;
+      for (let id = base; id <= last; id++) {
+        if (slotOf[id]! >= 0 || !this.exists(id)) continue;
+        const g = sigma * this.dirRate(id);
+        if (g > pivTol) {
+          const t = Math.max(this.slack(id), 0) / g;
+          if (t <= tMax && (this.bland ? r < 0 || id < r : g > bestG)) {
+            bestG = g;
+            r = id;
+          }
         }
       }
     }
