@@ -260,13 +260,50 @@ export class ChebyshevSolver {
       }
     }
     void dev;
+    // B (variables ordered F, δ, I) = [[X, M_I], [0, −I]] with X = D·[A_R[F] | −1/(s w)] and
+    // M_I = D·A_R[I]: B⁻¹ = [[X⁻¹, X⁻¹M_I], [0, −I]], and X⁻¹ comes from B0⁻¹ by Sherman–Morrison
+    const sw = new Float64Array(m);
     const ids = new Int32Array(p);
     for (let q = 0; q < m; q++) {
       const j = ref[q]!;
-      ids[q] = bestKappa * nu[q]! >= 0 ? vertexIds.upper(j) : vertexIds.lower(j);
+      const up = bestKappa * nu[q]! >= 0;
+      ids[q] = up ? vertexIds.upper(j) : vertexIds.lower(j);
+      sw[q] = up ? (wu ? wu[j]! : 1) : -(wl ? wl[j]! : 1);
     }
     for (let b = 0; b < bounds.length; b++) ids[m + b] = bounds[b]!;
-    if (!e.startFromBasis(ids, null)) return false;
+    let denom = 1;
+    for (let q = 0; q < m; q++) denom += nu[q]! * (-1 / sw[q]! - 1);
+    if (!(Math.abs(denom) > 1e-300)) return false;
+    const x = new Float64Array(m);
+    for (let r = 0; r < m; r++) {
+      let t = 0;
+      for (let q = 0; q < m; q++) t += inv[r * m + q]! * (-1 / sw[q]! - 1);
+      x[r] = t / denom;
+    }
+    const nuCopy = Float64Array.from(nu);
+    for (let r = 0; r < m; r++) {
+      const o = r * m;
+      for (let c = 0; c < m; c++) inv[o + c] = (inv[o + c]! - x[r]! * nuCopy[c]!) / sw[c]!;
+    }
+    // X⁻¹ rows are variables (F…, δ), columns the reference rows; assemble the full p×p inverse
+    // (rows: variables z_0 … z_{k−1}, δ; columns: basis slots)
+    const binv = new Float64Array(p * p);
+    const varRow = (f: number): number => (f < free.length ? free[f]! : k);
+    const bVar = bounds.map((id) => (id - 2 * e.n) >> 1);
+    const bSign = bounds.map((id) => (((id - 2 * e.n) & 1) === 0 ? -1 : 1));
+    for (let f = 0; f < m; f++) {
+      const row = varRow(f) * p;
+      for (let c = 0; c < m; c++) binv[row + c] = inv[f * m + c]!;
+      // X⁻¹·M_I column for each bound b, scaled for a bound normal ±e_i: B⁻¹ block = −X⁻¹M_I·(1/±1)
+      for (let b = 0; b < bounds.length; b++) {
+        const i = bVar[b]!;
+        let t = 0;
+        for (let c = 0; c < m; c++) t += inv[f * m + c]! * sw[c]! * A[ref[c]! * k + i]!;
+        binv[row + m + b] = -t / bSign[b]!;
+      }
+    }
+    for (let b = 0; b < bounds.length; b++) binv[bVar[b]! * p + m + b] = 1 / bSign[b]!;
+    e.startWithInverse(ids, binv);
     e.lockIds(bounds);
     return e.dualFeasible();
   }

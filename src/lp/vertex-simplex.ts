@@ -152,7 +152,7 @@ export class VertexSimplex {
     this.bmat = new Float64Array(p * p);
     this.perm = new Int32Array(p);
     this.maxPivots = options.maxPivots ?? 50 * (n + p) + 1000;
-    this.refactorEvery = options.refactorEvery ?? Math.max(100, 2 * p);
+    this.refactorEvery = options.refactorEvery ?? Math.max(120, 3 * p);
   }
 
   /** Set the rows and bounds of the next solve (arrays are referenced, not copied). */
@@ -707,7 +707,8 @@ export class VertexSimplex {
       }
       const obj = this.objective();
       if (!this.perturbed && this.nLocked === 0 && obj > stopAbove + this.tolP) {
-        // confirm on fresh factors before concluding
+        // a clear excess needs no confirmation; a marginal one is confirmed on fresh factors
+        if (obj > stopAbove * (1 + 1e-6) + 1e3 * this.tolP) return { status: "bound", pivots: this.pivots };
         if (this.sinceRefactor > 0 && !this.refactor()) return { status: "numerical_error", pivots: this.pivots, message: "singular basis" };
         if (this.objective() > stopAbove + this.tolP) return { status: "bound", pivots: this.pivots };
       }
@@ -906,7 +907,8 @@ export class VertexSimplex {
         }
       }
       if (leave < 0) {
-        if (this.sinceRefactor > 0) {
+        // confirm on a fresh factorisation only after a long run of product-form updates
+        if (this.sinceRefactor > this.refactorEvery >> 1) {
           if (!this.refactor()) return { status: "numerical_error", pivots: this.pivots, message: "singular basis" };
           continue;
         }
