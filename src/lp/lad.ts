@@ -74,6 +74,7 @@ export class LadSolver {
   private readonly candJ: Float64Array;
   private readonly candId: Int32Array;
   private readonly order: Int32Array;
+  private readonly crossed: Int32Array;
   private tolS = 1e-12;
   private prob: LadProblem | null = null;
 
@@ -104,6 +105,7 @@ export class LadSolver {
     this.candJ = new Float64Array(m);
     this.candId = new Int32Array(m);
     this.order = new Int32Array(m);
+    this.crossed = new Int32Array(m);
   }
 
   /** Solve min Σ d_j for `prob` (whose matrix must be this solver's A). */
@@ -388,28 +390,53 @@ export class LadSolver {
     out[FREE - id] = 1;
   }
 
+  /** ∇f over the nonbasic rows (basic rows act through their multipliers). */
+  private recomputeGrad(): void {
+    const { n, k, A, grad, s } = this;
+    grad.fill(0);
+    for (let j = 0; j < n; j++) {
+      if (this.slotOf[2 * j]! >= 0 || this.slotOf[2 * j + 1]! >= 0) continue;
+      const sl = this.rowSlope(j, s[j]!);
+      if (sl !== 0) this.addRow(j, sl);
+    }
+  }
+
+  private addRow(j: number, w: number): void {
+    const { k, A, grad } = this;
+    const o = j * k;
+    for (let i = 0; i < k; i++) grad[i]! += w * A[o + i]!;
+  }
+
+  /** Min-heap on candidate indices ordered by candT (sift down from `i` in a heap of size m). */
+  private siftDown(heap: Int32Array, i: number, m: number): void {
+    const t = this.candT;
+    const x = heap[i]!;
+    const tx = t[x]!;
+    for (;;) {
+      let c = 2 * i + 1;
+      if (c >= m) break;
+      if (c + 1 < m && t[heap[c + 1]!]! < t[heap[c]!]!) c++;
+      if (t[heap[c]!]! >= tx) break;
+      heap[i] = heap[c]!;
+      i = c;
+    }
+    heap[i] = x;
+  }
+
   private iterate(maxPivots: number): { status: LpStatus; pivots: number; message?: string } {
     const { n, k, A, binv, grad, mu, d, gam, s, z } = this;
     const n2 = 2 * n;
     let pivots = 0;
     let sinceRefresh = 0;
-    let lastObj = Infinity;
     let stall = 0;
     let bland = false;
+    this.recomputeGrad();
     for (;;) {
       if (pivots >= maxPivots) return { status: "iteration_limit", pivots, message: `ℓ1 simplex: ${pivots} pivots` };
       if (sinceRefresh >= 100) {
         if (!this.refactor()) return { status: "numerical_error", pivots, message: "ℓ1 simplex: singular basis" };
+        this.recomputeGrad();
         sinceRefresh = 0;
-      }
-      // ∇f over nonbasic rows (basic ones are represented by their multipliers)
-      grad.fill(0);
-      for (let j = 0; j < n; j++) {
-        const sl = this.slotOf[2 * j]! >= 0 || this.slotOf[2 * j + 1]! >= 0 ? NaN : this.rowSlope(j, s[j]!);
-        if (sl === sl && sl !== 0) {
-          const o = j * k;
-          for (let i = 0; i < k; i++) grad[i]! += sl * A[o + i]!;
-        }
       }
       // μᵀ = −∇fᵀB⁻¹
       mu.fill(0);
@@ -444,7 +471,7 @@ export class LadSolver {
         let cn = 0;
         for (let r = 0; r < k; r++) cn += binv[r * k + q]! * binv[r * k + q]!;
         const sc = viol / Math.sqrt(cn);
-        if ((isFree && !leaveFree) || ((isFree || !leaveFree) && (bland ? leave < 0 : sc > best))) {
+        if ((isFree && !leaveFree) || ((isFree || !leaveFree) && (bland ? leave < 0 || id < this.basis[leave]! : sc > best))) {
           best = sc;
           leave = q;
           dir = sgn;
@@ -454,8 +481,9 @@ export class LadSolver {
       }
       if (leave < 0) {
         if (sinceRefresh > 0) {
-          // confirm on a freshly inverted basis and exact kink positions
+          // confirm on a freshly inverted basis, exact kink positions and a fresh gradient
           if (!this.refactor()) return { status: "numerical_error", pivots, message: "ℓ1 simplex: singular basis" };
+          this.recomputeGrad();
           sinceRefresh = 0;
           continue;
         }
@@ -464,10 +492,16 @@ export class LadSolver {
       // direction: move slot `leave` off its kink to the side `dir`
       for (let r = 0; r < k; r++) d[r] = dir * binv[r * k + leave]!;
       for (let j = 0; j < n; j++) {
-        let t = 0;
+        let t0 = 0;
+        let t1 = 0;
         const o = j * k;
-        for (let i = 0; i < k; i++) t += A[o + i]! * d[i]!;
-        gam[j] = t;
+        let i = 0;
+        for (; i + 1 < k; i += 2) {
+          t0 += A[o + i]! * d[i]!;
+          t1 += A[o + i + 1]! * d[i + 1]!;
+        }
+        if (i < k) t0 += A[o + i]! * d[i]!;
+        gam[j] = t0 + t1;
       }
       // kinks ahead: (t, jump·|γ|)
       let m = 0;
@@ -481,8 +515,7 @@ export class LadSolver {
           const sj = s[j]!;
           // a kink is ahead when we are on the side of it the move leaves
           if (this.rightOf(id, sj) === g > 0) continue;
-          const t = Math.max(0, (kv - sj) / g);
-          this.candT[m] = t;
+          this.candT[m] = Math.max(0, (kv - sj) / g);
           this.candJ[m] = this.jumpOf[id]! * Math.abs(g);
           this.candId[m++] = id;
         }
@@ -499,28 +532,35 @@ export class LadSolver {
           this.candId[m++] = n2 + 2 * i + 1;
         }
       }
-      const order = this.order;
-      for (let c = 0; c < m; c++) order[c] = c;
-      const candT = this.candT;
-      const sorted = Array.from(order.subarray(0, m)).sort((x, y) => candT[x]! - candT[y]!);
+      // walk the kinks in order of arrival (a heap: usually only a few are passed)
+      const heap = this.order;
+      for (let c = 0; c < m; c++) heap[c] = c;
+      for (let c = (m >> 1) - 1; c >= 0; c--) this.siftDown(heap, c, m);
+      let hm = m;
       let slope = d0;
       let enter = -1;
       let step = 0;
-      for (let c = 0; c < sorted.length; c++) {
-        const ci = sorted[c]!;
+      let gain = 0;
+      let tPrev = 0;
+      const crossedFrom = this.crossed;
+      let nCrossed = 0;
+      while (hm > 0) {
+        const ci = heap[0]!;
+        heap[0] = heap[--hm]!;
+        if (hm > 0) this.siftDown(heap, 0, hm);
+        const t = this.candT[ci]!;
+        gain += slope * (t - tPrev);
+        tPrev = t;
         slope += this.candJ[ci]!;
         const id = this.candId[ci]!;
         if (slope >= -1e-14) {
           enter = id;
-          step = candT[ci]!;
+          step = t;
           break;
         }
-        if (id < n2) this.tieRight[id] = gam[id >> 1]! > 0 ? 1 : 0; // crossed
+        if (id < n2) crossedFrom[nCrossed++] = id;
       }
       if (enter < 0) return { status: "unbounded", pivots, message: "ℓ1 objective decreases without limit (no kink ahead)" };
-      // step, then exchange the basis
-      for (let i = 0; i < k; i++) z[i]! += step * d[i]!;
-      for (let j = 0; j < n; j++) s[j]! += step * gam[j]!;
       const alpha = this.alpha;
       this.normal(enter, this.col);
       alpha.fill(0);
@@ -531,24 +571,43 @@ export class LadSolver {
         for (let q = 0; q < k; q++) alpha[q]! += g * binv[o + q]!;
       }
       if (Math.abs(alpha[leave]!) < 1e-12) {
-        // a degenerate crossing through a kink the basis cannot take: refactor and retry
+        // a crossing the basis cannot take: refactor and retry
         if (!this.refactor()) return { status: "numerical_error", pivots, message: "ℓ1 simplex: singular basis" };
+        this.recomputeGrad();
         sinceRefresh = 0;
         if (++stall > 3 * k + 50) return { status: "numerical_error", pivots, message: "ℓ1 simplex: singular exchange" };
         continue;
       }
+      // step; the gradient changes by the slope jumps of the rows crossed on the way
+      for (let i = 0; i < k; i++) z[i]! += step * d[i]!;
+      for (let j = 0; j < n; j++) s[j]! += step * gam[j]!;
+      for (let c = 0; c < nCrossed; c++) {
+        const id = crossedFrom[c]!;
+        const g = gam[id >> 1]!;
+        this.tieRight[id] = g > 0 ? 1 : 0;
+        this.addRow(id >> 1, g > 0 ? this.jumpOf[id]! : -this.jumpOf[id]!);
+      }
+      // the entering row leaves the gradient with the slope it arrived with
+      if (enter < n2) {
+        const j = enter >> 1;
+        this.tieRight[enter] = gam[j]! < 0 ? 1 : 0;
+        this.addRow(j, -this.rowSlope(j, s[j]!));
+      }
       for (let r = 0; r < k; r++) this.col[r] = binv[r * k + leave]!;
       exchangeInverse(binv, k, leave, alpha, this.col);
       const left = this.basis[leave]!;
-      if (left >= 0 && left < n2) this.tieRight[left] = dir > 0 ? 1 : 0;
       this.setSlot(leave, enter, this.kinkValue(enter));
+      // the leaving row joins the gradient on the side it moved to
+      if (left >= 0 && left < n2) {
+        this.tieRight[left] = dir > 0 ? 1 : 0;
+        const j = left >> 1;
+        if (this.slotOf[2 * j]! < 0 && this.slotOf[2 * j + 1]! < 0) this.addRow(j, this.rowSlope(j, s[j]!));
+      }
       pivots++;
       sinceRefresh++;
-      const objNow = rowDeviations(this.prob!, s).sum;
-      if (objNow < lastObj * (1 - 1e-14)) {
-        lastObj = objNow;
-        stall = 0;
-      } else if (++stall > k + 50) bland = true;
+      if (gain < -1e-15 * (1 + Math.abs(gain))) stall = 0;
+      else if (++stall > k + 50) bland = true;
     }
   }
+
 }
