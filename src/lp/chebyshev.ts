@@ -84,6 +84,12 @@ export class ChebyshevSolver {
       } else if (phantoms > 0 && e.maxViolation() <= 1e-9 * (1 + Math.abs(e.v[k]!))) {
         start = "warm-primal";
         out = e.primalSimplex();
+      } else if (phantoms > 0 && e.dualFeasible(true)) {
+        // rows changed both ways: the dual simplex with the old constraints kept as ordinary ones
+        // (they may leave), then the primal simplex releases those still in the basis
+        start = "warm-dual-primal";
+        out = e.dualSimplex(Infinity);
+        if (out.status === "optimal" && e.hasPhantoms()) out = e.primalSimplex();
       }
       if (out && (out.status === "numerical_error" || out.status === "iteration_limit")) {
         pivots += out.pivots;

@@ -585,6 +585,12 @@ export class VertexSimplex {
     }
   }
 
+  /** True while a phantom (vanished or changed) constraint is in the basis. */
+  hasPhantoms(): boolean {
+    for (let q = 0; q < this.p; q++) if (this.phantom[q]) return true;
+    return false;
+  }
+
   /** True while some slot is locked. */
   hasLocks(): boolean {
     return this.nLocked > 0;
@@ -596,12 +602,15 @@ export class VertexSimplex {
     this.nLocked = 0;
   }
 
-  /** True when every real multiplier is ≥ −tol and every artificial / phantom one is ~0. */
-  dualFeasible(): boolean {
+  /**
+   * True when every real multiplier is ≥ −tol and every artificial / phantom one is ~0 (with
+   * `phantomsAsReal`, phantom slots count as ordinary constraints).
+   */
+  dualFeasible(phantomsAsReal = false): boolean {
     for (let q = 0; q < this.p; q++) {
       const l = this.lam[q]!;
       if (this.locked[q]) continue;
-      if (this.basis[q]! < 0 || this.phantom[q]) {
+      if (this.basis[q]! < 0 || (this.phantom[q] && !phantomsAsReal)) {
         if (Math.abs(l) > 10 * this.tolD) return false;
       } else if (l < -10 * this.tolD) return false;
     }
@@ -706,7 +715,7 @@ export class VertexSimplex {
         if (!this.refactor()) return { status: "numerical_error", pivots: this.pivots, message: "singular basis at refactorisation" };
       }
       const obj = this.objective();
-      if (!this.perturbed && this.nLocked === 0 && obj > stopAbove + this.tolP) {
+      if (!this.perturbed && this.nLocked === 0 && obj > stopAbove + this.tolP && !this.hasPhantoms()) {
         // a clear excess needs no confirmation; a marginal one is confirmed on fresh factors
         if (obj > stopAbove * (1 + 1e-6) + 1e3 * this.tolP) return { status: "bound", pivots: this.pivots };
         if (this.sinceRefactor > 0 && !this.refactor()) return { status: "numerical_error", pivots: this.pivots, message: "singular basis" };
