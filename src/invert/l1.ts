@@ -34,7 +34,7 @@ export const invertL1Layer: LayerInverter = (layer, y, ctx) => {
     z0 = r.z;
   } else z0 = L.leastSquares(L.eps0);
   const leaky = L.model.kind !== "relu";
-  let prev: { t: number; z: Float64Array; fit: number; obj: number; on: number } | null = null;
+  let prev: { t: number; z: Float64Array; fit: number; obj: number; on: number; free: number } | null = null;
   let warm: LadSnapshot | undefined;
   let failure: string | undefined;
   for (;;) {
@@ -57,7 +57,10 @@ export const invertL1Layer: LayerInverter = (layer, y, ctx) => {
     const fit = layerResidual(layer, r.z, y, scratch).l1;
     // Algorithm 2: stop when ‖φ(z⁽ᵗ⁾) − x‖₁ ≥ ‖φ(z⁽ᵗ⁻¹⁾) − x‖₁ and return z⁽ᵗ⁻¹⁾
     if (prev && fit >= prev.fit) break;
-    prev = { t, z: r.z, fit, obj: r.objective, on };
+    let free = 0;
+    const snap = r.warm as LadSnapshot | undefined;
+    if (snap) for (let q = 0; q < snap.basis.length; q++) if (snap.basis[q]! < 0) free++;
+    prev = { t, z: r.z, fit, obj: r.objective, on, free };
     warm = r.warm as LadSnapshot | undefined;
     let next = t + 1;
     if (search) next = Math.max(next, L.firstAtLeast(L.boundaryAbove(L.eps(t))));
@@ -71,11 +74,12 @@ export const invertL1Layer: LayerInverter = (layer, y, ctx) => {
     };
   }
   const residual = layerResidual(layer, prev.z, y, scratch);
-  const message = withNotes(L, failure ? `stopped early (${failure}); kept the last good ε` : undefined);
+  const nonUnique = prev.free > 0 ? `the ℓ1 LP optimum leaves ${prev.free} direction(s) of the layer input unconstrained (only ${prev.on} two-sided rows)` : undefined;
+  const message = withNotes(L, [nonUnique, failure ? `stopped early (${failure}); kept the last good ε` : undefined].filter(Boolean).join("; ") || undefined);
   return {
     x: prev.z,
     report: {
-      status: "optimal",
+      status: prev.free > 0 ? "non_unique" : "optimal",
       activeRows: prev.on,
       residual,
       eps: L.eps(prev.t),

@@ -486,8 +486,11 @@ export function solverReport(L: LayerLp): { lpSolves: number; pivots: number; ba
   return { lpSolves: L.solver.solves, pivots: L.solver.pivots, backend: [...L.solver.used].join("+") || L.settings.backend };
 }
 
-/** Join the solver's notes (fallbacks) with a message. */
+/** Join the solver's notes (fallbacks) with a message; a note repeated over probes is counted. */
 export function withNotes(L: LayerLp, message: string | undefined): string | undefined {
-  const parts = [...(message ? [message] : []), ...L.solver.notes];
+  const counts = new Map<string, number>();
+  for (const n of L.solver.notes) counts.set(n, (counts.get(n) ?? 0) + 1);
+  const notes = [...counts].map(([n, c]) => (c > 1 ? `${n} (×${c})` : n));
+  const parts = [...(message ? [message] : []), ...notes];
   return parts.length > 0 ? parts.join("; ") : undefined;
 }

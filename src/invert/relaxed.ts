@@ -47,7 +47,12 @@ export const invertRelaxedLayer: LayerInverter = (layer, y, ctx) => {
         eps: Math.max(r.delta, 0),
         delta: r.delta,
         ...solverReport(L),
-        message: withNotes(L, "realizable layer (δ = 0): the ℓ∞ minimiser is in the pre-image, which solves (8) at ε = 0")!,
+        message: withNotes(
+          L,
+          r.free > 0
+            ? `the pre-image is not unique: ${r.free} direction(s) of the layer input are unconstrained (only ${r.onRows} two-sided rows)`
+            : "realizable layer (δ = 0): the ℓ∞ minimiser is in the pre-image, which solves (8) at ε = 0",
+        )!,
       },
     };
   }

@@ -103,7 +103,7 @@ export class ChebyshevSolver {
     }
     if (!out) {
       start = "cold";
-      const mode = this.coldStart(prob, z0);
+      const mode = this.coldStart(prob, z0, true);
       if (mode === "dual-locked") {
         // the crash fixed the variables z0 holds at a bound; solve that LP, then release them
         const a = e.dualSimplex(Infinity);
@@ -111,16 +111,16 @@ export class ChebyshevSolver {
         if (a.status === "optimal") {
           out = e.dualFeasible() ? e.dualSimplex(cap) : e.primalSimplex();
         } else {
-          pivots += e.pivots; // the engine's counter restarts with the next start
+          // start over without the guess
+          pivots += e.pivots;
           e.setActiveRows(null);
-          if (this.referenceStart(prob, z0!, false)) out = e.dualSimplex(cap);
-          else {
-            this.coldStart(prob, z0);
-            e.unlockAll();
-            out = e.primalSimplex();
-          }
+          out = this.coldStart(prob, z0, false) === "dual" ? e.dualSimplex(cap) : e.primalSimplex();
         }
       } else out = mode === "dual" ? e.dualSimplex(cap) : e.primalSimplex();
+    }
+    if (out.status === "unbounded") {
+      // δ ≥ 0 bounds this LP: an unbounded edge can only be numerical trouble
+      out = { status: "numerical_error", pivots: out.pivots, message: "engine found an unbounded edge in a bounded LP" };
     }
     for (;;) {
       if (out.status !== "optimal") break;
@@ -341,12 +341,12 @@ export class ChebyshevSolver {
    * which is a vertex of (z, δ) with δ = the largest deviation of z0 (run the primal simplex; a
    * dual simplex would walk without progress when the optimum is δ = 0, e.g. in phase 1 of (8)).
    */
-  private coldStart(prob: ChebyshevProblem, z0in: Float64Array | null): "dual" | "dual-locked" | "primal" {
+  private coldStart(prob: ChebyshevProblem, z0in: Float64Array | null, allowLocks: boolean): "dual" | "dual-locked" | "primal" {
     const e = this.engine;
     const { n, k, p } = e;
     const z0 = z0in ?? this.leastSquaresStart(prob);
     if (z0) {
-      if (this.referenceStart(prob, z0, true)) return e.hasLocks() ? "dual-locked" : "dual";
+      if (allowLocks && this.referenceStart(prob, z0, true)) return e.hasLocks() ? "dual-locked" : "dual";
       if (this.referenceStart(prob, z0, false)) return "dual";
     }
     const zs = new Float64Array(k);
