@@ -356,23 +356,35 @@ export interface LinfSearch {
  */
 export function linfSearch(L: LayerLp): LinfSearch {
   const s = new Float64Array(L.n);
-  let witnessEps = Math.max(L.eps0, L.noiseGuess());
-  const z0 = L.leastSquares(witnessEps);
+  const z0 = L.leastSquares(Math.max(L.eps0, L.noiseGuess()));
   L.activities(z0, s);
   if (L.settings.search === "scan") return linfScan(L, z0);
-  // 1. witness
-  let tHi = 0;
-  for (; tHi <= L.tMax; tHi++) {
-    L.rowsAt(L.eps(tHi));
-    if (L.maxDeviation(s) <= L.eps(tHi)) break;
+  // 1. witness: the first grid ε at which the least-squares point already fits within ε
+  let tW = 0;
+  for (; tW <= L.tMax; tW++) {
+    L.rowsAt(L.eps(tW));
+    if (L.maxDeviation(s) <= L.eps(tW)) break;
   }
-  if (tHi > L.tMax) tHi = L.tMax;
-  witnessEps = L.eps(tHi);
-  // 2. the cold LP at the witness ε
+  if (tW > L.tMax) tW = L.tMax;
+  // 2. one cold LP, uncapped: at the noise guess when the data offer one below the witness
+  //    (negative ReLU outputs), else at the witness
+  const guess = L.noiseGuess();
+  const tS = guess > L.eps0 ? Math.min(tW, L.firstAtLeast(guess)) : tW;
+  let tHi = tS;
   let on = L.rowsAt(L.eps(tHi));
-  let best = L.solver.chebyshev(L.chebyshevProblem(L.eps(tHi)), { z0 });
+  let best = L.solver.chebyshev(L.chebyshevProblem(Infinity), { z0 });
+  let lo = -1;
+  if (best.status === "optimal" && best.objective > L.eps(tHi)) {
+    // infeasible there; its optimal δ bounds δ at every larger ε, so the first grid ε above it is
+    // feasible — a loosening of this LP, warm-started by the primal simplex
+    lo = tHi;
+    tHi = Math.min(L.tMax, Math.max(tHi + 1, L.firstAtLeast(best.objective)));
+    on = L.rowsAt(L.eps(tHi));
+    best = L.solver.chebyshev(L.chebyshevProblem(L.eps(tHi)), { z0, warm: best.warm ?? null });
+  }
   while (best.status === "infeasible" && tHi < L.tMax) {
-    // only if the witness was not exact: move up (loosening: warm start from the last basis)
+    // only if rounding put the witness on the wrong side: move up
+    lo = tHi;
     tHi = Math.min(L.tMax, Math.max(tHi + 1, L.firstAtLeast(best.objective)));
     on = L.rowsAt(L.eps(tHi));
     best = L.solver.chebyshev(L.chebyshevProblem(L.eps(tHi)), { z0, warm: best.warm ?? null });
@@ -388,7 +400,6 @@ export function linfSearch(L: LayerLp): LinfSearch {
   };
   descend();
   // 3. gallop down, then bisect
-  let lo = -1;
   let step = 1;
   const probe = (t: number): boolean | null => {
     const onT = L.rowsAt(L.eps(t));

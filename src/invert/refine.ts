@@ -111,11 +111,12 @@ export function refineNetwork(
     if (r.report.status !== "optimal") break;
     const res = fit(r.x);
     if (!(res <= best)) break;
-    const moved = diffNorms(r.x, z).linf;
+    const before = patternOf(gen, z);
     z = r.x;
     best = res;
     accepted++;
-    if (moved === 0) break;
+    // the same activation pattern gives the same linearisation, hence the same LP: done
+    if (patternOf(gen, z) === before) break;
   }
   return { z, accepted, lpSolves, pivots, before, after: best };
 }
@@ -149,4 +150,17 @@ export function applyRefinement(
     refinement,
     timeMs: result.timeMs + timeMs,
   };
+}
+
+/** The activation pattern of the hidden layers at z, as a string of side bits. */
+function patternOf(gen: Generator, z: Float64Array): string {
+  const trace = gen.forwardTrace(z);
+  let bits = "";
+  for (let li = 0; li + 1 < gen.depth; li++) {
+    const layer = gen.layers[li]!;
+    const out = trace[li]!;
+    // the sign of the output is the side of the pre-activation for ReLU (0 = off) and LeakyReLU
+    for (let j = 0; j < out.length; j++) bits += layer.activation.kind === "identity" ? "" : out[j]! > 0 ? "1" : "0";
+  }
+  return bits;
 }

@@ -1,17 +1,16 @@
 /**
  * The engine's front end for Algorithm 1's LP (the Chebyshev / ℓ∞ fit with one-sided rows):
- * cold start from a Stiefel reference, warm start from a snapshot, verdict verified on fresh
- * residuals.
+ * cold start from a good point, warm start from a snapshot, verdict verified on fresh residuals.
  *
- * Cold start: any k+1 rows with both sides form a dual feasible basis once each row's side is
- * chosen by the sign of the null vector ν of their k×(k+1) matrix (Σ ν_j a_j = 0): the multipliers
- * are |ν_j|/w_j, normalised to sum 1. The reference is the k+1 two-sided rows that deviate most at
- * a starting point (the least-squares fit of the two-sided rows), because the rows a Chebyshev fit
- * ends up levelling are the ones the least-squares fit leaves worst off.
+ * Cold start: the least-squares fit of the two-sided rows, clamped to the bounds, with δ its largest
+ * deviation, is a feasible point of the LP close to the optimum. The engine starts there — every
+ * variable in a free slot plus the most violated row side, a vertex of (z, δ) — and runs the
+ * primal simplex, which only ever lowers δ. (Measured against a dual simplex from a Stiefel
+ * reference of the k+1 rows the least-squares fit leaves worst off, this takes 2–5× fewer pivots:
+ * 145 vs 330 on 500×100, 480 vs 2 000 on 600×250 with z ≥ 0.)
  */
 import { type Matrix } from "../linalg/matrix.js";
 import { leastSquaresRows, QrWorkspace } from "../linalg/qr.js";
-import { invertInPlace } from "./dense.js";
 import { type ChebyshevProblem, type LpSolution, rowDeviations } from "./types.js";
 import { type VertexOptions, type VertexOutcome, VertexSimplex, type VertexSnapshot, vertexIds } from "./vertex-simplex.js";
 
@@ -103,20 +102,7 @@ export class ChebyshevSolver {
     }
     if (!out) {
       start = "cold";
-      const mode = this.coldStart(prob, z0, true);
-      if (mode === "dual-locked") {
-        // the crash fixed the variables z0 holds at a bound; solve that LP, then release them
-        const a = e.dualSimplex(Infinity);
-        e.unlockAll();
-        if (a.status === "optimal") {
-          out = e.dualFeasible() ? e.dualSimplex(cap) : e.primalSimplex();
-        } else {
-          // start over without the guess
-          pivots += e.pivots;
-          e.setActiveRows(null);
-          out = this.coldStart(prob, z0, false) === "dual" ? e.dualSimplex(cap) : e.primalSimplex();
-        }
-      } else out = mode === "dual" ? e.dualSimplex(cap) : e.primalSimplex();
+      out = this.coldStart(prob, z0) === "dual" ? e.dualSimplex(cap) : e.primalSimplex();
     }
     if (out.status === "unbounded") {
       // δ ≥ 0 bounds this LP: an unbounded edge can only be numerical trouble
@@ -224,97 +210,7 @@ export class ChebyshevSolver {
     e.setActiveRows(list);
   }
 
-  /**
-   * Reference on the free variables: the bounds z0 sits on are locked into the basis (equalities
-   * for now), and |free|+1 rows level the rest with signs from the null vector on the free
-   * columns — dual feasible for the LP with those variables fixed.
-   */
-  private boundedReference(prob: ChebyshevProblem, cand: number[], dev: Float64Array, free: number[], bounds: number[]): boolean {
-    const e = this.engine;
-    const { k, p } = e;
-    const A = this.a.data;
-    const wu = prob.upperWeight;
-    const wl = prob.lowerWeight;
-    const m = free.length + 1;
-    if (cand.length < m) return false;
-    const ref = cand.slice(0, m);
-    const b0 = new Float64Array(m * m);
-    for (let q = 0; q < m; q++) {
-      const o = ref[q]! * k;
-      for (let f = 0; f < free.length; f++) b0[q * m + f] = A[o + free[f]!]!;
-      b0[q * m + m - 1] = 1;
-    }
-    const inv = new Float64Array(m * m);
-    if (!(invertInPlace(b0, m, inv, new Int32Array(m)) > 1e-12)) return false;
-    const nu = inv.subarray((m - 1) * m, m * m);
-    let bestObj = -Infinity;
-    let bestKappa = 1;
-    for (const kappa of [1, -1]) {
-      let norm = 0;
-      let obj = 0;
-      for (let q = 0; q < m; q++) {
-        const j = ref[q]!;
-        const up = kappa * nu[q]! >= 0;
-        const w = up ? (wu ? wu[j]! : 1) : wl ? wl[j]! : 1;
-        const mu = Math.abs(nu[q]!) / w;
-        norm += mu;
-        obj -= mu * (up ? w * prob.upper[j]! : -w * prob.lower[j]!);
-      }
-      if (obj / norm > bestObj) {
-        bestObj = obj / norm;
-        bestKappa = kappa;
-      }
-    }
-    void dev;
-    // B (variables ordered F, δ, I) = [[X, M_I], [0, −I]] with X = D·[A_R[F] | −1/(s w)] and
-    // M_I = D·A_R[I]: B⁻¹ = [[X⁻¹, X⁻¹M_I], [0, −I]], and X⁻¹ comes from B0⁻¹ by Sherman–Morrison
-    const sw = new Float64Array(m);
-    const ids = new Int32Array(p);
-    for (let q = 0; q < m; q++) {
-      const j = ref[q]!;
-      const up = bestKappa * nu[q]! >= 0;
-      ids[q] = up ? vertexIds.upper(j) : vertexIds.lower(j);
-      sw[q] = up ? (wu ? wu[j]! : 1) : -(wl ? wl[j]! : 1);
-    }
-    for (let b = 0; b < bounds.length; b++) ids[m + b] = bounds[b]!;
-    let denom = 1;
-    for (let q = 0; q < m; q++) denom += nu[q]! * (-1 / sw[q]! - 1);
-    if (!(Math.abs(denom) > 1e-300)) return false;
-    const x = new Float64Array(m);
-    for (let r = 0; r < m; r++) {
-      let t = 0;
-      for (let q = 0; q < m; q++) t += inv[r * m + q]! * (-1 / sw[q]! - 1);
-      x[r] = t / denom;
-    }
-    const nuCopy = Float64Array.from(nu);
-    for (let r = 0; r < m; r++) {
-      const o = r * m;
-      for (let c = 0; c < m; c++) inv[o + c] = (inv[o + c]! - x[r]! * nuCopy[c]!) / sw[c]!;
-    }
-    // X⁻¹ rows are variables (F…, δ), columns the reference rows; assemble the full p×p inverse
-    // (rows: variables z_0 … z_{k−1}, δ; columns: basis slots)
-    const binv = new Float64Array(p * p);
-    const varRow = (f: number): number => (f < free.length ? free[f]! : k);
-    const bVar = bounds.map((id) => (id - 2 * e.n) >> 1);
-    const bSign = bounds.map((id) => (((id - 2 * e.n) & 1) === 0 ? -1 : 1));
-    for (let f = 0; f < m; f++) {
-      const row = varRow(f) * p;
-      for (let c = 0; c < m; c++) binv[row + c] = inv[f * m + c]!;
-      // X⁻¹·M_I column for each bound b, scaled for a bound normal ±e_i: B⁻¹ block = −X⁻¹M_I·(1/±1)
-      for (let b = 0; b < bounds.length; b++) {
-        const i = bVar[b]!;
-        let t = 0;
-        for (let c = 0; c < m; c++) t += inv[f * m + c]! * sw[c]! * A[ref[c]! * k + i]!;
-        binv[row + m + b] = -t / bSign[b]!;
-      }
-    }
-    for (let b = 0; b < bounds.length; b++) binv[bVar[b]! * p + m + b] = 1 / bSign[b]!;
-    e.startWithInverse(ids, binv);
-    e.lockIds(bounds);
-    return e.dualFeasible();
-  }
-
-  /** Least squares on the two-sided rows (a starting point for the reference). */
+  /** Least squares on the two-sided rows (the cold start's point). */
   leastSquaresStart(prob: ChebyshevProblem): Float64Array | null {
     const { n, k } = this.engine;
     const rows = new Int32Array(n);
@@ -336,19 +232,14 @@ export class ChebyshevSolver {
   }
 
   /**
-   * Stiefel reference crash (dual feasible by construction: run the dual simplex), or — with fewer
-   * than k+1 two-sided rows — a primal start: z0 in free slots plus its most violated constraint,
-   * which is a vertex of (z, δ) with δ = the largest deviation of z0 (run the primal simplex; a
-   * dual simplex would walk without progress when the optimum is δ = 0, e.g. in phase 1 of (8)).
+   * The primal start: z0 (least squares on the two-sided rows by default, clamped to the bounds)
+   * in free slots plus its most violated row side — a vertex with δ = the largest deviation of z0.
+   * When z0 already fits every row (δ = 0), the basis {free slots, δ ≥ 0} is optimal as it stands.
    */
-  private coldStart(prob: ChebyshevProblem, z0in: Float64Array | null, allowLocks: boolean): "dual" | "dual-locked" | "primal" {
+  private coldStart(prob: ChebyshevProblem, z0in: Float64Array | null): "dual" | "primal" {
     const e = this.engine;
     const { n, k, p } = e;
     const z0 = z0in ?? this.leastSquaresStart(prob);
-    if (z0) {
-      if (allowLocks && this.referenceStart(prob, z0, true)) return e.hasLocks() ? "dual-locked" : "dual";
-      if (this.referenceStart(prob, z0, false)) return "dual";
-    }
     const zs = new Float64Array(k);
     const lo = prob.zLower ?? -Infinity;
     const hi = prob.zUpper ?? Infinity;
@@ -358,7 +249,8 @@ export class ChebyshevSolver {
     const A = this.a.data;
     const wu = prob.upperWeight;
     const wl = prob.lowerWeight;
-    let worst = 0;
+    // deviations below this are rounding: z0 is then optimal with δ = 0
+    let worst = 1e-13 * (1 + Math.abs(this.targetScale(prob)));
     let worstId = -1;
     for (let j = 0; j < n; j++) {
       if (!e.rowActive(j)) continue;
@@ -391,96 +283,14 @@ export class ChebyshevSolver {
     return worstId >= 0 ? "primal" : "dual";
   }
 
-  private referenceStart(prob: ChebyshevProblem, z0: Float64Array, withBounds: boolean): boolean {
-    const e = this.engine;
-    const { n, k, p } = e;
-    const A = this.a.data;
-    const wu = prob.upperWeight;
-    const wl = prob.lowerWeight;
-    // deviations of the two-sided rows at z0
-    const cand: number[] = [];
-    const dev = new Float64Array(n);
-    for (let j = 0; j < n; j++) {
+  private targetScale(prob: ChebyshevProblem): number {
+    let m = 0;
+    for (let j = 0; j < prob.upper.length; j++) {
       const u = prob.upper[j]!;
       const l = prob.lower[j]!;
-      if (u === Infinity || l === -Infinity) continue;
-      let s = 0;
-      for (let i = 0; i < k; i++) s += A[j * k + i]! * z0[i]!;
-      dev[j] = Math.max((wu ? wu[j]! : 1) * (s - u), (wl ? wl[j]! : 1) * (l - s));
-      cand.push(j);
+      if (u !== Infinity) m = Math.max(m, Math.abs(u));
+      if (l !== -Infinity) m = Math.max(m, Math.abs(l));
     }
-    cand.sort((x, y) => dev[y]! - dev[x]!);
-    if (withBounds) {
-      const lo = prob.zLower ?? -Infinity;
-      const hi = prob.zUpper ?? Infinity;
-      const bounds: number[] = [];
-      const free: number[] = [];
-      for (let i = 0; i < k; i++) {
-        if (lo !== -Infinity && z0[i]! <= lo) bounds.push(vertexIds.zLower(n, i));
-        else if (hi !== Infinity && z0[i]! >= hi) bounds.push(vertexIds.zUpper(n, i));
-        else free.push(i);
-      }
-      if (bounds.length > 0) return this.boundedReference(prob, cand, dev, free, bounds);
-    }
-    if (cand.length < p) return false;
-    const ref = cand.slice(0, p);
-    // ν: Σ ν_j a_j = 0, Σ ν_j = 1  ⇔  B0ᵀν = e_p with B0 rows (a_j, 1); ν = last row of B0⁻¹
-    const b0 = new Float64Array(p * p);
-    for (let q = 0; q < p; q++) {
-      const j = ref[q]!;
-      for (let i = 0; i < k; i++) b0[q * p + i] = A[j * k + i]!;
-      b0[q * p + k] = 1;
-    }
-    const inv = new Float64Array(p * p);
-    if (!(invertInPlace(b0, p, inv, new Int32Array(p)) > 1e-12)) return false;
-    const nu = inv.subarray(k * p, k * p + p);
-    // pick the sign κ of the reference whose levelled deviation (dual objective) is larger
-    let bestObj = -Infinity;
-    let bestKappa = 1;
-    for (const kappa of [1, -1]) {
-      let norm = 0;
-      let obj = 0;
-      for (let q = 0; q < p; q++) {
-        const j = ref[q]!;
-        const up = kappa * nu[q]! >= 0;
-        const w = up ? (wu ? wu[j]! : 1) : wl ? wl[j]! : 1;
-        const mu = Math.abs(nu[q]!) / w;
-        norm += mu;
-        // dual objective −Σ μ h with h = wU·u (upper) or −wL·l (lower)
-        obj -= mu * (up ? w * prob.upper[j]! : -w * prob.lower[j]!);
-      }
-      obj /= norm;
-      if (obj > bestObj) {
-        bestObj = obj;
-        bestKappa = kappa;
-      }
-    }
-    // B's rows are (s_j w_j a_j, −1) = D·(B0 row + u_j e_pᵀ) with D = diag(s_j w_j) and
-    // u_j = −1/(s_j w_j) − 1: B⁻¹ follows from B0⁻¹ by Sherman–Morrison and a column scaling
-    const ids = new Int32Array(p);
-    const sw = new Float64Array(p);
-    for (let q = 0; q < p; q++) {
-      const j = ref[q]!;
-      const up = bestKappa * nu[q]! >= 0;
-      ids[q] = up ? vertexIds.upper(j) : vertexIds.lower(j);
-      sw[q] = up ? (wu ? wu[j]! : 1) : -(wl ? wl[j]! : 1);
-    }
-    const x = new Float64Array(p);
-    let denom = 1;
-    for (let q = 0; q < p; q++) denom += nu[q]! * (-1 / sw[q]! - 1);
-    for (let r = 0; r < p; r++) {
-      let t = 0;
-      for (let q = 0; q < p; q++) t += inv[r * p + q]! * (-1 / sw[q]! - 1);
-      x[r] = t / denom;
-    }
-    if (!(Math.abs(denom) > 1e-300)) return false;
-    const nuCopy = Float64Array.from(nu);
-    for (let r = 0; r < p; r++) {
-      const xr = x[r]!;
-      const o = r * p;
-      for (let c = 0; c < p; c++) inv[o + c] = (inv[o + c]! - xr * nuCopy[c]!) / sw[c]!;
-    }
-    e.startWithInverse(ids, inv);
-    return e.dualFeasible();
+    return m;
   }
 }

@@ -84,9 +84,6 @@ export class VertexSimplex {
   private readonly slotW: Float64Array;
   private readonly slotRhs: Float64Array;
   private readonly phantom: Uint8Array;
-  // locked slots never leave (a crash's guess of active bounds, released by unlockAll())
-  private readonly locked: Uint8Array;
-  private nLocked = 0;
   readonly binv: Float64Array;
   readonly v: Float64Array;
   readonly lam: Float64Array;
@@ -131,7 +128,6 @@ export class VertexSimplex {
     this.slotW = new Float64Array(p);
     this.slotRhs = new Float64Array(p);
     this.phantom = new Uint8Array(p);
-    this.locked = new Uint8Array(p);
     this.binv = new Float64Array(p * p);
     this.v = new Float64Array(p);
     this.lam = new Float64Array(p);
@@ -469,10 +465,6 @@ export class VertexSimplex {
     this.slotW[q] = w;
     this.slotRhs[q] = rhs;
     this.phantom[q] = isPhantom ? 1 : 0;
-    if (this.locked[q]) {
-      this.locked[q] = 0;
-      this.nLocked--;
-    }
     if (id >= 0 && !isPhantom) this.slotOf[id] = q;
   }
 
@@ -502,7 +494,6 @@ export class VertexSimplex {
     }
     this.pivots = 0;
     this.bland = false;
-    this.unlockAll();
     this.resetWeights();
     return this.refactor();
   }
@@ -516,7 +507,6 @@ export class VertexSimplex {
     }
     this.pivots = 0;
     this.bland = false;
-    this.unlockAll();
     this.resetWeights();
     this.binv.set(binv.subarray(0, this.p * this.p));
     this.recomputeFromInverse();
@@ -542,7 +532,6 @@ export class VertexSimplex {
    */
   restore(snap: VertexSnapshot): number {
     this.clearSlots();
-    this.unlockAll();
     let phantoms = 0;
     for (let q = 0; q < this.p; q++) {
       const id = snap.basis[q]!;
@@ -569,37 +558,10 @@ export class VertexSimplex {
     return phantoms;
   }
 
-  /**
-   * Lock the slots holding these constraint ids: the dual simplex then solves the LP with those
-   * constraints as equalities (their multipliers may take any sign) — a crash that guesses which
-   * bounds are active. unlockAll() turns them back into ordinary constraints.
-   */
-  lockIds(ids: ArrayLike<number>): void {
-    for (let q = 0; q < this.p; q++) {
-      for (let t = 0; t < ids.length; t++) {
-        if (this.basis[q] === ids[t] && !this.locked[q]) {
-          this.locked[q] = 1;
-          this.nLocked++;
-        }
-      }
-    }
-  }
-
   /** True while a phantom (vanished or changed) constraint is in the basis. */
   hasPhantoms(): boolean {
     for (let q = 0; q < this.p; q++) if (this.phantom[q]) return true;
     return false;
-  }
-
-  /** True while some slot is locked. */
-  hasLocks(): boolean {
-    return this.nLocked > 0;
-  }
-
-  /** Release every locked slot. */
-  unlockAll(): void {
-    this.locked.fill(0);
-    this.nLocked = 0;
   }
 
   /**
@@ -609,7 +571,6 @@ export class VertexSimplex {
   dualFeasible(phantomsAsReal = false): boolean {
     for (let q = 0; q < this.p; q++) {
       const l = this.lam[q]!;
-      if (this.locked[q]) continue;
       if (this.basis[q]! < 0 || (this.phantom[q] && !phantomsAsReal)) {
         if (Math.abs(l) > 10 * this.tolD) return false;
       } else if (l < -10 * this.tolD) return false;
@@ -692,7 +653,7 @@ export class VertexSimplex {
     for (let q = 0; q < p; q++) lmax = Math.max(lmax, Math.abs(lam[q]!));
     let seed = 0x2545f491 ^ this.pivots;
     for (let q = 0; q < p; q++) {
-      if (this.basis[q]! < 0 || this.phantom[q] || this.locked[q]) continue;
+      if (this.basis[q]! < 0 || this.phantom[q]) continue;
       seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
       const xi = (1 + seed / 4294967296) * 1e-7 * lmax;
       this.normal(this.basis[q]!, this.slotW[q]!, work);
@@ -715,7 +676,7 @@ export class VertexSimplex {
         if (!this.refactor()) return { status: "numerical_error", pivots: this.pivots, message: "singular basis at refactorisation" };
       }
       const obj = this.objective();
-      if (!this.perturbed && this.nLocked === 0 && obj > stopAbove + this.tolP && !this.hasPhantoms()) {
+      if (!this.perturbed  && obj > stopAbove + this.tolP && !this.hasPhantoms()) {
         // a clear excess needs no confirmation; a marginal one is confirmed on fresh factors
         if (obj > stopAbove * (1 + 1e-6) + 1e3 * this.tolP) return { status: "bound", pivots: this.pivots };
         if (this.sinceRefactor > 0 && !this.refactor()) return { status: "numerical_error", pivots: this.pivots, message: "singular basis" };
@@ -804,7 +765,7 @@ export class VertexSimplex {
       let leave = -1;
       let bestA = pivTol;
       for (let q = 0; q < p; q++) {
-        if (!this.locked[q] && (this.basis[q]! < 0 || this.phantom[q]) && Math.abs(alpha[q]!) > bestA && Math.abs(lam[q]!) <= 10 * this.tolD) {
+        if ((this.basis[q]! < 0 || this.phantom[q]) && Math.abs(alpha[q]!) > bestA && Math.abs(lam[q]!) <= 10 * this.tolD) {
           bestA = Math.abs(alpha[q]!);
           leave = q;
         }
@@ -815,7 +776,7 @@ export class VertexSimplex {
         const slackD = this.bland ? 0 : this.tolD;
         for (let q = 0; q < p; q++) {
           const a = alpha[q]!;
-          if (a > pivTol && this.basis[q]! >= 0 && !this.locked[q]) {
+          if (a > pivTol && this.basis[q]! >= 0) {
             const t = (Math.max(lam[q]!, 0) + slackD) / a;
             if (t < thMax) thMax = t;
           }
@@ -831,7 +792,7 @@ export class VertexSimplex {
         let bigA = 0;
         for (let q = 0; q < p; q++) {
           const a = alpha[q]!;
-          if (a > pivTol && this.basis[q]! >= 0 && !this.locked[q] && Math.max(lam[q]!, 0) / a <= thMax) {
+          if (a > pivTol && this.basis[q]! >= 0 && Math.max(lam[q]!, 0) / a <= thMax) {
             if (this.bland ? leave < 0 || this.basis[q]! < this.basis[leave]! : a > bigA) {
               bigA = a;
               leave = q;
