@@ -127,6 +127,13 @@ export class ChebyshevSolver {
       e.activateRows(add);
       out = e.dualSimplex(cap);
     }
+    if (out.status === "optimal") {
+      // a free slot left in the basis is a direction the optimum does not pin down unless a
+      // degenerate pivot can bring a tight constraint in for it
+      let free = 0;
+      for (let q = 0; q < e.p; q++) if (e.basis[q]! < 0) free++;
+      if (free > 0) e.purgeArtificials();
+    }
     // the engine counts pivots since its last start (across the continuation above)
     pivots += e.pivots;
     const z = Float64Array.from(e.v.subarray(0, k));
