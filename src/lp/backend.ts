@@ -3,7 +3,7 @@
  * state for warm starts, counts solves and pivots, and falls back to HiGHS when the engine reports
  * trouble (`numerical_error`, `iteration_limit`, or an internal error).
  */
-import { OptionError } from "../errors.js";
+import { GeninvError, OptionError } from "../errors.js";
 import { type Matrix } from "../linalg/matrix.js";
 import { ChebyshevSolver, type EngineSolution } from "./chebyshev.js";
 import { highsLoaded, solveWithHighs } from "./highs.js";
@@ -109,6 +109,7 @@ export class FitSolver {
     try {
       r = engine();
     } catch (e) {
+      if (e instanceof GeninvError) throw e; // bad input is the caller's to hear about
       // an engine bug must not take the user's answer with it: report it and let HiGHS answer
       r = {
         status: "numerical_error",

@@ -9,9 +9,10 @@
  * reference of the k+1 rows the least-squares fit leaves worst off, this takes 2–5× fewer pivots:
  * 145 vs 330 on 500×100, 480 vs 2 000 on 600×250 with z ≥ 0.)
  */
+import { ShapeError } from "../errors.js";
 import { type Matrix } from "../linalg/matrix.js";
 import { leastSquaresRows, QrWorkspace } from "../linalg/qr.js";
-import { type ChebyshevProblem, type LpSolution, rowDeviations } from "./types.js";
+import { type ChebyshevProblem, type LpSolution, rowDeviations, validateMatrix, validateRows } from "./types.js";
 import { type VertexOptions, type VertexOutcome, VertexSimplex, type VertexSnapshot, vertexIds } from "./vertex-simplex.js";
 
 /** An engine answer with the basis to warm-start the next, tighter problem from. */
@@ -42,6 +43,7 @@ export class ChebyshevSolver {
   private margin = Infinity;
 
   constructor(a: Matrix, options: VertexOptions = {}) {
+    validateMatrix(a);
     this.a = a;
     this.engine = new VertexSimplex(a, true, options);
     this.scratchS = new Float64Array(a.rows);
@@ -57,6 +59,8 @@ export class ChebyshevSolver {
    * from the same basis (adding rows only tightens the LP).
    */
   solve(prob: ChebyshevProblem, options: ChebyshevSolveOptions = {}): EngineSolution {
+    if (prob.a !== this.a && prob.a.data !== this.a.data) throw new ShapeError("this solver was built for another matrix");
+    validateRows(prob);
     const e = this.engine;
     const { n, k } = e;
     const A = this.a.data;

@@ -13,10 +13,11 @@
  * Rows whose two targets overlap (l_j > u_j, LeakyReLU rows of Remark 1 near zero) have one kink
  * where the two sides cross; their constant part is added back when the objective is reported.
  */
+import { ShapeError } from "../errors.js";
 import { type Matrix } from "../linalg/matrix.js";
 import { leastSquaresRows, QrWorkspace } from "../linalg/qr.js";
 import { exchangeInverse, invertInPlace } from "./dense.js";
-import { type LadProblem, type LpSolution, type LpStatus, rowDeviations } from "./types.js";
+import { type LadProblem, type LpSolution, type LpStatus, rowDeviations, validateMatrix, validateRows } from "./types.js";
 
 /** A basis to warm-start from. */
 export interface LadSnapshot {
@@ -79,6 +80,7 @@ export class LadSolver {
   private prob: LadProblem | null = null;
 
   constructor(a: Matrix) {
+    validateMatrix(a);
     this.a = a;
     this.A = a.data;
     const n = (this.n = a.rows);
@@ -110,6 +112,8 @@ export class LadSolver {
 
   /** Solve min Σ d_j for `prob` (whose matrix must be this solver's A). */
   solve(prob: LadProblem, options: LadSolveOptions = {}): LadSolution {
+    if (prob.a !== this.a && prob.a.data !== this.a.data) throw new ShapeError("this solver was built for another matrix");
+    validateRows(prob);
     const { n, k } = this;
     const maxPivots = options.maxPivots ?? 50 * (n + k) + 1000;
     // pass 1 on kinks shifted by ~1e-9 (deterministic): breaks the massive ties of (near-)realisable

@@ -7,9 +7,10 @@
  * same layer), with every variable starting in a free slot; finally the free slots that are left
  * are pivoted out so the answer is a vertex.
  */
+import { ShapeError } from "../errors.js";
 import { type Matrix } from "../linalg/matrix.js";
 import { ChebyshevSolver, type EngineSolution } from "./chebyshev.js";
-import { type ChebyshevProblem, type RelaxedProblem } from "./types.js";
+import { type ChebyshevProblem, type RelaxedProblem, validateMatrix, validateRows } from "./types.js";
 import { type VertexOptions, VertexSimplex, vertexIds } from "./vertex-simplex.js";
 
 /** Options of {@link RelaxedSolver.solve}. */
@@ -26,6 +27,7 @@ export class RelaxedSolver {
   private readonly options: VertexOptions;
 
   constructor(a: Matrix, options: VertexOptions = {}) {
+    validateMatrix(a);
     this.a = a;
     this.options = options;
     this.engine = new VertexSimplex(a, false, options);
@@ -33,6 +35,8 @@ export class RelaxedSolver {
 
   /** Solve eq. (8) for `prob` (whose matrix must be this solver's A). */
   solve(prob: RelaxedProblem, options: RelaxedSolveOptions = {}): EngineSolution {
+    if (prob.a !== this.a && prob.a.data !== this.a.data) throw new ShapeError("this solver was built for another matrix");
+    validateRows(prob);
     const { n, k } = this.engine;
     const zLo = prob.zLower ?? -Infinity;
     const zHi = prob.zUpper ?? Infinity;

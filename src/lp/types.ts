@@ -83,17 +83,29 @@ export interface LpSolution {
 
 /** Throws ShapeError / InvalidValueError unless the problem is well formed (names the field). */
 export function validateProblem(p: FitProblem): void {
-  const { a, upper, lower } = p;
+  validateMatrix(p.a);
+  validateRows(p);
+}
+
+/** Throws unless A is a non-empty matrix of finite numbers. */
+export function validateMatrix(a: Matrix): void {
   const n = a.rows;
   const k = a.cols;
   if (!(n >= 1 && k >= 1) || a.data.length !== n * k) throw new ShapeError(`LP matrix is ${n}×${k} with ${a.data.length} entries`);
-  if (upper.length !== n) throw new ShapeError(`LP upper targets have ${upper.length} entries, expected ${n}`);
-  if (lower.length !== n) throw new ShapeError(`LP lower targets have ${lower.length} entries, expected ${n}`);
   for (let i = 0; i < a.data.length; i++) {
     if (!Number.isFinite(a.data[i]!)) {
       throw new InvalidValueError(`LP matrix entry [${Math.floor(i / k)}][${i % k}] is ${a.data[i]} (must be finite)`);
     }
   }
+}
+
+/** Throws unless targets, weights, bounds (and cost, cap) fit the matrix and are valid numbers. */
+export function validateRows(p: FitProblem): void {
+  const { a, upper, lower } = p;
+  const n = a.rows;
+  const k = a.cols;
+  if (upper.length !== n) throw new ShapeError(`LP upper targets have ${upper.length} entries, expected ${n}`);
+  if (lower.length !== n) throw new ShapeError(`LP lower targets have ${lower.length} entries, expected ${n}`);
   for (let j = 0; j < n; j++) {
     const u = upper[j]!;
     const l = lower[j]!;
