@@ -6,6 +6,7 @@
  */
 import { OptionError } from "../errors.js";
 import { type Matrix } from "../linalg/matrix.js";
+import { NormalWorkspace, normalEquationsRows } from "../linalg/cholesky.js";
 import { leastSquaresRows, QrWorkspace } from "../linalg/qr.js";
 import { FitSolver, type FitResult, LP_BACKENDS, type LpBackendName } from "../lp/backend.js";
 import { type ChebyshevProblem } from "../lp/types.js";
@@ -269,7 +270,8 @@ export class LayerLp {
       }
     }
     const z = new Float64Array(k);
-    if (m > 0) leastSquaresRows(this.a, rows, m, rhs, z, lsWorkspace);
+    // normal equations first (fast); Householder QR when the rows are rank-deficient or ill-conditioned
+    if (m > 0 && !normalEquationsRows(this.a, rows, m, rhs, z, neWorkspace)) leastSquaresRows(this.a, rows, m, rhs, z, lsWorkspace);
     for (let i = 0; i < k; i++) {
       if (!Number.isFinite(z[i]!)) z[i] = 0;
       if (z[i]! < this.zLower) z[i] = this.zLower;
@@ -320,6 +322,7 @@ export class LayerLp {
 }
 
 const lsWorkspace = new QrWorkspace();
+const neWorkspace = new NormalWorkspace();
 
 /** The outcome of the ε search of Algorithm 1 on one layer. */
 export interface LinfSearch {

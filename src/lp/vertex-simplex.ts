@@ -96,6 +96,9 @@ export class VertexSimplex {
   private readonly isActive: Uint8Array;
   // scratch
   private readonly gam: Float64Array;
+  private readonly candId: Int32Array;
+  private readonly candRate: Float64Array;
+  private readonly candSlack: Float64Array;
   private readonly alpha: Float64Array;
   private readonly dcol: Float64Array;
   private readonly work: Float64Array;
@@ -140,6 +143,9 @@ export class VertexSimplex {
       this.rowNorm2[j] = t;
     }
     this.gam = new Float64Array(n);
+    this.candId = new Int32Array(this.nIds);
+    this.candRate = new Float64Array(this.nIds);
+    this.candSlack = new Float64Array(this.nIds);
     this.active = new Int32Array(n);
     this.isActive = new Uint8Array(n);
     this.alpha = new Float64Array(p);
@@ -907,48 +913,70 @@ export class VertexSimplex {
   /** Harris ratio test along σ·dcol over the current problem's nonbasic constraints. */
   private primalRatio(sigma: number, n2: number): { r: number; t: number } {
     const tol = this.tolP;
-    let tMax = Infinity;
     let amax = 0;
     for (let q = 0; q < this.p; q++) amax = Math.max(amax, Math.abs(this.dcol[q]!));
     const pivTol = Math.max(1e-12, 1e-9 * amax);
-    const { slotOf } = this;
-    // pass 1: the largest step no constraint is violated by more than tol
+    const { slotOf, active, upper, lower, wU, wL, s, gam, candId, candRate, candSlack } = this;
+    const k = this.k;
+    const dd = this.hasDelta ? this.dcol[k]! : 0;
+    const delta = this.hasDelta ? this.v[k]! : 0;
+    // collect the blocking candidates (rate > 0) with their slacks, rows inline
+    let m = 0;
     const na = this.nActive;
-    const nb = this.nIds - n2;
-    for (let qa = 0; qa < na + nb; qa++) {
-      const base = qa < na ? 2 * this.active[qa]! : n2 + (qa - na);
-      const last = qa < na ? base + 1 : base;
-      for (let id = base; id <= last; id++) {
-        if (slotOf[id]! >= 0 || !this.exists(id)) continue;
-        const g = sigma * this.dirRate(id);
-        if (g > pivTol) {
-          const t = this.bland ? Math.max(this.slack(id), 0) / g : (this.slack(id) + tol) / g;
-          if (t < tMax) tMax = t;
+    for (let qa = 0; qa < na; qa++) {
+      const j = active[qa]!;
+      const g = gam[j]!;
+      const u = upper[j]!;
+      if (u !== Infinity && slotOf[2 * j]! < 0) {
+        const w = wU ? wU[j]! : 1;
+        const rate = sigma * (w * g - dd);
+        if (rate > pivTol) {
+          candId[m] = 2 * j;
+          candRate[m] = rate;
+          candSlack[m++] = w * (u - s[j]!) + delta;
         }
       }
-    }
-    if (tMax === Infinity) return { r: -1, t: Infinity };
-    if (this.bland) tMax = tMax * (1 + 1e-9) + 1e-300;
-    // pass 2: among steps ≤ tMax, the largest pivot
-    let r = -1;
-    let bestG = 0;
-    for (let qa = 0; qa < na + nb; qa++) {
-      const base = qa < na ? 2 * this.active[qa]! : n2 + (qa - na);
-      const last = qa < na ? base + 1 : base;
-      for (let id = base; id <= last; id++) {
-        if (slotOf[id]! >= 0 || !this.exists(id)) continue;
-        const g = sigma * this.dirRate(id);
-        if (g > pivTol) {
-          const t = Math.max(this.slack(id), 0) / g;
-          if (t <= tMax && (this.bland ? r < 0 || id < r : g > bestG)) {
-            bestG = g;
-            r = id;
+      if (lower) {
+        const l = lower[j]!;
+        if (l !== -Infinity && slotOf[2 * j + 1]! < 0) {
+          const w = wL ? wL[j]! : 1;
+          const rate = sigma * (-w * g - dd);
+          if (rate > pivTol) {
+            candId[m] = 2 * j + 1;
+            candRate[m] = rate;
+            candSlack[m++] = w * (s[j]! - l) + delta;
           }
         }
       }
     }
-    return { r, t: Math.max(this.slack(r), 0) / (sigma * this.dirRate(r)) };
+    for (let id = n2; id < this.nIds; id++) {
+      if (slotOf[id]! >= 0 || !this.exists(id)) continue;
+      const rate = sigma * this.dirRate(id);
+      if (rate > pivTol) {
+        candId[m] = id;
+        candRate[m] = rate;
+        candSlack[m++] = this.slack(id);
+      }
+    }
+    if (m === 0) return { r: -1, t: Infinity };
+    // pass 1: the largest step no constraint is violated by more than tol (Bland: the exact minimum)
+    let tMax = Infinity;
+    for (let c = 0; c < m; c++) {
+      const sl = candSlack[c]!;
+      const t = this.bland ? Math.max(sl, 0) / candRate[c]! : (sl + tol) / candRate[c]!;
+      if (t < tMax) tMax = t;
+    }
+    if (this.bland) tMax = tMax * (1 + 1e-9) + 1e-300;
+    // pass 2: among steps ≤ tMax, the largest pivot (Bland: the smallest id)
+    let best = -1;
+    for (let c = 0; c < m; c++) {
+      const t = Math.max(candSlack[c]!, 0) / candRate[c]!;
+      if (t > tMax) continue;
+      if (best < 0 || (this.bland ? candId[c]! < candId[best]! : candRate[c]! > candRate[best]!)) best = c;
+    }
+    return { r: candId[best]!, t: Math.max(candSlack[best]!, 0) / candRate[best]! };
   }
+
 
   /**
    * Pivot remaining zero-multiplier artificial slots out (degenerate moves that keep the objective)
