@@ -77,7 +77,7 @@ export const invertRelaxedLayer: LayerInverter = (layer, y, ctx) => {
     zLower: L.zLower,
     zUpper: L.zUpper,
   };
-  const res = L.solver.relaxed(prob, { z0: r.z });
+  const res = L.solver.relaxed(prob, { z0: r.z, warm: r.warm ?? null });
   const ok = res.status === "optimal";
   const x = ok ? res.z : r.z;
   let status: LayerStatus = ok ? "optimal" : res.status === "infeasible" ? "infeasible" : "failed";

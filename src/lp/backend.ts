@@ -90,11 +90,12 @@ export class FitSolver {
     });
   }
 
-  /** eq. (8). */
+  /** eq. (8); `hint.warm` may be the ℓ∞ LP's basis at the same ε (its tight upper sides seed the start). */
   relaxed(p: RelaxedProblem, hint: SolveHint = {}): FitResult {
     return this.run(p, () => {
       this.rel ??= new RelaxedSolver(this.a, this.engineOptions());
-      return this.rel.solve(p, { z0: hint.z0 ?? null });
+      const w = hint.warm as VertexSnapshot | undefined;
+      return this.rel.solve(p, { z0: hint.z0 ?? null, tight: w && "lam" in w ? w.basis : null });
     });
   }
 

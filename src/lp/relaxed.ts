@@ -17,6 +17,12 @@ import { type VertexOptions, VertexSimplex, vertexIds } from "./vertex-simplex.j
 export interface RelaxedSolveOptions {
   /** A point believed feasible (checked); skips phase 1 when it is. */
   z0?: Float64Array | null;
+  /**
+   * Constraint ids (as in the engine: 2j = row j's upper side, 2n+2i / 2n+2i+1 = bounds on z_i)
+   * believed tight at z0 — e.g. the upper sides in the basis of the ℓ∞ LP solved at ε = δ* — to
+   * start the primal simplex from instead of free slots only.
+   */
+  tight?: ArrayLike<number> | null;
 }
 
 /** Engine for eq. (8) on one matrix A. */
@@ -74,7 +80,27 @@ export class RelaxedSolver {
     e.setProblem({ upper: prob.upper, lower: null, upperWeight: null, lowerWeight: null }, zLo, zHi);
     const ids = new Int32Array(k);
     for (let i = 0; i < k; i++) ids[i] = vertexIds.artificial(i);
-    e.startFromBasis(ids, z0);
+    let started = false;
+    if (options.tight && options.tight.length > 0) {
+      // the tight constraints, then free slots for the variables they leave open
+      const t = this.tightAt(prob, z0, options.tight, scale);
+      if (t.length > 0) {
+        const used = new Uint8Array(k);
+        let q = 0;
+        for (const id of t) {
+          if (q >= k) break;
+          ids[q++] = id;
+        }
+        // free slots: variables not already fixed by a bound in the list
+        for (const id of t) if (id >= 2 * n) used[(id - 2 * n) >> 1] = 1;
+        for (let i = 0; i < k && q < k; i++) if (!used[i]) ids[q++] = vertexIds.artificial(i);
+        started = q === k && e.startFromBasis(ids, z0);
+      }
+    }
+    if (!started) {
+      for (let i = 0; i < k; i++) ids[i] = vertexIds.artificial(i);
+      e.startFromBasis(ids, z0);
+    }
     const out = e.primalSimplex();
     pivots += out.pivots;
     const z = Float64Array.from(e.v.subarray(0, k));
@@ -99,6 +125,29 @@ export class RelaxedSolver {
       backend: "engine",
       ...(free > 0 ? { message: `${free} direction(s) of z are not pinned by any row: the optimum is not unique` } : {}),
     };
+  }
+  /** The ids among `ids` whose constraint is tight (within tolerance) at z0, in order. */
+  private tightAt(prob: RelaxedProblem, z0: Float64Array, ids: ArrayLike<number>, scale: number): number[] {
+    const { n, k } = this.engine;
+    const A = this.a.data;
+    const out: number[] = [];
+    const tol = 1e-9 * scale;
+    for (let q = 0; q < ids.length; q++) {
+      const id = ids[q]!;
+      if (id < 0) continue;
+      if (id < 2 * n) {
+        if ((id & 1) === 1) continue;
+        const j = id >> 1;
+        let s = 0;
+        for (let i = 0; i < k; i++) s += A[j * k + i]! * z0[i]!;
+        if (Math.abs(s - prob.upper[j]!) <= tol) out.push(id);
+      } else if (id < 2 * n + 2 * k) {
+        const i = (id - 2 * n) >> 1;
+        const bound = ((id - 2 * n) & 1) === 0 ? (prob.zLower ?? -Infinity) : (prob.zUpper ?? Infinity);
+        if (Math.abs(z0[i]! - bound) <= tol) out.push(id);
+      }
+    }
+    return out;
   }
 }
 
