@@ -312,6 +312,13 @@ export class LayerLp {
     return d;
   }
 
+  /** max |y_j|. */
+  yMax(): number {
+    let m = 0;
+    for (let j = 0; j < this.n; j++) m = Math.max(m, Math.abs(this.y[j]!));
+    return m;
+  }
+
   /** A noise-level guess from the data alone: a ReLU output below 0 can only be noise. */
   noiseGuess(): number {
     if (this.model.kind !== "relu") return 0;
@@ -359,19 +366,35 @@ export interface LinfSearch {
  */
 export function linfSearch(L: LayerLp): LinfSearch {
   const s = new Float64Array(L.n);
-  const z0 = L.leastSquares(Math.max(L.eps0, L.noiseGuess()));
-  L.activities(z0, s);
-  if (L.settings.search === "scan") return linfScan(L, z0);
-  // 1. witness: the first grid ε at which the least-squares point already fits within ε
-  let tW = 0;
-  for (; tW <= L.tMax; tW++) {
-    L.rowsAt(L.eps(tW));
-    if (L.maxDeviation(s) <= L.eps(tW)) break;
+  const guess = L.noiseGuess();
+  if (L.settings.search === "scan") return linfScan(L, L.leastSquares(Math.max(L.eps0, guess)));
+  // 1. witness: least squares on the rows that look active, and the first grid ε at which that
+  //    point fits every row within ε. Without a noise guess (a hidden layer: its reconstruction
+  //    is ≥ 0) a few activity thresholds are tried — tiny reconstructed values are errors, and
+  //    counting them as active rows spoils the fit — and the best witness is kept.
+  const thresholds = [Math.max(L.eps0, guess)];
+  if (!(guess > L.eps0) && L.model.kind === "relu") {
+    const ymax = L.yMax();
+    for (const f of [1e-4, 1e-3, 1e-2]) if (f * ymax > thresholds[thresholds.length - 1]!) thresholds.push(f * ymax);
+  }
+  let z0: Float64Array = new Float64Array(L.k);
+  let tW = L.tMax + 1;
+  for (const thr of thresholds) {
+    const z = L.leastSquares(thr);
+    L.activities(z, s);
+    let t = 0;
+    for (; t < tW && t <= L.tMax; t++) {
+      L.rowsAt(L.eps(t));
+      if (L.maxDeviation(s) <= L.eps(t)) break;
+    }
+    if (t < tW) {
+      tW = t;
+      z0 = z;
+    }
   }
   if (tW > L.tMax) tW = L.tMax;
   // 2. one cold LP, uncapped: at the noise guess when the data offer one below the witness
   //    (negative ReLU outputs), else at the witness
-  const guess = L.noiseGuess();
   const tS = guess > L.eps0 ? Math.min(tW, L.firstAtLeast(guess)) : tW;
   let tHi = tS;
   let on = L.rowsAt(L.eps(tHi));
