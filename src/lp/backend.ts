@@ -41,15 +41,24 @@ export interface SolveHint {
   warm?: VertexSnapshot | LadSnapshot | null;
 }
 
+/**
+ * Engine objects hold p² and n-sized buffers: keep them per matrix (a layer's weights outlive
+ * many inversions) instead of allocating them for every layer of every inversion.
+ */
+interface EngineSet {
+  cheb?: ChebyshevSolver;
+  lad?: LadSolver;
+  rel?: RelaxedSolver;
+}
+const engines = new WeakMap<Matrix, EngineSet>();
+
 /** Solves the per-layer LP families on one matrix. */
 export class FitSolver {
   readonly backend: LpBackendName;
   private readonly a: Matrix;
   private readonly fallbackOn: boolean;
   private readonly maxPivots: number | undefined;
-  private cheb: ChebyshevSolver | null = null;
-  private lad: LadSolver | null = null;
-  private rel: RelaxedSolver | null = null;
+  private readonly set: EngineSet;
   /** LP solves so far. */
   solves = 0;
   /** Pivots (engine) / simplex iterations (HiGHS) so far. */
@@ -66,13 +75,20 @@ export class FitSolver {
     this.a = a;
     this.fallbackOn = options.fallback ?? true;
     this.maxPivots = options.maxPivots;
+    // engines with a custom pivot budget are private to this solver; default ones are shared
+    if (this.maxPivots !== undefined) this.set = {};
+    else {
+      let set = engines.get(a);
+      if (!set) engines.set(a, (set = {}));
+      this.set = set;
+    }
   }
 
   /** Algorithm 1's LP. */
   chebyshev(p: ChebyshevProblem, hint: SolveHint = {}): FitResult {
     return this.run(p, () => {
-      this.cheb ??= new ChebyshevSolver(this.a, this.engineOptions());
-      const r: EngineSolution = this.cheb.solve(p, { z0: hint.z0 ?? null, warm: (hint.warm as VertexSnapshot | undefined) ?? null });
+      this.set.cheb ??= new ChebyshevSolver(this.a, this.engineOptions());
+      const r: EngineSolution = this.set.cheb.solve(p, { z0: hint.z0 ?? null, warm: (hint.warm as VertexSnapshot | undefined) ?? null });
       return { ...r, ...(r.snapshot ? { warm: r.snapshot } : {}) };
     });
   }
@@ -80,8 +96,8 @@ export class FitSolver {
   /** Algorithm 2's LP. */
   ladFit(p: LadProblem, hint: SolveHint = {}): FitResult {
     return this.run(p, () => {
-      this.lad ??= new LadSolver(this.a);
-      const r = this.lad.solve(p, {
+      this.set.lad ??= new LadSolver(this.a);
+      const r = this.set.lad.solve(p, {
         z0: hint.z0 ?? null,
         warm: (hint.warm as LadSnapshot | undefined) ?? null,
         ...(this.maxPivots !== undefined ? { maxPivots: this.maxPivots } : {}),
@@ -93,9 +109,9 @@ export class FitSolver {
   /** eq. (8); `hint.warm` may be the ℓ∞ LP's basis at the same ε (its tight upper sides seed the start). */
   relaxed(p: RelaxedProblem, hint: SolveHint = {}): FitResult {
     return this.run(p, () => {
-      this.rel ??= new RelaxedSolver(this.a, this.engineOptions());
+      this.set.rel ??= new RelaxedSolver(this.a, this.engineOptions());
       const w = hint.warm as VertexSnapshot | undefined;
-      return this.rel.solve(p, { z0: hint.z0 ?? null, tight: w && "lam" in w ? w.basis : null });
+      return this.set.rel.solve(p, { z0: hint.z0 ?? null, tight: w && "lam" in w ? w.basis : null });
     });
   }
 

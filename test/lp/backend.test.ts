@@ -38,9 +38,9 @@ describe("FitSolver: backend choice and fallback", () => {
 
   it("an engine exception (an internal bug) becomes numerical_error and HiGHS answers", () => {
     const p = randomLp({ family: "chebyshev", n: 60, k: 10, noise: 1e-2 }, 6) as ChebyshevProblem;
-    const s = new FitSolver(p.a);
-    // corrupt the engine's own state behind its back: its next solve throws
-    (s as unknown as { cheb: unknown }).cheb = { solve: () => { throw new Error("boom"); } };
+    const s = new FitSolver(p.a, { maxPivots: 100_000 }); // a private engine set
+    // corrupt the engine behind the solver's back: its next solve throws
+    (s as unknown as { set: { cheb: unknown } }).set.cheb = { solve: () => { throw new Error("boom"); } };
     const r = s.chebyshev(p);
     expect(r.backend).toBe("highs");
     expect(r.fallback).toMatch(/engine error: boom/);
