@@ -8,7 +8,7 @@
  */
 import highsPackage, { type Highs, type ModelData } from "highs";
 import { SolverError } from "../errors.js";
-import { type FitProblem, type LpSolution, type LpStatus, rowDeviations, validateProblem } from "./types.js";
+import { type FitProblem, type LpSolution, type LpStatus, validateProblem } from "./types.js";
 
 // the package ships CommonJS-flavoured types over an ES module: its default export is the loader
 type HighsLoader = (options?: object) => Promise<Highs>;
@@ -208,23 +208,4 @@ function buildModel(p: FitProblem, inf: number, sense: { minimize: unknown; maxi
     rowUpper,
     matrix: { format: "csr", numRows, numCols, starts, indices: indices.subarray(0, q), values: values.subarray(0, q) },
   };
-}
-
-/** The objective of `z` for the problem, recomputed from the rows (used to cross-check backends). */
-export function objectiveOf(p: FitProblem, z: Float64Array): number {
-  const n = p.a.rows;
-  const k = p.a.cols;
-  if (p.kind === "relaxed") {
-    let s = 0;
-    for (let i = 0; i < k; i++) s += p.cost[i]! * z[i]!;
-    return s;
-  }
-  const s = new Float64Array(n);
-  for (let j = 0; j < n; j++) {
-    let t = 0;
-    for (let i = 0; i < k; i++) t += p.a.data[j * k + i]! * z[i]!;
-    s[j] = t;
-  }
-  const d = rowDeviations(p, s);
-  return p.kind === "chebyshev" ? d.max : d.sum;
 }

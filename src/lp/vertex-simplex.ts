@@ -226,10 +226,7 @@ export class VertexSimplex {
     }
   }
 
-  /** Rows the engine is currently looking at. */
-  activeRowCount(): number {
-    return this.nActive;
-  }
+
 
   /** True when row j is in the LP. */
   rowActive(j: number): boolean {
@@ -504,19 +501,7 @@ export class VertexSimplex {
     return this.refactor();
   }
 
-  /** Like {@link startFromBasis} with the inverse of the basis already known (no factorisation). */
-  startWithInverse(ids: ArrayLike<number>, binv: Float64Array): void {
-    this.clearSlots();
-    for (let q = 0; q < this.p; q++) {
-      const [w, rhs] = this.paramsOf(ids[q]!);
-      this.setSlot(q, ids[q]!, w, rhs, false);
-    }
-    this.pivots = 0;
-    this.bland = false;
-    this.resetWeights();
-    this.binv.set(binv.subarray(0, this.p * this.p));
-    this.recomputeFromInverse();
-  }
+
 
   /** Copy of the current basis and factors, for a later warm start. */
   snapshot(): VertexSnapshot {
@@ -1007,10 +992,7 @@ export class VertexSimplex {
     return remaining;
   }
 
-  /** Dual objective information: the current slot ids (copy). */
-  basisIds(): Int32Array {
-    return Int32Array.from(this.basis);
-  }
+
 }
 
 /** `row 12 (upper)` etc., for messages. */
