@@ -63,3 +63,4 @@ export function benchExact(): void {
   );
   console.log(`peak memory (RSS): ${mem.mib.toFixed(1)} MiB`);
 }
+export { benchExact as run };

@@ -55,3 +55,4 @@ export function benchGd(): void {
   );
   console.log(`peak memory (RSS): ${mem.mib.toFixed(1)} MiB`);
 }
+export { benchGd as run };

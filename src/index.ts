@@ -63,13 +63,34 @@ export {
   type InversionStatus,
   type LayerReport,
   type LayerStatus,
+  type RefinementReport,
   isSuccess,
   resultToJson,
 } from "./invert/result.js";
-export { type InvertOptions, DEFAULT_TOLERANCES } from "./invert/options.js";
+export { type InvertOptions, DEFAULT_TOLERANCES, DEFAULT_LP_OPTIONS } from "./invert/options.js";
 export { type LayerInverter, type LayerContext, type LayerSolution, type LayerFit } from "./invert/layer.js";
 export { invertLayerwise } from "./invert/driver.js";
 export { invertExactLayer } from "./invert/exact.js";
+export { invertLinfLayer } from "./invert/linf.js";
+export { invertL1Layer } from "./invert/l1.js";
+export { invertRelaxedLayer } from "./invert/relaxed.js";
+export { invertFeasibleLayer } from "./invert/feasible.js";
+export { refineNetwork, linearizeAt, type RefineOutcome } from "./invert/refine.js";
+export {
+  type LpStatus,
+  type FitRows,
+  type FitProblem,
+  type ChebyshevProblem,
+  type LadProblem,
+  type RelaxedProblem,
+  type LpSolution,
+  validateProblem,
+} from "./lp/types.js";
+export { ChebyshevSolver, type EngineSolution, type ChebyshevSolveOptions } from "./lp/chebyshev.js";
+export { LadSolver, type LadSolution, type LadSolveOptions } from "./lp/lad.js";
+export { RelaxedSolver, type RelaxedSolveOptions } from "./lp/relaxed.js";
+export { FitSolver, type FitSolverOptions, type FitResult, type LpBackendName, LP_BACKENDS } from "./lp/backend.js";
+export { loadHighsBackend, highsLoaded, solveWithHighs, type HighsSolveOptions } from "./lp/highs.js";
 export {
   type InversionMethod,
   type LayerwiseMethod,

@@ -3,6 +3,7 @@
  * ignores the rest, so one options object can drive any method from the registry.
  */
 import { type MeasurementOperator } from "../sensing/operator.js";
+import { type LpBackendName } from "../lp/backend.js";
 
 /** Options for {@link invert}; every field has a default. */
 export interface InvertOptions {
@@ -44,7 +45,43 @@ export interface InvertOptions {
   signFlip?: boolean;
   /** Gradient methods: called now and then with (iterations done, iterations planned). */
   onProgress?: (done: number, total: number) => void;
+  /**
+   * LP methods: ε₀, the first point of the ε grid ε₀·αᵗ of Algorithms 1 and 2 (default 1e-6). It is
+   * only where the grid starts: geninv searches the grid for the ε the data needs (no noise level
+   * has to be given).
+   */
+  eps0?: number;
+  /** LP methods: α > 1, the grid's factor (default 1.2, as in the paper's section 5.1). */
+  alpha?: number;
+  /** LP methods: `engine` (the dense simplex, default) or `highs` (HiGHS, needs loadHighsBackend()). */
+  lpBackend?: LpBackendName;
+  /** LP methods: re-solve with HiGHS when the engine reports trouble (default true; HiGHS must be loaded). */
+  lpFallback?: boolean;
+  /**
+   * LP methods: how to find ε on the grid. `search` (default): gallop and bisect from a feasible
+   * point, warm-starting every LP — the same ε as the scan, with far fewer solves. `scan`: the
+   * paper's loop ε₀, ε₀α, ε₀α², … (for comparison).
+   */
+  epsSearch?: "search" | "scan";
+  /** LP methods: engine pivot budget per LP solve (default automatic, about 50·(rows + inputs)). */
+  lpMaxPivots?: number;
+  /**
+   * LP methods: after the layer-wise pass, solve the method's layer LP once more on the whole
+   * network linearised at the answer (its activation pattern fixed), and keep the result if the
+   * true residual does not grow (default true). `false` gives the paper's layer-wise algorithms
+   * as they are.
+   */
+  refine?: boolean;
 }
+
+/** Defaults of the LP methods' options. */
+export const DEFAULT_LP_OPTIONS = {
+  eps0: 1e-6,
+  alpha: 1.2,
+  lpBackend: "engine",
+  lpFallback: true,
+  epsSearch: "search",
+} as const;
 
 /** Defaults of the shared options. */
 export const DEFAULT_TOLERANCES = {

@@ -8,9 +8,14 @@ import { invertLayerwise } from "./driver.js";
 import { invertExactLayer } from "./exact.js";
 import { invertGradient, type Optimizer } from "./descent.js";
 import { checkOperator, observedRows } from "../sensing/operator.js";
+import { invertFeasibleLayer } from "./feasible.js";
+import { invertL1Layer } from "./l1.js";
+import { invertLinfLayer } from "./linf.js";
+import { invertRelaxedLayer } from "./relaxed.js";
 import { type LayerInverter } from "./layer.js";
 import { type InvertOptions } from "./options.js";
-import { type InversionResult } from "./result.js";
+import { applyRefinement, refinable } from "./refine.js";
+import { type InversionResult, isSuccess } from "./result.js";
 
 /** A method run one layer at a time by the shared driver. */
 export interface LayerwiseMethod {
@@ -18,6 +23,11 @@ export interface LayerwiseMethod {
   kind: "layerwise";
   description: string;
   layer: LayerInverter;
+  /**
+   * LP methods: refine the layer-wise answer with `layer` on the network linearised at it,
+   * guarding this residual norm (see InvertOptions.refine).
+   */
+  refine?: "linf" | "l1";
 }
 
 /** A method that treats the whole network at once (gradient descent, hybrids, MILP). */
@@ -88,15 +98,19 @@ export function listMethods(): InversionMethod[] {
  * operator is a mask; a dense operator needs a whole-network method (gd, adam, pgd).
  */
 export function runMethod(method: InversionMethod, gen: Generator, x: ArrayLike<number>, options: InvertOptions): InversionResult {
-  if (method.kind === "whole") return method.invert(gen, x, options);
+  if (method.kind !== "layerwise") return method.invert(gen, x, options);
   const op = options.operator;
-  if (!op || op.kind === "identity") return invertLayerwise(gen, x, method.layer, options, method.name);
-  if (op.kind === "mask") {
+  let g = gen;
+  if (op && op.kind === "mask") {
     checkOperator(op, gen.outputSize);
     // residuals are then over the observed rows: the unobserved ones cannot be checked
-    return invertLayerwise(observedRows(gen, op.rows), x, method.layer, options, method.name);
+    g = observedRows(gen, op.rows);
+  } else if (op && op.kind === "dense") {
+    throw new OptionError(`method '${method.name}' inverts G layer by layer and cannot take a dense measurement matrix: use pgd, gd or adam`);
   }
-  throw new OptionError(`method '${method.name}' inverts G layer by layer and cannot take a dense measurement matrix: use pgd, gd or adam`);
+  const r = invertLayerwise(g, x, method.layer, options, method.name);
+  if (!method.refine || options.refine === false || !refinable(g) || !isSuccess(r.status)) return r;
+  return applyRefinement(g, x, r, method.layer, method.refine, options);
 }
 
 registerMethod({
@@ -104,6 +118,37 @@ registerMethod({
   kind: "layerwise",
   description: "Theorem 2: least squares on each layer's active rows; exact for realizable inputs",
   layer: invertExactLayer,
+});
+
+registerMethod({
+  name: "linf",
+  kind: "layerwise",
+  description: "Algorithm 1: ℓ∞ LP per layer, ε found by searching the grid ε₀·αᵗ (LeakyReLU: Remark 1)",
+  layer: invertLinfLayer,
+  refine: "linf",
+});
+
+registerMethod({
+  name: "l1",
+  kind: "layerwise",
+  description: "Algorithm 2: ℓ1 LP per layer, ε raised by α until the layer's ℓ1 fit stops improving",
+  layer: invertL1Layer,
+  refine: "l1",
+});
+
+registerMethod({
+  name: "relaxed",
+  kind: "layerwise",
+  description: "eq. (8): relaxed LP per layer, ε = the data's own ℓ∞ noise bound (Algorithm 1's search)",
+  layer: invertRelaxedLayer,
+  refine: "linf",
+});
+
+registerMethod({
+  name: "feasible",
+  kind: "layerwise",
+  description: "LP (4): realizable feasibility LP per layer; infeasible when no input reproduces the output",
+  layer: invertFeasibleLayer,
 });
 
 registerMethod({

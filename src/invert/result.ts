@@ -66,6 +66,22 @@ export interface InversionResult {
   warnings: string[];
   /** Iterations taken (iterative methods). */
   iterations?: number;
+  /** Whole-network refinement after a layer-wise LP pass (see `InvertOptions.refine`). */
+  refinement?: RefinementReport;
+}
+
+/** What the whole-network refinement of an LP method did. */
+export interface RefinementReport {
+  /** Residual norm the refinement minimises and guards: `linf` or `l1`. */
+  norm: "linf" | "l1";
+  /** Refinement passes whose answer was kept (0: the layer-wise answer stood). */
+  passes: number;
+  lpSolves: number;
+  pivots: number;
+  /** ‖G(z) − x‖ in that norm before and after. */
+  residualBefore: number;
+  residualAfter: number;
+  timeMs: number;
 }
 
 const STATUS_SEVERITY: Record<InversionStatus, number> = {

@@ -1,6 +1,7 @@
 /** `geninv invert`: find z with G(z) ≈ x for each observation, with any registered method. */
 import { Command } from "commander";
 import { GeninvError, OptionError, ShapeError } from "../../errors.js";
+import { loadHighsBackend } from "../../lp/highs.js";
 import { relativeError } from "../../linalg/norms.js";
 import { loadArrayFile, loadObservations } from "../../model/io/arrays.js";
 import { type InvertOptions } from "../../invert/options.js";
@@ -27,6 +28,12 @@ interface InvertFlags extends ModelFlags {
   signFlip?: boolean;
   seed?: string;
   init?: string;
+  eps0?: string;
+  alpha?: string;
+  lpBackend?: string;
+  epsSearch?: string;
+  refine?: boolean;
+  lpFallback?: boolean;
 }
 
 /** The gradient methods' flags as options (absent flags keep the defaults). */
@@ -65,14 +72,50 @@ export function invertCommand(io: CliIo): Command {
     .option("--sign-flip", "gradient methods: Huang et al.'s sign flip (keep the better of z and −z)")
     .option("--seed <n>", "gradient methods: seed of the random starts (default 0)")
     .option("--init <how>", "gradient methods: first start: random | zero | a file with z (.npy or JSON)")
+    .option("--eps0 <e>", "LP methods: first point of the ε grid ε0·αᵗ (default 1e-6; ε is searched, no noise level needed)")
+    .option("--alpha <a>", "LP methods: factor of the ε grid, > 1 (default 1.2)")
+    .option("--lp-backend <name>", "LP methods: engine (dense simplex, default) or highs")
+    .option("--eps-search <how>", "LP methods: search (default) or scan (the paper's loop from eps0)")
+    .option("--no-refine", "LP methods: skip the whole-network refinement (the paper's layer-wise algorithms as they are)")
+    .option("--no-lp-fallback", "LP methods: do not re-solve with HiGHS when the engine reports trouble")
     .option("-o, --output <file>", "write the JSON results here (default: stdout)")
-    .action((flags: InvertFlags) => {
+    .action(async (flags: InvertFlags) => {
       const method = getMethod(flags.method);
       const options: InvertOptions = {};
       if (flags.activeTol !== undefined) options.activeTolerance = parseNumberFlag(flags.activeTol, "--active-tol", true);
       if (flags.fitTol !== undefined) options.fitTolerance = parseNumberFlag(flags.fitTol, "--fit-tol", true);
       if (flags.rankTol !== undefined) options.rankTolerance = parseNumberFlag(flags.rankTol, "--rank-tol", true);
       Object.assign(options, gradientOptionsFromFlags(flags));
+      if (flags.eps0 !== undefined) options.eps0 = parseNumberFlag(flags.eps0, "--eps0", true);
+      if (flags.alpha !== undefined) {
+        options.alpha = parseNumberFlag(flags.alpha, "--alpha", true);
+        if (!(options.alpha > 1)) throw new OptionError(`--alpha expects a number > 1, got '${flags.alpha}'`);
+      }
+      if (flags.lpBackend !== undefined) {
+        if (flags.lpBackend !== "engine" && flags.lpBackend !== "highs") {
+          throw new OptionError(`--lp-backend expects engine or highs, got '${flags.lpBackend}'`);
+        }
+        options.lpBackend = flags.lpBackend;
+      }
+      if (flags.epsSearch !== undefined) {
+        if (flags.epsSearch !== "search" && flags.epsSearch !== "scan") {
+          throw new OptionError(`--eps-search expects search or scan, got '${flags.epsSearch}'`);
+        }
+        options.epsSearch = flags.epsSearch;
+      }
+      if (flags.refine === false) options.refine = false;
+      if (flags.lpFallback === false) options.lpFallback = false;
+      // LP methods, their hybrids and pgd (which projects with linf by default) may need HiGHS
+      const lpMethod = /(^|\+)(linf|l1|relaxed|feasible)(\+|$)/.test(method.name) || method.name === "pgd";
+      if (lpMethod && (options.lpBackend === "highs" || options.lpFallback !== false)) {
+        // HiGHS is the highs backend, and the engine's fallback: load it once before solving
+        try {
+          await loadHighsBackend();
+        } catch (e) {
+          if (options.lpBackend === "highs") throw e;
+          io.err(`geninv: warning: ${e instanceof Error ? e.message : String(e)} (engine runs without a fallback)\n`);
+        }
+      }
       const gen = loadModelFromFlags(flags);
       const obs = loadObservations(flags.obs);
       const truth = flags.truth !== undefined ? loadArrayFile(flags.truth, "z") : obs.z;

@@ -1,0 +1,35 @@
+/**
+ * Algorithm 1 (ℓ∞ LP) for one layer: the smallest ε on the grid ε₀·αᵗ at which
+ * min δ s.t. |w_jᵀz + b_j − x_j| ≤ δ (x_j > ε), w_jᵀz + b_j ≤ x_j + δ (x_j ≤ ε), δ ≤ ε
+ * is feasible, and its minimiser. LeakyReLU layers use Remark 1's rows. Hidden-layer
+ * reconstructions are ReLU outputs, so the LP keeps them ≥ 0.
+ */
+import { type LayerInverter, layerResidual } from "./layer.js";
+import { LayerLp, linfSearch, lpSettings, solverReport, withNotes } from "./lp-layer.js";
+import { type LayerStatus } from "./result.js";
+
+/** Algorithm 1 on one layer, with geninv's ε search (see {@link linfSearch}). */
+export const invertLinfLayer: LayerInverter = (layer, y, ctx) => {
+  const L = new LayerLp(layer, y, ctx, lpSettings(ctx.options));
+  const r = linfSearch(L);
+  const x = r.z;
+  const residual = layerResidual(layer, x, y, new Float64Array(L.n));
+  let status: LayerStatus = r.status;
+  let message = r.message;
+  if (status === "optimal" && r.free > 0) {
+    status = "non_unique";
+    message = `the ℓ∞ LP optimum leaves ${r.free} direction(s) of the layer input unconstrained (only ${r.onRows} two-sided rows)`;
+  }
+  return {
+    x,
+    report: {
+      status,
+      activeRows: r.onRows,
+      residual,
+      eps: r.eps,
+      ...(Number.isFinite(r.delta) ? { delta: r.delta } : {}),
+      ...solverReport(L),
+      ...(withNotes(L, message) ? { message: withNotes(L, message)! } : {}),
+    },
+  };
+};

@@ -1,0 +1,166 @@
+/**
+ * Whole-network refinement of a layer-wise LP answer. Layer by layer, each LP fits its own layer's
+ * output, so the error of every reconstructed hidden layer becomes the next layer's noise and is
+ * amplified on the way down (for LeakyReLU by up to 1/c per layer on the negative side). Once the
+ * layer-wise pass has fixed every hidden unit's side (its activation pattern), G is affine in z on
+ * that pattern's region: pre_d(z) = J z + o with J = W_d D_{d−1} W_{d−1} ⋯ D_1 W_1. Refinement
+ * runs Algorithm 1 (same rows, same ε search) on that one affine layer, i.e. fits the observation
+ * directly in z, and keeps the result only if the true residual ‖G(z) − x‖∞ does not get worse;
+ * it repeats while the pattern changes (at most 4 times).
+ */
+import { type Generator, type DenseLayer } from "../model/generator.js";
+import { type InvertOptions } from "./options.js";
+import { type LayerContext, type LayerInverter } from "./layer.js";
+import { diffNorms } from "../linalg/norms.js";
+import { type InversionResult, type RefinementReport } from "./result.js";
+
+/** What refinement did, for the result's warnings and reports. */
+export interface RefineOutcome {
+  z: Float64Array;
+  /** Passes whose answer was kept. */
+  accepted: number;
+  lpSolves: number;
+  pivots: number;
+  /** ‖G(z) − x‖∞ before and after. */
+  before: number;
+  after: number;
+}
+
+/** True when every layer is piecewise linear with a pattern (ReLU / LeakyReLU / identity). */
+export function refinable(gen: Generator): boolean {
+  return gen.layers.every((l) => l.activation.kind === "relu" || l.activation.kind === "leaky_relu" || l.activation.kind === "identity");
+}
+
+/** The last layer's pre-activation as an affine map of z on the activation pattern at z. */
+export function linearizeAt(gen: Generator, z: Float64Array): DenseLayer {
+  const k = gen.inputSize;
+  let J = Float64Array.from(gen.layers[0]!.weight.data); // n_1 × k
+  let o = gen.layers[0]!.bias ? Float64Array.from(gen.layers[0]!.bias!) : new Float64Array(gen.layers[0]!.weight.rows);
+  // pre-activation at z, to read the pattern
+  let pre = new Float64Array(gen.layers[0]!.weight.rows);
+  for (let j = 0; j < pre.length; j++) {
+    let s = o[j]!;
+    for (let i = 0; i < k; i++) s += J[j * k + i]! * z[i]!;
+    pre[j] = s;
+  }
+  for (let li = 1; li < gen.depth; li++) {
+    const prev = gen.layers[li - 1]!;
+    const layer = gen.layers[li]!;
+    const nIn = layer.weight.cols;
+    const nOut = layer.weight.rows;
+    // D: the slope of the previous layer's activation at its pre-activation
+    const dslope = new Float64Array(nIn);
+    for (let j = 0; j < nIn; j++) {
+      const a = prev.activation;
+      dslope[j] = a.kind === "relu" ? (pre[j]! > 0 ? 1 : 0) : a.kind === "leaky_relu" ? (pre[j]! > 0 ? 1 : a.slope) : 1;
+    }
+    const W = layer.weight.data;
+    const J2 = new Float64Array(nOut * k);
+    const o2 = layer.bias ? Float64Array.from(layer.bias) : new Float64Array(nOut);
+    const pre2 = new Float64Array(nOut);
+    for (let r = 0; r < nOut; r++) {
+      const wo = r * nIn;
+      const jo = r * k;
+      let off = o2[r]!;
+      let pv = off;
+      for (let j = 0; j < nIn; j++) {
+        const w = W[wo + j]! * dslope[j]!;
+        if (w === 0) continue;
+        off += w * o[j]!;
+        pv += w * pre[j]!;
+        const src = j * k;
+        for (let i = 0; i < k; i++) J2[jo + i]! += w * J[src + i]!;
+      }
+      o2[r] = off;
+      pre2[r] = pv; // Σ_j W_rj·φ(pre_j) + b_r
+    }
+    J = J2;
+    o = o2;
+    pre = pre2;
+  }
+  const last = gen.layers[gen.depth - 1]!;
+  return { weight: { rows: last.weight.rows, cols: k, data: J }, bias: o, activation: last.activation, name: "network" };
+}
+
+/**
+ * Refine `result.z` (from a layer-wise LP method) with that method's own layer LP applied to the
+ * network linearised at z. Never makes the true residual (ℓ∞, or ℓ1 for the ℓ1 method) worse.
+ */
+export function refineNetwork(
+  gen: Generator,
+  x: ArrayLike<number>,
+  result: InversionResult,
+  inverter: LayerInverter,
+  norm: "linf" | "l1",
+  options: InvertOptions,
+): RefineOutcome {
+  const xs = Float64Array.from(x);
+  const fit = (z: Float64Array): number => diffNorms(gen.forward(z), xs)[norm];
+  let z = result.z;
+  let best = fit(z);
+  const before = best;
+  let accepted = 0;
+  let lpSolves = 0;
+  let pivots = 0;
+  const ctx: LayerContext = { index: 0, depth: 1, inputRange: [-Infinity, Infinity], options };
+  for (let pass = 0; pass < 4; pass++) {
+    const layer = linearizeAt(gen, z);
+    const r = inverter(layer, xs, ctx);
+    lpSolves += r.report.lpSolves ?? 0;
+    pivots += r.report.pivots ?? 0;
+    if (r.report.status !== "optimal") break;
+    const res = fit(r.x);
+    if (!(res <= best)) break;
+    const before = patternOf(gen, z);
+    z = r.x;
+    best = res;
+    accepted++;
+    // the same activation pattern gives the same linearisation, hence the same LP: done
+    if (patternOf(gen, z) === before) break;
+  }
+  return { z, accepted, lpSolves, pivots, before, after: best };
+}
+
+/** Apply {@link refineNetwork} to a successful layer-wise result and record what it did. */
+export function applyRefinement(
+  gen: Generator,
+  x: ArrayLike<number>,
+  result: InversionResult,
+  inverter: LayerInverter,
+  norm: "linf" | "l1",
+  options: InvertOptions,
+): InversionResult {
+  const t0 = performance.now();
+  const out = refineNetwork(gen, x, result, inverter, norm, options);
+  const timeMs = performance.now() - t0;
+  const refinement: RefinementReport = {
+    norm,
+    passes: out.accepted,
+    lpSolves: out.lpSolves,
+    pivots: out.pivots,
+    residualBefore: out.before,
+    residualAfter: out.after,
+    timeMs,
+  };
+  if (out.accepted === 0) return { ...result, refinement, timeMs: result.timeMs + timeMs };
+  return {
+    ...result,
+    z: out.z,
+    residual: diffNorms(gen.forward(out.z), x),
+    refinement,
+    timeMs: result.timeMs + timeMs,
+  };
+}
+
+/** The activation pattern of the hidden layers at z, as a string of side bits. */
+function patternOf(gen: Generator, z: Float64Array): string {
+  const trace = gen.forwardTrace(z);
+  let bits = "";
+  for (let li = 0; li + 1 < gen.depth; li++) {
+    const layer = gen.layers[li]!;
+    const out = trace[li]!;
+    // the sign of the output is the side of the pre-activation for ReLU (0 = off) and LeakyReLU
+    for (let j = 0; j < out.length; j++) bits += layer.activation.kind === "identity" ? "" : out[j]! > 0 ? "1" : "0";
+  }
+  return bits;
+}

@@ -1,0 +1,307 @@
+/**
+ * The engine's front end for Algorithm 1's LP (the Chebyshev / ℓ∞ fit with one-sided rows):
+ * cold start from a good point, warm start from a snapshot, verdict verified on fresh residuals.
+ *
+ * Cold start: the least-squares fit of the two-sided rows, clamped to the bounds, with δ its largest
+ * deviation, is a feasible point of the LP close to the optimum. The engine starts there — every
+ * variable in a free slot plus the most violated row side, a vertex of (z, δ) — and runs the
+ * primal simplex, which only ever lowers δ. (Measured against a dual simplex from a Stiefel
+ * reference of the k+1 rows the least-squares fit leaves worst off, this takes 2–5× fewer pivots:
+ * 145 vs 330 on 500×100, 480 vs 2 000 on 600×250 with z ≥ 0.)
+ */
+import { ShapeError } from "../errors.js";
+import { type Matrix } from "../linalg/matrix.js";
+import { leastSquaresRows, QrWorkspace } from "../linalg/qr.js";
+import { type ChebyshevProblem, type LpSolution, rowDeviations, validateMatrix, validateRows } from "./types.js";
+import { type VertexOptions, type VertexOutcome, VertexSimplex, type VertexSnapshot, vertexIds } from "./vertex-simplex.js";
+
+/** An engine answer with the basis to warm-start the next, tighter problem from. */
+export interface EngineSolution extends LpSolution {
+  /** Basis and factors at the answer (optimal, or where a capped solve stopped). */
+  snapshot?: VertexSnapshot;
+  /** How the solve started: `cold`, `warm-dual` (tightened), `warm-primal` (loosened). */
+  start?: string;
+}
+
+/** Options of {@link ChebyshevSolver.solve}. */
+export interface ChebyshevSolveOptions {
+  /** Starting point for the cold-start reference (default: least squares on the two-sided rows). */
+  z0?: Float64Array | null;
+  /** Warm start from this basis (taken at a looser or tighter version of the problem). */
+  warm?: VertexSnapshot | null;
+  /** Return a snapshot of the final basis (default true). */
+  snapshot?: boolean;
+}
+
+/** Engine for Chebyshev problems on one matrix A (reuse it across the ε schedule). */
+export class ChebyshevSolver {
+  readonly engine: VertexSimplex;
+  private readonly a: Matrix;
+  private readonly ws = new QrWorkspace();
+  private readonly scratchS: Float64Array;
+  private readonly scratchD: Float64Array;
+  private margin = Infinity;
+
+  constructor(a: Matrix, options: VertexOptions = {}) {
+    validateMatrix(a);
+    this.a = a;
+    this.engine = new VertexSimplex(a, true, options);
+    this.scratchS = new Float64Array(a.rows);
+    this.scratchD = new Float64Array(a.rows);
+  }
+
+  /**
+   * Solve min δ for `prob` (whose matrix must be this solver's A).
+   *
+   * Rows far from binding (one-sided rows whose deviation at the starting point is well below
+   * zero, e.g. ReLU "off" rows with a clearly negative pre-activation) are left out of the engine;
+   * at the optimum all rows are checked, the violated ones brought in, and the dual simplex goes on
+   * from the same basis (adding rows only tightens the LP).
+   */
+  solve(prob: ChebyshevProblem, options: ChebyshevSolveOptions = {}): EngineSolution {
+    if (prob.a !== this.a && prob.a.data !== this.a.data) throw new ShapeError("this solver was built for another matrix");
+    validateRows(prob);
+    const e = this.engine;
+    const { n, k } = e;
+    const A = this.a.data;
+    const cap = prob.deltaMax ?? Infinity;
+    e.setProblem(
+      { upper: prob.upper, lower: prob.lower, upperWeight: prob.upperWeight ?? null, lowerWeight: prob.lowerWeight ?? null },
+      prob.zLower ?? -Infinity,
+      prob.zUpper ?? Infinity,
+    );
+    const warm = options.warm ?? null;
+    let z0 = options.z0 ?? null;
+    if (!warm && !z0) z0 = this.leastSquaresStart(prob);
+    const zref = warm ? warm.v : z0;
+    const s = this.scratchS;
+    if (zref) this.selectRows(prob, zref, warm);
+    let out: VertexOutcome | null = null;
+    let pivots = 0;
+    let start = "cold";
+    if (warm) {
+      const phantoms = e.restore(warm);
+      if (phantoms === 0 && e.dualFeasible()) {
+        start = "warm-dual";
+        out = e.dualSimplex(cap);
+      } else if (phantoms > 0 && e.maxViolation() <= 1e-9 * (1 + Math.abs(e.v[k]!))) {
+        start = "warm-primal";
+        out = e.primalSimplex();
+      } else if (phantoms > 0 && e.dualFeasible(true)) {
+        // rows changed both ways: the dual simplex with the old constraints kept as ordinary ones
+        // (they may leave), then the primal simplex releases those still in the basis
+        start = "warm-dual-primal";
+        out = e.dualSimplex(Infinity);
+        if (out.status === "optimal" && e.hasPhantoms()) out = e.primalSimplex();
+      }
+      if (out && (out.status === "numerical_error" || out.status === "iteration_limit")) {
+        pivots += out.pivots;
+        out = null;
+      }
+      if (!out) {
+        // a warm start that cannot run cold-starts on every row
+        e.setActiveRows(null);
+        if (!z0) z0 = this.leastSquaresStart(prob);
+      }
+    }
+    if (!out) {
+      start = "cold";
+      out = this.coldStart(prob, z0) === "dual" ? e.dualSimplex(cap) : e.primalSimplex();
+    }
+    if (out.status === "unbounded") {
+      // δ ≥ 0 bounds this LP: an unbounded edge can only be numerical trouble
+      out = { status: "numerical_error", pivots: out.pivots, message: "engine found an unbounded edge in a bounded LP" };
+    }
+    for (;;) {
+      if (out.status !== "optimal") break;
+      // check every row on fresh activities; bring in the violated ones that were left out
+      const z = e.v.subarray(0, k);
+      for (let j = 0; j < n; j++) {
+        let t = 0;
+        const o = j * k;
+        for (let i = 0; i < k; i++) t += A[o + i]! * z[i]!;
+        s[j] = t;
+      }
+      const delta = Math.max(e.v[k]!, 0);
+      const dev = rowDeviations(prob, s, this.scratchD);
+      if (dev.max <= delta + 1e-9 * (1 + delta)) break;
+      const add: number[] = [];
+      for (let j = 0; j < n; j++) if (!e.rowActive(j) && this.scratchD[j]! > delta - this.margin) add.push(j);
+      if (add.length === 0) break; // an active row: the verification below reports it
+      e.activateRows(add);
+      out = e.dualSimplex(cap);
+    }
+    if (out.status === "optimal") {
+      // a free slot left in the basis is a direction the optimum does not pin down unless a
+      // degenerate pivot can bring a tight constraint in for it
+      let free = 0;
+      for (let q = 0; q < e.p; q++) if (e.basis[q]! < 0) free++;
+      if (free > 0) e.purgeArtificials();
+    }
+    // the engine counts pivots since its last start (across the continuation above)
+    pivots += e.pivots;
+    const z = Float64Array.from(e.v.subarray(0, k));
+    const snap = options.snapshot === false ? undefined : e.snapshot();
+    if (out.status === "bound") {
+      return {
+        status: "infeasible",
+        z,
+        objective: e.objective(),
+        pivots,
+        backend: "engine",
+        message: `optimal δ exceeds the cap δmax = ${cap}`,
+        ...(snap ? { snapshot: snap } : {}),
+        start,
+      };
+    }
+    if (out.status !== "optimal") {
+      return { status: out.status, z, objective: NaN, pivots, backend: "engine", ...(out.message ? { message: out.message } : {}), start };
+    }
+    // verify: δ must be the largest deviation of z over every row (s is fresh from the loop above)
+    const dev = rowDeviations(prob, s).max;
+    const delta = Math.max(e.v[k]!, 0);
+    const scale = 1 + Math.abs(delta);
+    if (Math.abs(dev - delta) > 1e-8 * scale) {
+      return { status: "numerical_error", z, objective: dev, pivots, backend: "engine", message: `engine δ = ${delta} but the rows deviate by ${dev}`, start };
+    }
+    if (dev > cap) {
+      return {
+        status: "infeasible",
+        z,
+        objective: dev,
+        pivots,
+        backend: "engine",
+        message: `optimal δ exceeds the cap δmax = ${cap}`,
+        ...(snap ? { snapshot: snap } : {}),
+        start,
+      };
+    }
+    return { status: "optimal", z, objective: dev, pivots, backend: "engine", ...(snap ? { snapshot: snap } : {}), start };
+  }
+
+  /**
+   * Choose the rows the engine looks at: every two-sided row, every row of the warm basis, and
+   * the one-sided rows whose deviation at zref is within a margin of binding (20× the largest
+   * deviation at zref).
+   */
+  private selectRows(prob: ChebyshevProblem, zref: ArrayLike<number>, warm: VertexSnapshot | null): void {
+    const e = this.engine;
+    const { n, k } = e;
+    const A = this.a.data;
+    const s = this.scratchS;
+    for (let j = 0; j < n; j++) {
+      let t = 0;
+      const o = j * k;
+      for (let i = 0; i < k; i++) t += A[o + i]! * zref[i]!;
+      s[j] = t;
+    }
+    const d = this.scratchD;
+    rowDeviations(prob, s, d);
+    // the scale δ lives on: the warm basis's δ, or how far the two-sided rows are off at zref
+    let dref = 0;
+    if (warm) dref = Math.max(warm.v[k]!, 0);
+    else for (let j = 0; j < n; j++) if (prob.upper[j] !== Infinity && prob.lower[j] !== -Infinity) dref = Math.max(dref, d[j]!);
+    const cap = prob.deltaMax ?? Infinity;
+    this.margin = 20 * Math.min(dref, cap) + 1e-12;
+    const list: number[] = [];
+    const wu = prob.upperWeight;
+    for (let j = 0; j < n; j++) {
+      const u = prob.upper[j]!;
+      const l = prob.lower[j]!;
+      if (u === Infinity && l === -Infinity) continue;
+      if (u !== Infinity && l !== -Infinity) {
+        list.push(j);
+        continue;
+      }
+      // one-sided: distance of the side from binding at δ = 0
+      const gap = u !== Infinity ? (wu ? wu[j]! : 1) * (s[j]! - u) : (prob.lowerWeight ? prob.lowerWeight[j]! : 1) * (l - s[j]!);
+      if (gap > -this.margin) list.push(j);
+    }
+    if (warm) for (let q = 0; q < warm.basis.length; q++) if (warm.basis[q]! >= 0 && warm.basis[q]! < 2 * n) list.push(warm.basis[q]! >> 1);
+    e.setActiveRows(list);
+  }
+
+  /** Least squares on the two-sided rows (the cold start's point). */
+  leastSquaresStart(prob: ChebyshevProblem): Float64Array | null {
+    const { n, k } = this.engine;
+    const rows = new Int32Array(n);
+    const rhs = new Float64Array(n);
+    let m = 0;
+    for (let j = 0; j < n; j++) {
+      const u = prob.upper[j]!;
+      const l = prob.lower[j]!;
+      if (u !== Infinity && l !== -Infinity) {
+        rows[m] = j;
+        rhs[m++] = 0.5 * (u + l);
+      }
+    }
+    if (m < k) return null;
+    const x = new Float64Array(k);
+    leastSquaresRows(this.a, rows, m, rhs, x, this.ws);
+    for (let i = 0; i < k; i++) if (!Number.isFinite(x[i]!)) return null;
+    return x;
+  }
+
+  /**
+   * The primal start: z0 (least squares on the two-sided rows by default, clamped to the bounds)
+   * in free slots plus its most violated row side — a vertex with δ = the largest deviation of z0.
+   * When z0 already fits every row (δ = 0), the basis {free slots, δ ≥ 0} is optimal as it stands.
+   */
+  private coldStart(prob: ChebyshevProblem, z0in: Float64Array | null): "dual" | "primal" {
+    const e = this.engine;
+    const { n, k, p } = e;
+    const z0 = z0in ?? this.leastSquaresStart(prob);
+    const zs = new Float64Array(k);
+    const lo = prob.zLower ?? -Infinity;
+    const hi = prob.zUpper ?? Infinity;
+    for (let i = 0; i < k; i++) zs[i] = Math.min(hi, Math.max(lo, z0 ? z0[i]! : 0));
+    if (!Number.isFinite(zs[0]!) && k > 0) zs.fill(0);
+    // the most violated row side at zs
+    const A = this.a.data;
+    const wu = prob.upperWeight;
+    const wl = prob.lowerWeight;
+    // deviations below this are rounding: z0 is then optimal with δ = 0
+    let worst = 1e-13 * (1 + Math.abs(this.targetScale(prob)));
+    let worstId = -1;
+    for (let j = 0; j < n; j++) {
+      if (!e.rowActive(j)) continue;
+      let s = 0;
+      for (let i = 0; i < k; i++) s += A[j * k + i]! * zs[i]!;
+      const u = prob.upper[j]!;
+      if (u !== Infinity) {
+        const d = (wu ? wu[j]! : 1) * (s - u);
+        if (d > worst) {
+          worst = d;
+          worstId = vertexIds.upper(j);
+        }
+      }
+      const l = prob.lower[j]!;
+      if (l !== -Infinity) {
+        const d = (wl ? wl[j]! : 1) * (l - s);
+        if (d > worst) {
+          worst = d;
+          worstId = vertexIds.lower(j);
+        }
+      }
+    }
+    const ids = new Int32Array(p);
+    for (let i = 0; i < k; i++) ids[i] = vertexIds.artificial(i);
+    ids[k] = worstId >= 0 ? worstId : vertexIds.deltaLower(n, k);
+    if (!e.startFromBasis(ids, zs)) {
+      // a signed permutation plus one row with a −1 in the δ column cannot be singular
+      throw new Error("internal: primal start basis singular");
+    }
+    return worstId >= 0 ? "primal" : "dual";
+  }
+
+  private targetScale(prob: ChebyshevProblem): number {
+    let m = 0;
+    for (let j = 0; j < prob.upper.length; j++) {
+      const u = prob.upper[j]!;
+      const l = prob.lower[j]!;
+      if (u !== Infinity) m = Math.max(m, Math.abs(u));
+      if (l !== -Infinity) m = Math.max(m, Math.abs(l));
+    }
+    return m;
+  }
+}

@@ -1,0 +1,161 @@
+/**
+ * The three tall-thin LP families the per-layer inverters solve, as plain data, and what a solve
+ * returns. Every family fits the n rows of an n×k matrix A (a layer's weights) through s = A·z:
+ *
+ *   row j's deviation  d_j(z) = max(0, wU_j·(s_j − u_j), wL_j·(l_j − s_j))
+ *
+ * with an upper target u_j (∞ when the row has no upper side) and a lower target l_j (−∞: no lower
+ * side — a ReLU "off" row, eq. (6)). The weights express how a deviation of the pre-activation s
+ * shows in the layer's output (1 for ReLU rows; the slope c on LeakyReLU's negative side, Remark 1).
+ *
+ * - Chebyshev (ℓ∞, Algorithm 1):  minimise δ = max_j d_j(z), optionally subject to δ ≤ δmax.
+ * - LAD (ℓ1, Algorithm 2):         minimise Σ_j d_j(z).
+ * - relaxed (eq. (8)):             maximise c·z subject to s_j ≤ u_j.
+ *
+ * All three accept box bounds lo ≤ z_i ≤ hi (hidden-layer reconstructions are ReLU outputs, so ≥ 0).
+ */
+import { InvalidValueError, ShapeError } from "../errors.js";
+import { type Matrix } from "../linalg/matrix.js";
+
+/**
+ * Outcome of one LP solve. `numerical_error` means the engine could not keep its basis well
+ * conditioned (the caller falls back to HiGHS); `iteration_limit` that the pivot budget ran out.
+ */
+export type LpStatus = "optimal" | "infeasible" | "unbounded" | "iteration_limit" | "numerical_error";
+
+/** The rows shared by every family: targets and weights of s = A·z. */
+export interface FitRows {
+  /** The n×k matrix A, row-major (a layer's W; never copied or modified). */
+  a: Matrix;
+  /** Upper targets u_j (Infinity: no upper side). */
+  upper: Float64Array;
+  /** Lower targets l_j (−Infinity: no lower side). */
+  lower: Float64Array;
+  /** Upper-side weights wU_j > 0 (null: all 1). */
+  upperWeight?: Float64Array | null;
+  /** Lower-side weights wL_j > 0 (null: all 1). */
+  lowerWeight?: Float64Array | null;
+  /** Lower bound on every z_i (default −Infinity). */
+  zLower?: number;
+  /** Upper bound on every z_i (default Infinity). */
+  zUpper?: number;
+}
+
+/** Algorithm 1's LP: min δ s.t. d_j(z) ≤ δ for all j, lo ≤ z ≤ hi, 0 ≤ δ (≤ δmax). */
+export interface ChebyshevProblem extends FitRows {
+  kind: "chebyshev";
+  /** Algorithm 1's cap δ ≤ ε: the LP is infeasible when the optimal δ exceeds it (default ∞). */
+  deltaMax?: number;
+}
+
+/** Algorithm 2's LP: min Σ_j d_j(z) s.t. lo ≤ z ≤ hi. */
+export interface LadProblem extends FitRows {
+  kind: "lad";
+}
+
+/** eq. (8): max c·z s.t. s_j ≤ u_j (lower targets are ignored), lo ≤ z ≤ hi. */
+export interface RelaxedProblem extends FitRows {
+  kind: "relaxed";
+  /** The objective c (length k), maximised. */
+  cost: Float64Array;
+}
+
+/** Any of the three families. */
+export type FitProblem = ChebyshevProblem | LadProblem | RelaxedProblem;
+
+/** What a solve returns, whichever backend. */
+export interface LpSolution {
+  status: LpStatus;
+  /** The minimiser / maximiser (meaningful when `status` is `optimal`). */
+  z: Float64Array;
+  /**
+   * Optimal objective: δ (Chebyshev), Σ d_j (LAD), c·z (relaxed). For an infeasible Chebyshev
+   * problem with a cap, a proven lower bound on the uncapped optimum (> δmax) when known, else NaN.
+   */
+  objective: number;
+  /** Simplex pivots (engine) or simplex iterations (HiGHS). */
+  pivots: number;
+  /** Which backend produced the answer. */
+  backend: string;
+  /** Why the status is not `optimal`, or a note about the answer. */
+  message?: string;
+}
+
+/** Throws ShapeError / InvalidValueError unless the problem is well formed (names the field). */
+export function validateProblem(p: FitProblem): void {
+  validateMatrix(p.a);
+  validateRows(p);
+}
+
+/** Throws unless A is a non-empty matrix of finite numbers. */
+export function validateMatrix(a: Matrix): void {
+  const n = a.rows;
+  const k = a.cols;
+  if (!(n >= 1 && k >= 1) || a.data.length !== n * k) throw new ShapeError(`LP matrix is ${n}×${k} with ${a.data.length} entries`);
+  for (let i = 0; i < a.data.length; i++) {
+    if (!Number.isFinite(a.data[i]!)) {
+      throw new InvalidValueError(`LP matrix entry [${Math.floor(i / k)}][${i % k}] is ${a.data[i]} (must be finite)`);
+    }
+  }
+}
+
+/** Throws unless targets, weights, bounds (and cost, cap) fit the matrix and are valid numbers. */
+export function validateRows(p: FitProblem): void {
+  const { a, upper, lower } = p;
+  const n = a.rows;
+  const k = a.cols;
+  if (upper.length !== n) throw new ShapeError(`LP upper targets have ${upper.length} entries, expected ${n}`);
+  if (lower.length !== n) throw new ShapeError(`LP lower targets have ${lower.length} entries, expected ${n}`);
+  for (let j = 0; j < n; j++) {
+    const u = upper[j]!;
+    const l = lower[j]!;
+    if (Number.isNaN(u) || u === -Infinity) throw new InvalidValueError(`LP upper target [${j}] is ${u} (finite or +Infinity)`);
+    if (Number.isNaN(l) || l === Infinity) throw new InvalidValueError(`LP lower target [${j}] is ${l} (finite or −Infinity)`);
+  }
+  for (const [name, w] of [["upperWeight", p.upperWeight], ["lowerWeight", p.lowerWeight]] as const) {
+    if (!w) continue;
+    if (w.length !== n) throw new ShapeError(`LP ${name} has ${w.length} entries, expected ${n}`);
+    for (let j = 0; j < n; j++) {
+      if (!(w[j]! > 0 && Number.isFinite(w[j]!))) throw new InvalidValueError(`LP ${name}[${j}] is ${w[j]} (must be finite and > 0)`);
+    }
+  }
+  const lo = p.zLower ?? -Infinity;
+  const hi = p.zUpper ?? Infinity;
+  if (Number.isNaN(lo) || Number.isNaN(hi) || lo > hi || lo === Infinity || hi === -Infinity) {
+    throw new InvalidValueError(`LP variable bounds [${lo}, ${hi}] are not an interval`);
+  }
+  if (p.kind === "chebyshev" && p.deltaMax !== undefined && (Number.isNaN(p.deltaMax) || p.deltaMax < 0)) {
+    throw new InvalidValueError(`LP deltaMax is ${p.deltaMax} (must be ≥ 0)`);
+  }
+  if (p.kind === "relaxed") {
+    if (p.cost.length !== k) throw new ShapeError(`LP cost has ${p.cost.length} entries, expected ${k}`);
+    for (let i = 0; i < k; i++) if (!Number.isFinite(p.cost[i]!)) throw new InvalidValueError(`LP cost[${i}] is ${p.cost[i]} (must be finite)`);
+  }
+}
+
+/** d_j(z) for every row, written to `out` (length n); `s` holds A·z. Returns max and sum. */
+export function rowDeviations(p: FitRows, s: ArrayLike<number>, out?: Float64Array): { max: number; sum: number } {
+  const n = p.a.rows;
+  let max = 0;
+  let sum = 0;
+  const wu = p.upperWeight;
+  const wl = p.lowerWeight;
+  for (let j = 0; j < n; j++) {
+    const sj = s[j]!;
+    let d = 0;
+    const u = p.upper[j]!;
+    if (u !== Infinity) {
+      const e = (wu ? wu[j]! : 1) * (sj - u);
+      if (e > d) d = e;
+    }
+    const l = p.lower[j]!;
+    if (l !== -Infinity) {
+      const e = (wl ? wl[j]! : 1) * (l - sj);
+      if (e > d) d = e;
+    }
+    if (out) out[j] = d;
+    if (d > max) max = d;
+    sum += d;
+  }
+  return { max, sum };
+}
