@@ -12,7 +12,7 @@ export interface ModelFlags {
 /** Add `--model FILE` and `--format NAME` to a command. */
 export function addModelFlags(cmd: Command): Command {
   return cmd
-    .requiredOption("--model <file>", "model file (native geninv JSON)")
+    .requiredOption("--model <file>", "model file (native geninv JSON), or a built-in model: mnist, mnist-leaky")
     .option("--format <name>", "model format, instead of guessing from the extension");
 }
 

@@ -2,6 +2,7 @@
 import { extname } from "node:path";
 import { ModelFormatError } from "../../errors.js";
 import { type Generator } from "../generator.js";
+import { resolveModelPath } from "./builtin.js";
 import { readText } from "./files.js";
 import { parseModelJson } from "./json-model.js";
 
@@ -15,10 +16,11 @@ export interface LoadModelOptions {
 export const MODEL_FORMATS = ["json"] as const;
 
 /**
- * Load a generator from `path`.
+ * Load a generator from `path`, or a shipped one by name (`mnist`, `mnist-leaky`).
  * @throws FileError when the file cannot be read; ModelFormatError when it is malformed
  */
 export function loadModel(path: string, opts: LoadModelOptions = {}): Generator {
+  path = resolveModelPath(path); // built-in names (mnist, mnist-leaky) → the shipped files
   const format = (opts.format ?? formatFromExtension(path)).toLowerCase();
   switch (format) {
     case "json":
