@@ -64,3 +64,18 @@ export {
   listMethods,
 } from "./invert/registry.js";
 export { invert, invertBatch, type InvertCall } from "./invert/invert.js";
+export { BUILTIN_MODELS, type BuiltinModel, builtinModelNames, builtinModelPath, resolveModelPath } from "./model/io/builtin.js";
+export {
+  decodePng,
+  encodePng,
+  type PngImage,
+  type RawImage,
+  type EncodePngOptions,
+  pngToGray,
+  pngToGrayVector,
+  grayToPng,
+  imageGrid,
+  type ImageGridOptions,
+  type GrayImage,
+  besideEachOther,
+} from "./experiments/png.js";

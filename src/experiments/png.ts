@@ -580,6 +580,8 @@ export interface ImageGridOptions {
   columnLabels?: readonly string[];
   /** Values mapped to black and white in each tile (default [0, 1]), clipped. */
   range?: readonly [number, number];
+  /** A line of text centred above the whole grid (5×7 pixel font, upper-case). */
+  title?: string;
 }
 
 /** A grayscale picture with values in [0, 1]. */
@@ -612,7 +614,9 @@ export function imageGrid(tiles: readonly (ArrayLike<number> | null)[], opts: Im
   const chh = th * scale;
   const labels = opts.columnLabels;
   const labelScale = Math.max(1, Math.floor(scale / 2) + (cw >= 56 ? 1 : 0));
-  const labelH = labels && labels.length > 0 ? GLYPH_H * labelScale + 2 * pad + 2 : 0;
+  const textH = GLYPH_H * labelScale + 2 * pad + 2;
+  const titleH = opts.title ? textH : 0;
+  const labelH = titleH + (labels && labels.length > 0 ? textH : 0);
   const width = cols * cw + (cols + 1) * pad;
   const height = labelH + rows * chh + (rows + 1) * pad;
   const data = new Float64Array(width * height).fill(bg);
@@ -635,8 +639,27 @@ export function imageGrid(tiles: readonly (ArrayLike<number> | null)[], opts: Im
       const text = label.toUpperCase();
       const textW = text.length * (GLYPH_W + 1) * labelScale - labelScale;
       const ox = pad + c * (cw + pad) + Math.floor((cw - textW) / 2);
-      drawText(data, width, height, text, ox, pad + 1, labelScale);
+      drawText(data, width, height, text, ox, titleH + pad + 1, labelScale);
     });
+  }
+  if (opts.title) {
+    const text = opts.title.toUpperCase();
+    const textW = text.length * (GLYPH_W + 1) * labelScale - labelScale;
+    drawText(data, width, height, text, Math.floor((width - textW) / 2), pad + 1, labelScale);
+  }
+  return { width, height, data };
+}
+
+/** Pictures side by side, top-aligned, `gap` pixels apart, on `background`. */
+export function besideEachOther(images: readonly GrayImage[], gap = 8, background = 0.5): GrayImage {
+  if (images.length === 0) throw new OptionError("besideEachOther needs at least one image");
+  const width = images.reduce((s, im) => s + im.width, 0) + gap * (images.length - 1);
+  const height = Math.max(...images.map((im) => im.height));
+  const data = new Float64Array(width * height).fill(background);
+  let ox = 0;
+  for (const im of images) {
+    for (let y = 0; y < im.height; y++) data.set(im.data.subarray(y * im.width, (y + 1) * im.width), y * width + ox);
+    ox += im.width + gap;
   }
   return { width, height, data };
 }

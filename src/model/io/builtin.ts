@@ -26,7 +26,7 @@ export const BUILTIN_MODELS: readonly BuiltinModel[] = Object.freeze([
   },
   {
     name: "mnist-leaky",
-    file: "mnist-leaky-20-200-500-784.json",
+    file: "mnist-leaky-20-200-500-784.json.gz",
     description: "MNIST VAE decoder 20 → 200 → 500 → 784, LeakyReLU(0.1) after every layer, no biases",
   },
 ]);

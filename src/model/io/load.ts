@@ -34,6 +34,6 @@ export function loadModel(path: string, opts: LoadModelOptions = {}): Generator 
 }
 
 function formatFromExtension(path: string): string {
-  const ext = extname(path).toLowerCase().replace(/^\./, "");
+  const ext = extname(path.replace(/\.gz$/i, "")).toLowerCase().replace(/^\./, ""); // x.json.gz is JSON, gunzipped on reading
   return ext === "" ? "json" : ext;
 }
