@@ -34,7 +34,7 @@ export const MNIST_RECIPES: readonly MnistModelRecipe[] = [
         { outputs: 784, activation: RELU, bias: false, initScale: 0.05 },
       ],
       encoderHidden: 400,
-      likelihood: "censored",
+      likelihood: "gaussian-relu",
       sigma: 0.5,
       batchSize: 100,
       epochs: 60,

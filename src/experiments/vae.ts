@@ -259,8 +259,11 @@ export interface VaeConfig {
    * natural noise model of a ReLU output layer: a zero pixel costs −log Φ(−a/σ), which keeps pushing
    * background pre-activations below zero (clean exact zeros), and a stroke pixel costs
    * (x − a)²/(2σ²) even while a < 0, so a dead output unit still learns. Needs a ReLU last layer.
+   * `gaussian-relu`: the Gaussian cost (relu(a) − x)²/(2σ²), except that a stroke pixel (x > 0) with
+   * a < 0 costs (a − x)²/(2σ²) ≥ x²/(2σ²) — an upper bound that keeps dead output units learning,
+   * without the censored model's push of uncertain pixels below zero. Needs a ReLU last layer.
    */
-  likelihood: "gaussian" | "censored";
+  likelihood: "gaussian" | "censored" | "gaussian-relu";
   /** Noise scale σ of the likelihood: a squared error costs 1/(2σ²). */
   sigma: number;
   batchSize: number;
@@ -327,9 +330,11 @@ export function trainVae(config: VaeConfig, train: TrainingData, test: TrainingD
   if (!(sigma > 0) || !(config.learningRate > 0) || !(config.finalLearningRate > 0)) {
     throw new OptionError("sigma and the learning rates must be positive");
   }
-  if (config.likelihood !== "gaussian" && config.likelihood !== "censored") throw new OptionError(`unknown likelihood '${String(config.likelihood)}' (expected gaussian or censored)`);
-  if (config.likelihood === "censored" && config.decoder[config.decoder.length - 1]!.activation.kind !== "relu") {
-    throw new OptionError("the censored likelihood models a ReLU output layer; the decoder's last activation must be relu");
+  if (!["gaussian", "censored", "gaussian-relu"].includes(config.likelihood)) {
+    throw new OptionError(`unknown likelihood '${String(config.likelihood)}' (expected gaussian, censored or gaussian-relu)`);
+  }
+  if (config.likelihood !== "gaussian" && config.decoder[config.decoder.length - 1]!.activation.kind !== "relu") {
+    throw new OptionError(`the ${config.likelihood} likelihood models a ReLU output layer; the decoder's last activation must be relu`);
   }
   if (train.images.length !== train.count * dim) throw new ShapeError(`training data has ${train.images.length} values, expected ${train.count}×${dim}`);
   const rng = Rng.derive(config.seed, 1);
@@ -352,7 +357,7 @@ export function trainVae(config: VaeConfig, train: TrainingData, test: TrainingD
   const std = new Float64Array(batchSize * k);
   const dXhat = new Float64Array(batchSize * dim);
   const dEnc = new Float64Array(batchSize * 2 * k);
-  const censored = config.likelihood === "censored";
+  const censored = config.likelihood !== "gaussian"; // gradient taken at the output pre-activation
   const outLayer = decoder.layers[decoder.layers.length - 1]!;
   const perEpoch = stepsPerEpoch(train.count, batchSize);
   const totalSteps = perEpoch * epochs;
@@ -472,7 +477,7 @@ export function evaluateVae(
 
 /**
  * −log p(x | z) summed over `n` pixels (constants dropped), with its gradient times `scale` written
- * to `grad`: with respect to the output for `gaussian`, to the pre-activation for `censored`.
+ * to `grad`: with respect to the output for `gaussian`, to the pre-activation otherwise.
  */
 export function decoderNll(
   likelihood: VaeConfig["likelihood"],
@@ -489,6 +494,15 @@ export function decoderNll(
   if (likelihood === "gaussian") {
     for (let i = 0; i < n; i++) {
       const d = out[i]! - x[i]!;
+      nll += 0.5 * d * d * inv;
+      grad[i] = d * inv * scale;
+    }
+    return nll;
+  }
+  if (likelihood === "gaussian-relu") {
+    for (let i = 0; i < n; i++) {
+      const a = pre[i]!;
+      const d = x[i]! > 0 || a > 0 ? a - x[i]! : 0;
       nll += 0.5 * d * d * inv;
       grad[i] = d * inv * scale;
     }

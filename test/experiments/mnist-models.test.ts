@@ -32,18 +32,27 @@ function permutePixels(images: Float64Array, count: number, seed: number): Float
   return out;
 }
 
-/** Median Euclidean distance from each image to its nearest training digit. */
-function medianNearestDistance(images: Float64Array, count: number, train: MnistSet): number {
+/**
+ * Median over images of the cosine similarity to the most similar training digit: how close each
+ * image is in shape to some real digit, whatever its brightness (a bias-free ReLU generator scales
+ * its output with ‖z‖).
+ */
+function medianBestCosine(images: Float64Array, count: number, train: MnistSet): number {
   const dots = gemmNT(count, train.count, MNIST_PIXELS, images, train.images, new Float64Array(count * train.count));
-  const trainSq = new Float64Array(train.count);
-  for (let j = 0; j < train.count; j++) for (let p = 0; p < MNIST_PIXELS; p++) trainSq[j]! += train.images[j * MNIST_PIXELS + p]! ** 2;
+  const trainNorm = new Float64Array(train.count);
+  for (let j = 0; j < train.count; j++) {
+    let s = 0;
+    for (let p = 0; p < MNIST_PIXELS; p++) s += train.images[j * MNIST_PIXELS + p]! ** 2;
+    trainNorm[j] = Math.sqrt(s);
+  }
   const best: number[] = [];
   for (let i = 0; i < count; i++) {
-    let sq = 0;
-    for (let p = 0; p < MNIST_PIXELS; p++) sq += images[i * MNIST_PIXELS + p]! ** 2;
-    let min = Infinity;
-    for (let j = 0; j < train.count; j++) min = Math.min(min, sq + trainSq[j]! - 2 * dots[i * train.count + j]!);
-    best.push(Math.sqrt(Math.max(0, min)));
+    let s = 0;
+    for (let p = 0; p < MNIST_PIXELS; p++) s += images[i * MNIST_PIXELS + p]! ** 2;
+    const norm = Math.sqrt(s);
+    let max = -1;
+    for (let j = 0; j < train.count; j++) max = Math.max(max, dots[i * train.count + j]! / (norm * trainNorm[j]! + 1e-300));
+    best.push(max);
   }
   return best.sort((a, b) => a - b)[Math.floor(count / 2)]!;
 }
@@ -93,6 +102,7 @@ describe("shipped MNIST generators", () => {
       const x = samples(gen, n, 77);
       const q = digitQuality(classifier, x, n);
       const control = digitQuality(classifier, permutePixels(x, n, 3), n);
+      if (process.env.GENINV_REPORT) console.log(spec.name, q, control);
       expect(q.effectiveClasses).toBeGreaterThan(8.5);
       expect(Math.min(...q.classCounts)).toBeGreaterThan(15);
       expect(q.meanConfidence).toBeGreaterThan(THRESHOLDS[spec.name].confidence);
@@ -101,16 +111,17 @@ describe("shipped MNIST generators", () => {
       expect(q.meanConfidence).toBeGreaterThan(control.meanConfidence + 0.2);
     });
 
-    it(`${spec.name}'s samples lie much closer to real digits than shuffled pixels do`, () => {
+    it(`${spec.name}'s samples are shaped like real digits: their nearest training digit is nearly as close as a real digit's`, () => {
       const gen = loadModel(spec.name);
       const n = 200;
       const x = samples(gen, n, 78);
-      const own = medianNearestDistance(x, n, train);
-      const shuffled = medianNearestDistance(permutePixels(x, n, 4), n, train);
-      const real = medianNearestDistance(test.images.subarray(0, n * MNIST_PIXELS), n, train);
-      expect(own).toBeLessThan(0.7 * shuffled);
-      // held-out real digits are the yardstick: samples are within a factor of it
-      expect(own).toBeLessThan(1.3 * real);
+      const own = medianBestCosine(x, n, train);
+      const shuffled = medianBestCosine(permutePixels(x, n, 4), n, train);
+      const real = medianBestCosine(test.images.subarray(0, n * MNIST_PIXELS), n, train);
+      if (process.env.GENINV_REPORT) console.log(spec.name, { own, shuffled, real });
+      expect(shuffled).toBeLessThan(0.6);
+      expect(own).toBeGreaterThan(shuffled + 0.2);
+      expect(own).toBeGreaterThan(real - THRESHOLDS[spec.name].cosineGap);
     });
   }
 
@@ -156,6 +167,7 @@ describe("shipped MNIST generators", () => {
       meanRel.push(Math.sqrt(toMean / norm));
     }
     const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)]!;
+    if (process.env.GENINV_REPORT) console.log("range fit", median(rel), median(meanRel));
     expect(median(rel)).toBeLessThan(THRESHOLDS.rangeFit);
     expect(median(rel)).toBeLessThan(0.6 * median(meanRel));
   });
@@ -163,7 +175,7 @@ describe("shipped MNIST generators", () => {
 
 /** Measured on the shipped models, with margin (see the report in the commit). */
 const THRESHOLDS = {
-  mnist: { confidence: 0.6, confident: 0.15 },
-  "mnist-leaky": { confidence: 0.6, confident: 0.15 },
+  mnist: { confidence: 0.6, confident: 0.15, cosineGap: 0.1 },
+  "mnist-leaky": { confidence: 0.6, confident: 0.15, cosineGap: 0.1 },
   rangeFit: 0.5,
 };

@@ -88,12 +88,12 @@ describe("decoderNll", () => {
     const rng = new Rng(8);
     const n = 40;
     const x = new Float64Array(n).map((_, i) => (i % 3 === 0 ? 0 : rng.uniform()));
-    for (const lik of ["gaussian", "censored"] as const) {
+    for (const lik of ["gaussian", "censored", "gaussian-relu"] as const) {
       const pre = rng.fillNormal(new Float64Array(n), 0.5);
       const out = new Float64Array(n);
       const grad = new Float64Array(n);
       const f = (): number => {
-        for (let i = 0; i < n; i++) out[i] = lik === "censored" ? Math.max(0, pre[i]!) : pre[i]!;
+        for (let i = 0; i < n; i++) out[i] = lik === "gaussian" ? pre[i]! : Math.max(0, pre[i]!);
         return decoderNll(lik, pre, out, x, n, 0.2, 1, new Float64Array(n));
       };
       f();
@@ -199,6 +199,7 @@ describe("trainVae", () => {
   it("rejects a censored likelihood without a ReLU output and bad settings", () => {
     const leakyOut = { ...config, decoder: [{ outputs: dim, activation: LEAKY, bias: false }] };
     expect(() => trainVae(leakyOut, data, null)).toThrow(/censored likelihood models a ReLU output layer/);
+    expect(() => trainVae({ ...leakyOut, likelihood: "gaussian-relu" }, data, null)).toThrow(/gaussian-relu likelihood models a ReLU output layer/);
     expect(() => trainVae({ ...config, epochs: 0 }, data, null)).toThrow(OptionError);
     expect(() => trainVae({ ...config, sigma: 0 }, data, null)).toThrow(OptionError);
     expect(() => trainVae({ ...config, decoder: [...config.decoder, { outputs: dim, activation: ID, bias: false }] }, data, null)).toThrow(/censored/);
