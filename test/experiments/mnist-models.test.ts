@@ -108,7 +108,7 @@ describe("shipped MNIST generators", () => {
       expect(q.meanConfidence).toBeGreaterThan(THRESHOLDS[spec.name].confidence);
       expect(q.confidentFraction).toBeGreaterThan(THRESHOLDS[spec.name].confident);
       expect(control.confidentFraction).toBeLessThan(0.05);
-      expect(q.meanConfidence).toBeGreaterThan(control.meanConfidence + 0.2);
+      expect(q.meanConfidence).toBeGreaterThan(control.meanConfidence + 0.15);
     });
 
     it(`${spec.name}'s samples are shaped like real digits: their nearest training digit is nearly as close as a real digit's`, () => {
@@ -125,57 +125,61 @@ describe("shipped MNIST generators", () => {
     });
   }
 
-  it("held-out real digits lie near the ReLU generator's range: Adam on z fits them closely", () => {
-    const gen = loadModel("mnist");
-    const digits = 24;
-    const restarts = 4;
-    const B = digits * restarts;
-    const net = TrainableNet.fromGenerator(gen, B);
-    const rng = new Rng(9);
-    const z = rng.fillNormal(new Float64Array(B * 20));
-    const target = new Float64Array(B * MNIST_PIXELS);
-    for (let b = 0; b < B; b++) target.set(test.images.subarray((b % digits) * 41 * MNIST_PIXELS, ((b % digits) * 41 + 1) * MNIST_PIXELS), b * MNIST_PIXELS);
-    const dz = new Float64Array(B * 20);
-    const adam = new Adam([{ value: z, grad: dz }]);
-    const grad = new Float64Array(B * MNIST_PIXELS);
-    for (let t = 0; t < 400; t++) {
+  for (const spec of MODELS) {
+    it(`held-out real digits lie near ${spec.name}'s range: Adam on z fits them far better than the mean digit does`, () => {
+      const gen = loadModel(spec.name);
+      const { digits, restarts, steps } = THRESHOLDS[spec.name].rangeFit;
+      const B = digits * restarts;
+      const net = TrainableNet.fromGenerator(gen, B);
+      const z = new Rng(9).fillNormal(new Float64Array(B * 20));
+      const target = new Float64Array(B * MNIST_PIXELS);
+      // every 41st test digit: all ten classes
+      for (let b = 0; b < B; b++) target.set(test.images.subarray((b % digits) * 41 * MNIST_PIXELS, ((b % digits) * 41 + 1) * MNIST_PIXELS), b * MNIST_PIXELS);
+      const dz = new Float64Array(B * 20);
+      const adam = new Adam([{ value: z, grad: dz }]);
+      const grad = new Float64Array(B * MNIST_PIXELS);
+      for (let t = 0; t < steps; t++) {
+        const out = net.forward(z, B);
+        for (let i = 0; i < grad.length; i++) grad[i] = out[i]! - target[i]!;
+        dz.set(net.backward(grad, B, true)!);
+        adam.step(t < 0.75 * steps ? 0.05 : 0.01);
+      }
       const out = net.forward(z, B);
-      for (let i = 0; i < grad.length; i++) grad[i] = out[i]! - target[i]!;
-      dz.set(net.backward(grad, B, true)!);
-      adam.step(t < 300 ? 0.05 : 0.01);
-    }
-    const out = net.forward(z, B);
-    const rel: number[] = [];
-    const meanRel: number[] = [];
-    const mean = new Float64Array(MNIST_PIXELS);
-    for (let i = 0; i < train.count; i++) for (let p = 0; p < MNIST_PIXELS; p++) mean[p]! += train.images[i * MNIST_PIXELS + p]! / train.count;
-    for (let d = 0; d < digits; d++) {
-      let best = Infinity;
-      let norm = 0;
-      let toMean = 0;
-      for (let p = 0; p < MNIST_PIXELS; p++) {
-        norm += target[d * MNIST_PIXELS + p]! ** 2;
-        toMean += (mean[p]! - target[d * MNIST_PIXELS + p]!) ** 2;
+      const mean = new Float64Array(MNIST_PIXELS);
+      for (let i = 0; i < train.count; i++) for (let p = 0; p < MNIST_PIXELS; p++) mean[p]! += train.images[i * MNIST_PIXELS + p]! / train.count;
+      const rel: number[] = [];
+      const meanRel: number[] = [];
+      for (let d = 0; d < digits; d++) {
+        let best = Infinity;
+        let norm = 0;
+        let toMean = 0;
+        for (let p = 0; p < MNIST_PIXELS; p++) {
+          norm += target[d * MNIST_PIXELS + p]! ** 2;
+          toMean += (mean[p]! - target[d * MNIST_PIXELS + p]!) ** 2;
+        }
+        for (let r = 0; r < restarts; r++) {
+          const b = r * digits + d;
+          let e = 0;
+          for (let p = 0; p < MNIST_PIXELS; p++) e += (out[b * MNIST_PIXELS + p]! - target[b * MNIST_PIXELS + p]!) ** 2;
+          best = Math.min(best, e);
+        }
+        rel.push(Math.sqrt(best / norm));
+        meanRel.push(Math.sqrt(toMean / norm));
       }
-      for (let r = 0; r < restarts; r++) {
-        const b = r * digits + d;
-        let e = 0;
-        for (let p = 0; p < MNIST_PIXELS; p++) e += (out[b * MNIST_PIXELS + p]! - target[b * MNIST_PIXELS + p]!) ** 2;
-        best = Math.min(best, e);
-      }
-      rel.push(Math.sqrt(best / norm));
-      meanRel.push(Math.sqrt(toMean / norm));
-    }
-    const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)]!;
-    if (process.env.GENINV_REPORT) console.log("range fit", median(rel), median(meanRel));
-    expect(median(rel)).toBeLessThan(THRESHOLDS.rangeFit);
-    expect(median(rel)).toBeLessThan(0.6 * median(meanRel));
-  });
+      const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)]!;
+      if (process.env.GENINV_REPORT) console.log(spec.name, "range fit", median(rel), "mean digit", median(meanRel));
+      expect(median(rel)).toBeLessThan(THRESHOLDS[spec.name].rangeFit.maxRelativeError);
+      expect(median(rel)).toBeLessThan(0.6 * median(meanRel));
+    });
+  }
 });
 
-/** Measured on the shipped models, with margin (see the report in the commit). */
+/**
+ * Measured on the shipped models with seed 20191208 (GENINV_REPORT=1 prints the figures): ReLU
+ * confidence 0.70, 24 % confident, best cosine 0.83, range fit 0.33; leaky 0.74, 30 %, 0.85.
+ * Held-out real digits score cosine 0.93; a model after one epoch of training scores confidence 0.61.
+ */
 const THRESHOLDS = {
-  mnist: { confidence: 0.6, confident: 0.15, cosineGap: 0.1 },
-  "mnist-leaky": { confidence: 0.6, confident: 0.15, cosineGap: 0.1 },
-  rangeFit: 0.5,
-};
+  mnist: { confidence: 0.64, confident: 0.15, cosineGap: 0.15, rangeFit: { digits: 24, restarts: 4, steps: 400, maxRelativeError: 0.45 } },
+  "mnist-leaky": { confidence: 0.64, confident: 0.15, cosineGap: 0.15, rangeFit: { digits: 10, restarts: 2, steps: 300, maxRelativeError: 0.45 } },
+} as const;
