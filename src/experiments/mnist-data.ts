@@ -17,6 +17,9 @@ export const MNIST_SIDE = 28;
 export const MNIST_PIXELS = MNIST_SIDE * MNIST_SIDE;
 /** Digits per class held out for testing (the last ones of each class): 1,000 in all. */
 export const MNIST_TEST_PER_CLASS = 100;
+/** Digits in the package (10,000) and in the training split (9,000). */
+export const MNIST_COUNT = 10000;
+export const MNIST_TRAIN_COUNT = MNIST_COUNT - 10 * MNIST_TEST_PER_CLASS;
 
 /** A set of digits: row i of `images` (784 values in [0, 1], row-major) has label `labels[i]`. */
 export interface MnistSet {

@@ -211,6 +211,9 @@ export class Adam {
   private readonly m: Float64Array[];
   private readonly v: Float64Array[];
   private t = 0;
+  // β₁ᵗ and β₂ᵗ as running products: exact IEEE multiplications, unlike `**`, whose last bit engines may differ in
+  private b1t = 1;
+  private b2t = 1;
 
   constructor(
     private readonly params: { value: Float64Array; grad: Float64Array }[],
@@ -226,8 +229,10 @@ export class Adam {
   step(lr: number): void {
     this.t++;
     const { beta1: b1, beta2: b2, eps } = this;
-    const c1 = 1 - b1 ** this.t;
-    const c2 = 1 - b2 ** this.t;
+    this.b1t *= b1;
+    this.b2t *= b2;
+    const c1 = 1 - this.b1t;
+    const c2 = 1 - this.b2t;
     const a = lr / c1;
     const sc2 = Math.sqrt(c2);
     this.params.forEach((p, k) => {
@@ -268,7 +273,7 @@ export interface VaeConfig {
   sigma: number;
   batchSize: number;
   epochs: number;
-  /** Adam step size at the start; it decays on a half cosine to `finalLearningRate`. */
+  /** Adam step size at the start; it decays smoothly (cubic smoothstep, shaped like a half cosine) to `finalLearningRate`. */
   learningRate: number;
   finalLearningRate: number;
   seed: number;
@@ -355,9 +360,9 @@ export function trainVae(config: VaeConfig, train: TrainingData, test: TrainingD
   const eps = new Float64Array(batchSize * k);
   const z = new Float64Array(batchSize * k);
   const std = new Float64Array(batchSize * k);
-  const dXhat = new Float64Array(batchSize * dim);
+  const dOut = new Float64Array(batchSize * dim);
   const dEnc = new Float64Array(batchSize * 2 * k);
-  const censored = config.likelihood !== "gaussian"; // gradient taken at the output pre-activation
+  const gradientAtPre = config.likelihood !== "gaussian"; // these likelihoods differentiate the output pre-activation
   const outLayer = decoder.layers[decoder.layers.length - 1]!;
   const perEpoch = stepsPerEpoch(train.count, batchSize);
   const totalSteps = perEpoch * epochs;
@@ -397,13 +402,13 @@ export function trainVae(config: VaeConfig, train: TrainingData, test: TrainingD
         const d = xhat[i]! - x[i]!;
         sq += d * d;
       }
-      const nll = decoderNll(config.likelihood, outLayer.preActivation, xhat, x, B * dim, sigma, 1 / B, dXhat);
+      const nll = decoderNll(config.likelihood, outLayer.preActivation, xhat, x, B * dim, sigma, 1 / B, dOut);
       const loss = (nll + kl) / B;
       if (!Number.isFinite(loss)) throw new SolverError(`VAE training diverged at epoch ${epoch}, step ${s + 1}: loss is ${loss}`);
       lossSum += loss * B;
       sqSum += sq;
       klSum += kl;
-      const dz = decoder.backward(dXhat, B, true, censored)!;
+      const dz = decoder.backward(dOut, B, true, gradientAtPre)!;
       for (let r = 0; r < B; r++) {
         for (let j = 0; j < k; j++) {
           const g = dz[r * k + j]!;
@@ -416,7 +421,8 @@ export function trainVae(config: VaeConfig, train: TrainingData, test: TrainingD
       }
       encoder.backward(dEnc, B, false);
       const progress = step / Math.max(1, totalSteps - 1);
-      const lr = config.finalLearningRate + 0.5 * (config.learningRate - config.finalLearningRate) * (1 + Math.cos(Math.PI * progress));
+      // smoothstep decay 1 − (3p² − 2p³): polynomial, so the same bits on every engine (Math.cos is not)
+      const lr = config.finalLearningRate + (config.learningRate - config.finalLearningRate) * (1 - progress * progress * (3 - 2 * progress));
       adam.step(lr);
       step++;
       hooks.onStep?.(step, totalSteps);
