@@ -78,8 +78,13 @@ export function builtinModelPath(name: string): string {
 /**
  * What `--model X` names: a built-in model's file when X is a built-in name and no file X exists
  * (a real file always wins), otherwise X unchanged.
+ * @throws FileError for a bare word (no folder, no extension) that is neither a file nor a built-in name, listing the built-in names
  */
 export function resolveModelPath(pathOrName: string): string {
-  if (findBuiltinModel(pathOrName) && !existsSync(pathOrName)) return builtinModelPath(pathOrName);
+  if (existsSync(pathOrName)) return pathOrName;
+  if (findBuiltinModel(pathOrName)) return builtinModelPath(pathOrName);
+  if (/^[\w-]+$/.test(pathOrName)) {
+    throw new FileError(pathOrName, `no such file, and not a built-in model (built-in models: ${builtinModelNames().join(", ")})`);
+  }
   return pathOrName;
 }
