@@ -155,3 +155,18 @@ export { invertGradient, type Optimizer } from "./invert/descent.js";
 export { GradientWorkspace, objective, objectiveAndGradient } from "./invert/gradient.js";
 export { DEFAULT_GRADIENT_OPTIONS } from "./invert/options.js";
 export { projectedGradientDescent, type PgdOptions, DEFAULT_PGD_OPTIONS } from "./sensing/pgd.js";
+export { BUILTIN_MODELS, type BuiltinModel, builtinModelNames, builtinModelPath, resolveModelPath } from "./model/io/builtin.js";
+export {
+  decodePng,
+  encodePng,
+  type PngImage,
+  type RawImage,
+  type EncodePngOptions,
+  pngToGray,
+  pngToGrayVector,
+  grayToPng,
+  imageGrid,
+  type ImageGridOptions,
+  type GrayImage,
+  besideEachOther,
+} from "./experiments/png.js";

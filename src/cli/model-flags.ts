@@ -19,7 +19,7 @@ export interface ModelFlags {
 /** Add `--model`, `--format`, `--layers`, `--activation` and `--manifest` to a command. */
 export function addModelFlags(cmd: Command): Command {
   return cmd
-    .requiredOption("--model <file>", "model file: geninv JSON, PyTorch .pth/.pt (legacy or zip), .safetensors, .onnx or .npz of weights")
+    .requiredOption("--model <file>", "model file: geninv JSON, PyTorch .pth/.pt (legacy or zip), .safetensors, .onnx or .npz of weights; or a built-in model: mnist, mnist-leaky")
     .option("--format <name>", `model format instead of guessing from the extension (${MODEL_FORMATS.join(", ")})`)
     .option("--layers <names>", "for state dicts: the tensors forming the generator, first layer first (e.g. fc3,fc4 → fc3.weight, fc3.bias, …)")
     .option("--activation <spec>", "for state dicts: activation after each layer: relu | leaky_relu:<slope> | identity | sigmoid | tanh, or a comma list")

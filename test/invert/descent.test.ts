@@ -118,3 +118,23 @@ describe("gradient descent baselines", () => {
     expect(relativeError(h.z, rowOf(s.z, 0))).toBeLessThan(1e-9);
   });
 });
+
+describe("LP → GD hybrid (the paper's future work)", () => {
+  it("linf+gd reaches a median relative error ≤ 3e-5 on LeakyReLU(0.1) 20-100-200-500 at uniform noise 1e-5", () => {
+    const errs: number[] = [];
+    for (let run = 0; run < 12; run++) {
+      const gen = randomGenerator({ sizes: [20, 100, 200, 500], activation: leakyRelu(0.1), rng: 500 + run });
+      const s = sampleObservations(gen, 1, 600 + run, { kind: "uniform", level: 1e-5 });
+      const r = invert(gen, s.x.data, { method: "linf+gd" });
+      expect(r.method).toBe("linf+gd");
+      expect(r.layers).toHaveLength(3);
+      errs.push(relativeError(r.z, s.z.data));
+    }
+    errs.sort((a, b) => a - b);
+    expect((errs[5]! + errs[6]!) / 2).toBeLessThanOrEqual(3e-5);
+  });
+
+  it("linf+gd keeps the LP's success at k = 100 on k → 250 → 600 where GD alone fails", () => {
+    expect(fig2Success(100, "linf+gd", 6)).toBe(1);
+  });
+});

@@ -6,6 +6,7 @@
 import { extname } from "node:path";
 import { ModelFormatError, OptionError } from "../../errors.js";
 import { Generator } from "../generator.js";
+import { resolveModelPath } from "./builtin.js";
 import { readBytes, readText } from "./files.js";
 import { parseJsonText } from "./json-text.js";
 import { parseModelJson } from "./json-model.js";
@@ -62,7 +63,7 @@ export interface ModelFileDescription {
 }
 
 /**
- * Load a generator from `path`.
+ * Load a generator from `path`, or a shipped one by name (`mnist`, `mnist-leaky`).
  * @throws FileError when the file cannot be read; ModelFormatError when it is malformed or its
  *   layers cannot be determined; OptionError for a layer selection that does not apply
  */
@@ -106,7 +107,8 @@ export function modelFormatOf(path: string, forced?: string): ModelFormat | null
     if (!fmt) throw new OptionError(`unknown model format '${forced}' (supported: ${MODEL_FORMATS.join(", ")})`);
     return fmt;
   }
-  const ext = extname(path).toLowerCase().replace(/^\./, "");
+  // x.json.gz is JSON, gunzipped on reading
+  const ext = extname(path.replace(/\.gz$/i, "")).toLowerCase().replace(/^\./, "");
   return EXTENSIONS[ext] ?? null;
 }
 
@@ -118,6 +120,7 @@ interface OpenedModel {
 }
 
 function openModel(path: string, opts: LoadModelOptions): OpenedModel {
+  path = resolveModelPath(path); // built-in names (mnist, mnist-leaky) → the shipped files
   let format = modelFormatOf(path, opts.format);
   if (format === "json") return openJson(path);
   const buf = readBytes(path);

@@ -1,0 +1,745 @@
+/**
+ * PNG images without dependencies (node:zlib for deflate): a strict decoder for every standard
+ * colour type, bit depth, filter and Adam7 interlacing, an encoder, and conversions between PNGs
+ * and the grayscale vectors in [0, 1] a generator outputs (MNIST: 28×28 = 784 values, row-major).
+ */
+import { deflateSync, inflateSync } from "node:zlib";
+import { DataFormatError, InvalidValueError, OptionError, ShapeError } from "../errors.js";
+
+/** A decoded image: `channels` samples per pixel (gray, gray+alpha, RGB, RGBA), row-major. */
+export interface PngImage {
+  readonly width: number;
+  readonly height: number;
+  /** 1 gray, 2 gray+alpha, 3 RGB, 4 RGBA (palettes are expanded to RGB or RGBA). */
+  readonly channels: 1 | 2 | 3 | 4;
+  /** The largest sample value: 2^bitDepth − 1 (255 for palette images). */
+  readonly maxValue: number;
+  /** width·height·channels samples in [0, maxValue]. */
+  readonly data: Uint16Array;
+}
+
+/** PNG colour types (PNG spec, table 11.1). */
+const GRAY = 0;
+const RGB = 2;
+const PALETTE = 3;
+const GRAY_ALPHA = 4;
+const RGBA = 6;
+
+const SIGNATURE = Uint8Array.of(0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a);
+/** Largest image decoded: 2^26 pixels (8192² ≈ 67 M), so a hostile header cannot exhaust memory. */
+const MAX_PIXELS = 1 << 26;
+
+const ALLOWED_DEPTHS: Record<number, readonly number[]> = {
+  [GRAY]: [1, 2, 4, 8, 16],
+  [RGB]: [8, 16],
+  [PALETTE]: [1, 2, 4, 8],
+  [GRAY_ALPHA]: [8, 16],
+  [RGBA]: [8, 16],
+};
+const SAMPLES_PER_PIXEL: Record<number, number> = { [GRAY]: 1, [RGB]: 3, [PALETTE]: 1, [GRAY_ALPHA]: 2, [RGBA]: 4 };
+
+/** Adam7 passes: x start, y start, x step, y step. */
+const ADAM7 = [
+  [0, 0, 8, 8],
+  [4, 0, 8, 8],
+  [0, 4, 4, 8],
+  [2, 0, 4, 4],
+  [0, 2, 2, 4],
+  [1, 0, 2, 2],
+  [0, 1, 1, 2],
+] as const;
+
+// ---------------------------------------------------------------- CRC-32 (PNG spec, annex D)
+
+const CRC_TABLE = (() => {
+  const t = new Uint32Array(256);
+  for (let n = 0; n < 256; n++) {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    t[n] = c >>> 0;
+  }
+  return t;
+})();
+
+/** CRC-32 of `bytes[start, end)` as used by PNG chunks. */
+export function crc32(bytes: Uint8Array, start = 0, end = bytes.length): number {
+  let c = 0xffffffff;
+  for (let i = start; i < end; i++) c = CRC_TABLE[(c ^ bytes[i]!) & 0xff]! ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+}
+
+// ---------------------------------------------------------------- decoding
+
+/**
+ * Decode a PNG. Accepts every colour type and bit depth of the PNG spec, all five filters and
+ * Adam7 interlacing; honours tRNS (as an alpha channel). Ancillary chunks are skipped.
+ * @param file names the source in error messages
+ * @throws DataFormatError naming the file and what is wrong (signature, chunk, CRC, header
+ *   field, zlib stream, filter type, data length)
+ */
+export function decodePng(bytes: Uint8Array, file = "<png>"): PngImage {
+  const fail = (msg: string): never => {
+    throw new DataFormatError(msg, { file });
+  };
+  if (bytes.length < 8 || !SIGNATURE.every((b, i) => bytes[i] === b)) {
+    fail(bytes.length < 8 ? `not a PNG file (only ${bytes.length} bytes)` : "not a PNG file (bad signature)");
+  }
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let pos = 8;
+  let header: { width: number; height: number; depth: number; colorType: number; interlace: number } | null = null;
+  let palette: Uint8Array | null = null;
+  let trns: Uint8Array | null = null;
+  const idat: Uint8Array[] = [];
+  let sawEnd = false;
+  while (pos < bytes.length) {
+    if (pos + 8 > bytes.length) fail(`truncated: chunk header at byte ${pos} needs 8 bytes, ${bytes.length - pos} remain`);
+    const len = dv.getUint32(pos);
+    const type = String.fromCharCode(bytes[pos + 4]!, bytes[pos + 5]!, bytes[pos + 6]!, bytes[pos + 7]!);
+    if (!/^[A-Za-z]{4}$/.test(type)) fail(`chunk at byte ${pos}: invalid chunk type ${JSON.stringify(type)}`);
+    if (len > 0x7fffffff) fail(`chunk ${type} at byte ${pos}: length ${len} exceeds 2^31 − 1`);
+    const dataStart = pos + 8;
+    if (dataStart + len + 4 > bytes.length) {
+      fail(`truncated: chunk ${type} at byte ${pos} declares ${len} data bytes + CRC, ${bytes.length - dataStart} remain`);
+    }
+    const stored = dv.getUint32(dataStart + len);
+    const actual = crc32(bytes, pos + 4, dataStart + len);
+    if (stored !== actual) fail(`chunk ${type} at byte ${pos}: CRC mismatch (stored ${hex(stored)}, computed ${hex(actual)})`);
+    const data = bytes.subarray(dataStart, dataStart + len);
+    pos = dataStart + len + 4;
+    if (header === null && type !== "IHDR") fail(`first chunk is ${type}, expected IHDR`);
+    switch (type) {
+      case "IHDR": {
+        if (header !== null) fail("more than one IHDR chunk");
+        if (len !== 13) fail(`IHDR has ${len} bytes, expected 13`);
+        header = parseHeader(data, fail);
+        break;
+      }
+      case "PLTE": {
+        if (len === 0 || len % 3 !== 0 || len > 768) fail(`PLTE has ${len} bytes, expected a multiple of 3 between 3 and 768`);
+        if (palette !== null) fail("more than one PLTE chunk");
+        if (idat.length > 0) fail("PLTE after IDAT");
+        palette = data;
+        break;
+      }
+      case "tRNS":
+        trns = data;
+        break;
+      case "IDAT":
+        idat.push(data);
+        break;
+      case "IEND":
+        sawEnd = true;
+        break;
+      default:
+        // bit 5 of the first byte clear = critical chunk: one we do not know cannot be skipped
+        if ((bytes[dataStart - 4]! & 0x20) === 0) fail(`unknown critical chunk ${type}`);
+    }
+    if (sawEnd) break;
+  }
+  if (header === null) fail("no IHDR chunk");
+  const h = header!;
+  if (!sawEnd) fail("truncated: no IEND chunk");
+  if (idat.length === 0) fail("no IDAT chunk (no image data)");
+  if (h.colorType === PALETTE && palette === null) fail("palette image (colour type 3) without a PLTE chunk");
+
+  const spp = SAMPLES_PER_PIXEL[h.colorType]!;
+  const bitsPerPixel = spp * h.depth;
+  const passes = h.interlace === 1 ? ADAM7.map(([x0, y0, dx, dy]) => [passSize(h.width, x0, dx), passSize(h.height, y0, dy)] as const) : [[h.width, h.height] as const];
+  let expected = 0;
+  for (const [pw, ph] of passes) if (pw > 0 && ph > 0) expected += ph * (1 + Math.ceil((pw * bitsPerPixel) / 8));
+
+  let raw: Buffer;
+  try {
+    raw = inflateSync(concat(idat), { maxOutputLength: expected + 1 });
+  } catch (e) {
+    const msg = e instanceof Error ? e.message : String(e);
+    if (/maxOutputLength|buffer/i.test(msg) || (e as { code?: string }).code === "ERR_BUFFER_TOO_LARGE") {
+      return fail(`IDAT: image data decompresses to more than the ${expected} bytes a ${h.width}×${h.height} image needs`);
+    }
+    return fail(`IDAT: corrupt zlib stream (${msg})`);
+  }
+  if (raw.length !== expected) fail(`IDAT: image data has ${raw.length} bytes, a ${h.width}×${h.height} image needs ${expected}`);
+
+  // unfilter every pass into samples at their final positions
+  const samples = new Uint16Array(h.width * h.height * spp);
+  const bpp = Math.max(1, bitsPerPixel >> 3);
+  let off = 0;
+  passes.forEach(([pw, ph], p) => {
+    if (pw === 0 || ph === 0) return;
+    const stride = Math.ceil((pw * bitsPerPixel) / 8);
+    let prev = new Uint8Array(stride);
+    let cur = new Uint8Array(stride);
+    const [x0, y0, dx, dy] = h.interlace === 1 ? ADAM7[p]! : [0, 0, 1, 1];
+    for (let r = 0; r < ph; r++) {
+      const filter = raw[off]!;
+      if (filter > 4) fail(`row ${r}${h.interlace ? ` of interlace pass ${p + 1}` : ""}: unknown filter type ${filter}`);
+      unfilter(filter, raw.subarray(off + 1, off + 1 + stride), prev, cur, bpp);
+      off += 1 + stride;
+      const y = y0 + r * dy;
+      for (let c = 0; c < pw; c++) {
+        const x = x0 + c * dx;
+        const at = (y * h.width + x) * spp;
+        for (let s = 0; s < spp; s++) samples[at + s] = readSample(cur, c * spp + s, h.depth);
+      }
+      const t = prev;
+      prev = cur;
+      cur = t;
+    }
+  });
+  return expand(h, samples, palette, trns, fail);
+}
+
+function parseHeader(d: Uint8Array, fail: (m: string) => never) {
+  const dv = new DataView(d.buffer, d.byteOffset, d.byteLength);
+  const width = dv.getUint32(0);
+  const height = dv.getUint32(4);
+  const depth = d[8]!;
+  const colorType = d[9]!;
+  if (width === 0 || height === 0) fail(`IHDR: image is ${width}×${height}, both sides must be at least 1`);
+  if (width > 0x7fffffff || height > 0x7fffffff) fail(`IHDR: image is ${width}×${height}, sides must be below 2^31`);
+  if (width * height > MAX_PIXELS) fail(`IHDR: image is ${width}×${height}, larger than the ${MAX_PIXELS}-pixel limit`);
+  const depths = ALLOWED_DEPTHS[colorType];
+  if (!depths) fail(`IHDR: unknown colour type ${colorType} (expected 0, 2, 3, 4 or 6)`);
+  if (!depths!.includes(depth)) fail(`IHDR: bit depth ${depth} is not allowed for colour type ${colorType} (allowed: ${depths!.join(", ")})`);
+  if (d[10] !== 0) fail(`IHDR: unknown compression method ${d[10]}`);
+  if (d[11] !== 0) fail(`IHDR: unknown filter method ${d[11]}`);
+  if (d[12] !== 0 && d[12] !== 1) fail(`IHDR: unknown interlace method ${d[12]}`);
+  return { width, height, depth, colorType, interlace: d[12]! };
+}
+
+function passSize(n: number, start: number, step: number): number {
+  return n > start ? Math.ceil((n - start) / step) : 0;
+}
+
+/** Undo one row's filter (PNG spec, section 9) from `line` into `out`, given the previous row. */
+function unfilter(filter: number, line: Uint8Array, prev: Uint8Array, out: Uint8Array, bpp: number): void {
+  const n = line.length;
+  switch (filter) {
+    case 0:
+      out.set(line);
+      return;
+    case 1:
+      for (let i = 0; i < n; i++) out[i] = line[i]! + (i >= bpp ? out[i - bpp]! : 0);
+      return;
+    case 2:
+      for (let i = 0; i < n; i++) out[i] = line[i]! + prev[i]!;
+      return;
+    case 3:
+      for (let i = 0; i < n; i++) out[i] = line[i]! + (((i >= bpp ? out[i - bpp]! : 0) + prev[i]!) >> 1);
+      return;
+    case 4:
+      for (let i = 0; i < n; i++) {
+        const a = i >= bpp ? out[i - bpp]! : 0;
+        const c = i >= bpp ? prev[i - bpp]! : 0;
+        out[i] = line[i]! + paeth(a, prev[i]!, c);
+      }
+      return;
+  }
+}
+
+function paeth(a: number, b: number, c: number): number {
+  const p = a + b - c;
+  const pa = Math.abs(p - a);
+  const pb = Math.abs(p - b);
+  const pc = Math.abs(p - c);
+  return pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
+}
+
+function readSample(row: Uint8Array, index: number, depth: number): number {
+  switch (depth) {
+    case 8:
+      return row[index]!;
+    case 16:
+      return (row[2 * index]! << 8) | row[2 * index + 1]!;
+    default: {
+      const bit = index * depth;
+      return (row[bit >> 3]! >> (8 - depth - (bit & 7))) & ((1 << depth) - 1);
+    }
+  }
+}
+
+/** Palette → RGB(A); tRNS → alpha channel. */
+function expand(
+  h: { width: number; height: number; depth: number; colorType: number },
+  samples: Uint16Array,
+  palette: Uint8Array | null,
+  trns: Uint8Array | null,
+  fail: (m: string) => never,
+): PngImage {
+  const { width, height } = h;
+  const n = width * height;
+  const maxValue = (1 << h.depth) - 1;
+  if (h.colorType === PALETTE) {
+    const entries = palette!.length / 3;
+    if (trns && trns.length > entries) fail(`tRNS has ${trns.length} entries, the palette only ${entries}`);
+    const channels = trns ? 4 : 3;
+    const data = new Uint16Array(n * channels);
+    for (let i = 0; i < n; i++) {
+      const idx = samples[i]!;
+      if (idx >= entries) fail(`pixel (${i % width}, ${Math.floor(i / width)}) uses palette index ${idx}, the palette has ${entries} entries`);
+      for (let c = 0; c < 3; c++) data[i * channels + c] = palette![idx * 3 + c]!;
+      if (trns) data[i * 4 + 3] = idx < trns.length ? trns[idx]! : 255;
+    }
+    return { width, height, channels: channels as 3 | 4, maxValue: 255, data };
+  }
+  if (trns && (h.colorType === GRAY || h.colorType === RGB)) {
+    // a single fully transparent colour: make it an alpha channel
+    const spp = h.colorType === GRAY ? 1 : 3;
+    if (trns.length !== 2 * spp) fail(`tRNS has ${trns.length} bytes, expected ${2 * spp} for colour type ${h.colorType}`);
+    const key = Array.from({ length: spp }, (_, c) => ((trns[2 * c]! << 8) | trns[2 * c + 1]!) & maxValue);
+    const data = new Uint16Array(n * (spp + 1));
+    for (let i = 0; i < n; i++) {
+      let match = true;
+      for (let c = 0; c < spp; c++) {
+        const v = samples[i * spp + c]!;
+        data[i * (spp + 1) + c] = v;
+        if (v !== key[c]) match = false;
+      }
+      data[i * (spp + 1) + spp] = match ? 0 : maxValue;
+    }
+    return { width, height, channels: (spp + 1) as 2 | 4, maxValue, data };
+  }
+  const channels = SAMPLES_PER_PIXEL[h.colorType] as 1 | 2 | 3 | 4;
+  return { width, height, channels, maxValue, data: samples };
+}
+
+/**
+ * The image as grayscale intensities in [0, 1], row-major: gray as is, colour by Rec. 601 luma
+ * (0.299 R + 0.587 G + 0.114 B), and transparency composited over black (MNIST's background).
+ */
+export function pngToGray(img: PngImage): Float64Array {
+  const n = img.width * img.height;
+  const out = new Float64Array(n);
+  const { channels: ch, data, maxValue } = img;
+  for (let i = 0; i < n; i++) {
+    const o = i * ch;
+    let v = ch <= 2 ? data[o]! : 0.299 * data[o]! + 0.587 * data[o + 1]! + 0.114 * data[o + 2]!;
+    v /= maxValue;
+    if (ch === 2 || ch === 4) v *= data[o + ch - 1]! / maxValue;
+    out[i] = v;
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------- encoding
+
+/** Pixels to encode: `channels` samples per pixel, each in [0, 2^bitDepth − 1]. */
+export interface RawImage {
+  width: number;
+  height: number;
+  channels: 1 | 2 | 3 | 4;
+  data: ArrayLike<number>;
+  /** 8 (default) or 16; gray may also be 1, 2 or 4. */
+  bitDepth?: number;
+}
+
+/** Options of {@link encodePng}. */
+export interface EncodePngOptions {
+  /** Row filter: a PNG filter type 0–4 for every row, or "adaptive" (default: per row, the filter with the smallest sum of absolute bytes, as libpng does). */
+  filter?: 0 | 1 | 2 | 3 | 4 | "adaptive";
+  /** Write Adam7-interlaced (default false). */
+  interlace?: boolean;
+  /** zlib level 0–9 (default 9). */
+  level?: number;
+  /** tEXt chunks, keyword → text (Latin-1; keywords 1–79 characters). */
+  text?: Record<string, string>;
+  /** Encode as a palette image instead: `data` holds indices into `palette` (RGB triples), `alpha` optional per entry. */
+  palette?: { colors: ArrayLike<number>; alpha?: ArrayLike<number> };
+}
+
+/**
+ * Encode an image as PNG bytes.
+ * @throws ShapeError when `data` does not hold width·height·channels samples; InvalidValueError
+ *   when a sample is not an integer in range; OptionError for an unsupported depth or option
+ */
+export function encodePng(img: RawImage, opts: EncodePngOptions = {}): Uint8Array {
+  const { width, height, channels } = img;
+  const depth = img.bitDepth ?? 8;
+  if (!Number.isSafeInteger(width) || !Number.isSafeInteger(height) || width < 1 || height < 1 || width * height > MAX_PIXELS) {
+    throw new ShapeError(`PNG size ${width}×${height} must be positive integers with at most ${MAX_PIXELS} pixels`);
+  }
+  let colorType: number;
+  if (opts.palette) {
+    if (channels !== 1) throw new OptionError("a palette image takes one index per pixel (channels: 1)");
+    colorType = PALETTE;
+  } else colorType = [GRAY, GRAY_ALPHA, RGB, RGBA][channels - 1]!;
+  if (!ALLOWED_DEPTHS[colorType]!.includes(depth)) {
+    throw new OptionError(`bit depth ${depth} is not allowed for ${opts.palette ? "palette" : `${channels}-channel`} PNGs (allowed: ${ALLOWED_DEPTHS[colorType]!.join(", ")})`);
+  }
+  const spp = channels;
+  if (img.data.length !== width * height * spp) {
+    throw new ShapeError(`image data has ${img.data.length} samples, a ${width}×${height}×${channels} image needs ${width * height * spp}`);
+  }
+  const maxValue = (1 << depth) - 1;
+  for (let i = 0; i < img.data.length; i++) {
+    const v = img.data[i]!;
+    if (!Number.isInteger(v) || v < 0 || v > maxValue) {
+      throw new InvalidValueError(`image sample ${i} is ${v}, expected an integer in [0, ${maxValue}]`);
+    }
+  }
+  const chunks: Uint8Array[] = [SIGNATURE];
+  const ihdr = new Uint8Array(13);
+  const hv = new DataView(ihdr.buffer);
+  hv.setUint32(0, width);
+  hv.setUint32(4, height);
+  ihdr[8] = depth;
+  ihdr[9] = colorType;
+  ihdr[12] = opts.interlace ? 1 : 0;
+  chunks.push(chunk("IHDR", ihdr));
+  if (opts.palette) {
+    const colors = opts.palette.colors;
+    const entries = colors.length / 3;
+    if (!Number.isInteger(entries) || entries < 1 || entries > Math.min(256, 1 << depth)) {
+      throw new OptionError(`palette has ${colors.length} values; expected 1 to ${Math.min(256, 1 << depth)} RGB triples`);
+    }
+    chunks.push(chunk("PLTE", toBytes(colors, "palette")));
+    if (opts.palette.alpha) chunks.push(chunk("tRNS", toBytes(opts.palette.alpha, "palette alpha")));
+    for (let i = 0; i < img.data.length; i++) {
+      if (img.data[i]! >= entries) throw new InvalidValueError(`pixel ${i} uses palette index ${img.data[i]}, the palette has ${entries} entries`);
+    }
+  }
+  for (const [key, value] of Object.entries(opts.text ?? {})) {
+    if (!/^[\x20-\x7e\xa1-\xff]{1,79}$/.test(key) || /^ | $|  /.test(key)) throw new OptionError(`PNG text keyword ${JSON.stringify(key)} is not a valid tEXt keyword`);
+    chunks.push(chunk("tEXt", latin1(`${key}\0${value}`)));
+  }
+  const bitsPerPixel = spp * depth;
+  const bpp = Math.max(1, bitsPerPixel >> 3);
+  const passes = opts.interlace ? ADAM7 : ([[0, 0, 1, 1]] as const);
+  const parts: Uint8Array[] = [];
+  for (const [x0, y0, dx, dy] of passes) {
+    const pw = passSize(width, x0, dx);
+    const ph = passSize(height, y0, dy);
+    if (pw === 0 || ph === 0) continue;
+    const stride = Math.ceil((pw * bitsPerPixel) / 8);
+    const out = new Uint8Array(ph * (stride + 1));
+    let prev = new Uint8Array(stride);
+    let cur = new Uint8Array(stride);
+    const trial = new Uint8Array(stride);
+    for (let r = 0; r < ph; r++) {
+      cur.fill(0);
+      const y = y0 + r * dy;
+      for (let c = 0; c < pw; c++) {
+        const src = (y * width + x0 + c * dx) * spp;
+        for (let s = 0; s < spp; s++) writeSample(cur, c * spp + s, depth, img.data[src + s]!);
+      }
+      const line = out.subarray(r * (stride + 1) + 1, (r + 1) * (stride + 1));
+      let best = opts.filter ?? "adaptive";
+      if (best === "adaptive") {
+        let bestCost = Infinity;
+        for (let f = 0; f <= 4; f++) {
+          applyFilter(f, cur, prev, trial, bpp);
+          let cost = 0;
+          for (let i = 0; i < stride; i++) cost += trial[i]! < 128 ? trial[i]! : 256 - trial[i]!;
+          if (cost < bestCost) {
+            bestCost = cost;
+            best = f as 0 | 1 | 2 | 3 | 4;
+          }
+        }
+      }
+      out[r * (stride + 1)] = best as number;
+      applyFilter(best as number, cur, prev, line, bpp);
+      const t = prev;
+      prev = cur;
+      cur = t;
+    }
+    parts.push(out);
+  }
+  chunks.push(chunk("IDAT", deflateSync(concat(parts), { level: opts.level ?? 9 })));
+  chunks.push(chunk("IEND", new Uint8Array(0)));
+  return concat(chunks);
+}
+
+function applyFilter(filter: number, cur: Uint8Array, prev: Uint8Array, out: Uint8Array, bpp: number): void {
+  const n = cur.length;
+  for (let i = 0; i < n; i++) {
+    const a = i >= bpp ? cur[i - bpp]! : 0;
+    const b = prev[i]!;
+    const c = i >= bpp ? prev[i - bpp]! : 0;
+    const pred = filter === 0 ? 0 : filter === 1 ? a : filter === 2 ? b : filter === 3 ? (a + b) >> 1 : paeth(a, b, c);
+    out[i] = (cur[i]! - pred) & 0xff;
+  }
+}
+
+function writeSample(row: Uint8Array, index: number, depth: number, v: number): void {
+  switch (depth) {
+    case 8:
+      row[index] = v;
+      return;
+    case 16:
+      row[2 * index] = v >> 8;
+      row[2 * index + 1] = v & 0xff;
+      return;
+    default: {
+      const bit = index * depth;
+      row[bit >> 3]! |= v << (8 - depth - (bit & 7));
+    }
+  }
+}
+
+function chunk(type: string, data: Uint8Array): Uint8Array {
+  const out = new Uint8Array(12 + data.length);
+  const dv = new DataView(out.buffer);
+  dv.setUint32(0, data.length);
+  for (let i = 0; i < 4; i++) out[4 + i] = type.charCodeAt(i);
+  out.set(data, 8);
+  dv.setUint32(8 + data.length, crc32(out, 4, 8 + data.length));
+  return out;
+}
+
+function toBytes(values: ArrayLike<number>, what: string): Uint8Array {
+  const out = new Uint8Array(values.length);
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    if (!Number.isInteger(v) || v < 0 || v > 255) throw new InvalidValueError(`${what}[${i}] is ${v}, expected an integer in [0, 255]`);
+    out[i] = v;
+  }
+  return out;
+}
+
+function latin1(s: string): Uint8Array {
+  const out = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c > 255) throw new OptionError(`PNG text must be Latin-1; character ${JSON.stringify(s[i])} is not`);
+    out[i] = c;
+  }
+  return out;
+}
+
+function concat(parts: readonly Uint8Array[]): Uint8Array {
+  const total = parts.reduce((s, p) => s + p.length, 0);
+  const out = new Uint8Array(total);
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+}
+
+function hex(v: number): string {
+  return `0x${v.toString(16).padStart(8, "0")}`;
+}
+
+// ---------------------------------------------------------------- grayscale vectors ↔ PNG
+
+/** Options of {@link grayToPng}. */
+export interface GrayToPngOptions {
+  /** Values mapped to black and white (default [0, 1]); values outside are clipped. */
+  range?: readonly [number, number];
+  /** tEXt chunks to embed. */
+  text?: Record<string, string>;
+}
+
+/**
+ * An 8-bit grayscale PNG of `values` (row-major, width·height entries), black at `range[0]`,
+ * white at `range[1]`.
+ * @throws ShapeError on a length mismatch; InvalidValueError on NaN/Inf
+ */
+export function grayToPng(values: ArrayLike<number>, width: number, height: number, opts: GrayToPngOptions = {}): Uint8Array {
+  if (values.length !== width * height) throw new ShapeError(`image has ${values.length} values, expected ${width}×${height} = ${width * height}`);
+  const [lo, hi] = opts.range ?? [0, 1];
+  if (!(Number.isFinite(lo) && Number.isFinite(hi) && hi > lo)) throw new OptionError(`intensity range [${lo}, ${hi}] must be finite with lo < hi`);
+  const bytes = new Uint8Array(values.length);
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    if (!Number.isFinite(v)) throw new InvalidValueError(`pixel ${i} (x ${i % width}, y ${Math.floor(i / width)}) is ${v}`);
+    bytes[i] = Math.round(255 * Math.min(1, Math.max(0, (v - lo) / (hi - lo))));
+  }
+  return encodePng({ width, height, channels: 1, data: bytes }, opts.text ? { text: opts.text } : {});
+}
+
+/**
+ * Read a PNG as grayscale values in [0, 1] and check its size (e.g. 28×28 for MNIST).
+ * @throws DataFormatError when malformed or of another size
+ */
+export function pngToGrayVector(bytes: Uint8Array, width: number, height: number, file = "<png>"): Float64Array {
+  const img = decodePng(bytes, file);
+  if (img.width !== width || img.height !== height) {
+    throw new DataFormatError(`image is ${img.width}×${img.height}, expected ${width}×${height}`, { file });
+  }
+  return pngToGray(img);
+}
+
+// ---------------------------------------------------------------- grids of tiles
+
+/** Options of {@link imageGrid}. */
+export interface ImageGridOptions {
+  /** Tiles per row. */
+  cols: number;
+  /** Tile size in pixels (default 28×28). */
+  tileWidth?: number;
+  tileHeight?: number;
+  /** Pixels between tiles and around the grid (default 2). */
+  padding?: number;
+  /** Upscale every tile by this integer factor, nearest neighbour (default 1). */
+  scale?: number;
+  /** Intensity of padding and empty cells (default 0.5, mid-gray: tiles on black stay visible). */
+  background?: number;
+  /** One label per column, drawn above it (5×7 pixel font; letters are drawn upper-case). */
+  columnLabels?: readonly string[];
+  /** Values mapped to black and white in each tile (default [0, 1]), clipped. */
+  range?: readonly [number, number];
+  /** A line of text centred above the whole grid (5×7 pixel font, upper-case). */
+  title?: string;
+}
+
+/** A grayscale picture with values in [0, 1]. */
+export interface GrayImage {
+  width: number;
+  height: number;
+  data: Float64Array;
+}
+
+/**
+ * Lay tiles out row by row in a grid (null leaves a cell empty), optionally under column labels.
+ * Encode the result with `grayToPng(g.data, g.width, g.height)`.
+ * @throws ShapeError when a tile has the wrong length; OptionError on bad options
+ */
+export function imageGrid(tiles: readonly (ArrayLike<number> | null)[], opts: ImageGridOptions): GrayImage {
+  const tw = opts.tileWidth ?? 28;
+  const th = opts.tileHeight ?? 28;
+  const pad = opts.padding ?? 2;
+  const scale = opts.scale ?? 1;
+  const bg = opts.background ?? 0.5;
+  const { cols } = opts;
+  const [lo, hi] = opts.range ?? [0, 1];
+  for (const [v, name] of [[cols, "cols"], [tw, "tileWidth"], [th, "tileHeight"], [scale, "scale"]] as const) {
+    if (!Number.isSafeInteger(v) || v < 1) throw new OptionError(`imageGrid: ${name} must be a positive integer, got ${v}`);
+  }
+  if (!Number.isSafeInteger(pad) || pad < 0) throw new OptionError(`imageGrid: padding must be a non-negative integer, got ${pad}`);
+  if (!(hi > lo)) throw new OptionError(`imageGrid: range [${lo}, ${hi}] needs lo < hi`);
+  const rows = Math.max(1, Math.ceil(tiles.length / cols));
+  const cw = tw * scale;
+  const chh = th * scale;
+  const labels = opts.columnLabels;
+  const labelScale = Math.max(1, Math.floor(scale / 2) + (cw >= 56 ? 1 : 0));
+  const textH = GLYPH_H * labelScale + 2 * pad + 2;
+  const titleH = opts.title ? textH : 0;
+  const labelH = titleH + (labels && labels.length > 0 ? textH : 0);
+  const width = cols * cw + (cols + 1) * pad;
+  const height = labelH + rows * chh + (rows + 1) * pad;
+  const data = new Float64Array(width * height).fill(bg);
+  tiles.forEach((tile, t) => {
+    if (tile === null) return;
+    if (tile.length !== tw * th) throw new ShapeError(`imageGrid: tile ${t} has ${tile.length} values, expected ${tw}×${th} = ${tw * th}`);
+    const r = Math.floor(t / cols);
+    const c = t % cols;
+    const ox = pad + c * (cw + pad);
+    const oy = labelH + pad + r * (chh + pad);
+    for (let y = 0; y < chh; y++) {
+      for (let x = 0; x < cw; x++) {
+        const v = tile[Math.floor(y / scale) * tw + Math.floor(x / scale)]!;
+        data[(oy + y) * width + ox + x] = Number.isFinite(v) ? Math.min(1, Math.max(0, (v - lo) / (hi - lo))) : bg;
+      }
+    }
+  });
+  if (labels) {
+    labels.slice(0, cols).forEach((label, c) => {
+      const text = label.toUpperCase();
+      const textW = text.length * (GLYPH_W + 1) * labelScale - labelScale;
+      const ox = pad + c * (cw + pad) + Math.floor((cw - textW) / 2);
+      drawText(data, width, height, text, ox, titleH + pad + 1, labelScale);
+    });
+  }
+  if (opts.title) {
+    const text = opts.title.toUpperCase();
+    const textW = text.length * (GLYPH_W + 1) * labelScale - labelScale;
+    drawText(data, width, height, text, Math.floor((width - textW) / 2), pad + 1, labelScale);
+  }
+  return { width, height, data };
+}
+
+/** Pictures side by side, top-aligned, `gap` pixels apart, on `background`. */
+export function besideEachOther(images: readonly GrayImage[], gap = 8, background = 0.5): GrayImage {
+  if (images.length === 0) throw new OptionError("besideEachOther needs at least one image");
+  const width = images.reduce((s, im) => s + im.width, 0) + gap * (images.length - 1);
+  const height = Math.max(...images.map((im) => im.height));
+  const data = new Float64Array(width * height).fill(background);
+  let ox = 0;
+  for (const im of images) {
+    for (let y = 0; y < im.height; y++) data.set(im.data.subarray(y * im.width, (y + 1) * im.width), y * width + ox);
+    ox += im.width + gap;
+  }
+  return { width, height, data };
+}
+
+const GLYPH_W = 5;
+const GLYPH_H = 7;
+
+/** A 5×7 pixel font: each glyph is 7 rows of 5 bits, most significant bit leftmost. */
+const FONT: Record<string, readonly number[]> = {
+  " ": [0, 0, 0, 0, 0, 0, 0],
+  A: [14, 17, 17, 31, 17, 17, 17],
+  B: [30, 17, 17, 30, 17, 17, 30],
+  C: [14, 17, 16, 16, 16, 17, 14],
+  D: [30, 17, 17, 17, 17, 17, 30],
+  E: [31, 16, 16, 30, 16, 16, 31],
+  F: [31, 16, 16, 30, 16, 16, 16],
+  G: [14, 17, 16, 23, 17, 17, 15],
+  H: [17, 17, 17, 31, 17, 17, 17],
+  I: [14, 4, 4, 4, 4, 4, 14],
+  J: [7, 2, 2, 2, 2, 18, 12],
+  K: [17, 18, 20, 24, 20, 18, 17],
+  L: [16, 16, 16, 16, 16, 16, 31],
+  M: [17, 27, 21, 21, 17, 17, 17],
+  N: [17, 17, 25, 21, 19, 17, 17],
+  O: [14, 17, 17, 17, 17, 17, 14],
+  P: [30, 17, 17, 30, 16, 16, 16],
+  Q: [14, 17, 17, 17, 21, 18, 13],
+  R: [30, 17, 17, 30, 20, 18, 17],
+  S: [15, 16, 16, 14, 1, 1, 30],
+  T: [31, 4, 4, 4, 4, 4, 4],
+  U: [17, 17, 17, 17, 17, 17, 14],
+  V: [17, 17, 17, 17, 17, 10, 4],
+  W: [17, 17, 17, 21, 21, 21, 10],
+  X: [17, 17, 10, 4, 10, 17, 17],
+  Y: [17, 17, 10, 4, 4, 4, 4],
+  Z: [31, 1, 2, 4, 8, 16, 31],
+  "0": [14, 17, 19, 21, 25, 17, 14],
+  "1": [4, 12, 4, 4, 4, 4, 14],
+  "2": [14, 17, 1, 2, 4, 8, 31],
+  "3": [31, 2, 4, 2, 1, 17, 14],
+  "4": [2, 6, 10, 18, 31, 2, 2],
+  "5": [31, 16, 30, 1, 1, 17, 14],
+  "6": [6, 8, 16, 30, 17, 17, 14],
+  "7": [31, 1, 2, 4, 8, 8, 8],
+  "8": [14, 17, 17, 14, 17, 17, 14],
+  "9": [14, 17, 17, 15, 1, 2, 12],
+  ".": [0, 0, 0, 0, 0, 12, 12],
+  ",": [0, 0, 0, 0, 12, 4, 8],
+  ":": [0, 12, 12, 0, 12, 12, 0],
+  "-": [0, 0, 0, 31, 0, 0, 0],
+  "+": [0, 4, 4, 31, 4, 4, 0],
+  "=": [0, 0, 31, 0, 31, 0, 0],
+  "_": [0, 0, 0, 0, 0, 0, 31],
+  "/": [1, 1, 2, 4, 8, 16, 16],
+  "(": [2, 4, 8, 8, 8, 4, 2],
+  ")": [8, 4, 2, 2, 2, 4, 8],
+  "%": [24, 25, 2, 4, 8, 19, 3],
+  "*": [0, 4, 21, 14, 21, 4, 0],
+  "?": [14, 17, 1, 2, 4, 0, 4],
+  "'": [4, 4, 8, 0, 0, 0, 0],
+  "∞": [0, 0, 10, 21, 21, 10, 0],
+  "ℓ": [2, 5, 5, 6, 4, 12, 6],
+};
+
+function drawText(data: Float64Array, width: number, height: number, text: string, x0: number, y0: number, s: number): void {
+  let x = x0;
+  for (const ch of text) {
+    const glyph = FONT[ch] ?? FONT["?"]!;
+    for (let gy = 0; gy < GLYPH_H; gy++) {
+      for (let gx = 0; gx < GLYPH_W; gx++) {
+        if (!((glyph[gy]! >> (GLYPH_W - 1 - gx)) & 1)) continue;
+        for (let dy = 0; dy < s; dy++) {
+          for (let dx = 0; dx < s; dx++) {
+            const px = x + gx * s + dx;
+            const py = y0 + gy * s + dy;
+            if (px >= 0 && px < width && py >= 0 && py < height) data[py * width + px] = 1;
+          }
+        }
+      }
+    }
+    x += (GLYPH_W + 1) * s;
+  }
+}
