@@ -21,8 +21,10 @@ import { OptionError } from "../errors.js";
 import { diffNorms, norm2 } from "../linalg/norms.js";
 import { type Activation, formatActivation, RELU } from "../model/activation.js";
 import { addNoise, randomGenerator } from "../model/random.js";
+import { type Generator } from "../model/generator.js";
+import { loadModel } from "../model/io/load.js";
 import { Rng } from "../model/rng.js";
-import { checkMethods, finiteOrNull, LP_METHODS, type MethodOutcome, methodOptions, methodStyle, runOutcome, toCsv } from "./common.js";
+import { checkMethods, finiteOrNull, LP_METHODS, TRAINED_NET_METHOD_OPTIONS, type MethodOutcome, methodOptions, methodStyle, runOutcome, toCsv } from "./common.js";
 import { runTrials, type RunTrialsOptions, type TrialBatch, type TrialKind } from "./runner.js";
 import { logLogSlope, median, quantile } from "./stats.js";
 import { renderChart, type Series } from "./svg.js";
@@ -35,9 +37,18 @@ export type Fig1Noise = "uniform" | "gaussian";
 
 /** Everything that determines a Figure 1 experiment (plain data: it is sent to worker threads). */
 export interface Fig1Config {
-  /** Widths [k, n_1, …, n]; paper: [20, 100, 500]. */
+  /** Widths [k, n_1, …, n]; paper: [20, 100, 500]. Ignored when `model` is set. */
   sizes: number[];
   activation: Activation;
+  /**
+   * A trained generator instead of random networks (Figure 1(c)(d)): a built-in name (`mnist`,
+   * `mnist-leaky`) or a model file; every run draws a fresh z* for this one network.
+   */
+  model: string | null;
+  /** Layer selection for a checkpoint that holds more than the generator (e.g. `["fc3", "fc4"]`). */
+  modelLayers: string[] | null;
+  /** Activation(s) of the checkpoint's layers (CLI spelling), with `modelLayers`. */
+  modelActivation: string | null;
   noise: Fig1Noise;
   /** Noise levels a (paper: 1e-1 … 1e-6). */
   levels: number[];
@@ -78,14 +89,33 @@ export interface Fig1Record {
 export const FIG1_DEFAULTS: Readonly<Fig1Config> = {
   sizes: [20, 100, 500],
   activation: RELU,
+  model: null,
+  modelLayers: null,
+  modelActivation: null,
   noise: "uniform",
   levels: [1e-1, 1e-2, 1e-3, 1e-4, 1e-5, 1e-6],
   runs: 200,
   seed: 0,
   methods: ["linf", "l1", "relaxed", "gd"],
-  eps0FromNoise: true,
+  eps0FromNoise: false,
   methodOptions: {},
 };
+
+const modelCache = new Map<string, Generator>();
+
+/** The trained network of a Figure 1(c)(d) config, loaded once per thread. */
+export function fig1Model(config: Fig1Config): Generator {
+  const key = JSON.stringify([config.model, config.modelLayers, config.modelActivation]);
+  let gen = modelCache.get(key);
+  if (!gen) {
+    gen = loadModel(config.model!, {
+      ...(config.modelLayers ? { layers: config.modelLayers } : {}),
+      ...(config.modelActivation ? { activation: config.modelActivation } : {}),
+    });
+    modelCache.set(key, gen);
+  }
+  return gen;
+}
 
 /** `--quick`: every level, a few runs. */
 export const FIG1_QUICK = { runs: 12 } as const;
@@ -95,6 +125,9 @@ export function fig1Config(partial: Partial<Fig1Config> = {}): Fig1Config {
   const c: Fig1Config = {
     sizes: [...(partial.sizes ?? FIG1_DEFAULTS.sizes)],
     activation: partial.activation ?? FIG1_DEFAULTS.activation,
+    model: partial.model ?? null,
+    modelLayers: partial.modelLayers ?? null,
+    modelActivation: partial.modelActivation ?? null,
     noise: partial.noise ?? FIG1_DEFAULTS.noise,
     levels: [...(partial.levels ?? FIG1_DEFAULTS.levels)],
     runs: partial.runs ?? FIG1_DEFAULTS.runs,
@@ -139,7 +172,7 @@ export const FIG1_TRIALS: TrialKind<Fig1Config, Fig1Trial, Fig1Record> = {
   name: "fig1",
   run(config, { level, run }) {
     const rng = Rng.derive(config.seed, FIG1_STREAM, run);
-    const gen = randomGenerator({ sizes: config.sizes, activation: config.activation, rng });
+    const gen = config.model ? fig1Model(config) : randomGenerator({ sizes: config.sizes, activation: config.activation, rng });
     const z = rng.fillNormal(new Float64Array(gen.inputSize));
     const seed = rng.nextUint32(); // for methods with random starts
     const clean = gen.forward(z);
@@ -150,7 +183,8 @@ export const FIG1_TRIALS: TrialKind<Fig1Config, Fig1Trial, Fig1Record> = {
     const methods = config.methods.map((m) => {
       const perRun: Record<string, unknown> = { seed };
       if (config.eps0FromNoise && LP_METHODS.includes(m)) perRun.eps0 = level;
-      return runOutcome(gen, x, z, m, methodOptions(m, config.methodOptions, perRun));
+      const base = config.model ? { ...(TRAINED_NET_METHOD_OPTIONS[m] ?? {}), ...(config.methodOptions[m] ?? {}) } : config.methodOptions[m];
+      return runOutcome(gen, x, z, m, methodOptions(m, config.model ? { [m]: base ?? {} } : config.methodOptions, perRun));
     });
     return {
       level,
@@ -253,7 +287,7 @@ export function fig1Svg(config: Fig1Config, records: readonly (Fig1Record | unde
   const runs = Math.max(0, ...points.map((p) => p.runs));
   return renderChart({
     title: `Recovery error vs noise — ${noiseText}`,
-    subtitle: `${config.sizes.join(" → ")} ${formatActivation(config.activation)} network, weights N(0, 1/n_i), ${runs} runs per level, seed ${config.seed}; dots: runs, lines: medians`,
+    subtitle: `${config.model ? `trained network ${config.model} (${fig1Model(config).sizes.join(" → ")})` : `${config.sizes.join(" → ")} ${formatActivation(config.activation)} network, weights N(0, 1/n_i)`}, ${runs} runs per level, seed ${config.seed}; dots: runs, lines: medians`,
     x: { label: xAxis === "relative" ? "relative noise level ‖e‖₂ / ‖G(z*)‖₂" : "noise level a", scale: "log" },
     y: { label: "relative recovery error ‖z − z*‖₂ / ‖z*‖₂", scale: "log" },
     series: [...series, ...lines],

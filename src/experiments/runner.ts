@@ -263,7 +263,8 @@ function runOnWorkers<C, T, R>(kind: TrialKind<C, T, R>, config: C, trials: read
         }
         if (msg.type === "ready") {
           ready = true;
-          const missing = required.filter((m) => !msg.methods.includes(m));
+          // hybrids (A+gd, A+adam) are built on demand from their base method
+          const missing = required.filter((m) => !msg.methods.includes(m.replace(/\+(gd|adam)$/, "")));
           if (missing.length > 0) {
             finish(
               new OptionError(

@@ -10,7 +10,8 @@ import { checkVector, type Generator } from "../model/generator.js";
 import { type InvertOptions } from "../invert/options.js";
 import { getMethod, registerMethod, runMethod } from "../invert/registry.js";
 import { type InversionResult, type InversionStatus } from "../invert/result.js";
-import { applyOperator, applyOperatorTranspose, checkOperator, identityOperator, measurementCount } from "./operator.js";
+import { Rng } from "../model/rng.js";
+import { applyOperator, applyOperatorTranspose, checkOperator, identityOperator, type MeasurementOperator, measurementCount } from "./operator.js";
 
 /** Options of {@link projectedGradientDescent} beyond the shared ones. */
 export interface PgdOptions extends InvertOptions {
@@ -22,13 +23,19 @@ export interface PgdOptions extends InvertOptions {
   /** Outer iterations (default 50). */
   pgdIterations?: number;
   /**
-   * First gradient step η on ½‖y − A x‖² (default 1: A has N(0, 1/m) entries, so AᵀA ≈ I on the
-   * range); halved whenever a step makes the measurement fit worse.
+   * First gradient step η on ½‖y − A x‖² (default 1: A has N(0, 1/m) entries, so AᵀA acts as the
+   * identity on differences of points in the range, Shah & Hegde's condition); halved whenever a
+   * step makes the measurement fit worse.
    */
   pgdStep?: number;
+  /** Starts: x₀ = 0, then x₀ = G(z₀) for random z₀ (seeded by `seed`); the best fit is kept (default 1). */
+  pgdRestarts?: number;
   /** Stop when ‖x_{t+1} − x_t‖₂ ≤ pgdTolerance·‖x_t‖₂ (default 1e-6). */
   pgdTolerance?: number;
 }
+
+/** Stream tag of PGD's random starts in `Rng.derive(seed, PGD_STREAM, start)`. */
+export const PGD_STREAM = 5;
 
 /** Defaults of projected gradient descent. */
 export const DEFAULT_PGD_OPTIONS = { projection: "l1", pgdIterations: 50, pgdStep: 1, pgdTolerance: 1e-6 } as const;
@@ -49,6 +56,8 @@ export function projectedGradientDescent(gen: Generator, y: ArrayLike<number>, o
   const projection = getMethod(projectionName);
   const iterations = options.pgdIterations ?? DEFAULT_PGD_OPTIONS.pgdIterations;
   const eta = options.pgdStep ?? DEFAULT_PGD_OPTIONS.pgdStep;
+  const restarts = options.pgdRestarts ?? 1;
+  if (!Number.isSafeInteger(restarts) || restarts < 1) throw new OptionError(`pgd restarts must be a positive integer, got ${restarts}`);
   const tol = options.pgdTolerance ?? DEFAULT_PGD_OPTIONS.pgdTolerance;
   if (!Number.isSafeInteger(iterations) || iterations < 1) throw new OptionError(`pgd iterations must be a positive integer, got ${iterations}`);
   if (!(eta > 0)) throw new OptionError(`pgd step must be positive, got ${eta}`);
@@ -63,10 +72,15 @@ export function projectedGradientDescent(gen: Generator, y: ArrayLike<number>, o
   let best: InversionResult | null = null;
   let bestFit = Infinity;
   let status: InversionStatus = "max_iterations";
-  let step = eta;
   let halvings = 0;
-  let t = 0;
+  let total = 0;
   const warnings: string[] = [];
+  for (let r = 0; r < restarts; r++) {
+  let step = eta;
+  let runBest = Infinity;
+  let t = 0;
+  if (r === 0) x.fill(0);
+  else x.set(gen.forward(Rng.derive(options.seed ?? 0, PGD_STREAM, r).fillNormal(new Float64Array(gen.inputSize))));
   for (; t < iterations; t++) {
     // gradient step on ½‖y − A x‖², then project onto the range of G
     applyOperator(op, x, ax);
@@ -77,18 +91,18 @@ export function projectedGradientDescent(gen: Generator, y: ArrayLike<number>, o
     const gz = gen.forward(p.z);
     applyOperator(op, gz, ax);
     const fit = diffNorms(ax, y, m);
-    options.onProgress?.(t + 1, iterations);
-    if (!(fit.l2 < bestFit)) {
-      // the step overshot (A is far from an isometry when m ≪ n): halve it and retry from x
-      if (best !== null && halvings < 20) {
-        step /= 2;
-        halvings++;
-        continue;
-      }
-    } else {
+    options.onProgress?.(r * iterations + t + 1, restarts * iterations);
+    if (fit.l2 < bestFit) {
       bestFit = fit.l2;
       best = { ...p, residual: fit };
     }
+    if (!(fit.l2 < runBest) && t > 0 && halvings < 20 * restarts) {
+      // the step overshot (A is far from an isometry when m ≪ n): halve it and retry from x
+      step /= 2;
+      halvings++;
+      continue;
+    }
+    runBest = Math.min(runBest, fit.l2);
     let dx = 0;
     let nx = 0;
     for (let i = 0; i < n; i++) {
@@ -97,12 +111,14 @@ export function projectedGradientDescent(gen: Generator, y: ArrayLike<number>, o
     }
     x.set(gz);
     if (Math.sqrt(dx) <= tol * Math.sqrt(nx)) {
-      status = "converged";
+      if (fit.l2 <= bestFit) status = "converged";
       t++;
       break;
     }
   }
-  if (halvings > 0) warnings.push(`pgd: step halved ${halvings} time(s) to ${step} because the measurement fit grew`);
+  total += t;
+  }
+  if (halvings > 0) warnings.push(`pgd: step halved ${halvings} time(s) because the measurement fit grew`);
   if (best!.status === "failed") warnings.push(`the ${projectionName} projection failed: ${best!.warnings.join("; ")}`);
   return {
     method: "pgd",
@@ -111,8 +127,8 @@ export function projectedGradientDescent(gen: Generator, y: ArrayLike<number>, o
     residual: best!.residual,
     layers: best!.layers,
     timeMs: performance.now() - t0,
-    warnings: [...warnings, `projected gradient descent, projection ${projectionName}, ${t} iterations`],
-    iterations: t,
+    warnings: [...warnings, `projected gradient descent, projection ${projectionName}, ${total} iterations${restarts > 1 ? ` over ${restarts} starts` : ""}`],
+    iterations: total,
   };
 }
 

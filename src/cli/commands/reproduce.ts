@@ -3,7 +3,7 @@
  * while running, then CSV and JSON) and picture (SVG) — with a progress bar on stderr and a
  * summary table on stdout.
  */
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { Command } from "commander";
 import { OptionError } from "../../errors.js";
 import { formatActivation, parseActivation } from "../../model/activation.js";
@@ -13,6 +13,7 @@ import {
   FIG1_QUICK,
   fig1Config,
   fig1Csv,
+  fig1Model,
   type Fig1Noise,
   type Fig1Record,
   fig1Svg,
@@ -21,6 +22,18 @@ import {
 } from "../../experiments/fig1.js";
 import { FIG2_DEFAULTS, FIG2_QUICK, fig2Architecture, fig2Config, fig2Csv, type Fig2Record, fig2Svg, runFig2 } from "../../experiments/fig2.js";
 import { RunLog, writeExperimentFiles } from "../../experiments/output.js";
+import {
+  FIG3_DEFAULTS,
+  FIG4_DEFAULTS,
+  imageFigureConfig,
+  imageFigureCsv,
+  imageFigureJson,
+  imageFigurePng,
+  runImageFigure,
+} from "../../experiments/images.js";
+import { formatNoise, parseNoise } from "../../model/random.js";
+import { runSensing, SENSING_DEFAULTS, SENSING_QUICK, sensingConfig, sensingCsv, type SensingRecord, sensingSvg } from "../../experiments/sensing.js";
+import { writeFile } from "../../model/io/files.js";
 import { defaultWorkers, type RunnerMode, type TrialProgress } from "../../experiments/runner.js";
 import { type CliIo, toJsonText } from "../io.js";
 import { parseIntFlag, parseNumberFlag } from "../parse.js";
@@ -41,6 +54,8 @@ interface CommonFlags {
 }
 
 interface Fig1Flags extends CommonFlags {
+  model?: string;
+  layers?: string;
   noise: string;
   levels?: string;
   sizes?: string;
@@ -70,15 +85,17 @@ function addCommonFlags(cmd: Command, defaultMethods: readonly string[], default
 
 /** The `reproduce` command and its figure subcommands. */
 export function reproduceCommand(io: CliIo): Command {
-  const cmd = new Command("reproduce").description("regenerate a figure of the paper: data (CSV, JSON) and picture (SVG)");
+  const cmd = new Command("reproduce").description("regenerate a figure of the paper: data (CSV, JSON) and picture (SVG or PNG)");
   const fig1 = addCommonFlags(new Command("fig1"), FIG1_DEFAULTS.methods, FIG1_DEFAULTS.runs, FIG1_QUICK.runs)
-    .description("Figure 1(a)(b): relative recovery error vs relative noise level on random 20-100-500 ReLU nets")
+    .description("Figure 1: relative recovery error vs relative noise level — (a)(b) random 20-100-500 ReLU nets, (c)(d) with --model mnist")
     .option("--noise <kind>", "uniform (U(-a, a), Fig. 1a) or gaussian (N(0, a²), a = σ, Fig. 1b)", "uniform")
     .option("--levels <list>", "noise levels a (default 1e-1,1e-2,…,1e-6)")
     .option("--sizes <list>", "layer widths k,n_1,…,n (default 20,100,500)")
     .option("--activation <spec>", "activation of every layer", "relu")
     .option("--x-axis <what>", "relative (‖e‖₂/‖G(z*)‖₂ per run) or level (a)", "relative")
-    .option("--eps0 <from>", "noise: LP methods start ε at the noise level a (as the authors); method: their own default", "noise")
+    .option("--model <file>", "a trained generator instead of random nets (Figure 1(c)(d)): mnist, mnist-leaky or a model file")
+    .option("--layers <list>", "with --model: the checkpoint's layers, e.g. fc3,fc4 (then --activation gives their activations)")
+    .option("--eps0 <from>", "method: LP methods find ε themselves (default); noise: they start ε at the true noise level a, as the authors' code does", "method")
     .action((flags: Fig1Flags) => reproduceFig1(io, flags));
   const fig2 = addCommonFlags(new Command("fig2"), FIG2_DEFAULTS.methods, FIG2_DEFAULTS.runs, FIG2_QUICK.runs)
     .description("Figure 2: success rate vs latent dimension k on noiseless k-250-600 nets, with the certified non-unique fraction")
@@ -87,7 +104,31 @@ export function reproduceCommand(io: CliIo): Command {
     .option("--ks <list>", "latent dimensions: a comma list or start:stop:step (default 10:250:10)")
     .option("--threshold <t>", "success when ‖z − z*‖/‖z*‖ ≤ t (default 1e-3)")
     .action((flags: Fig2Flags) => reproduceFig2(io, flags));
-  for (const sub of [fig1, fig2]) {
+  const images = (figure: "fig3" | "fig4", description: string) => {
+    const d = figure === "fig3" ? FIG3_DEFAULTS : FIG4_DEFAULTS;
+    return new Command(figure)
+      .description(description)
+      .option("--model <name>", "generator: mnist, mnist-leaky or a model file", d.model)
+      .option("--digits <n>", `digits (rows of the picture) (default ${d.digits}; 3 with --quick)`)
+      .option("--noise <spec>", `uniform:<a>, gaussian:<sigma> or none (default ${formatNoise(d.noise)})`)
+      .option("--mask <spec>", `observed pixels: random:<fraction>, half:top|bottom|left|right, block:x0,y0,x1,y1, center:<side> or none (default ${d.mask ?? "none"})`)
+      .option("--methods <list>", `comma list of registered methods (default ${d.methods.join(",")})`)
+      .option("--options <json>", "per-method option overrides as JSON")
+      .option("--seed <n>", "random seed", "0")
+      .option("--quick", "three digits — for tests and smoke checks", false)
+      .option("--out <dir>", `output folder (default results/${figure})`)
+      .option("--json", "print the summary as JSON instead of a table", false)
+      .action((flags: ImageFlags) => reproduceImages(io, figure, flags));
+  };
+  const fig3 = images("fig3", "Figure 3: denoising G(z*) + Gaussian noise of variance 0.3 on the shipped MNIST generator, as a PNG grid");
+  const fig4 = images("fig4", "Figure 4: inpainting from a subset of the pixels, inverted from the observed rows alone, as a PNG grid");
+  const sensing = addCommonFlags(new Command("sensing"), SENSING_DEFAULTS.methods, SENSING_DEFAULTS.runs, SENSING_QUICK.runs)
+    .description("compressed sensing: reconstruction error vs number of Gaussian measurements m, PGD (LP projection) vs Adam with restarts")
+    .option("--model <name>", "generator: mnist, mnist-leaky or a model file", SENSING_DEFAULTS.model)
+    .option("--ms <list>", `numbers of measurements (default ${SENSING_DEFAULTS.ms.join(",")}; ${SENSING_QUICK.ms.join(",")} with --quick)`)
+    .option("--noise <spec>", "measurement noise: uniform:<a>, gaussian:<sigma> or none", "none")
+    .action((flags: SensingFlags) => reproduceSensing(io, flags));
+  for (const sub of [fig1, fig2, fig3, fig4, sensing]) {
     sub.configureOutput({ writeOut: io.out, writeErr: io.err }).exitOverride().showHelpAfterError("(run with --help for usage)");
     cmd.addCommand(sub);
   }
@@ -191,15 +232,20 @@ async function reproduceFig1(io: CliIo, flags: Fig1Flags): Promise<void> {
     methodOptions: c.methodOptions,
     activation: parseActivation(flags.activation),
     eps0FromNoise: flags.eps0 === "noise",
+    ...(flags.model !== undefined ? { model: flags.model } : {}),
+    ...(flags.layers !== undefined ? { modelLayers: parseList(flags.layers, "--layers"), modelActivation: flags.activation } : {}),
     ...(sizes ? { sizes } : {}),
     ...(flags.levels !== undefined ? { levels: parseLevels(flags.levels) } : {}),
   });
   const dir = flags.out ?? join("results", "fig1");
+  if (flags.layers !== undefined && flags.model === undefined) throw new OptionError("--layers needs --model");
   const defaultNet = config.sizes.join(",") === FIG1_DEFAULTS.sizes.join(",") && config.activation.kind === "relu";
-  const tag = tagOf(`fig1-${config.noise}${defaultNet ? "" : `-${config.sizes.join("-")}-${formatActivation(config.activation)}`}`, flags.quick);
+  const netTag = config.model ? `-${basename(config.model).replace(/\.(json\.gz|json|pth|pt|onnx|safetensors)$/i, "")}` : defaultNet ? "" : `-${config.sizes.join("-")}-${formatActivation(config.activation)}`;
+  const tag = tagOf(`fig1-${config.noise}${netTag}`, flags.quick);
+  if (config.model) fig1Model(config); // a bad model file fails here, before any worker starts
   const log = new RunLog(join(dir, `${tag}.runs.jsonl`));
   const total = config.levels.length * config.runs;
-  io.err(`fig1: ${config.noise} noise, ${config.sizes.join("-")} ${formatActivation(config.activation)}, ${config.levels.length} levels × ${config.runs} runs × ${config.methods.join(", ")}, seed ${config.seed}\n`);
+  io.err(`fig1: ${config.noise} noise, ${config.model ? `model ${config.model}` : `${config.sizes.join("-")} ${formatActivation(config.activation)}`}, ${config.levels.length} levels × ${config.runs} runs × ${config.methods.join(", ")}, seed ${config.seed}\n`);
   const s = session(io, "fig1", total);
   let result;
   try {
@@ -308,6 +354,116 @@ async function reproduceFig2(io: CliIo, flags: Fig2Flags): Promise<void> {
     io.out(`wrote ${paths.csv}, ${paths.json}, ${paths.svg} (runs as they finished: ${log.path})\n`);
   }
   finishStatus(io, result.batch.complete, done, total, result.batch.failed, methodFailures);
+}
+
+interface SensingFlags extends CommonFlags {
+  model: string;
+  ms?: string;
+  noise: string;
+}
+
+async function reproduceSensing(io: CliIo, flags: SensingFlags): Promise<void> {
+  const c = common(flags, { runs: SENSING_DEFAULTS.runs, quickRuns: SENSING_QUICK.runs, methods: SENSING_DEFAULTS.methods });
+  const ms = flags.ms !== undefined ? parseList(flags.ms, "--ms").map((p) => parseIntFlag(p, "--ms", 1)) : flags.quick ? [...SENSING_QUICK.ms] : undefined;
+  const config = sensingConfig({ model: flags.model, runs: c.runs, seed: c.seed, methods: c.methods, methodOptions: c.methodOptions, noise: parseNoise(flags.noise), ...(ms ? { ms } : {}) });
+  const dir = flags.out ?? join("results", "sensing");
+  const tag = tagOf(`sensing-${basename(config.model).replace(/\.(json\.gz|json|pth|pt|onnx|safetensors)$/i, "")}`, flags.quick);
+  const log = new RunLog(join(dir, `${tag}.runs.jsonl`));
+  const total = config.ms.length * config.runs;
+  io.err(`sensing: ${config.model}, m ∈ {${config.ms.join(", ")}} × ${config.runs} runs × ${config.methods.join(", ")}, noise ${formatNoise(config.noise)}, seed ${config.seed}\n`);
+  const s = session(io, "sensing", total);
+  let result;
+  try {
+    result = await runSensing(config, { workers: c.workers, signal: s.signal, onProgress: s.onProgress, onResult: (r: SensingRecord) => log.append(r) });
+  } finally {
+    s.close();
+  }
+  const meta = { figure: "sensing", generator: `geninv ${VERSION}`, node: process.version, seed: config.seed, config: { ...config, noise: formatNoise(config.noise) }, complete: result.batch.complete, failedTrials: result.batch.failed, wallTimeMs: result.batch.wallTimeMs, mode: result.batch.mode, workers: result.batch.workers };
+  const done = result.records.filter((r) => r !== undefined).length;
+  const paths = writeExperimentFiles(dir, tag, {
+    csv: sensingCsv(config, result.records),
+    json: { ...meta, summary: result.points, runs: result.records.filter((r) => r !== undefined) },
+    svg: sensingSvg(config, result.records, result.points),
+  });
+  const methodFailures = result.records.reduce((n, r) => n + (r ? r.methods.filter((o) => o.status === "failed").length : 0), 0);
+  if (flags.json) {
+    io.out(toJsonText({ ...meta, runsDone: done, runsTotal: total, methodFailures, files: { ...paths, log: log.path }, summary: result.points }, true));
+  } else {
+    io.out(`Compressed sensing on ${config.model}: median reconstruction error ‖G(ẑ) − G(z*)‖/‖G(z*)‖ (and time per image), seed ${config.seed}\n\n`);
+    const header = ["m", ...config.methods.map((m, i) => methodStyle(m, i).label)];
+    const rows = result.points.map((p) => [
+      String(p.m),
+      ...config.methods.map((m) => {
+        const q = p.methods[m]!;
+        return `${fmt(q.medianImageError)} (${q.medianTimeMs === null ? "—" : `${q.medianTimeMs.toFixed(0)} ms`})${q.failed ? ` ${q.failed} failed` : ""}`;
+      }),
+    ]);
+    io.out(table(header, rows));
+    io.out(`\n${done}/${total} runs in ${formatSeconds(result.batch.wallTimeMs / 1000)} (wall) on ${modeText(result.batch.mode, result.batch.workers)}\n`);
+    io.out(`wrote ${paths.csv}, ${paths.json}, ${paths.svg} (runs as they finished: ${log.path})\n`);
+  }
+  finishStatus(io, result.batch.complete, done, total, result.batch.failed, methodFailures);
+}
+
+interface ImageFlags {
+  model: string;
+  digits?: string;
+  noise?: string;
+  mask?: string;
+  methods?: string;
+  options?: string;
+  seed: string;
+  quick: boolean;
+  out?: string;
+  json: boolean;
+}
+
+function reproduceImages(io: CliIo, figure: "fig3" | "fig4", flags: ImageFlags): void {
+  const config = imageFigureConfig(figure, {
+    model: flags.model,
+    seed: parseIntFlag(flags.seed, "--seed", 0, Number.MAX_SAFE_INTEGER),
+    ...(flags.digits !== undefined ? { digits: parseIntFlag(flags.digits, "--digits", 1, 1000) } : flags.quick ? { digits: 3 } : {}),
+    ...(flags.noise !== undefined ? { noise: parseNoise(flags.noise) } : {}),
+    ...(flags.mask !== undefined ? { mask: flags.mask === "none" ? null : flags.mask } : {}),
+    ...(flags.methods !== undefined ? { methods: parseList(flags.methods, "--methods") } : {}),
+    ...(flags.options !== undefined ? { methodOptions: parseMethodOptions(flags.options) } : {}),
+  });
+  const dir = flags.out ?? join("results", figure);
+  const tag = tagOf(`${figure}-${basename(config.model).replace(/\.(json\.gz|json|pth|pt|onnx|safetensors)$/i, "")}`, flags.quick);
+  io.err(`${figure}: ${config.digits} digits of ${config.model}, noise ${formatNoise(config.noise)}, mask ${config.mask ?? "none"}, methods ${config.methods.join(", ")}, seed ${config.seed}\n`);
+  const bar = new Progress(io, figure, config.digits * config.methods.length);
+  let result;
+  try {
+    result = runImageFigure(config, (done) => bar.set(done));
+  } finally {
+    bar.finish();
+  }
+  const png = join(dir, `${tag}.png`);
+  const csv = join(dir, `${tag}.csv`);
+  const json = join(dir, `${tag}.json`);
+  writeFile(png, imageFigurePng(result));
+  writeFile(csv, imageFigureCsv(result));
+  writeFile(json, JSON.stringify({ generator: `geninv ${VERSION}`, node: process.version, ...imageFigureJson(result) }, null, 1) + "\n");
+  const failures = config.methods.reduce((n, m) => n + result.summary[m]!.failed, 0);
+  if (flags.json) {
+    io.out(toJsonText({ figure, seed: config.seed, summary: result.summary, wallTimeMs: result.wallTimeMs, files: { png, csv, json } }, true));
+  } else {
+    io.out(`${figure === "fig3" ? "Figure 3 (denoising)" : "Figure 4 (inpainting)"} on ${config.model}: median over ${config.digits} digits, seed ${config.seed}\n\n`);
+    io.out(
+      table(
+        ["method", "‖G(z) − G(z*)‖/‖G(z*)‖", "‖z − z*‖/‖z*‖", "time / image", "failed"],
+        config.methods.map((m, i) => {
+          const r = result.summary[m]!;
+          return [methodStyle(m, i).label, fmt(r.medianImageError), fmt(r.medianRelError), r.medianTimeMs === null ? "—" : `${r.medianTimeMs.toFixed(1)} ms`, String(r.failed)];
+        }),
+      ),
+    );
+    io.out(`\n${config.digits} digits in ${formatSeconds(result.wallTimeMs / 1000)}; wrote ${png}, ${csv}, ${json}\n`);
+  }
+  if (failures > 0) {
+    io.err(`geninv: ${failures} method call${failures === 1 ? "" : "s"} threw; see the error column of ${csv}\n`);
+    io.exitCode = 1;
+  }
 }
 
 function fmt(v: number | null): string {
