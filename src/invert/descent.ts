@@ -64,6 +64,7 @@ export function invertGradient(gen: Generator, y: ArrayLike<number>, options: In
     else Rng.derive(seed, r).fillNormal(z);
     m1.fill(0);
     m2.fill(0);
+    let step = lr;
     let converged = false;
     let f = Infinity;
     let t = 0;
@@ -87,7 +88,26 @@ export function invertGradient(gen: Generator, y: ArrayLike<number>, options: In
         if (f <= bestF) bestConverged = true;
         break;
       }
-      if (optimizer === "gd") {
+      if (optimizer === "gd" && options.lineSearch) {
+        // Armijo backtracking: shrink the step until f falls enough, then let it grow again
+        const gn2 = gn;
+        let accepted = false;
+        for (let tries = 0; tries < 40; tries++) {
+          for (let i = 0; i < k; i++) neg[i] = z[i]! - step * grad[i]!;
+          if (objective(ws, y, neg) <= f - 1e-4 * step * gn2) {
+            accepted = true;
+            break;
+          }
+          step /= 2;
+        }
+        if (!accepted) {
+          converged = true; // no descent along −∇f at machine precision: a stationary point
+          if (f <= bestF) bestConverged = true;
+          break;
+        }
+        z.set(neg);
+        step = Math.min(step * 2, 1e6 * lr);
+      } else if (optimizer === "gd") {
         for (let i = 0; i < k; i++) z[i]! -= lr * grad[i]!;
       } else {
         const c1 = 1 - ADAM_BETA1 ** (t + 1);

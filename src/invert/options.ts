@@ -43,6 +43,13 @@ export interface InvertOptions {
   init?: "random" | "zero" | ArrayLike<number>;
   /** Gradient methods: Huang et al.'s sign flip — before each step keep the better of z and −z. */
   signFlip?: boolean;
+  /**
+   * Gradient descent: choose each step by Armijo backtracking from the learning rate (halve until f
+   * falls enough, grow again after a success) instead of a fixed step. Default false for `gd` (the
+   * paper's baseline), true for hybrids (`linf+gd`), whose refinement must not depend on the
+   * network's scale.
+   */
+  lineSearch?: boolean;
   /** Gradient methods: called now and then with (iterations done, iterations planned). */
   onProgress?: (done: number, total: number) => void;
   /**

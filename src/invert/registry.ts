@@ -74,7 +74,7 @@ function hybridMethod(base: InversionMethod, optimizer: Optimizer): WholeNetwork
     invert: (gen, y, options) => {
       const t0 = performance.now();
       const first = runMethod(base, gen, y, options);
-      const refined = invertGradient(gen, y, { ...options, init: first.z, restarts: 1 }, optimizer, name);
+      const refined = invertGradient(gen, y, { lineSearch: true, ...options, init: first.z, restarts: 1 }, optimizer, name);
       const warnings = [...first.warnings.map((w) => `${base.name}: ${w}`), ...refined.warnings];
       if (first.status === "non_unique") warnings.push(`${base.name} found the pre-image not unique: the refined z is one candidate, not identified`);
       return {

@@ -6,6 +6,9 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { main } from "../../src/cli/main.js";
 import { type CliIo } from "../../src/cli/io.js";
 import { encodeNpy } from "../../src/model/io/npy.js";
+import { decodePng, grayToPng } from "../../src/experiments/png.js";
+import { loadModel } from "../../src/model/io/load.js";
+import { Rng } from "../../src/model/rng.js";
 
 interface Run {
   code: number;
@@ -80,11 +83,45 @@ describe("geninv CLI", () => {
     expect(info.layers[1]).toMatchObject({ layer: 2, inputs: 10, outputs: 30, activation: "leaky_relu:0.1", bias: true });
   });
 
-  it("demo inverts a built-in network and prints a table", async () => {
-    const r = await run("demo", "--count", "2");
+  it("demo inverts corrupted digits of the shipped generator, prints a table and writes the PNG grid", async () => {
+    const r = await run("demo", "--digits", "1", "-o", p("demo.png"));
     expect(r.code).toBe(0);
-    expect(r.out).toMatch(/20 → 100 → 500/);
-    expect(r.out.match(/exact +exact/g)).toHaveLength(2);
+    expect(r.out).toMatch(/shipped generator 'mnist'/);
+    expect(r.out).toMatch(/half hidden +ℓ∞ LP \(Alg\. 1\) +\d\.\d\de-1[5-6]/);
+    const png = decodePng(readFileSync(p("demo.png")));
+    expect(png.width).toBeGreaterThan(2 * 7 * 28 * 3);
+  });
+
+  it("inverts a PNG image, with a mask, noise or Gaussian measurements, and writes the reconstruction as PNG", async () => {
+    // a digit of the shipped generator whose pixels stay within [0, 1], so the PNG holds it up to 8-bit rounding
+    const gen = loadModel("mnist");
+    const rng = new Rng(11);
+    let z = rng.fillNormal(new Float64Array(20));
+    while (Math.max(...gen.forward(z)) > 1) z = rng.fillNormal(new Float64Array(20));
+    writeFileSync(p("digit.png"), grayToPng(gen.forward(z), 28, 28));
+    writeFileSync(p("digit-z.json"), JSON.stringify([Array.from(z)]));
+    // 8-bit rounding is noise of up to 0.002 per pixel; hiding half the pixels amplifies it
+    for (const [extra, bound] of [[[], 0.05], [["--mask", "half:bottom"], 0.3], [["--mask", "random:0.4", "--noise", "uniform:0.002"], 0.05]] as const) {
+      const r = await run("invert", "--model", "mnist", "--image", p("digit.png"), "--truth", p("digit-z.json"), "--method", "l1", ...extra, "-o", p("rec.png"));
+      expect(r.code, extra.join(" ")).toBe(0);
+      expect(JSON.parse(r.out).results[0].relError, extra.join(" ")).toBeLessThan(bound);
+      const rec = decodePng(readFileSync(p("rec.png")));
+      expect([rec.width, rec.height]).toEqual([28, 28]);
+    }
+    const cs = await run("invert", "--model", "mnist", "--image", p("digit.png"), "--truth", p("digit-z.json"), "--method", "pgd", "--measurements", "200", "--pgd-iterations", "30");
+    expect(cs.code).toBe(0);
+    // far from the noiseless PGD accuracy (tested in test/sensing): 8-bit rounding, few iterations
+    expect(JSON.parse(cs.out).results[0].relError).toBeLessThan(0.3);
+    expect(JSON.parse(cs.out).results[0].method).toBe("pgd");
+    expect((await run("invert", "--model", "mnist", "--image", p("digit.png"), "--method", "linf", "--measurements", "100")).err).toMatch(/cannot take a dense measurement matrix: use pgd, gd or adam/);
+    expect((await run("invert", "--model", "mnist", "--image", p("digit.png"), "--obs", p("obs.json"))).err).toMatch(/exactly one of --obs FILE or --image FILE\.png/);
+    expect((await run("invert", "--model", "mnist", "--image", p("digit.png"), "--mask", "random:0")).err).toMatch(/observed fraction must be in \(0, 1\]/);
+    writeFileSync(p("small.png"), grayToPng(new Float64Array(100), 10, 10));
+    expect((await run("invert", "--model", "mnist", "--image", p("small.png"))).err).toMatch(/small\.png: the image has 10×10 = 100 pixels, but the model outputs 784 values/);
+    writeFileSync(p("broken.png"), readFileSync(p("digit.png")).subarray(0, 40));
+    const broken = await run("invert", "--model", "mnist", "--image", p("broken.png"));
+    expect(broken.code).toBe(1);
+    expect(broken.err).toMatch(/broken\.png: /);
   });
 
   describe("bad input: clear message naming the file or field, non-zero exit, no stack trace", () => {
@@ -142,7 +179,7 @@ describe("geninv CLI", () => {
 
     it("usage errors exit 2: unknown method, missing flag, bad numbers", async () => {
       expectError(await run("invert", "--model", p("net.json"), "--obs", p("obs.json"), "--method", "magic"), 2, /unknown method 'magic'/);
-      expectError(await run("invert", "--model", p("net.json")), 2, /required option '--obs <file>' not specified/);
+      expectError(await run("invert", "--model", p("net.json")), 2, /give the observations with exactly one of --obs FILE or --image FILE\.png/);
       expectError(await run("random", "--sizes", "20"), 2, /--sizes needs at least two widths/);
       expectError(await run("sample", "--model", p("net.json"), "--count", "0"), 2, /--count expects an integer in \[1, 1000000\]/);
       expectError(await run("frobnicate"), 2, /unknown command 'frobnicate'/);

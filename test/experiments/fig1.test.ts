@@ -3,7 +3,6 @@ import { methodOptions } from "../../src/experiments/common.js";
 import { FIG1_TRIALS, fig1Config, fig1Csv, type Fig1Result, fig1Svg, runFig1 } from "../../src/experiments/fig1.js";
 import { IDENTITY } from "../../src/model/activation.js";
 import { registerMethod } from "../../src/invert/registry.js";
-import { requireMethods } from "./methods.js";
 import { allText, descendants, parseXml } from "./xml.js";
 
 const LEVELS = [1e-2, 1e-3, 1e-4, 1e-5, 1e-6];
@@ -99,11 +98,10 @@ describe("fig1 (exact method with a fixed active threshold, quick)", () => {
   });
 });
 
-// ---- methods from the lp and gd branches: skip until merged ----
+
 describe("fig1 with the LP and gradient methods (quick)", () => {
   for (const method of ["linf", "l1", "relaxed", "gd"]) {
-    it(`${method}: recovery error grows about linearly with uniform noise (log–log slope of the medians ≈ 1)`, async (ctx) => {
-      requireMethods(ctx, method);
+    it(`${method}: recovery error grows about linearly with uniform noise (log–log slope of the medians ≈ 1)`, async () => {
       const r = await runFig1(fig1Config({ methods: [method], levels: [1e-2, 1e-3, 1e-4, 1e-5], runs: 8 }));
       expect(r.points.every((p) => p.methods[method]!.failed === 0)).toBe(true);
       expect(r.slopes[method]!).toBeGreaterThan(0.75);

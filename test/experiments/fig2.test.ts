@@ -2,7 +2,6 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { OptionError } from "../../src/errors.js";
 import { FIG2_QUICK, FIG2_TRIALS, fig2Config, fig2Csv, fig2Svg, type Fig2Result, runFig2, summarizeFig2 } from "../../src/experiments/fig2.js";
 import { leakyRelu, RELU } from "../../src/model/activation.js";
-import { requireMethods } from "./methods.js";
 import { allText, descendants, parseXml } from "./xml.js";
 
 const at = <P extends { k: number }>(points: P[], k: number): P => points.find((p) => p.k === k)!;
@@ -102,10 +101,9 @@ describe("fig2 (exact method, quick)", () => {
   });
 });
 
-// ---- methods from the lp and gd branches: skip until merged ----
+
 describe("fig2 with the LP and gradient methods (quick)", () => {
-  it("linf LP recovers every run at k = 60 and matches the identifiable fraction at k = 120 (ReLU)", async (ctx) => {
-    requireMethods(ctx, "linf");
+  it("linf LP recovers every run at k = 60 and matches the identifiable fraction at k = 120 (ReLU)", async () => {
     const r = await runFig2(fig2Config({ activation: RELU, methods: ["linf"], ks: [60, 120], runs: 10 }));
     expect(at(r.points, 60).methods.linf!.successRate).toBe(1);
     const p = at(r.points, 120);
@@ -113,14 +111,12 @@ describe("fig2 with the LP and gradient methods (quick)", () => {
     expect(p.methods.linf!.successRate).toBeLessThanOrEqual(1 - p.nonUniqueFraction!);
   });
 
-  it("linf LP recovers every run up to k = 140 with LeakyReLU", async (ctx) => {
-    requireMethods(ctx, "linf");
+  it("linf LP recovers every run up to k = 140 with LeakyReLU", async () => {
     const r = await runFig2(fig2Config({ activation: leakyRelu(0.1), methods: ["linf"], ks: [60, 140], runs: 6 }));
     for (const p of r.points) expect(p.methods.linf!.successRate, `k=${p.k}`).toBe(1);
   });
 
-  it("gradient descent succeeds at small k and its success falls as k grows", async (ctx) => {
-    requireMethods(ctx, "gd");
+  it("gradient descent succeeds at small k and its success falls as k grows", async () => {
     const r = await runFig2(fig2Config({ methods: ["gd"], ks: [20, 140], runs: 8 }));
     const small = at(r.points, 20).methods.gd!.successRate;
     const large = at(r.points, 140).methods.gd!.successRate;

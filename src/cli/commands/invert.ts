@@ -1,5 +1,14 @@
 /** `geninv invert`: find z with G(z) ≈ x for each observation, with any registered method. */
+import { extname } from "node:path";
 import { Command } from "commander";
+import { decodePng, grayToPng, imageGrid, pngToGray } from "../../experiments/png.js";
+import { type Matrix } from "../../linalg/matrix.js";
+import { readBytes, writeFile } from "../../model/io/files.js";
+import { addNoise, parseNoise } from "../../model/random.js";
+import { Rng } from "../../model/rng.js";
+import { observedIndices, parseMaskSpec, type PixelMask } from "../../sensing/masks.js";
+import { applyOperator, denseOperator, gaussianOperator, maskOperator, type MeasurementOperator, measurementCount } from "../../sensing/operator.js";
+import { type PgdOptions } from "../../sensing/pgd.js";
 import { GeninvError, OptionError, ShapeError } from "../../errors.js";
 import { loadHighsBackend } from "../../lp/highs.js";
 import { relativeError } from "../../linalg/norms.js";
@@ -28,6 +37,15 @@ interface InvertFlags extends ModelFlags {
   signFlip?: boolean;
   seed?: string;
   init?: string;
+  image?: string;
+  mask?: string;
+  noise?: string;
+  measurements?: string;
+  sensingMatrix?: string;
+  projection?: string;
+  pgdIterations?: string;
+  pgdStep?: string;
+  pgdRestarts?: string;
   eps0?: string;
   alpha?: string;
   lpBackend?: string;
@@ -56,10 +74,46 @@ function gradientOptionsFromFlags(flags: InvertFlags): InvertOptions {
   return o;
 }
 
+/** One row: the PNG's gray values, which must have as many pixels as the generator has outputs. */
+function imageObservation(path: string, n: number): Matrix {
+  const img = decodePng(readBytes(path), path);
+  const x = pngToGray(img);
+  if (x.length !== n) throw new ShapeError(`${path}: the image has ${img.width}×${img.height} = ${x.length} pixels, but the model outputs ${n} values`);
+  return { rows: 1, cols: n, data: x };
+}
+
+/** A mask from a PNG (white = observed), a 0/1 array file, or a spec such as random:0.5. */
+function loadMask(spec: string, n: number, seed: number): PixelMask {
+  const ext = extname(spec).toLowerCase();
+  let mask: PixelMask;
+  if (ext === ".png") {
+    const gray = pngToGray(decodePng(readBytes(spec), spec));
+    mask = Uint8Array.from(gray, (v) => (v > 0.5 ? 1 : 0));
+  } else if (ext === ".npy" || ext === ".json") {
+    const m = loadArrayFile(spec, "mask");
+    mask = Uint8Array.from(m.data, (v) => (v !== 0 ? 1 : 0));
+  } else {
+    const side = Math.round(Math.sqrt(n));
+    if (side * side !== n) throw new OptionError(`--mask ${spec}: a mask spec needs square images, but the model outputs ${n} values; give a mask file`);
+    mask = parseMaskSpec(spec, side, side, Rng.derive(seed, 10));
+  }
+  if (mask.length !== n) throw new ShapeError(`${spec}: the mask has ${mask.length} entries, but the model outputs ${n} values`);
+  if (!mask.some((v) => v === 1)) throw new OptionError(`${spec}: the mask observes nothing`);
+  return mask;
+}
+
+/** G(z) of every observation as PNG: one image, or a grid of them. */
+function writeReconstructions(path: string, images: Float64Array[], n: number): void {
+  const side = Math.round(Math.sqrt(n));
+  if (side * side !== n) throw new OptionError(`-o ${path}: the model outputs ${n} values, not a square image; write JSON instead`);
+  const grid = images.length === 1 ? { width: side, height: side, data: images[0]! } : imageGrid(images, { cols: Math.min(8, images.length), tileWidth: side, tileHeight: side, padding: 2 });
+  writeFile(path, grayToPng(Float64Array.from(grid.data, (v) => (Number.isFinite(v) ? v : 0)), grid.width, grid.height));
+}
+
 export function invertCommand(io: CliIo): Command {
   return addModelFlags(new Command("invert"))
     .description("invert each observation: find z with G(z) ≈ x")
-    .requiredOption("--obs <file>", 'observations: JSON {"x": [...] | [[...]], "z"?: ...}, .npy (one row per observation) or .npz with arrays x and optionally z')
+    .option("--obs <file>", 'observations: JSON {"x": [...] | [[...]], "z"?: ...}, .npy (one row per observation) or .npz with arrays x and optionally z')
     .option("--truth <file>", "ground-truth z (.npy, .npz with array z, or JSON), to report relError = ‖z − z*‖/‖z*‖")
     .option("--method <name>", `inversion method (${listMethods().map((m) => m.name).join(", ")})`, "exact")
     .option("--active-tol <t>", "ReLU outputs above t·‖y‖∞ count as active (default 1e-5)")
@@ -78,7 +132,16 @@ export function invertCommand(io: CliIo): Command {
     .option("--eps-search <how>", "LP methods: search (default) or scan (the paper's loop from eps0)")
     .option("--no-refine", "LP methods: skip the whole-network refinement (the paper's layer-wise algorithms as they are)")
     .option("--no-lp-fallback", "LP methods: do not re-solve with HiGHS when the engine reports trouble")
-    .option("-o, --output <file>", "write the JSON results here (default: stdout)")
+    .option("--image <file>", "the observation as a PNG image (grayscale in [0, 1]; colour is converted), instead of --obs")
+    .option("--mask <mask>", "observe only some outputs: a PNG (white = observed), a .npy/JSON 0/1 vector, or random:<fraction>, half:top|bottom|left|right, block:x0,y0,x1,y1, center:<side>")
+    .option("--noise <spec>", "add noise to the observations before inverting (simulation): uniform:<a> or gaussian:<sigma>, seeded by --seed")
+    .option("--measurements <m>", "compressed sensing (simulation): observe y = A·x with a Gaussian m × n matrix A (N(0, 1/m), seeded by --seed); use pgd, gd or adam")
+    .option("--sensing-matrix <file>", "compressed sensing: the observations are y = A·G(z*) for this m × n matrix (.npy or JSON)")
+    .option("--projection <method>", "pgd: the method projecting onto the range of G (default l1)")
+    .option("--pgd-iterations <n>", "pgd: outer iterations (default 50)")
+    .option("--pgd-step <eta>", "pgd: first gradient step (default 1)")
+    .option("--pgd-restarts <n>", "pgd: starts, the best fit kept (default 1)")
+    .option("-o, --output <file>", "write the JSON results here (default: stdout); a .png file receives the reconstructed images G(z) instead")
     .action(async (flags: InvertFlags) => {
       const method = getMethod(flags.method);
       const options: InvertOptions = {};
@@ -117,26 +180,57 @@ export function invertCommand(io: CliIo): Command {
         }
       }
       const gen = loadModelFromFlags(flags);
-      const obs = loadObservations(flags.obs);
+      if ((flags.obs === undefined) === (flags.image === undefined)) throw new OptionError("give the observations with exactly one of --obs FILE or --image FILE.png");
+      const source = flags.obs ?? flags.image!;
+      const obs = flags.image !== undefined ? { x: imageObservation(flags.image, gen.outputSize), z: null } : loadObservations(flags.obs!);
       const truth = flags.truth !== undefined ? loadArrayFile(flags.truth, "z") : obs.z;
-      if (obs.x.cols !== gen.outputSize) {
-        throw new ShapeError(`${flags.obs}: observations have ${obs.x.cols} values each, but ${flags.model} outputs ${gen.outputSize}`);
+      const seed = flags.seed !== undefined ? parseIntFlag(flags.seed, "--seed", 0, Number.MAX_SAFE_INTEGER) : 0;
+      if (flags.projection !== undefined) (options as PgdOptions).projection = flags.projection;
+      if (flags.pgdIterations !== undefined) (options as PgdOptions).pgdIterations = parseIntFlag(flags.pgdIterations, "--pgd-iterations", 1, 1e6);
+      if (flags.pgdStep !== undefined) (options as PgdOptions).pgdStep = parseNumberFlag(flags.pgdStep, "--pgd-step", true);
+      if (flags.pgdRestarts !== undefined) (options as PgdOptions).pgdRestarts = parseIntFlag(flags.pgdRestarts, "--pgd-restarts", 1, 1000);
+      // what is observed: the full output, a mask of it, or Gaussian / given measurements of it
+      const sensing = [flags.mask, flags.measurements, flags.sensingMatrix].filter((v) => v !== undefined).length;
+      if (sensing > 1) throw new OptionError("--mask, --measurements and --sensing-matrix exclude each other");
+      let operator: MeasurementOperator | null = null;
+      if (flags.sensingMatrix !== undefined) {
+        const A = loadArrayFile(flags.sensingMatrix, "A");
+        if (A.cols !== gen.outputSize) throw new ShapeError(`${flags.sensingMatrix}: the matrix has ${A.cols} columns, but ${flags.model} outputs ${gen.outputSize}`);
+        operator = denseOperator(A);
+      } else if (flags.measurements !== undefined) {
+        operator = gaussianOperator(parseIntFlag(flags.measurements, "--measurements", 1, 1e6), gen.outputSize, Rng.derive(seed, 9));
+      } else if (flags.mask !== undefined) {
+        operator = maskOperator(gen.outputSize, observedIndices(loadMask(flags.mask, gen.outputSize, seed)));
       }
+      const expected = operator && operator.kind === "dense" && flags.sensingMatrix !== undefined ? measurementCount(operator) : gen.outputSize;
+      if (obs.x.cols !== expected) {
+        throw new ShapeError(`${source}: observations have ${obs.x.cols} values each, but ${flags.sensingMatrix !== undefined ? `${flags.sensingMatrix} takes` : `${flags.model} outputs`} ${expected}`);
+      }
+      if (flags.noise !== undefined) {
+        const noise = parseNoise(flags.noise);
+        for (let b = 0; b < obs.x.rows; b++) addNoise(obs.x.data.subarray(b * obs.x.cols, (b + 1) * obs.x.cols), noise, Rng.derive(seed, 8, b));
+      }
+      if (operator) options.operator = operator;
+      // the measurements each method sees: y = A·x, unless the file already holds y
+      const measure = (x: Float64Array): Float64Array =>
+        operator && flags.sensingMatrix === undefined ? applyOperator(operator, x, new Float64Array(measurementCount(operator))) : x;
       if (truth && (truth.cols !== gen.inputSize || truth.rows !== obs.x.rows)) {
         throw new ShapeError(
-          `${flags.truth ?? flags.obs}: ground truth z is ${truth.rows}×${truth.cols}, expected ${obs.x.rows}×${gen.inputSize} (one z per observation)`,
+          `${flags.truth ?? source}: ground truth z is ${truth.rows}×${truth.cols}, expected ${obs.x.rows}×${gen.inputSize} (one z per observation)`,
         );
       }
+      const images: Float64Array[] = [];
       const results: Record<string, unknown>[] = [];
       const counts: Partial<Record<InversionStatus, number>> = {};
       let errors = 0;
       const progress = new Progress(io, `invert (${method.name})`, obs.x.rows);
       for (let b = 0; b < obs.x.rows; b++) {
-        const x = obs.x.data.subarray(b * obs.x.cols, (b + 1) * obs.x.cols);
+        const x = measure(obs.x.data.subarray(b * obs.x.cols, (b + 1) * obs.x.cols));
         let entry: Record<string, unknown>;
         try {
           const r: InversionResult = runMethod(method, gen, x, { ...options, onProgress: (d, t) => progress.set(b + d / t) });
           entry = { index: b, ...r };
+          images.push(gen.forward(r.z));
           if (truth) entry.relError = relativeError(r.z, truth.data.subarray(b * truth.cols, (b + 1) * truth.cols));
           counts[r.status] = (counts[r.status] ?? 0) + 1;
         } catch (e) {
@@ -145,13 +239,19 @@ export function invertCommand(io: CliIo): Command {
           errors++;
           entry = { index: b, method: method.name, status: "failed", error: e.message };
           counts.failed = (counts.failed ?? 0) + 1;
+          images.push(new Float64Array(gen.outputSize).fill(NaN));
           io.err(`observation ${b}: ${e.message}\n`);
         }
         results.push(entry);
         progress.tick();
       }
       progress.finish();
-      emitJson(io, { model: flags.model, method: method.name, summary: counts, results }, flags.output);
+      const report = { model: flags.model, method: method.name, summary: counts, results };
+      if (flags.output !== undefined && extname(flags.output).toLowerCase() === ".png") {
+        writeReconstructions(flags.output, images, gen.outputSize);
+        io.err(`wrote ${flags.output}: G(z) of ${images.length} observation${images.length === 1 ? "" : "s"}\n`);
+        emitJson(io, report);
+      } else emitJson(io, report, flags.output);
       if (errors > 0) io.exitCode = 1;
     });
 }
