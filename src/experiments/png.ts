@@ -3,6 +3,9 @@
  * colour type, bit depth, filter and Adam7 interlacing, an encoder, and conversions between PNGs
  * and the grayscale vectors in [0, 1] a generator outputs (MNIST: 28×28 = 784 values, row-major).
  */
+import { crc32 } from "../model/io/crc32.js";
+
+export { crc32 };
 import { deflateSync, inflateSync } from "node:zlib";
 import { DataFormatError, InvalidValueError, OptionError, ShapeError } from "../errors.js";
 
@@ -49,24 +52,6 @@ const ADAM7 = [
   [0, 1, 1, 2],
 ] as const;
 
-// ---------------------------------------------------------------- CRC-32 (PNG spec, annex D)
-
-const CRC_TABLE = (() => {
-  const t = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    t[n] = c >>> 0;
-  }
-  return t;
-})();
-
-/** CRC-32 of `bytes[start, end)` as used by PNG chunks. */
-export function crc32(bytes: Uint8Array, start = 0, end = bytes.length): number {
-  let c = 0xffffffff;
-  for (let i = start; i < end; i++) c = CRC_TABLE[(c ^ bytes[i]!) & 0xff]! ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
-}
 
 // ---------------------------------------------------------------- decoding
 

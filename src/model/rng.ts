@@ -1,10 +1,11 @@
 /**
  * Seeded random numbers whose stream is identical on every platform and Node version:
  * xoshiro128** on 32-bit integer arithmetic, uniforms from 53 bits, normals by a ziggurat whose
- * tables and tests use exp and log computed here (ports of fdlibm's e_exp.c and e_log.c) rather
- * than `Math.exp`/`Math.log`, whose last bits the ECMAScript spec leaves to the engine.
+ * tables and tests use exp and log with fixed bits (fdlibm's e_exp.c, ported in linalg/exp.ts, and
+ * e_log.c, ported here) rather than `Math.exp`/`Math.log`, whose last bits the spec leaves open.
  */
 import { OptionError } from "../errors.js";
+import { portableExp as exp } from "../linalg/exp.js";
 
 const TWO_POW_32 = 4294967296;
 const TWO_POW_53 = 9007199254740992;
@@ -195,57 +196,6 @@ export function log(x: number): number {
     return k === 0 ? f - (hfsq - s * (hfsq + r)) : dk * LN2_HI - (hfsq - (s * (hfsq + r) + dk * LN2_LO) - f);
   }
   return k === 0 ? f - s * (f - r) : dk * LN2_HI - (s * (f - r) - dk * LN2_LO - f);
-}
-
-// --- fdlibm __ieee754_exp (deterministic on every engine) ---
-const O_THRESHOLD = 7.09782712893383973096e2;
-const U_THRESHOLD = -7.45133219101941108420e2;
-const INVLN2 = 1.44269504088896338700e0;
-const P1 = 1.66666666666666019037e-1;
-const P2 = -2.77777777770155933842e-3;
-const P3 = 6.61375632143793436117e-5;
-const P4 = -1.65339022054652515390e-6;
-const P5 = 4.13813679705723846039e-8;
-const TWOM1000 = 9.33263618503218878990e-302;
-
-/** e^x with the same result bits on every engine (fdlibm's algorithm). */
-export function exp(x: number): number {
-  if (x !== x) return x;
-  if (x > O_THRESHOLD) return Infinity;
-  if (x < U_THRESHOLD) return 0;
-  view.setFloat64(0, x, true);
-  const hxs = view.getInt32(4, true);
-  const xsb = (hxs >>> 31) & 1;
-  const hx = hxs & 0x7fffffff;
-  let hi = 0;
-  let lo = 0;
-  let k = 0;
-  if (hx > 0x3fd62e42) {
-    if (hx < 0x3ff0a2b2) {
-      hi = xsb === 0 ? x - LN2_HI : x + LN2_HI;
-      lo = xsb === 0 ? LN2_LO : -LN2_LO;
-      k = 1 - xsb - xsb;
-    } else {
-      k = Math.trunc(INVLN2 * x + (xsb === 0 ? 0.5 : -0.5));
-      hi = x - k * LN2_HI;
-      lo = k * LN2_LO;
-    }
-    x = hi - lo;
-  } else if (hx < 0x3e300000) {
-    return 1 + x;
-  }
-  const t = x * x;
-  const c = x - t * (P1 + t * (P2 + t * (P3 + t * (P4 + t * P5))));
-  if (k === 0) return 1 - ((x * c) / (c - 2.0) - x);
-  const y = 1 - (lo - (x * c) / (2.0 - c) - hi);
-  view.setFloat64(0, y, true);
-  const hy = view.getInt32(4, true);
-  if (k >= -1021) {
-    view.setInt32(4, hy + (k << 20), true);
-    return view.getFloat64(0, true);
-  }
-  view.setInt32(4, hy + ((k + 1000) << 20), true);
-  return view.getFloat64(0, true) * TWOM1000;
 }
 
 // --- ziggurat tables (Marsaglia & Tsang 2000; Doornik 2005), built with the ports above ---

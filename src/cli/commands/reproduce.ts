@@ -214,6 +214,11 @@ function modeText(mode: RunnerMode, workers: number): string {
   return mode === "workers" ? `${workers} worker thread${workers === 1 ? "" : "s"}` : "in process (1 thread)";
 }
 
+/** A model's file name without its extension, for output file names. */
+function modelTag(model: string): string {
+  return basename(model).replace(/\.(json\.gz|json|pth|pt|onnx|safetensors)$/i, "");
+}
+
 function tagOf(base: string, quick: boolean): string {
   return (base + (quick ? "-quick" : "")).replace(/[^A-Za-z0-9._-]+/g, "_");
 }
@@ -240,7 +245,7 @@ async function reproduceFig1(io: CliIo, flags: Fig1Flags): Promise<void> {
   const dir = flags.out ?? join("results", "fig1");
   if (flags.layers !== undefined && flags.model === undefined) throw new OptionError("--layers needs --model");
   const defaultNet = config.sizes.join(",") === FIG1_DEFAULTS.sizes.join(",") && config.activation.kind === "relu";
-  const netTag = config.model ? `-${basename(config.model).replace(/\.(json\.gz|json|pth|pt|onnx|safetensors)$/i, "")}` : defaultNet ? "" : `-${config.sizes.join("-")}-${formatActivation(config.activation)}`;
+  const netTag = config.model ? `-${modelTag(config.model)}` : defaultNet ? "" : `-${config.sizes.join("-")}-${formatActivation(config.activation)}`;
   const tag = tagOf(`fig1-${config.noise}${netTag}`, flags.quick);
   if (config.model) fig1Model(config); // a bad model file fails here, before any worker starts
   const log = new RunLog(join(dir, `${tag}.runs.jsonl`));
@@ -367,7 +372,7 @@ async function reproduceSensing(io: CliIo, flags: SensingFlags): Promise<void> {
   const ms = flags.ms !== undefined ? parseList(flags.ms, "--ms").map((p) => parseIntFlag(p, "--ms", 1)) : flags.quick ? [...SENSING_QUICK.ms] : undefined;
   const config = sensingConfig({ model: flags.model, runs: c.runs, seed: c.seed, methods: c.methods, methodOptions: c.methodOptions, noise: parseNoise(flags.noise), ...(ms ? { ms } : {}) });
   const dir = flags.out ?? join("results", "sensing");
-  const tag = tagOf(`sensing-${basename(config.model).replace(/\.(json\.gz|json|pth|pt|onnx|safetensors)$/i, "")}`, flags.quick);
+  const tag = tagOf(`sensing-${modelTag(config.model)}`, flags.quick);
   const log = new RunLog(join(dir, `${tag}.runs.jsonl`));
   const total = config.ms.length * config.runs;
   io.err(`sensing: ${config.model}, m ∈ {${config.ms.join(", ")}} × ${config.runs} runs × ${config.methods.join(", ")}, noise ${formatNoise(config.noise)}, seed ${config.seed}\n`);
@@ -429,7 +434,7 @@ function reproduceImages(io: CliIo, figure: "fig3" | "fig4", flags: ImageFlags):
     ...(flags.options !== undefined ? { methodOptions: parseMethodOptions(flags.options) } : {}),
   });
   const dir = flags.out ?? join("results", figure);
-  const tag = tagOf(`${figure}-${basename(config.model).replace(/\.(json\.gz|json|pth|pt|onnx|safetensors)$/i, "")}`, flags.quick);
+  const tag = tagOf(`${figure}-${modelTag(config.model)}`, flags.quick);
   io.err(`${figure}: ${config.digits} digits of ${config.model}, noise ${formatNoise(config.noise)}, mask ${config.mask ?? "none"}, methods ${config.methods.join(", ")}, seed ${config.seed}\n`);
   const bar = new Progress(io, figure, config.digits * config.methods.length);
   let result;

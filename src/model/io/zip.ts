@@ -5,6 +5,7 @@
  * entry may declare at most {@link MAX_DEFLATE_RATIO} times its compressed size, and inflation is
  * capped at the declared size.
  */
+import { crc32 } from "./crc32.js";
 import { inflateRawSync } from "node:zlib";
 import { type MakeError } from "./tensor.js";
 
@@ -195,19 +196,3 @@ function hex(n: number): string {
   return `0x${n.toString(16).padStart(8, "0")}`;
 }
 
-const CRC_TABLE = (() => {
-  const t = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    t[n] = c >>> 0;
-  }
-  return t;
-})();
-
-/** CRC-32 (IEEE 802.3, as zip uses it) of `data`. */
-export function crc32(data: Uint8Array): number {
-  let c = 0xffffffff;
-  for (let i = 0; i < data.length; i++) c = CRC_TABLE[(c ^ data[i]!) & 0xff]! ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
-}
