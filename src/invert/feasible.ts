@@ -26,7 +26,7 @@ export const invertFeasibleLayer: LayerInverter = (layer, y, ctx) => {
     status = "failed";
     message = `LP (4): ${r.status}${r.message ? ` — ${r.message}` : ""}`;
   } else if (r.objective <= fitBound) {
-    const free = freeOf(r);
+    const free = freeOf(r, L.k, on);
     status = free > 0 ? "non_unique" : "exact";
     if (free > 0) message = `LP (4) does not pin ${free} direction(s) of the layer input: one point of its solution set`;
   } else {

@@ -6,7 +6,6 @@
  */
 import { OptionError } from "../errors.js";
 import { type Matrix } from "../linalg/matrix.js";
-import { NormalWorkspace, normalEquationsRows } from "../linalg/cholesky.js";
 import { leastSquaresRows, QrWorkspace } from "../linalg/qr.js";
 import { FitSolver, type FitResult, LP_BACKENDS, type LpBackendName } from "../lp/backend.js";
 import { type ChebyshevProblem } from "../lp/types.js";
@@ -70,6 +69,8 @@ export class LayerLp {
   private readonly preW: Float64Array | null = null;
   /** |y_j| sorted ascending: where the row classification changes. */
   private readonly breaks: Float64Array;
+  /** Numerical rank of the rows used by the last {@link leastSquares} call. */
+  lastRank = 0;
   readonly solver: FitSolver;
   readonly settings: LpSettings;
 
@@ -271,7 +272,10 @@ export class LayerLp {
     }
     const z = new Float64Array(k);
     // normal equations first (fast); Householder QR when the rows are rank-deficient or ill-conditioned
-    if (m > 0 && !normalEquationsRows(this.a, rows, m, rhs, z, neWorkspace)) leastSquaresRows(this.a, rows, m, rhs, z, lsWorkspace);
+    this.lastRank = 0;
+    if (m > 0) {
+      this.lastRank = leastSquaresRows(this.a, rows, m, rhs, z, lsWorkspace).rank;
+    }
     for (let i = 0; i < k; i++) {
       if (!Number.isFinite(z[i]!)) z[i] = 0;
       if (z[i]! < this.zLower) z[i] = this.zLower;
@@ -329,7 +333,6 @@ export class LayerLp {
 }
 
 const lsWorkspace = new QrWorkspace();
-const neWorkspace = new NormalWorkspace();
 
 /** The outcome of the ε search of Algorithm 1 on one layer. */
 export interface LinfSearch {
@@ -379,19 +382,30 @@ export function linfSearch(L: LayerLp): LinfSearch {
   }
   let z0: Float64Array = new Float64Array(L.k);
   let tW = L.tMax + 1;
+  let dW = Infinity;
+  let rankW = 0;
   for (const thr of thresholds) {
     const z = L.leastSquares(thr);
     L.activities(z, s);
+    // first grid ε this witness fits (scanned up to the best so far; at ε₀ its deviation decides ties)
     let t = 0;
-    for (; t < tW && t <= L.tMax; t++) {
+    let d = Infinity;
+    for (; t <= Math.min(tW, L.tMax); t++) {
       L.rowsAt(L.eps(t));
-      if (L.maxDeviation(s) <= L.eps(t)) break;
+      d = L.maxDeviation(s);
+      if (d <= L.eps(t)) break;
     }
-    if (t < tW) {
+    if (t < tW || (t === 0 && tW === 0 && d < dW)) {
       tW = t;
       z0 = z;
+      dW = d;
+      rankW = L.lastRank;
     }
+    // a full-rank witness that fits to rounding needs no other threshold
+    if (tW === 0 && dW <= 1e-3 * L.eps0 && rankW === L.k) break;
   }
+  const fits = realizableShortcut(L, z0, tW, dW, rankW, s);
+  if (fits) return fits;
   if (tW > L.tMax) tW = L.tMax;
   // 2. one cold LP, uncapped: at the noise guess when the data offer one below the witness
   //    (negative ReLU outputs), else at the witness
@@ -442,7 +456,12 @@ export function linfSearch(L: LayerLp): LinfSearch {
     return null;
   };
   let failure: FitResult | null = null;
-  while (bestT - lo > 1) {
+  // realizable data (δ at rounding level): the search ends at ε₀ unless ε₀ is infeasible — try it first
+  if (bestT > 0 && lo < 0 && best.objective <= 1e-3 * L.eps0) {
+    const ok = probe(0);
+    if (ok === false) lo = 0;
+  }
+  while (failure === null && bestT - lo > 1) {
     const t = Math.max(lo + 1, bestT - step);
     const ok = probe(t);
     if (ok === null) break;
@@ -466,9 +485,35 @@ export function linfSearch(L: LayerLp): LinfSearch {
     delta: best.objective,
     z: best.z,
     onRows: bestOn,
-    free: freeOf(best),
+    free: freeOf(best, L.k, bestOn),
     warm: best.warm,
   };
+}
+
+/**
+ * Realizable data: when the least-squares witness meets every row at ε₀ within 10⁻³·ε₀, the
+ * search would stop at ε₀ and any LP minimiser differs from the witness by rounding only (both
+ * have δ ≤ 10⁻³·ε₀), so the witness is returned with no LP. The pre-image is certified unique only
+ * when the two-sided rows have full rank; otherwise the rank deficit is the number of free
+ * directions, read off the two-sided rows at ε₀ themselves.
+ */
+function realizableShortcut(L: LayerLp, z: Float64Array, tW: number, dW: number, rankW: number, s: Float64Array): LinfSearch | null {
+  const tol = 1e-3 * L.eps0;
+  if (tW !== 0 || !(dW <= tol)) return null;
+  let zw = z;
+  let rank = rankW;
+  if (rank < L.k) {
+    // the witness came from a subset of the rows two-sided at ε₀: judge the rank on all of them
+    const z2 = L.leastSquares(L.eps0);
+    L.activities(z2, s);
+    L.rowsAt(L.eps0);
+    if (L.maxDeviation(s) > tol) return null;
+    zw = z2;
+    rank = L.lastRank;
+  }
+  L.activities(zw, s);
+  const on = L.rowsAt(L.eps0);
+  return { status: "optimal", t: 0, eps: L.eps0, delta: L.maxDeviation(s), z: zw, onRows: on, free: L.k - rank, warm: undefined };
 }
 
 /** The paper's Algorithm 1 loop: ε₀, ε₀α, … until the LP is feasible. */
@@ -477,7 +522,7 @@ function linfScan(L: LayerLp, z0: Float64Array): LinfSearch {
   for (let t = 0; t <= L.tMax; t++) {
     const on = L.rowsAt(L.eps(t));
     const r = L.solver.chebyshev(L.chebyshevProblem(L.eps(t)), { z0, warm: warm ?? null });
-    if (r.status === "optimal") return { status: "optimal", t, eps: L.eps(t), delta: r.objective, z: r.z, onRows: on, free: freeOf(r), warm: r.warm };
+    if (r.status === "optimal") return { status: "optimal", t, eps: L.eps(t), delta: r.objective, z: r.z, onRows: on, free: freeOf(r, L.k, on), warm: r.warm };
     if (r.status !== "infeasible") return searchFailure(L, r, t, on);
     warm = r.warm;
   }
@@ -509,13 +554,16 @@ function searchFailure(L: LayerLp, r: FitResult, t: number, on: number): LinfSea
   };
 }
 
-/** Free (artificial) slots left in an engine basis: directions the LP does not pin down. */
-export function freeOf(r: FitResult): number {
-  const w = r.warm as VertexSnapshot | undefined;
-  if (!w || !("lam" in w)) return 0;
+/**
+ * Directions of the layer input the answer does not pin down: free (artificial) slots left in an
+ * engine basis, and at least k − (two-sided rows) — fewer usable rows than unknowns cannot
+ * identify the input (Theorem 2), even when one-sided rows make the LP optimum a vertex.
+ */
+export function freeOf(r: FitResult, k: number, onRows: number): number {
   let f = 0;
-  for (let q = 0; q < w.basis.length; q++) if (w.basis[q]! < 0) f++;
-  return f;
+  const w = r.warm as VertexSnapshot | undefined;
+  if (w && "lam" in w) for (let q = 0; q < w.basis.length; q++) if (w.basis[q]! < 0) f++;
+  return Math.max(f, k - onRows);
 }
 
 /** The report fields every LP layer inverter fills from its solver's counters. */

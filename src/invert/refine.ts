@@ -9,7 +9,7 @@
  * it repeats while the pattern changes (at most 4 times).
  */
 import { type Generator, type DenseLayer } from "../model/generator.js";
-import { type InvertOptions } from "./options.js";
+import { DEFAULT_LP_OPTIONS, type InvertOptions } from "./options.js";
 import { type LayerContext, type LayerInverter } from "./layer.js";
 import { diffNorms } from "../linalg/norms.js";
 import { type InversionResult, type RefinementReport } from "./result.js";
@@ -103,6 +103,9 @@ export function refineNetwork(
   let lpSolves = 0;
   let pivots = 0;
   const ctx: LayerContext = { index: 0, depth: 1, inputRange: [-Infinity, Infinity], options };
+  // a fit already at rounding level (realizable data, see realizableShortcut) has nothing to refine
+  const eps0 = options.eps0 ?? DEFAULT_LP_OPTIONS.eps0;
+  if (result.residual.linf <= 1e-3 * eps0) return { z, accepted: 0, lpSolves: 0, pivots: 0, before, after: best };
   for (let pass = 0; pass < 4; pass++) {
     const layer = linearizeAt(gen, z);
     const r = inverter(layer, xs, ctx);

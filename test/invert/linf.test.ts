@@ -20,6 +20,32 @@ describe("linf (Algorithm 1)", () => {
     expect(r.max).toBeLessThanOrEqual(1e-7);
   });
 
+  it("realizable data: the least-squares witness fits to rounding, so no LP is solved; the scan's LP agrees to 1e-9", () => {
+    for (let i = 0; i < 5; i++) {
+      const gen = randomGenerator({ sizes: [60, 250, 600], activation: RELU, rng: 900 + i });
+      const s = sampleObservations(gen, 1, 950 + i);
+      const a = invert(gen, s.x.data, { method: "linf" });
+      expect(a.status).toBe("optimal");
+      expect(a.layers.every((l) => l.lpSolves === 0 && l.eps === 1e-6 && l.delta! <= 1e-9)).toBe(true);
+      expect(a.refinement?.lpSolves ?? 0).toBe(0);
+      const b = invert(gen, s.x.data, { method: "linf", epsSearch: "scan", refine: false });
+      expect(b.layers.reduce((t, l) => t + l.lpSolves!, 0)).toBeGreaterThan(0);
+      const dz = Math.max(...Array.from(a.z, (v, j) => Math.abs(v - b.z[j]!)));
+      expect(dz).toBeLessThanOrEqual(1e-9);
+      expect(Math.max(...Array.from(a.z, (v, j) => Math.abs(v - s.z.data[j]!)))).toBeLessThanOrEqual(1e-9);
+    }
+  });
+
+  it("realizable but not identifiable (k = 160 on 160-250-600): the LP still runs, and the answer fits and is flagged non-unique", () => {
+    const gen = randomGenerator({ sizes: [160, 250, 600], activation: RELU, rng: 77 });
+    const s = sampleObservations(gen, 1, 78);
+    const r = invert(gen, s.x.data, { method: "linf" });
+    expect(r.layers[0]!.lpSolves).toBeGreaterThan(0);
+    expect(r.layers[0]!.lpSolves).toBeLessThanOrEqual(3);
+    expect(r.residual.linf).toBeLessThanOrEqual(1e-9);
+    expect(r.status).toBe("non_unique");
+  });
+
   it("the layer-wise Algorithm 1 alone (refine: false) is within 3e at noise 1e-4 (median of 50)", () => {
     const r = accuracy([20, 100, 500], 1e-4, { method: "linf", refine: false }, 50);
     expect(r.median).toBeLessThanOrEqual(3e-4);
