@@ -61,6 +61,8 @@ export interface Fig1Config {
   eps0FromNoise: boolean;
   /** Per-method option overrides, on top of the paper's settings (see common.ts). */
   methodOptions: Record<string, Record<string, unknown>>;
+  /** A run succeeds when ‖z − z*‖/‖z*‖ ≤ this (reported per level; default 1e-3). */
+  successThreshold: number;
 }
 
 /** One run at one noise level. */
@@ -99,6 +101,7 @@ export const FIG1_DEFAULTS: Readonly<Fig1Config> = {
   methods: ["linf", "l1", "relaxed", "gd"],
   eps0FromNoise: false,
   methodOptions: {},
+  successThreshold: 1e-3,
 };
 
 const modelCache = new Map<string, Generator>();
@@ -135,7 +138,9 @@ export function fig1Config(partial: Partial<Fig1Config> = {}): Fig1Config {
     methods: [...(partial.methods ?? FIG1_DEFAULTS.methods)],
     eps0FromNoise: partial.eps0FromNoise ?? FIG1_DEFAULTS.eps0FromNoise,
     methodOptions: partial.methodOptions ?? {},
+    successThreshold: partial.successThreshold ?? FIG1_DEFAULTS.successThreshold,
   };
+  if (!(Number.isFinite(c.successThreshold) && c.successThreshold > 0)) throw new OptionError(`success threshold must be a finite number > 0, got ${c.successThreshold}`);
   if (c.sizes.length < 2) throw new OptionError(`fig1 sizes need at least two widths, got [${c.sizes.join(",")}]`);
   c.sizes.forEach((n) => {
     if (!Number.isSafeInteger(n) || n < 1) throw new OptionError(`layer widths must be positive integers, got ${n}`);
@@ -210,6 +215,8 @@ export interface Fig1MethodPoint {
   q25RelError: number | null;
   q75RelError: number | null;
   medianTimeMs: number | null;
+  /** Fraction of the runs with ‖z − z*‖/‖z*‖ ≤ the config's success threshold. */
+  successRate: number | null;
 }
 
 /** Summary of one noise level. */
@@ -236,6 +243,7 @@ export function summarizeFig1(config: Fig1Config, records: readonly (Fig1Record 
         q25RelError: finiteOrNull(quantile(errs, 0.25)),
         q75RelError: finiteOrNull(quantile(errs, 0.75)),
         medianTimeMs: finiteOrNull(median(times)),
+        successRate: at.length > 0 ? errs.filter((e) => e <= config.successThreshold).length / at.length : null,
       };
     }
     return { level, runs: at.length, medianRelNoise: finiteOrNull(median(at.map((r) => r.relNoise ?? NaN))), methods };

@@ -24,6 +24,17 @@ describe("fig1 (exact method with a fixed active threshold, quick)", () => {
     for (const p of uniform.points) expect(p.methods.exact!.medianRelError!).toBeLessThan(5 * p.medianRelNoise!);
   });
 
+  it("success rate per level is the fraction of runs with ‖z − z*‖/‖z*‖ ≤ the threshold", () => {
+    for (const p of uniform.points) {
+      const errs = uniform.records.filter((r) => r!.level === p.level).map((r) => r!.methods[0]!.relError!);
+      expect(p.methods.exact!.successRate).toBe(errs.filter((e) => e <= 1e-3).length / errs.length);
+    }
+    // error ≈ relative noise: all fail at a = 1e-2, all succeed at 1e-5 and 1e-6
+    expect(uniform.points[0]!.methods.exact!.successRate).toBe(0);
+    expect(uniform.points.at(-1)!.methods.exact!.successRate).toBe(1);
+    expect(() => fig1Config({ methods: ["exact"], successThreshold: 0 })).toThrow(/success threshold must be a finite number > 0/);
+  });
+
   it("uniform noise is bounded by a; Gaussian noise has standard deviation a (σ = a)", async () => {
     for (const r of uniform.records) expect(r!.noiseLinf!).toBeLessThanOrEqual(r!.level);
     const g = await runFig1(fig1Config({ noise: "gaussian", methods: ["exact"], levels: [1e-3], runs: 6 }));

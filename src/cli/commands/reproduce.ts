@@ -62,6 +62,7 @@ interface Fig1Flags extends CommonFlags {
   activation: string;
   xAxis: string;
   eps0: string;
+  threshold?: string;
 }
 
 interface Fig2Flags extends CommonFlags {
@@ -96,6 +97,7 @@ export function reproduceCommand(io: CliIo): Command {
     .option("--model <file>", "a trained generator instead of random nets (Figure 1(c)(d)): mnist, mnist-leaky or a model file")
     .option("--layers <list>", "with --model: the checkpoint's layers, e.g. fc3,fc4 (then --activation gives their activations)")
     .option("--eps0 <from>", "method: LP methods find ε themselves (default); noise: they start ε at the true noise level a, as the authors' code does", "method")
+    .option("--threshold <t>", "a run succeeds when ‖z − z*‖/‖z*‖ ≤ t (default 1e-3)")
     .action((flags: Fig1Flags) => reproduceFig1(io, flags));
   const fig2 = addCommonFlags(new Command("fig2"), FIG2_DEFAULTS.methods, FIG2_DEFAULTS.runs, FIG2_QUICK.runs)
     .description("Figure 2: success rate vs latent dimension k on noiseless k-250-600 nets, with the certified non-unique fraction")
@@ -241,6 +243,7 @@ async function reproduceFig1(io: CliIo, flags: Fig1Flags): Promise<void> {
     ...(flags.layers !== undefined ? { modelLayers: parseList(flags.layers, "--layers"), modelActivation: flags.activation } : {}),
     ...(sizes ? { sizes } : {}),
     ...(flags.levels !== undefined ? { levels: parseLevels(flags.levels) } : {}),
+    ...(flags.threshold !== undefined ? { successThreshold: parseNumberFlag(flags.threshold, "--threshold", true) } : {}),
   });
   const dir = flags.out ?? join("results", "fig1");
   if (flags.layers !== undefined && flags.model === undefined) throw new OptionError("--layers needs --model");
@@ -291,6 +294,15 @@ async function reproduceFig1(io: CliIo, flags: Fig1Flags): Promise<void> {
     ]);
     rows.push(["slope", "(log–log)", ...config.methods.map((m) => (result.slopes[m] === null ? "—" : result.slopes[m]!.toFixed(2)))]);
     io.out(table(header, rows));
+    io.out(`\nsuccess rate (‖z − z*‖/‖z*‖ ≤ ${config.successThreshold}) and median time per inversion\n\n`);
+    const timeRows = result.points.map((p) => [
+      p.level.toExponential(0),
+      ...config.methods.map((m) => {
+        const q = p.methods[m]!;
+        return `${q.successRate === null ? "—" : q.successRate.toFixed(2)} (${q.medianTimeMs === null ? "—" : q.medianTimeMs < 10 ? `${q.medianTimeMs.toFixed(1)} ms` : `${q.medianTimeMs.toFixed(0)} ms`})`;
+      }),
+    ]);
+    io.out(table(["a", ...config.methods.map((m, i) => methodStyle(m, i).label)], timeRows));
     io.out(`\n${done}/${total} runs in ${formatSeconds(result.batch.wallTimeMs / 1000)} (wall) on ${modeText(result.batch.mode, result.batch.workers)}\n`);
     io.out(`wrote ${paths.csv}, ${paths.json}, ${paths.svg} (runs as they finished: ${log.path})\n`);
   }
