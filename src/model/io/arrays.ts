@@ -73,6 +73,12 @@ export function loadArrayFile(path: string, field = "array"): Matrix {
     return npzMatrix(npz, key, path);
   }
   const doc = parseJsonText(readText(path), (msg) => new DataFormatError(msg, { file: path }));
+  if (doc !== null && typeof doc === "object" && !Array.isArray(doc)) {
+    // an object such as `geninv sample` writes: the array is its member `field`
+    const obj = doc as Record<string, unknown>;
+    if (!(field in obj)) throw new DataFormatError(`has no array '${field}' (its keys: ${Object.keys(obj).join(", ") || "none"})`, { file: path });
+    return matrixFromJson(obj[field], field, path);
+  }
   return matrixFromJson(doc, field, path);
 }
 

@@ -98,6 +98,18 @@ describe("observations and ground truth from .npy / .npz", () => {
     expect(loadArrayFile(p, "z")).toEqual(o.z);
   });
 
+  it("--truth from JSON: a bare array, or the member z of an object such as `geninv sample` writes", () => {
+    const bare = join(dir, "z.json");
+    writeFileSync(bare, JSON.stringify([[0.5], [-0.5]]));
+    expect(loadArrayFile(bare, "z")).toEqual({ rows: 2, cols: 1, data: Float64Array.from(z) });
+    const sample = join(dir, "sample.json");
+    writeFileSync(sample, JSON.stringify({ seed: 1, z: [[0.5], [-0.5]], x: [[1, 2, 3]] }));
+    expect(loadArrayFile(sample, "z")).toEqual({ rows: 2, cols: 1, data: Float64Array.from(z) });
+    const other = join(dir, "other.json");
+    writeFileSync(other, JSON.stringify({ x: [1] }));
+    expect(() => loadArrayFile(other, "z")).toThrow(/other\.json: has no array 'z' \(its keys: x\)/);
+  });
+
   it("a batch of images (N, 2, 3) flattens to N rows in C order", () => {
     const p = join(dir, "imgs.npy");
     writeFileSync(p, makeNpy([1, 2, 3], x));
