@@ -76,6 +76,8 @@ export function outcomeOf(r: InversionResult, zTrue: ArrayLike<number>): MethodO
     residualLinf: finiteOrNull(r.residual.linf),
     timeMs: r.timeMs,
     ...(r.iterations !== undefined ? { iterations: r.iterations } : {}),
+    // a failed status carries its reason (the solver's message) into the CSV's error column
+    ...(r.status === "failed" && r.warnings.length > 0 ? { error: r.warnings.join("; ") } : {}),
   };
 }
 

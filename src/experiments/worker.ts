@@ -6,6 +6,7 @@
 import { parentPort, workerData } from "node:worker_threads";
 import "../index.js"; // registers every built-in inversion method
 import { listMethods } from "../invert/registry.js";
+import { loadHighsBackend } from "../lp/highs.js";
 import { errorMessage } from "./runner.js";
 import { TRIAL_KINDS } from "./trial-kinds.js";
 
@@ -29,5 +30,8 @@ if (!kind) {
       port.postMessage({ type: "result", index, record, failed });
     }
   });
-  port.postMessage({ type: "ready", methods: listMethods().map((m) => m.name) });
+  // HiGHS answers an LP when the engine reports trouble, as in the CLI's own thread
+  void loadHighsBackend()
+    .catch(() => undefined)
+    .then(() => port.postMessage({ type: "ready", methods: listMethods().map((m) => m.name) }));
 }

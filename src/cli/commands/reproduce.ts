@@ -5,6 +5,7 @@
  */
 import { basename, join } from "node:path";
 import { Command } from "commander";
+import { loadHighsBackend } from "../../lp/highs.js";
 import { OptionError } from "../../errors.js";
 import { formatActivation, parseActivation } from "../../model/activation.js";
 import { methodStyle } from "../../experiments/common.js";
@@ -98,14 +99,14 @@ export function reproduceCommand(io: CliIo): Command {
     .option("--layers <list>", "with --model: the checkpoint's layers, e.g. fc3,fc4 (then --activation gives their activations)")
     .option("--eps0 <from>", "method: LP methods find ε themselves (default); noise: they start ε at the true noise level a, as the authors' code does", "method")
     .option("--threshold <t>", "a run succeeds when ‖z − z*‖/‖z*‖ ≤ t (default 1e-3)")
-    .action((flags: Fig1Flags) => reproduceFig1(io, flags));
+    .action(async (flags: Fig1Flags) => reproduceFig1(io, await withLpFallback(flags)));
   const fig2 = addCommonFlags(new Command("fig2"), FIG2_DEFAULTS.methods, FIG2_DEFAULTS.runs, FIG2_QUICK.runs)
     .description("Figure 2: success rate vs latent dimension k on noiseless k-250-600 nets, with the certified non-unique fraction")
     .option("--activation <spec>", "relu (Fig. 2 left) or leaky_relu:0.1 (right)", "relu")
     .option("--sizes <list>", "architecture with k first, e.g. k,250,400,600 (default k,250,600)")
     .option("--ks <list>", "latent dimensions: a comma list or start:stop:step (default 10:250:10)")
     .option("--threshold <t>", "success when ‖z − z*‖/‖z*‖ ≤ t (default 1e-3)")
-    .action((flags: Fig2Flags) => reproduceFig2(io, flags));
+    .action(async (flags: Fig2Flags) => reproduceFig2(io, await withLpFallback(flags)));
   const images = (figure: "fig3" | "fig4", description: string) => {
     const d = figure === "fig3" ? FIG3_DEFAULTS : FIG4_DEFAULTS;
     return new Command(figure)
@@ -120,7 +121,7 @@ export function reproduceCommand(io: CliIo): Command {
       .option("--quick", "three digits — for tests and smoke checks", false)
       .option("--out <dir>", `output folder (default results/${figure})`)
       .option("--json", "print the summary as JSON instead of a table", false)
-      .action((flags: ImageFlags) => reproduceImages(io, figure, flags));
+      .action(async (flags: ImageFlags) => reproduceImages(io, figure, await withLpFallback(flags)));
   };
   const fig3 = images("fig3", "Figure 3: denoising G(z*) + Gaussian noise of variance 0.3 on the shipped MNIST generator, as a PNG grid");
   const fig4 = images("fig4", "Figure 4: inpainting from a subset of the pixels, inverted from the observed rows alone, as a PNG grid");
@@ -129,7 +130,7 @@ export function reproduceCommand(io: CliIo): Command {
     .option("--model <name>", "generator: mnist, mnist-leaky or a model file", SENSING_DEFAULTS.model)
     .option("--ms <list>", `numbers of measurements (default ${SENSING_DEFAULTS.ms.join(",")}; ${SENSING_QUICK.ms.join(",")} with --quick)`)
     .option("--noise <spec>", "measurement noise: uniform:<a>, gaussian:<sigma> or none", "none")
-    .action((flags: SensingFlags) => reproduceSensing(io, flags));
+    .action(async (flags: SensingFlags) => reproduceSensing(io, await withLpFallback(flags)));
   for (const sub of [fig1, fig2, fig3, fig4, sensing]) {
     sub.configureOutput({ writeOut: io.out, writeErr: io.err }).exitOverride().showHelpAfterError("(run with --help for usage)");
     cmd.addCommand(sub);
@@ -194,6 +195,12 @@ function parseLevels(value: string): number[] {
 }
 
 /** Draw the runner's progress with the CLI's progress bar; stop on Ctrl-C, keeping what finished. */
+/** Load HiGHS, the LP engine's fallback, for runs in this thread (workers load their own). */
+async function withLpFallback<T>(flags: T): Promise<T> {
+  await loadHighsBackend().catch(() => undefined);
+  return flags;
+}
+
 function session(io: CliIo, label: string, total: number) {
   const bar = new Progress(io, label, total);
   const controller = new AbortController();
@@ -478,7 +485,7 @@ function reproduceImages(io: CliIo, figure: "fig3" | "fig4", flags: ImageFlags):
     io.out(`\n${config.digits} digits in ${formatSeconds(result.wallTimeMs / 1000)}; wrote ${png}, ${csv}, ${json}\n`);
   }
   if (failures > 0) {
-    io.err(`geninv: ${failures} method call${failures === 1 ? "" : "s"} threw; see the error column of ${csv}\n`);
+    io.err(`geninv: ${failures} method call${failures === 1 ? "" : "s"} failed; see the error column of ${csv}\n`);
     io.exitCode = 1;
   }
 }
@@ -494,7 +501,7 @@ function finishStatus(io: CliIo, complete: boolean, done: number, total: number,
     io.exitCode = 1;
   }
   if (failedTrials > 0 || methodFailures > 0) {
-    io.err(`geninv: ${failedTrials} run${failedTrials === 1 ? "" : "s"} failed outright and ${methodFailures} method call${methodFailures === 1 ? "" : "s"} threw; see the error column of the CSV\n`);
+    io.err(`geninv: ${failedTrials} run${failedTrials === 1 ? "" : "s"} failed outright and ${methodFailures} method call${methodFailures === 1 ? "" : "s"} failed; see the error column of the CSV\n`);
     io.exitCode = 1;
   }
 }
