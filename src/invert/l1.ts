@@ -60,6 +60,8 @@ export const invertL1Layer: LayerInverter = (layer, y, ctx) => {
     let free = 0;
     const snap = r.warm as LadSnapshot | undefined;
     if (snap) for (let q = 0; q < snap.basis.length; q++) if (snap.basis[q]! < 0) free++;
+    // fewer two-sided rows than unknowns cannot identify the input (Theorem 2), vertex or not
+    free = Math.max(free, L.k - on);
     prev = { t, z: r.z, fit, obj: r.objective, on, free };
     warm = r.warm as LadSnapshot | undefined;
     let next = t + 1;

@@ -111,7 +111,8 @@ export function refineNetwork(
     const r = inverter(layer, xs, ctx);
     lpSolves += r.report.lpSolves ?? 0;
     pivots += r.report.pivots ?? 0;
-    if (r.report.status !== "optimal") break;
+    // a non-unique LP answer is still a candidate: kept only if the true residual does not grow
+    if (r.report.status !== "optimal" && r.report.status !== "non_unique") break;
     const res = fit(r.x);
     if (!(res <= best)) break;
     const before = patternOf(gen, z);

@@ -109,7 +109,8 @@ export function runMethod(method: InversionMethod, gen: Generator, x: ArrayLike<
     throw new OptionError(`method '${method.name}' inverts G layer by layer and cannot take a dense measurement matrix: use pgd, gd or adam`);
   }
   const r = invertLayerwise(g, x, method.layer, options, method.name);
-  if (!method.refine || options.refine === false || !refinable(g) || !isSuccess(r.status)) return r;
+  // a non-unique answer is refined too: a better-fitting candidate, still reported non_unique
+  if (!method.refine || options.refine === false || !refinable(g) || !(isSuccess(r.status) || r.status === "non_unique")) return r;
   return applyRefinement(g, x, r, method.layer, method.refine, options);
 }
 

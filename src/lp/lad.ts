@@ -564,7 +564,9 @@ export class LadSolver {
         }
         if (id < n2) crossedFrom[nCrossed++] = id;
       }
-      if (enter < 0) return { status: "unbounded", pivots, message: "ℓ1 objective decreases without limit (no kink ahead)" };
+      // a sum of deviations is bounded below by 0: a descent edge with no kink ahead is rounding
+      // in the slope, not an unbounded LP — reported so that the HiGHS fallback answers
+      if (enter < 0) return { status: "numerical_error", pivots, message: "ℓ1 slope negative along an edge with no kink ahead (rounding)" };
       const alpha = this.alpha;
       this.normal(enter, this.col);
       alpha.fill(0);

@@ -18,6 +18,17 @@ describe("l1 (Algorithm 2)", () => {
     expect(r.max).toBeLessThanOrEqual(1e-7);
   });
 
+  it("fewer two-sided rows than unknowns is reported non_unique, as linf and exact do (k = 160 on 160-250-600)", () => {
+    const gen = randomGenerator({ sizes: [160, 250, 600], activation: RELU, rng: 77 });
+    const s = sampleObservations(gen, 1, 78);
+    for (const method of ["l1", "linf", "exact"]) {
+      const r = invert(gen, s.x.data, { method });
+      expect(r.status).toBe("non_unique");
+      expect(r.layers[0]!.status).toBe("non_unique");
+      expect(r.layers[0]!.activeRows!).toBeLessThan(160);
+    }
+  });
+
   it("the layer-wise Algorithm 2 alone (refine: false) is within 5e at noise 1e-4 (median of 50)", () => {
     const r = accuracy([20, 100, 500], 1e-4, { method: "l1", refine: false }, 50);
     expect(r.median).toBeLessThanOrEqual(5e-4);
