@@ -54,7 +54,7 @@ export const TRAINED_NET_METHOD_OPTIONS: Readonly<Record<string, Readonly<Record
   pgd: { projection: "l1+gd", learningRate: 0.1, iterations: 200, pgdRestarts: 3 },
 };
 
-/** The LP methods, whose initial ε guess (eps0) Figure 1 sets to the noise level, as the authors' code does. */
+/** The LP methods, whose initial ε guess (eps0) Figure 1 can set to the noise level, as the authors' code does (eps0FromNoise). */
 export const LP_METHODS: readonly string[] = ["linf", "l1", "relaxed", "linf+gd"];
 
 /** Options for `method` in one run: paper defaults, then the user's overrides, then per-run fields. */

@@ -14,8 +14,8 @@
  * - Each run draws a fresh network and z* from Rng.derive(seed, FIG1_STREAM, run); the noise of
  *   level a comes from its own stream, so one run's network is seen at every noise level (a paired
  *   design: the medians' slope is not blurred by network-to-network variation).
- * - The LP methods start their ε search at eps0 = a, the true noise level, as the authors' code does
- *   (turn off with eps0FromNoise: false to let each method pick its own start).
+ * - The LP methods find ε themselves, told nothing about the noise (eps0FromNoise: true starts their
+ *   ε search at eps0 = a, the true noise level, as the authors' code does).
  */
 import { OptionError } from "../errors.js";
 import { diffNorms, norm2 } from "../linalg/norms.js";
