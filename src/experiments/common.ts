@@ -51,7 +51,9 @@ export const TRAINED_NET_METHOD_OPTIONS: Readonly<Record<string, Readonly<Record
   "linf+gd": { learningRate: 0.1, iterations: 1000, gradientTolerance: 1e-9 },
   "l1+gd": { learningRate: 0.1, iterations: 1000, gradientTolerance: 1e-9 },
   // PGD: ℓ1 projection refined by a short ℓ2 descent, three starts (measured best on the shipped generator)
-  pgd: { projection: "l1+gd", learningRate: 0.1, iterations: 200, pgdRestarts: 3 },
+  pgd: { projection: "l1+gd", projectionOptions: { learningRate: 0.1, iterations: 200 }, pgdRestarts: 3 },
+  // csgm's Adam, then one PGD run from its answer: Adam lands near z* from few measurements, PGD makes it exact
+  "adam+pgd": { learningRate: 0.01, iterations: 1000, restarts: 3, gradientTolerance: 1e-9, projection: "l1+gd", projectionOptions: { learningRate: 0.1, iterations: 200 }, pgdRestarts: 1 },
 };
 
 /** The LP methods, whose initial ε guess (eps0) Figure 1 can set to the noise level, as the authors' code does (eps0FromNoise). */
@@ -120,6 +122,8 @@ const DISPLAY: Record<string, { label: string; color: string; marker: MarkerShap
   relaxed: { label: "relaxed LP (eq. 8)", color: PALETTE[4], marker: "circle" },
   "linf+gd": { label: "ℓ∞ LP + GD", color: PALETTE[5], marker: "square" },
   adam: { label: "Adam", color: PALETTE[6], marker: "diamond" },
+  pgd: { label: "PGD (LP projection)", color: PALETTE[7], marker: "circle" },
+  "adam+pgd": { label: "Adam, then PGD", color: PALETTE[8], marker: "square" },
 };
 
 /** Legend label, colour and marker of a method (unknown methods get the remaining colours). */

@@ -17,6 +17,7 @@
  * - The LP methods find ε themselves, told nothing about the noise (eps0FromNoise: true starts their
  *   ε search at eps0 = a, the true noise level, as the authors' code does).
  */
+import { basename } from "node:path";
 import { OptionError } from "../errors.js";
 import { diffNorms, norm2 } from "../linalg/norms.js";
 import { type Activation, formatActivation, RELU } from "../model/activation.js";
@@ -295,7 +296,7 @@ export function fig1Svg(config: Fig1Config, records: readonly (Fig1Record | unde
   const runs = Math.max(0, ...points.map((p) => p.runs));
   return renderChart({
     title: `Recovery error vs noise — ${noiseText}`,
-    subtitle: `${config.model ? `trained network ${config.model} (${fig1Model(config).sizes.join(" → ")})` : `${config.sizes.join(" → ")} ${formatActivation(config.activation)} network, weights N(0, 1/n_i)`}, ${runs} runs per level, seed ${config.seed}; dots: runs, lines: medians`,
+    subtitle: `${config.model ? `trained network ${basename(config.model)} (${fig1Model(config).sizes.join(" → ")})` : `${config.sizes.join(" → ")} ${formatActivation(config.activation)} network, weights N(0, 1/n_i)`}, ${runs} runs per level, seed ${config.seed}; dots: runs, lines: medians`,
     x: { label: xAxis === "relative" ? "relative noise level ‖e‖₂ / ‖G(z*)‖₂" : "noise level a", scale: "log" },
     y: { label: "relative recovery error ‖z − z*‖₂ / ‖z*‖₂", scale: "log" },
     series: [...series, ...lines],

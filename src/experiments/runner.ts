@@ -263,8 +263,11 @@ function runOnWorkers<C, T, R>(kind: TrialKind<C, T, R>, config: C, trials: read
         }
         if (msg.type === "ready") {
           ready = true;
-          // hybrids (A+gd, A+adam) are built on demand from their base method
-          const missing = required.filter((m) => !msg.methods.includes(m.replace(/\+(gd|adam)$/, "")));
+          // hybrids (A+gd, A+adam, A+pgd) are built on demand from their base method (and pgd)
+          const missing = required.filter((m) => {
+            const hybrid = /^(.+)\+(gd|adam|pgd)$/.exec(m);
+            return hybrid ? !msg.methods.includes(hybrid[1]!) || (hybrid[2] === "pgd" && !msg.methods.includes("pgd")) : !msg.methods.includes(m);
+          });
           if (missing.length > 0) {
             finish(
               new OptionError(

@@ -5,8 +5,8 @@
  * scan. No ground truth is ever consulted: every decision uses the observation and the layer.
  */
 import { OptionError } from "../errors.js";
-import { type Matrix } from "../linalg/matrix.js";
-import { leastSquaresRows, QrWorkspace } from "../linalg/qr.js";
+import { matrix, type Matrix } from "../linalg/matrix.js";
+import { leastSquaresRows, nullSpaceRows, QrWorkspace } from "../linalg/qr.js";
 import { FitSolver, type FitResult, LP_BACKENDS, type LpBackendName } from "../lp/backend.js";
 import { type ChebyshevProblem } from "../lp/types.js";
 import { type LadSnapshot } from "../lp/lad.js";
@@ -380,12 +380,23 @@ export function linfSearch(L: LayerLp): LinfSearch {
     const ymax = L.yMax();
     for (const f of [1e-4, 1e-3, 1e-2]) if (f * ymax > thresholds[thresholds.length - 1]!) thresholds.push(f * ymax);
   }
+  if (L.model.kind === "relu" && L.zLower === -Infinity && L.zUpper === Infinity && L.rowsAt(L.eps0) < L.k) {
+    // fewer two-sided rows at ε₀ than unknowns (Theorem 2's non-unique case): realizable data are
+    // answered in the free directions alone, without the least-squares witness
+    const pre = preimageShortcut(L, s);
+    if (pre) return pre;
+  }
   let z0: Float64Array = new Float64Array(L.k);
   let tW = L.tMax + 1;
   let dW = Infinity;
   let rankW = 0;
   for (const thr of thresholds) {
     const z = L.leastSquares(thr);
+    if (thr === L.eps0 && L.lastRank < L.k && L.rowsAt(L.eps0) >= L.k) {
+      // rows at ε₀ leave directions free: realizable data are answered in those directions alone
+      const pre = preimageShortcut(L, s);
+      if (pre) return pre;
+    }
     L.activities(z, s);
     // first grid ε this witness fits (scanned up to the best so far; at ε₀ its deviation decides ties)
     let t = 0;
@@ -514,6 +525,83 @@ function realizableShortcut(L: LayerLp, z: Float64Array, tW: number, dW: number,
   L.activities(zw, s);
   const on = L.rowsAt(L.eps0);
   return { status: "optimal", t: 0, eps: L.eps0, delta: L.maxDeviation(s), z: zw, onRows: on, free: L.k - rank, warm: undefined };
+}
+
+/**
+ * Realizable data whose two-sided rows leave directions free (Theorem 2's non-unique case: fewer
+ * active outputs than inputs): the least-squares witness fits those rows but may break one-sided
+ * ones. Every point fitting the two-sided rows is z₀ + N·u (N a null-space basis), so the one-sided
+ * rows become an LP in the d free coordinates alone — d + 1 unknowns on the one-sided rows instead
+ * of k + 1 on all of them. A point it finds with δ ≤ 10⁻³·ε₀ is an answer of the full LP at ε₀,
+ * where the search would stop; otherwise (noisy data) the full search runs. Free inputs only (a
+ * hidden layer's bounds x ≥ 0 would not stay bounds in the new coordinates).
+ */
+function preimageShortcut(L: LayerLp, s: Float64Array): LinfSearch | null {
+  if (L.model.kind !== "relu" || L.zLower !== -Infinity || L.zUpper !== Infinity) return null;
+  const { n, k, upper, lower } = L;
+  const tol = 1e-3 * L.eps0;
+  const on = L.rowsAt(L.eps0);
+  if (on === 0) return null;
+  const rows = new Int32Array(on);
+  const rhs = new Float64Array(on);
+  for (let j = 0, m = 0; j < n; j++) {
+    if (lower[j] !== -Infinity) {
+      rows[m] = j;
+      rhs[m++] = upper[j]!;
+    }
+  }
+  const z0 = new Float64Array(k);
+  const ns = nullSpaceRows(L.a, rows, on, rhs, z0, lsWorkspace);
+  const d = ns.dim;
+  if (d === 0) return null;
+  L.activities(z0, s);
+  for (let m = 0; m < on; m++) if (Math.abs(s[rows[m]!]! - rhs[m]!) > tol) return null; // noisy: not this case
+  const nJ = n - on;
+  const z = z0;
+  if (nJ > 0) {
+    // one-sided rows j: w_jᵀ(z₀ + N u) ≤ t_j + δ  ⇔  (w_jᵀN) u − δ ≤ t_j − w_jᵀz₀
+    const b = new Float64Array(nJ * d);
+    const c = new Float64Array(nJ);
+    const A = L.a.data;
+    const N = ns.basis;
+    for (let j = 0, r = 0; j < n; j++) {
+      if (lower[j] !== -Infinity) continue;
+      const o = j * k;
+      const br = r * d;
+      for (let i = 0; i < k; i++) {
+        const w = A[o + i]!;
+        if (w === 0) continue;
+        const on2 = i * d;
+        for (let q = 0; q < d; q++) b[br + q]! += w * N[on2 + q]!;
+      }
+      c[r++] = upper[j]! - s[j]!;
+    }
+    const bm = matrix(nJ, d, b);
+    const sub = new FitSolver(bm, {
+      backend: L.settings.backend,
+      fallback: L.settings.fallback,
+      ...(L.settings.maxPivots !== undefined ? { maxPivots: L.settings.maxPivots } : {}),
+    });
+    const r = sub.chebyshev({ kind: "chebyshev", a: bm, upper: c, lower: new Float64Array(nJ).fill(-Infinity), upperWeight: null, lowerWeight: null, deltaMax: Infinity });
+    L.solver.solves += sub.solves;
+    L.solver.pivots += sub.pivots;
+    for (const u of sub.used) L.solver.used.add(u);
+    L.solver.notes.push(...sub.notes);
+    if (r.status !== "optimal" || !(r.objective <= tol)) return null;
+    const u = r.z;
+    for (let i = 0; i < k; i++) {
+      let t = 0;
+      const oi = i * d;
+      for (let q = 0; q < d; q++) t += N[oi + q]! * u[q]!;
+      z[i]! += t;
+    }
+  }
+  // the answer is judged on the layer's own rows, as any other
+  L.activities(z, s);
+  const onRows = L.rowsAt(L.eps0);
+  const delta = L.maxDeviation(s);
+  if (!(delta <= tol)) return null;
+  return { status: "optimal", t: 0, eps: L.eps0, delta, z, onRows, free: d, warm: undefined };
 }
 
 /** The paper's Algorithm 1 loop: ε₀, ε₀α, … until the LP is feasible. */

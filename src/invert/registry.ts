@@ -50,18 +50,44 @@ export function registerMethod(method: InversionMethod): void {
 
 /**
  * The method called `name`. `A+gd` / `A+adam` name the hybrid of any registered method A refined
- * by gradient descent / Adam (e.g. `linf+gd`). @throws OptionError naming the known methods
+ * by gradient descent / Adam (e.g. `linf+gd`); `A+pgd` runs projected gradient descent from A's
+ * answer (e.g. `adam+pgd`, once `pgd` is registered). @throws OptionError naming the known methods
  */
 export function getMethod(name: string): InversionMethod {
   const m = methods.get(name);
   if (m) return m;
-  const hybrid = /^(.+)\+(gd|adam)$/.exec(name);
-  if (hybrid && methods.has(hybrid[1]!) && !methods.get(hybrid[1]!)!.name.includes("+")) {
-    const made = hybridMethod(methods.get(hybrid[1]!)!, hybrid[2] as Optimizer);
-    methods.set(name, made);
-    return made;
+  const hybrid = /^(.+)\+(gd|adam|pgd)$/.exec(name);
+  const base = hybrid ? methods.get(hybrid[1]!) : undefined;
+  if (hybrid && base && !base.name.includes("+") && !(base.name === "pgd" && hybrid[2] === "pgd")) {
+    const then = hybrid[2]!;
+    const made = then === "pgd" ? (methods.has("pgd") ? startedMethod(base, methods.get("pgd")!) : undefined) : hybridMethod(base, then as Optimizer);
+    if (made) {
+      methods.set(name, made);
+      return made;
+    }
   }
-  throw new OptionError(`unknown method '${name}' (known: ${[...methods.keys()].join(", ")}, and <method>+gd / <method>+adam)`);
+  throw new OptionError(`unknown method '${name}' (known: ${[...methods.keys()].join(", ")}, and <method>+gd / <method>+adam / <method>+pgd)`);
+}
+
+/** Method A, then a whole-network method B started from A's answer (B keeps the better fit). */
+function startedMethod(base: InversionMethod, then: InversionMethod): WholeNetworkMethod {
+  const name = `${base.name}+${then.name}`;
+  return {
+    name,
+    kind: "whole",
+    description: `${base.name}, then ${then.name} started from its answer`,
+    invert: (gen, y, options) => {
+      const t0 = performance.now();
+      const first = runMethod(base, gen, y, options);
+      const second = runMethod(then, gen, y, { ...options, init: first.z });
+      return {
+        ...second,
+        method: name,
+        timeMs: performance.now() - t0,
+        warnings: [...first.warnings.map((w) => `${base.name}: ${w}`), ...second.warnings],
+      };
+    },
+  };
 }
 
 /** Method A, then gradient descent from A's answer (the paper's future work: LP → GD). */

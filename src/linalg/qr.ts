@@ -195,6 +195,51 @@ export function factorAndSolve(
   return { rank, residualNorm: res, rcond };
 }
 
+/** A particular solution and a null-space basis of a row subset (see {@link nullSpaceRows}). */
+export interface NullSpaceInfo extends LeastSquaresInfo {
+  /** Dimension d = n − rank of the null space. */
+  dim: number;
+  /** Basis N of the null space, n × d row-major (columns independent, not orthonormal): A[rows,:]·N ≈ 0. */
+  basis: Float64Array;
+}
+
+/**
+ * The basic least-squares solution x of A[rows,:]·x ≈ b (as {@link leastSquaresRows}) together with
+ * a basis of the null space of A[rows,:]: with the pivoted factorisation A P = Q [R11 R12], the
+ * columns P·[−R11⁻¹R12; I] (one per unknown the rows leave free). Every x + N·u fits the rows as
+ * well as x does, so a search over the pre-image of rank-deficient rows runs in d coordinates.
+ */
+export function nullSpaceRows(a: Matrix, rows: Int32Array, m: number, b: ArrayLike<number>, x: Float64Array, ws: QrWorkspace, rankTol = 1e-10): NullSpaceInfo {
+  const n = a.cols;
+  ws.ensure(m, n);
+  const A = ws.a;
+  const src = a.data;
+  for (let i = 0; i < m; i++) {
+    const o = rows[i]! * n;
+    for (let j = 0; j < n; j++) A[j * m + i] = src[o + j]!;
+  }
+  const r = ws.rhs;
+  for (let i = 0; i < m; i++) r[i] = b[i]!;
+  const info = factorAndSolve(A, r, m, n, x, ws, rankTol);
+  const rank = info.rank;
+  const dim = n - rank;
+  const basis = new Float64Array(n * dim);
+  const w = ws.y;
+  const perm = ws.perm;
+  for (let q = 0; q < dim; q++) {
+    // R11 w = R12[:, q]  (column rank + q of the factorised, pivoted matrix; rows above `rank` are R)
+    const oc = (rank + q) * m;
+    for (let i = rank - 1; i >= 0; i--) {
+      let t = A[oc + i]!;
+      for (let j = i + 1; j < rank; j++) t -= A[j * m + i]! * w[j]!;
+      w[i] = t / A[i * m + i]!;
+    }
+    for (let i = 0; i < rank; i++) basis[perm[i]! * dim + q] = -w[i]!;
+    basis[perm[rank + q]! * dim + q] = 1;
+  }
+  return { ...info, dim, basis };
+}
+
 const NB = 4;
 
 /**

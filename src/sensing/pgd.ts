@@ -28,10 +28,18 @@ export interface PgdOptions extends InvertOptions {
    * step makes the measurement fit worse.
    */
   pgdStep?: number;
-  /** Starts: x₀ = 0, then x₀ = G(z₀) for random z₀ (seeded by `seed`); the best fit is kept (default 1). */
+  /**
+   * Starts: x₀ = G(init) when `init` is a z (e.g. another method's answer, as in `adam+pgd`), else
+   * x₀ = 0; then x₀ = G(z₀) for random z₀ (seeded by `seed`); the best fit is kept (default 1).
+   */
   pgdRestarts?: number;
   /** Stop when ‖x_{t+1} − x_t‖₂ ≤ pgdTolerance·‖x_t‖₂ (default 1e-6). */
   pgdTolerance?: number;
+  /**
+   * Options of the projection that differ from PGD's own, e.g. `{learningRate: 0.1, iterations: 200}`
+   * for an `l1+gd` projection while `learningRate` of the bag belongs to the method that gave `init`.
+   */
+  projectionOptions?: InvertOptions;
 }
 
 /** Stream tag of PGD's random starts in `Rng.derive(seed, PGD_STREAM, start)`. */
@@ -62,9 +70,15 @@ export function projectedGradientDescent(gen: Generator, y: ArrayLike<number>, o
   if (!Number.isSafeInteger(iterations) || iterations < 1) throw new OptionError(`pgd iterations must be a positive integer, got ${iterations}`);
   if (!(eta > 0)) throw new OptionError(`pgd step must be positive, got ${eta}`);
 
+  // restart 0 starts from G(init) when a z is given (e.g. another method's answer), else from 0
+  let init: Float64Array | undefined;
+  if (options.init !== undefined && typeof options.init !== "string") {
+    checkVector(options.init, gen.inputSize, "initial z");
+    init = Float64Array.from(options.init);
+  }
   const n = gen.outputSize;
   // the projection inverts G itself, without the operator
-  const projOptions: InvertOptions = { ...options, operator: identityOperator(n), onProgress: undefined };
+  const projOptions: InvertOptions = { ...options, ...options.projectionOptions, init: undefined, operator: identityOperator(n), onProgress: undefined };
   const x = new Float64Array(n);
   const v = new Float64Array(n);
   const ax = new Float64Array(m);
@@ -75,11 +89,22 @@ export function projectedGradientDescent(gen: Generator, y: ArrayLike<number>, o
   let halvings = 0;
   let total = 0;
   const warnings: string[] = [];
+  if (init !== undefined) {
+    // the given start is a candidate too: PGD never returns a worse measurement fit than it
+    const gz = gen.forward(init);
+    applyOperator(op, gz, ax);
+    const fit = diffNorms(ax, y, m);
+    if (Number.isFinite(fit.l2)) {
+      bestFit = fit.l2;
+      best = { method: "pgd", status: "max_iterations", z: init, residual: fit, layers: [], timeMs: 0, warnings: [] };
+    }
+  }
   for (let r = 0; r < restarts; r++) {
   let step = eta;
   let runBest = Infinity;
   let t = 0;
-  if (r === 0) x.fill(0);
+  if (r === 0 && init !== undefined) x.set(gen.forward(init));
+  else if (r === 0) x.fill(0);
   else x.set(gen.forward(Rng.derive(options.seed ?? 0, PGD_STREAM, r).fillNormal(new Float64Array(gen.inputSize))));
   for (; t < iterations; t++) {
     // gradient step on ½‖y − A x‖², then project onto the range of G
@@ -119,6 +144,7 @@ export function projectedGradientDescent(gen: Generator, y: ArrayLike<number>, o
   total += t;
   }
   if (halvings > 0) warnings.push(`pgd: step halved ${halvings} time(s) because the measurement fit grew`);
+  if (init !== undefined && best!.z === init) warnings.push("no PGD iterate fit the measurements better than the given start: z is the start");
   if (best!.status === "failed") warnings.push(`the ${projectionName} projection failed: ${best!.warnings.join("; ")}`);
   return {
     method: "pgd",

@@ -63,6 +63,26 @@ describe("inverting the shipped MNIST ReLU generator (20 → 60 → 784)", () =>
     expect(Math.max(...pgdErr)).toBeLessThan(Math.min(...adamErr));
   });
 
+  it("Adam, then PGD from its answer (adam+pgd), beats Adam alone from m = 50 = 2.5·k measurements", () => {
+    const startedErr: number[] = [];
+    const adamErr: number[] = [];
+    for (let s = 0; s < 3; s++) {
+      const { x } = digit(300 + s);
+      const A = gaussianOperator(50, 784, 500 + s);
+      const y = applyOperator(A, x, new Float64Array(50));
+      const adam = invert(gen, y, { method: "adam", operator: A, ...TRAINED_NET_METHOD_OPTIONS.adam, seed: s });
+      const started = invert(gen, y, { method: "adam+pgd", operator: A, ...TRAINED_NET_METHOD_OPTIONS["adam+pgd"], seed: s } as never);
+      expect(started.method).toBe("adam+pgd");
+      // PGD keeps the better measurement fit, its start included
+      expect(started.residual.l2).toBeLessThanOrEqual(adam.residual.l2);
+      startedErr.push(relativeError(gen.forward(started.z), x));
+      adamErr.push(relativeError(gen.forward(adam.z), x));
+    }
+    const med = (v: number[]) => [...v].sort((a, b) => a - b)[1]!;
+    expect(med(startedErr)).toBeLessThan(1e-2);
+    expect(med(startedErr)).toBeLessThan(med(adamErr) / 10);
+  });
+
   it("fig3 and fig4 write PNG grids of the right size (truth | observation | each method)", () => {
     for (const figure of ["fig3", "fig4"] as const) {
       const r = runImageFigure(imageFigureConfig(figure, { digits: 2, methods: ["linf", "adam"], methodOptions: { adam: { iterations: 50, restarts: 1 } } }));

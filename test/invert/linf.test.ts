@@ -36,14 +36,26 @@ describe("linf (Algorithm 1)", () => {
     }
   });
 
-  it("realizable but not identifiable (k = 160 on 160-250-600): the LP still runs, and the answer fits and is flagged non-unique", () => {
+  it("realizable but not identifiable (k = 160 on 160-250-600): one LP in the free directions only, the answer fits and is flagged non-unique", () => {
     const gen = randomGenerator({ sizes: [160, 250, 600], activation: RELU, rng: 77 });
-    const s = sampleObservations(gen, 1, 78);
-    const r = invert(gen, s.x.data, { method: "linf" });
-    expect(r.layers[0]!.lpSolves).toBeGreaterThan(0);
-    expect(r.layers[0]!.lpSolves).toBeLessThanOrEqual(3);
-    expect(r.residual.linf).toBeLessThanOrEqual(1e-9);
-    expect(r.status).toBe("non_unique");
+    for (const seed of [78, 79, 80]) {
+      const s = sampleObservations(gen, 1, seed);
+      const r = invert(gen, s.x.data, { method: "linf" });
+      const e = invert(gen, s.x.data, { method: "exact" });
+      expect(e.layers[0]!.status).toBe("non_unique");
+      expect(r.layers[0]!.status).toBe("non_unique");
+      // the LP has deficit + 1 unknowns (not k + 1), so it takes few pivots
+      expect(r.layers[0]!.lpSolves).toBe(1);
+      expect(r.layers[0]!.pivots!).toBeLessThanOrEqual(3 * e.layers[0]!.deficit! + 10);
+      expect(r.layers[0]!.eps).toBe(1e-6);
+      expect(r.residual.linf).toBeLessThanOrEqual(1e-9);
+      expect(r.status).toBe("non_unique");
+      // the paper's scan solves the full LP over all k unknowns: it settles on the same ε and also fits
+      const full = invert(gen, s.x.data, { method: "linf", epsSearch: "scan" });
+      expect(full.layers[0]!.eps).toBe(1e-6);
+      expect(full.residual.linf).toBeLessThanOrEqual(1e-9);
+      expect(full.layers[0]!.pivots!).toBeGreaterThan(3 * r.layers[0]!.pivots!);
+    }
   });
 
   it("the layer-wise Algorithm 1 alone (refine: false) is within 3e at noise 1e-4 (median of 50)", () => {

@@ -31,4 +31,21 @@ describe("projected gradient descent (Shah & Hegde) with layer-wise projections"
     expect(() => invert(gen, y, { method: "pgd", operator: mask, projection: "pgd" } as never)).toThrow(/cannot project with itself/);
     expect(() => invert(gen, y, { method: "pgd", operator: mask, projection: "nope" } as never)).toThrow(/unknown method 'nope'/);
   });
+
+  it("A+pgd starts PGD from method A's answer and never returns a worse measurement fit than that start", () => {
+    const gen = randomGenerator({ sizes: [10, 60, 300], activation: RELU, rng: 6 });
+    const s = sampleObservations(gen, 1, 7);
+    const A = gaussianOperator(60, 300, 8);
+    const y = applyOperator(A, s.x.data, new Float64Array(60));
+    const start = invert(gen, y, { method: "gd", operator: A, iterations: 20, seed: 1 });
+    const r = invert(gen, y, { method: "gd+pgd", operator: A, iterations: 20, seed: 1, pgdIterations: 30 } as never);
+    expect(r.method).toBe("gd+pgd");
+    expect(r.residual.l2).toBeLessThanOrEqual(start.residual.l2);
+    expect(relativeError(r.z, s.z.data)).toBeLessThan(1e-3);
+    // a start that already fits exactly stays (to rounding)
+    const exactStart = invert(gen, y, { method: "pgd", operator: A, init: s.z.data, pgdIterations: 3 } as never);
+    expect(relativeError(exactStart.z, s.z.data)).toBeLessThan(1e-9);
+    expect(() => invert(gen, y, { method: "pgd+pgd", operator: A })).toThrow(/unknown method 'pgd\+pgd'/);
+    expect(() => invert(gen, y, { method: "pgd", operator: A, init: [1, 2] } as never)).toThrow(/initial z has 2 entries, expected 10/);
+  });
 });

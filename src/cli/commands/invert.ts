@@ -125,7 +125,7 @@ export function invertCommand(io: CliIo): Command {
     .option("--tol <t>", "gradient methods: stop when ‖∇f‖ ≤ t (default 1e-9)")
     .option("--sign-flip", "gradient methods: Huang et al.'s sign flip (keep the better of z and −z)")
     .option("--seed <n>", "gradient methods: seed of the random starts (default 0)")
-    .option("--init <how>", "gradient methods: first start: random | zero | a file with z (.npy or JSON)")
+    .option("--init <how>", "gradient methods and pgd: first start: random | zero | a file with z (.npy or JSON)")
     .option("--eps0 <e>", "LP methods: first point of the ε grid ε0·αᵗ (default 1e-6; ε is searched, no noise level needed)")
     .option("--alpha <a>", "LP methods: factor of the ε grid, > 1 (default 1.2)")
     .option("--lp-backend <name>", "LP methods: engine (dense simplex, default) or highs")
@@ -168,8 +168,8 @@ export function invertCommand(io: CliIo): Command {
       }
       if (flags.refine === false) options.refine = false;
       if (flags.lpFallback === false) options.lpFallback = false;
-      // LP methods, their hybrids and pgd (which projects with linf by default) may need HiGHS
-      const lpMethod = /(^|\+)(linf|l1|relaxed|feasible)(\+|$)/.test(method.name) || method.name === "pgd";
+      // LP methods, their hybrids and pgd (which projects with an LP method by default) may need HiGHS
+      const lpMethod = /(^|\+)(linf|l1|relaxed|feasible)(\+|$)/.test(method.name) || /(^|\+)pgd$/.test(method.name);
       if (lpMethod && (options.lpBackend === "highs" || options.lpFallback !== false)) {
         // HiGHS is the highs backend, and the engine's fallback: load it once before solving
         try {
