@@ -271,7 +271,7 @@ export class LayerLp {
       }
     }
     const z = new Float64Array(k);
-    // normal equations first (fast); Householder QR when the rows are rank-deficient or ill-conditioned
+    // blocked QR first (fast); pivoted Householder QR when the rows are rank-deficient or ill-conditioned
     this.lastRank = 0;
     if (m > 0) {
       this.lastRank = leastSquaresRows(this.a, rows, m, rhs, z, lsWorkspace).rank;

@@ -115,7 +115,7 @@ export function invertCommand(io: CliIo): Command {
     .description("invert each observation: find z with G(z) ≈ x")
     .option("--obs <file>", 'observations: JSON {"x": [...] | [[...]], "z"?: ...}, .npy (one row per observation) or .npz with arrays x and optionally z')
     .option("--truth <file>", "ground-truth z (.npy, .npz with array z, or JSON), to report relError = ‖z − z*‖/‖z*‖")
-    .option("--method <name>", `inversion method (${listMethods().map((m) => m.name).join(", ")})`, "exact")
+    .option("--method <name>", `inversion method (${listMethods().map((m) => m.name).join(", ")}; <method>+gd, <method>+adam: then descent from its answer; <method>+pgd: then PGD from it)`, "exact")
     .option("--active-tol <t>", "ReLU outputs above t·‖y‖∞ count as active (default 1e-5)")
     .option("--fit-tol <t>", "relative residual accepted as an exact fit (default 1e-5)")
     .option("--rank-tol <t>", "relative pivot size below which rank is lost (default 1e-10)")
