@@ -59,27 +59,29 @@ export function leastSquaresRows(
   rankTol = 1e-10,
 ): LeastSquaresInfo {
   const n = a.cols;
-  ws.ensure(m, n);
-  const A = ws.a;
-  const src = a.data;
-  // gather the chosen rows into column-major storage: A[j*m + i] = a[rows[i], j]
-  for (let i = 0; i < m; i++) {
-    const o = rows[i]! * n;
-    for (let j = 0; j < n; j++) A[j * m + i] = src[o + j]!;
-  }
+  const A = gatherRows(a, rows, m, b, ws);
   const r = ws.rhs;
-  for (let i = 0; i < m; i++) r[i] = b[i]!;
   if (m >= n) {
     // fast path: blocked QR without pivoting; a well-conditioned R is full rank for certain
     const fast = blockedQrSolve(A, r, m, n, x, ws);
     if (fast.rcond > rankTol) return fast;
-    for (let i = 0; i < m; i++) {
-      const o = rows[i]! * n;
-      for (let j = 0; j < n; j++) A[j * m + i] = src[o + j]!;
-      r[i] = b[i]!;
-    }
+    gatherRows(a, rows, m, b, ws); // the pivoted routine starts over from the rows
   }
   return factorAndSolve(A, r, m, n, x, ws, rankTol);
+}
+
+/** Copy the chosen rows into `ws.a`, column-major (A[j*m + i] = a[rows[i], j]), and b into `ws.rhs`. */
+function gatherRows(a: Matrix, rows: Int32Array, m: number, b: ArrayLike<number>, ws: QrWorkspace): Float64Array {
+  const n = a.cols;
+  ws.ensure(m, n);
+  const A = ws.a;
+  const src = a.data;
+  for (let i = 0; i < m; i++) {
+    const o = rows[i]! * n;
+    for (let j = 0; j < n; j++) A[j * m + i] = src[o + j]!;
+  }
+  for (let i = 0; i < m; i++) ws.rhs[i] = b[i]!;
+  return A;
 }
 
 /**
@@ -211,15 +213,8 @@ export interface NullSpaceInfo extends LeastSquaresInfo {
  */
 export function nullSpaceRows(a: Matrix, rows: Int32Array, m: number, b: ArrayLike<number>, x: Float64Array, ws: QrWorkspace, rankTol = 1e-10): NullSpaceInfo {
   const n = a.cols;
-  ws.ensure(m, n);
-  const A = ws.a;
-  const src = a.data;
-  for (let i = 0; i < m; i++) {
-    const o = rows[i]! * n;
-    for (let j = 0; j < n; j++) A[j * m + i] = src[o + j]!;
-  }
+  const A = gatherRows(a, rows, m, b, ws);
   const r = ws.rhs;
-  for (let i = 0; i < m; i++) r[i] = b[i]!;
   const info = factorAndSolve(A, r, m, n, x, ws, rankTol);
   const rank = info.rank;
   const dim = n - rank;
