@@ -124,5 +124,15 @@ describe("linf (Algorithm 1)", () => {
       expect(b.layers.map((l) => l.eps)).toEqual(a.layers.map((l) => l.eps));
       for (let i = 0; i < a.z.length; i++) expect(Math.abs(a.z[i]! - b.z[i]!)).toBeLessThan(1e-6);
     });
+    it("solves the free-direction LP of a non-identifiable realizable layer too (k = 160)", () => {
+      const gen = randomGenerator({ sizes: [160, 250, 600], activation: RELU, rng: 77 });
+      const s = sampleObservations(gen, 1, 78);
+      const r = invert(gen, s.x.data, { method: "linf", lpBackend: "highs" });
+      expect(r.layers[0]!.backend).toBe("highs");
+      expect(r.layers[0]!.lpSolves).toBe(1);
+      expect(r.layers[0]!.eps).toBe(1e-6);
+      expect(r.residual.linf).toBeLessThanOrEqual(1e-9);
+      expect(r.status).toBe("non_unique");
+    });
   });
 });
