@@ -224,5 +224,9 @@ describe("geninv invert with gradient methods", () => {
     expect((await run(...base, "--lr", "-1")).err).toMatch(/--lr expects a positive number, got '-1'/);
     expect((await run(...base, "--restarts", "0")).code).toBe(2);
     expect((await run(...base, "--init", "sideways")).err).toMatch(/sideways: no such file/);
+    writeFileSync(p("z3.json"), "[1, 2, 3]");
+    const short = await run(...base, "--init", p("z3.json"));
+    expect(short.code).toBe(1);
+    expect(short.err).toMatch(/--init .*z3\.json: the latent vector has 3 entries, but .*g\.json takes \d+/);
   });
 });

@@ -180,6 +180,9 @@ export function invertCommand(io: CliIo): Command {
         }
       }
       const gen = loadModelFromFlags(flags);
+      if (typeof options.init === "object" && options.init.length !== gen.inputSize) {
+        throw new ShapeError(`--init ${flags.init}: the latent vector has ${options.init.length} entries, but ${flags.model} takes ${gen.inputSize}`);
+      }
       if ((flags.obs === undefined) === (flags.image === undefined)) throw new OptionError("give the observations with exactly one of --obs FILE or --image FILE.png");
       const source = flags.obs ?? flags.image!;
       const obs = flags.image !== undefined ? { x: imageObservation(flags.image, gen.outputSize), z: null } : loadObservations(flags.obs!);
