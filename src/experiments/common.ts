@@ -45,15 +45,17 @@ export const PAPER_METHOD_OPTIONS: Readonly<Record<string, Readonly<Record<strin
  * 1e-3 and up to 10,000 iterations; Adam as in csgm (learning rate 0.01, 1000 steps, 3 restarts);
  * hybrids refine with a step that suits trained networks.
  */
+const CSGM_ADAM = { learningRate: 0.01, iterations: 1000, restarts: 3, gradientTolerance: 1e-9 };
+// PGD's projection: ℓ1 LP refined by a short ℓ2 descent (measured best on the shipped generator)
+const PGD_PROJECTION = { projection: "l1+gd", projectionOptions: { learningRate: 0.1, iterations: 200 } };
 export const TRAINED_NET_METHOD_OPTIONS: Readonly<Record<string, Readonly<Record<string, unknown>>>> = {
   gd: { learningRate: 1e-3, iterations: 10_000, gradientTolerance: 1e-9 },
-  adam: { learningRate: 0.01, iterations: 1000, restarts: 3, gradientTolerance: 1e-9 },
+  adam: CSGM_ADAM,
   "linf+gd": { learningRate: 0.1, iterations: 1000, gradientTolerance: 1e-9 },
   "l1+gd": { learningRate: 0.1, iterations: 1000, gradientTolerance: 1e-9 },
-  // PGD: ℓ1 projection refined by a short ℓ2 descent, three starts (measured best on the shipped generator)
-  pgd: { projection: "l1+gd", projectionOptions: { learningRate: 0.1, iterations: 200 }, pgdRestarts: 3 },
+  pgd: { ...PGD_PROJECTION, pgdRestarts: 3 },
   // csgm's Adam, then one PGD run from its answer: Adam lands near z* from few measurements, PGD makes it exact
-  "adam+pgd": { learningRate: 0.01, iterations: 1000, restarts: 3, gradientTolerance: 1e-9, projection: "l1+gd", projectionOptions: { learningRate: 0.1, iterations: 200 }, pgdRestarts: 1 },
+  "adam+pgd": { ...CSGM_ADAM, ...PGD_PROJECTION, pgdRestarts: 1 },
 };
 
 /** The LP methods, whose initial ε guess (eps0) Figure 1 can set to the noise level, as the authors' code does (eps0FromNoise). */

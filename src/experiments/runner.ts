@@ -22,6 +22,7 @@
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
 import { OptionError } from "../errors.js";
+import { hybridParts } from "../invert/registry.js";
 
 /**
  * One kind of trial (e.g. "a Figure 2 run"): `run` must be a pure function of (config, trial) and
@@ -265,8 +266,8 @@ function runOnWorkers<C, T, R>(kind: TrialKind<C, T, R>, config: C, trials: read
           ready = true;
           // hybrids (A+gd, A+adam, A+pgd) are built on demand from their base method (and pgd)
           const missing = required.filter((m) => {
-            const hybrid = /^(.+)\+(gd|adam|pgd)$/.exec(m);
-            return hybrid ? !msg.methods.includes(hybrid[1]!) || (hybrid[2] === "pgd" && !msg.methods.includes("pgd")) : !msg.methods.includes(m);
+            const hybrid = hybridParts(m);
+            return hybrid ? !msg.methods.includes(hybrid.base) || (hybrid.then === "pgd" && !msg.methods.includes("pgd")) : !msg.methods.includes(m);
           });
           if (missing.length > 0) {
             finish(

@@ -380,7 +380,7 @@ export function linfSearch(L: LayerLp): LinfSearch {
     const ymax = L.yMax();
     for (const f of [1e-4, 1e-3, 1e-2]) if (f * ymax > thresholds[thresholds.length - 1]!) thresholds.push(f * ymax);
   }
-  if (L.model.kind === "relu" && L.zLower === -Infinity && L.zUpper === Infinity && L.rowsAt(L.eps0) < L.k) {
+  if (L.rowsAt(L.eps0) < L.k) {
     // fewer two-sided rows at ε₀ than unknowns (Theorem 2's non-unique case): realizable data are
     // answered in the free directions alone, without the least-squares witness
     const pre = preimageShortcut(L, s);

@@ -49,6 +49,15 @@ export function registerMethod(method: InversionMethod): void {
 }
 
 /**
+ * The parts of a hybrid name `A+gd`, `A+adam` or `A+pgd` (A run first, then the second from its
+ * answer), or null for a plain name.
+ */
+export function hybridParts(name: string): { base: string; then: "gd" | "adam" | "pgd" } | null {
+  const hybrid = /^(.+)\+(gd|adam|pgd)$/.exec(name);
+  return hybrid ? { base: hybrid[1]!, then: hybrid[2] as "gd" | "adam" | "pgd" } : null;
+}
+
+/**
  * The method called `name`. `A+gd` / `A+adam` name the hybrid of any registered method A refined
  * by gradient descent / Adam (e.g. `linf+gd`); `A+pgd` runs projected gradient descent from A's
  * answer (e.g. `adam+pgd`, once `pgd` is registered). @throws OptionError naming the known methods
@@ -56,11 +65,11 @@ export function registerMethod(method: InversionMethod): void {
 export function getMethod(name: string): InversionMethod {
   const m = methods.get(name);
   if (m) return m;
-  const hybrid = /^(.+)\+(gd|adam|pgd)$/.exec(name);
-  const base = hybrid ? methods.get(hybrid[1]!) : undefined;
-  if (hybrid && base && !base.name.includes("+") && !(base.name === "pgd" && hybrid[2] === "pgd")) {
-    const then = hybrid[2]!;
-    const made = then === "pgd" ? (methods.has("pgd") ? startedMethod(base, methods.get("pgd")!) : undefined) : hybridMethod(base, then as Optimizer);
+  const hybrid = hybridParts(name);
+  const base = hybrid ? methods.get(hybrid.base) : undefined;
+  if (hybrid && base && !base.name.includes("+") && !(base.name === "pgd" && hybrid.then === "pgd")) {
+    const then = hybrid.then;
+    const made = then === "pgd" ? (methods.has("pgd") ? startedMethod(base, methods.get("pgd")!) : undefined) : hybridMethod(base, then);
     if (made) {
       methods.set(name, made);
       return made;

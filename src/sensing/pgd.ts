@@ -89,10 +89,10 @@ export function projectedGradientDescent(gen: Generator, y: ArrayLike<number>, o
   let halvings = 0;
   let total = 0;
   const warnings: string[] = [];
+  const gInit = init !== undefined ? gen.forward(init) : undefined;
   if (init !== undefined) {
     // the given start is a candidate too: PGD never returns a worse measurement fit than it
-    const gz = gen.forward(init);
-    applyOperator(op, gz, ax);
+    applyOperator(op, gInit!, ax);
     const fit = diffNorms(ax, y, m);
     if (Number.isFinite(fit.l2)) {
       bestFit = fit.l2;
@@ -103,7 +103,7 @@ export function projectedGradientDescent(gen: Generator, y: ArrayLike<number>, o
   let step = eta;
   let runBest = Infinity;
   let t = 0;
-  if (r === 0 && init !== undefined) x.set(gen.forward(init));
+  if (r === 0 && gInit !== undefined) x.set(gInit);
   else if (r === 0) x.fill(0);
   else x.set(gen.forward(Rng.derive(options.seed ?? 0, PGD_STREAM, r).fillNormal(new Float64Array(gen.inputSize))));
   for (; t < iterations; t++) {

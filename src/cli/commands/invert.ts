@@ -169,7 +169,7 @@ export function invertCommand(io: CliIo): Command {
       if (flags.refine === false) options.refine = false;
       if (flags.lpFallback === false) options.lpFallback = false;
       // LP methods, their hybrids and pgd (which projects with an LP method by default) may need HiGHS
-      const lpMethod = /(^|\+)(linf|l1|relaxed|feasible)(\+|$)/.test(method.name) || /(^|\+)pgd$/.test(method.name);
+      const lpMethod = /(^|\+)(linf|l1|relaxed|feasible|pgd)(\+|$)/.test(method.name);
       if (lpMethod && (options.lpBackend === "highs" || options.lpFallback !== false)) {
         // HiGHS is the highs backend, and the engine's fallback: load it once before solving
         try {
