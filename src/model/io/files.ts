@@ -1,8 +1,10 @@
-/** Reading and writing files with errors that name the file. */
+/** Reading and writing files with errors that name the file (Node only: the byte-based loaders never import this). */
 import { mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
-import { gunzipSync } from "node:zlib";
-import { DataFormatError, FileError } from "../../errors.js";
+import { FileError } from "../../errors.js";
+import { maybeGunzip } from "./inflate.js";
+
+export { maybeGunzip } from "./inflate.js";
 
 /** The bytes of `path`. @throws FileError when missing, a directory, or unreadable */
 export function readBytes(path: string): Uint8Array {
@@ -18,19 +20,6 @@ export function readBytes(path: string): Uint8Array {
 /** The UTF-8 text of `path`, gunzipped first when the file is gzip-compressed. @throws FileError; DataFormatError on a corrupt gzip stream */
 export function readText(path: string): string {
   return new TextDecoder("utf-8").decode(maybeGunzip(readBytes(path), path));
-}
-
-/** Largest text a gzip file may expand to (1 GiB): a corrupt or hostile file cannot exhaust memory. */
-const MAX_GUNZIPPED = 1 << 30;
-
-/** The bytes, decompressed when they start with the gzip magic number (1f 8b), which no UTF-8 text does. */
-export function maybeGunzip(bytes: Uint8Array, file: string): Uint8Array {
-  if (bytes.length < 2 || bytes[0] !== 0x1f || bytes[1] !== 0x8b) return bytes;
-  try {
-    return gunzipSync(bytes, { maxOutputLength: MAX_GUNZIPPED });
-  } catch (e) {
-    throw new DataFormatError(`corrupt gzip data (${e instanceof Error ? e.message : String(e)})`, { file });
-  }
 }
 
 /** Write `data` to `path`, creating parent folders. @throws FileError */

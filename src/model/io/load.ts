@@ -1,66 +1,27 @@
 /**
- * Open a model file of any supported format — native JSON, PyTorch `.pth`/`.pt` (legacy and zip),
- * safetensors, ONNX, NumPy `.npz` of weights — chosen by extension (or forced), and build the
- * generator, with the layer selection for formats that store bare tensors.
+ * Open a model file of any supported format by path — or a shipped generator by name (`mnist`,
+ * `mnist-leaky`) — in Node: the file helpers around the byte-based core in `model-bytes.ts`
+ * (which is what the browser page uses).
  */
-import { extname } from "node:path";
-import { ModelFormatError, OptionError } from "../../errors.js";
-import { Generator } from "../generator.js";
+import { ModelFormatError } from "../../errors.js";
+import { type Generator } from "../generator.js";
 import { resolveModelPath } from "./builtin.js";
 import { readBytes, readText } from "./files.js";
 import { parseJsonText } from "./json-text.js";
-import { parseModelJson } from "./json-model.js";
-import { readNpz } from "./npz.js";
-import { onnxLayers, type OnnxModel, readOnnx } from "./onnx.js";
-import { readTorchCheckpoint } from "./pytorch/checkpoint.js";
-import { readSafetensors } from "./safetensors.js";
-import { generatorFromTensors, hasSelection, type LayerManifest, type LayerSelection, parseManifest } from "./state-dict.js";
-import { type MakeError, type Tensor } from "./tensor.js";
-import { looksLikeZip } from "./zip.js";
+import { inspectModelBytes, type LoadModelOptions, type ModelFileDescription, modelFormatOf, openModelBytes } from "./model-bytes.js";
+import { type LayerManifest, parseManifest } from "./state-dict.js";
 
-/** Options of {@link loadModel}. */
-export interface LoadModelOptions extends LayerSelection {
-  /** Force a format (see {@link MODEL_FORMATS}) instead of guessing from the extension. */
-  format?: string;
-}
-
-/** Model formats geninv reads, by name. */
-export const MODEL_FORMATS = ["json", "pytorch", "safetensors", "onnx", "npz"] as const;
-
-/** A model format name. */
-export type ModelFormat = (typeof MODEL_FORMATS)[number];
-
-const EXTENSIONS: Readonly<Record<string, ModelFormat>> = {
-  json: "json",
-  pth: "pytorch",
-  pt: "pytorch",
-  ckpt: "pytorch",
-  bin: "pytorch",
-  tar: "pytorch",
-  safetensors: "safetensors",
-  onnx: "onnx",
-  npz: "npz",
-};
-
-const ALIASES: Readonly<Record<string, ModelFormat>> = { pth: "pytorch", pt: "pytorch", torch: "pytorch", st: "safetensors" };
-
-/** What a model file holds, as `geninv inspect` shows it. */
-export interface ModelFileDescription {
-  file: string;
-  format: string;
-  /** Named tensors (state-dict formats and ONNX initializers). */
-  tensors: { name: string; dtype: string; shape: number[] }[];
-  /** ONNX graph: nodes in order, inputs and outputs. */
-  graph?: {
-    producer: string;
-    opsets: { domain: string; version: number }[];
-    inputs: { name: string; shape: (number | string)[] | null }[];
-    outputs: { name: string; shape: (number | string)[] | null }[];
-    nodes: { name: string; op: string; inputs: string[]; outputs: string[] }[];
-  };
-  /** Free-form metadata (safetensors `__metadata__`, checkpoint scalars, storage locations). */
-  metadata: Record<string, unknown>;
-}
+export {
+  loadModelBytes,
+  inspectModelBytes,
+  openModelBytes,
+  type OpenedModel,
+  type LoadModelOptions,
+  type ModelFileDescription,
+  MODEL_FORMATS,
+  type ModelFormat,
+  modelFormatOf,
+} from "./model-bytes.js";
 
 /**
  * Load a generator from `path`, or a shipped one by name (`mnist`, `mnist-leaky`).
@@ -68,7 +29,9 @@ export interface ModelFileDescription {
  *   layers cannot be determined; OptionError for a layer selection that does not apply
  */
 export function loadModel(path: string, opts: LoadModelOptions = {}): Generator {
-  return openModel(path, opts).build(opts);
+  const file = resolveModelPath(path); // built-in names (mnist, mnist-leaky) → the shipped files
+  modelFormatOf(file, opts.format); // an unknown forced format is refused before the file is read
+  return openModelBytes(readBytes(file), file, opts).build(opts);
 }
 
 /**
@@ -80,15 +43,9 @@ export function inspectModelFile(
   path: string,
   opts: LoadModelOptions = {},
 ): { description: ModelFileDescription; generator: Generator | null; problem: string | null } {
-  const m = openModel(path, opts);
-  // a selection the format cannot take is a usage error, not a property of the file
-  if (m.fixedLayers && hasSelection(opts)) m.build(opts);
-  try {
-    return { description: m.description, generator: m.build(opts), problem: null };
-  } catch (e) {
-    if (e instanceof ModelFormatError || e instanceof OptionError) return { description: m.description, generator: null, problem: e.message };
-    throw e;
-  }
+  const file = resolveModelPath(path);
+  modelFormatOf(file, opts.format);
+  return inspectModelBytes(readBytes(file), file, opts);
 }
 
 /** Read a manifest file (JSON). @throws FileError, ModelFormatError */
@@ -97,124 +54,4 @@ export function loadManifest(path: string): LayerManifest {
     parseJsonText(readText(path), (msg) => new ModelFormatError(msg, { file: path })),
     path,
   );
-}
-
-/** The format `path` would be read as. @throws OptionError for an unknown forced format */
-export function modelFormatOf(path: string, forced?: string): ModelFormat | null {
-  if (forced !== undefined) {
-    const f = forced.toLowerCase();
-    const fmt = (MODEL_FORMATS as readonly string[]).includes(f) ? (f as ModelFormat) : ALIASES[f];
-    if (!fmt) throw new OptionError(`unknown model format '${forced}' (supported: ${MODEL_FORMATS.join(", ")})`);
-    return fmt;
-  }
-  // x.json.gz is JSON, gunzipped on reading
-  const ext = extname(path.replace(/\.gz$/i, "")).toLowerCase().replace(/^\./, "");
-  return EXTENSIONS[ext] ?? null;
-}
-
-interface OpenedModel {
-  description: ModelFileDescription;
-  /** The format defines its own layers (native JSON, ONNX): a layer selection is refused. */
-  fixedLayers: boolean;
-  build(sel: LayerSelection): Generator;
-}
-
-function openModel(path: string, opts: LoadModelOptions): OpenedModel {
-  path = resolveModelPath(path); // built-in names (mnist, mnist-leaky) → the shipped files
-  let format = modelFormatOf(path, opts.format);
-  if (format === "json") return openJson(path);
-  const buf = readBytes(path);
-  format ??= sniff(buf, path);
-  const makeError: MakeError = (msg, field) => new ModelFormatError(msg, { file: path, ...(field ? { field } : {}) });
-  switch (format) {
-    case "json":
-      return openJson(path);
-    case "pytorch": {
-      const ck = readTorchCheckpoint(buf, makeError);
-      return tensorModel(path, ck.format, ck.tensors, { ...(ck.locations.length ? { locations: ck.locations } : {}), ...ck.scalars });
-    }
-    case "safetensors": {
-      const st = readSafetensors(buf, makeError);
-      return tensorModel(path, "safetensors", st.tensors, st.metadata);
-    }
-    case "npz": {
-      const npz = readNpz(buf, makeError);
-      return tensorModel(path, "npz", npz.keys.map((k) => npz.get(k).tensor), {});
-    }
-    case "onnx":
-      return onnxModel(path, readOnnx(buf, makeError), makeError);
-  }
-}
-
-function openJson(path: string): OpenedModel {
-  const gen = parseModelJson(readText(path), path);
-  return {
-    description: {
-      file: path,
-      format: "json",
-      tensors: gen.layers.flatMap((l, i) => [
-        { name: `layers[${i}].weight`, dtype: "float64", shape: [l.weight.rows, l.weight.cols] },
-        ...(l.bias ? [{ name: `layers[${i}].bias`, dtype: "float64", shape: [l.bias.length] }] : []),
-      ]),
-      metadata: {},
-    },
-    fixedLayers: true,
-    build(sel) {
-      if (hasSelection(sel)) throw new OptionError(`${path} is a native geninv model: its layers and activations are fixed (drop --layers/--activation/--manifest)`);
-      return gen;
-    },
-  };
-}
-
-function tensorModel(path: string, format: string, tensors: Tensor[], metadata: Record<string, unknown>): OpenedModel {
-  return {
-    description: { file: path, format, tensors: tensors.map((t) => ({ name: t.name, dtype: t.dtype, shape: [...t.shape] })), metadata },
-    fixedLayers: false,
-    build: (sel) => generatorFromTensors(tensors, sel, path),
-  };
-}
-
-function onnxModel(path: string, m: OnnxModel, makeError: MakeError): OpenedModel {
-  return {
-    description: {
-      file: path,
-      format: "onnx",
-      tensors: m.initializers.map((t) => ({ name: t.name, dtype: t.dtype, shape: [...t.shape] })),
-      graph: {
-        producer: m.producer,
-        opsets: m.opsets,
-        inputs: m.inputs,
-        outputs: m.outputs,
-        nodes: m.nodes.map((n) => ({ name: n.name, op: n.op, inputs: n.inputs, outputs: n.outputs })),
-      },
-      metadata: { irVersion: m.irVersion, graphName: m.graphName },
-    },
-    fixedLayers: true,
-    build(sel) {
-      if (hasSelection(sel)) throw new OptionError(`${path} is an ONNX graph: it defines its layers and activations (drop --layers/--activation/--manifest)`);
-      return new Generator(onnxLayers(m, makeError));
-    },
-  };
-}
-
-/** Guess the format of a file with an unfamiliar extension from its first bytes. */
-function sniff(buf: Uint8Array, path: string): ModelFormat {
-  if (looksLikeZip(buf)) {
-    // both are zips: PyTorch's holds data.pkl, NumPy's holds .npy members
-    const text = new TextDecoder("latin1").decode(buf.subarray(0, Math.min(buf.length, 4096)));
-    return /data\.pkl/.test(text) || !/\.npy/.test(text) ? "pytorch" : "npz";
-  }
-  // safetensors: a little-endian u64 header length that fits the file, then a JSON object
-  if (buf.length >= 10 && buf[8] === 0x7b) {
-    const n = new DataView(buf.buffer, buf.byteOffset, buf.byteLength).getBigUint64(0, true);
-    if (n <= BigInt(buf.length - 8)) return "safetensors";
-  }
-  if (buf.length > 1 && buf[0] === 0x80 && buf[1]! >= 2 && buf[1]! <= 5) return "pytorch"; // a pickle's PROTO opcode
-  let i = 0;
-  while (i < buf.length && (buf[i] === 0x20 || buf[i] === 0x0a || buf[i] === 0x0d || buf[i] === 0x09)) i++;
-  if (buf[i] === 0x7b) return "json";
-  if (buf.length >= 2 && buf[0] === 0x08) return "onnx"; // ModelProto starts with field 1 (ir_version), a varint
-  throw new ModelFormatError(`cannot tell the model format from the extension or the content; choose one with --format (${MODEL_FORMATS.join(", ")})`, {
-    file: path,
-  });
 }

@@ -6,7 +6,7 @@
  * capped at the declared size.
  */
 import { crc32 } from "./crc32.js";
-import { inflateRawSync } from "node:zlib";
+import { inflateRaw } from "./inflate.js";
 import { type MakeError } from "./tensor.js";
 
 /** One file in the archive, as the central directory describes it. */
@@ -82,12 +82,12 @@ export class ZipArchive {
         throw makeError(`declares ${entry.size} bytes from ${entry.compressedSize} compressed bytes, more than deflate can produce`, field);
       }
       try {
-        out = inflateRawSync(raw, { maxOutputLength: Math.max(entry.size, 1) });
+        out = inflateRaw(raw, entry.size);
       } catch (e) {
         const msg = e instanceof Error ? e.message : String(e);
         throw makeError(`cannot inflate deflated data (${msg})`, field);
       }
-      if (out.length !== entry.size) throw makeError(`inflates to ${out.length} bytes, the directory says ${entry.size}`, field);
+      if (out.length !== entry.size) throw makeError(`inflates to ${out.length > entry.size ? `more than ${entry.size}` : out.length} bytes, the directory says ${entry.size}`, field);
     } else {
       throw makeError(`uses compression method ${entry.method}; only stored (0) and deflate (8) are supported`, field);
     }

@@ -1,0 +1,60 @@
+/**
+ * Decompression that runs the same in Node and in a browser (the page's Web Worker): gzip streams
+ * (`.json.gz` models) and raw DEFLATE (zip members of `.pth`/`.npz`), through fflate, a small
+ * pure-JS inflater, so the loaders' core path needs no `node:zlib`. Output is bounded before a
+ * byte is inflated, and checked against the stream's own length and CRC-32 after: a corrupt or
+ * hostile stream is an error, never a silently truncated file.
+ */
+import { gunzipSync, inflateSync } from "fflate";
+import { DataFormatError } from "../../errors.js";
+import { crc32 } from "./crc32.js";
+
+/** Largest output a gzip stream may expand to (1 GiB): a corrupt or hostile file cannot exhaust memory. */
+export const MAX_GUNZIPPED = 1 << 30;
+
+/** True when `bytes` start with the gzip magic number (1f 8b), which no UTF-8 text does. */
+export function isGzip(bytes: Uint8Array): boolean {
+  return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
+}
+
+/**
+ * The bytes, decompressed when they are a gzip stream (single member, as gzip(1) and Node write).
+ * @throws DataFormatError naming `file` on a corrupt, truncated or over-long stream
+ */
+export function maybeGunzip(bytes: Uint8Array, file: string): Uint8Array {
+  if (!isGzip(bytes)) return bytes;
+  const fail = (why: string): DataFormatError => new DataFormatError(`corrupt gzip data (${why})`, { file });
+  if (bytes.length < 18) throw fail(`${bytes.length} bytes is shorter than a gzip header and trailer`);
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  // RFC 1952 trailer: CRC-32 then ISIZE (the length mod 2^32) of the uncompressed data
+  const wantCrc = dv.getUint32(bytes.length - 8, true);
+  const size = dv.getUint32(bytes.length - 4, true);
+  if (size > MAX_GUNZIPPED) throw fail(`declares ${size} uncompressed bytes, more than the ${MAX_GUNZIPPED}-byte limit`);
+  // deflate expands at most ~1032:1; a larger claim is a lie, refused before allocating
+  if (size > bytes.length * 1032 + 64) throw fail(`declares ${size} bytes from ${bytes.length} compressed bytes, more than deflate can produce`);
+  let out: Uint8Array;
+  try {
+    // one byte of headroom: a stream longer than its declared size fills it and is caught below
+    out = gunzipSync(bytes, { out: new Uint8Array(size + 1) });
+  } catch (e) {
+    throw fail(e instanceof Error ? e.message : String(e));
+  }
+  if (out.length !== size) throw fail(`inflates to ${out.length > size ? `more than ${size}` : out.length} bytes, the trailer says ${size}`);
+  const crc = crc32(out);
+  if (crc !== wantCrc) throw fail(`CRC-32 is ${hex(crc)} but the trailer says ${hex(wantCrc)}`);
+  return out;
+}
+
+/**
+ * Inflate raw DEFLATE data that must expand to exactly `size` bytes (a zip member).
+ * @returns the inflated bytes; their length is `size` or, for a short or long stream, differs from it
+ *   (the caller names the entry); a stream longer than `size` yields `size + 1` bytes
+ * @throws Error from the inflater on invalid data
+ */
+export function inflateRaw(raw: Uint8Array, size: number): Uint8Array {
+  return inflateSync(raw, { out: new Uint8Array(size + 1) });
+}
+
+function hex(n: number): string {
+  return `0x${n.toString(16).padStart(8, "0")}`;
+}
