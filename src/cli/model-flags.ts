@@ -2,6 +2,7 @@
 import { type Command } from "commander";
 import { OptionError } from "../errors.js";
 import { type Generator } from "../model/generator.js";
+import { parseIntFlag } from "./parse.js";
 import { inspectModelFile, loadManifest, loadModel, type LoadModelOptions, MODEL_FORMATS } from "../model/io/load.js";
 
 /** Parsed model flags. */
@@ -14,6 +15,10 @@ export interface ModelFlags {
   activation?: string;
   /** JSON manifest naming the layers and activations. */
   manifest?: string;
+  /** Most bytes the model file may hold or expand to (lifts the 64:1 expansion cap). */
+  maxModelBytes?: string;
+  /** Most objects a checkpoint's pickle may build (shared references counted as copies). */
+  maxModelObjects?: string;
 }
 
 /** Add `--model`, `--format`, `--layers`, `--activation` and `--manifest` to a command. */
@@ -23,7 +28,9 @@ export function addModelFlags(cmd: Command): Command {
     .option("--format <name>", `model format instead of guessing from the extension (${MODEL_FORMATS.join(", ")})`)
     .option("--layers <names>", "for state dicts: the tensors forming the generator, first layer first (e.g. fc3,fc4 → fc3.weight, fc3.bias, …)")
     .option("--activation <spec>", "for state dicts: activation after each layer: relu | leaky_relu:<slope> | identity | sigmoid | tanh, or a comma list")
-    .option("--manifest <file>", 'for state dicts: JSON {"layers": [{"name": "fc3", "activation": "relu"}, …]} instead of --layers/--activation');
+    .option("--manifest <file>", 'for state dicts: JSON {"layers": [{"name": "fc3", "activation": "relu"}, …]} instead of --layers/--activation')
+    .option("--max-model-bytes <n>", "most bytes the model file may hold or expand to when inflated (default 1 GiB, and at most 64× the file's size); setting it trusts the file up to n")
+    .option("--max-model-objects <n>", "most objects a PyTorch checkpoint's pickle may build, shared references counted as copies (default 65536 + 4 per pickle byte)");
 }
 
 /** The load options the flags describe (reads the manifest file). */
@@ -42,6 +49,8 @@ export function loadOptionsFromFlags(flags: Omit<ModelFlags, "model">): LoadMode
     opts.layers = names;
   }
   if (flags.activation !== undefined) opts.activation = flags.activation;
+  if (flags.maxModelBytes !== undefined) opts.maxBytes = parseIntFlag(flags.maxModelBytes, "--max-model-bytes", 1, Number.MAX_SAFE_INTEGER);
+  if (flags.maxModelObjects !== undefined) opts.maxObjects = parseIntFlag(flags.maxModelObjects, "--max-model-objects", 1, Number.MAX_SAFE_INTEGER);
   return opts;
 }
 

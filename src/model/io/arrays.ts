@@ -8,6 +8,7 @@ import { extname } from "node:path";
 import { DataFormatError } from "../../errors.js";
 import { type Matrix } from "../../linalg/matrix.js";
 import { readBytes, readText } from "./files.js";
+import { ByteBudget, type LoadLimits } from "./limits.js";
 import { parseJsonText } from "./json-text.js";
 import { parseNpy } from "./npy.js";
 import { dataErrors, readNpz } from "./npz.js";
@@ -24,11 +25,11 @@ export interface ObservationSet {
  * holding a single array is read as x).
  * @throws FileError, DataFormatError naming the file and field
  */
-export function loadObservations(path: string): ObservationSet {
+export function loadObservations(path: string, limits: LoadLimits = {}): ObservationSet {
   const ext = extname(path).toLowerCase();
-  if (ext === ".npy") return { x: loadArrayFile(path, "x"), z: null };
+  if (ext === ".npy") return { x: loadArrayFile(path, "x", limits), z: null };
   if (ext === ".npz") {
-    const npz = readNpz(readBytes(path), dataErrors(path));
+    const npz = openNpz(path, limits);
     const xKey = npz.keys.includes("x") ? "x" : npz.keys.length === 1 ? npz.keys[0]! : null;
     if (xKey === null) {
       throw new DataFormatError(`has no array 'x' (it holds: ${npz.keys.join(", ")}); name the observations x and the ground truth z`, { file: path });
@@ -40,7 +41,7 @@ export function loadObservations(path: string): ObservationSet {
     }
     return { x, z };
   }
-  const doc = parseJsonText(readText(path), (msg) => new DataFormatError(msg, { file: path }));
+  const doc = parseJsonText(readText(path, limits), (msg) => new DataFormatError(msg, { file: path }));
   if (typeof doc !== "object" || doc === null || Array.isArray(doc) || !("x" in doc)) {
     throw new DataFormatError(`expected a JSON object with an "x" field (observations), e.g. {"x": [[…], …]}`, { file: path });
   }
@@ -60,19 +61,19 @@ export function loadObservations(path: string): ObservationSet {
  * Load a matrix from `.npy`, `.npz` (the array called `field`, or its only array) or a JSON array
  * (`field` names it in messages).
  */
-export function loadArrayFile(path: string, field = "array"): Matrix {
+export function loadArrayFile(path: string, field = "array", limits: LoadLimits = {}): Matrix {
   const ext = extname(path).toLowerCase();
   if (ext === ".npy") {
-    const a = parseNpy(readBytes(path), path);
+    const a = parseNpy(readBytes(path, limits), path);
     return ndToMatrix(a.shape, a.data, path, field);
   }
   if (ext === ".npz") {
-    const npz = readNpz(readBytes(path), dataErrors(path));
+    const npz = openNpz(path, limits);
     const key = npz.keys.includes(field) ? field : npz.keys.length === 1 ? npz.keys[0]! : null;
     if (key === null) throw new DataFormatError(`has no array '${field}' (it holds: ${npz.keys.join(", ")})`, { file: path });
     return npzMatrix(npz, key, path);
   }
-  const doc = parseJsonText(readText(path), (msg) => new DataFormatError(msg, { file: path }));
+  const doc = parseJsonText(readText(path, limits), (msg) => new DataFormatError(msg, { file: path }));
   if (doc !== null && typeof doc === "object" && !Array.isArray(doc)) {
     // an object such as `geninv sample` writes: the array is its member `field`
     const obj = doc as Record<string, unknown>;
@@ -80,6 +81,11 @@ export function loadArrayFile(path: string, field = "array"): Matrix {
     return matrixFromJson(obj[field], field, path);
   }
   return matrixFromJson(doc, field, path);
+}
+
+function openNpz(path: string, limits: LoadLimits): ReturnType<typeof readNpz> {
+  const buf = readBytes(path, limits);
+  return readNpz(buf, dataErrors(path), new ByteBudget(buf.length, limits, "--max-input-bytes"));
 }
 
 function npzMatrix(npz: ReturnType<typeof readNpz>, key: string, path: string): Matrix {

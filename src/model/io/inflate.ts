@@ -9,6 +9,7 @@
 import { inflateSync } from "fflate";
 import { DataFormatError } from "../../errors.js";
 import { crc32 } from "./crc32.js";
+import { ByteBudget, MAX_TEXT_BYTES } from "./limits.js";
 
 /**
  * Inflates raw DEFLATE `raw` into at most `limit` bytes: returns them, or exactly `limit` bytes
@@ -24,8 +25,6 @@ export function setRawInflater(f: RawInflater | null): void {
   inflater = f ?? fflateInflater;
 }
 
-/** Largest output a gzip stream may expand to (1 GiB): a corrupt or hostile file cannot exhaust memory. */
-export const MAX_GUNZIPPED = 1 << 30;
 
 /** True when `bytes` start with the gzip magic number (1f 8b), which no UTF-8 text does. */
 export function isGzip(bytes: Uint8Array): boolean {
@@ -34,19 +33,25 @@ export function isGzip(bytes: Uint8Array): boolean {
 
 /**
  * The bytes, decompressed when they are a gzip stream (single member, as gzip(1) and Node write).
- * @throws DataFormatError naming `file` on a corrupt, truncated or over-long stream
+ * The size the trailer declares is charged to `budget` before anything is inflated (default: the
+ * file's default budget, at most 64 × its size), and inflation stops one byte past it.
+ * @param makeError builds the error (default DataFormatError naming `file`; model loaders pass ModelFormatError)
+ * @throws the `makeError` error on a corrupt, truncated or over-long stream, or one past the budget
  */
-export function maybeGunzip(bytes: Uint8Array, file: string): Uint8Array {
+export function maybeGunzip(bytes: Uint8Array, file: string, budget = new ByteBudget(bytes.length), makeError?: (msg: string) => Error): Uint8Array {
   if (!isGzip(bytes)) return bytes;
-  const fail = (why: string): DataFormatError => new DataFormatError(`corrupt gzip data (${why})`, { file });
+  const mk = makeError ?? ((msg: string): Error => new DataFormatError(msg, { file }));
+  const fail = (why: string): Error => mk(`corrupt gzip data (${why})`);
   if (bytes.length < 18) throw fail(`${bytes.length} bytes is shorter than a gzip header and trailer`);
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   // RFC 1952 trailer: CRC-32 then ISIZE (the length mod 2^32) of the uncompressed data
   const wantCrc = dv.getUint32(bytes.length - 8, true);
   const size = dv.getUint32(bytes.length - 4, true);
-  if (size > MAX_GUNZIPPED) throw fail(`declares ${size} uncompressed bytes, more than the ${MAX_GUNZIPPED}-byte limit`);
   // deflate expands at most ~1032:1; a larger claim is a lie, refused before allocating
   if (size > bytes.length * 1032 + 64) throw fail(`declares ${size} bytes from ${bytes.length} compressed bytes, more than deflate can produce`);
+  if (size > MAX_TEXT_BYTES) throw mk(`gzip data declares ${size} bytes, more than the ${MAX_TEXT_BYTES} characters a JavaScript string can hold; store large models as .safetensors, .npz or .pt`);
+  const over = budget.charge(size);
+  if (over) throw mk(`gzip data declares ${size} bytes from ${bytes.length}: the file ${over}`);
   let out: Uint8Array;
   try {
     // one byte of headroom: a stream longer than its declared size fills it and is caught below

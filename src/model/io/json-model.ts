@@ -166,9 +166,15 @@ export function kindOf(v: unknown): string {
   return `a ${typeof v}`;
 }
 
+/** A short description of a value, without walking into it (no recursion on user data). */
 function describeValue(v: unknown): string {
   if (typeof v === "number") return String(v);
   if (v === undefined) return "nothing";
-  const s = JSON.stringify(v);
-  return s.length > 40 ? `${s.slice(0, 40)}…` : s;
+  if (typeof v === "string") {
+    const s = JSON.stringify(v.length > 40 ? v.slice(0, 40) : v);
+    return v.length > 40 ? `${s.slice(0, -1)}…"` : s;
+  }
+  if (v === null || typeof v === "boolean") return String(v);
+  if (Array.isArray(v)) return v.length === 0 ? "[]" : `a list of ${v.length}`;
+  return "an object";
 }

@@ -1,7 +1,19 @@
-/** JSON parsing with messages that say where a file is broken. */
+/** JSON parsing with messages that say where a file is broken, and bounded nesting. */
 
-/** JSON.parse, turning a syntax error into `makeError("not valid JSON: … (line L, column C)")`. */
+/**
+ * Deepest nesting of arrays and objects accepted. geninv's own JSON formats nest at most 4 levels
+ * (`layers[i].weight[r][c]`); the bound keeps every later walk of the value shallow (no stack
+ * overflow on a 4,000-level file).
+ */
+export const MAX_JSON_DEPTH = 64;
+
+/**
+ * JSON.parse, turning a syntax error into `makeError("not valid JSON: … (line L, column C)")`;
+ * nesting deeper than {@link MAX_JSON_DEPTH} is refused before parsing.
+ */
 export function parseJsonText(text: string, makeError: (msg: string) => Error): unknown {
+  const deep = tooDeepAt(text, MAX_JSON_DEPTH);
+  if (deep >= 0) throw makeError(`JSON nests deeper than ${MAX_JSON_DEPTH} levels at ${lineColumn(text, deep)} (geninv's JSON files nest at most 4 levels)`);
   try {
     return JSON.parse(text);
   } catch (e) {
@@ -9,12 +21,7 @@ export function parseJsonText(text: string, makeError: (msg: string) => Error): 
     const p = /position (\d+)/.exec(raw)?.[1] !== undefined ? Number(/position (\d+)/.exec(raw)![1]) : findSyntaxError(text);
     let where = "";
     if (p >= text.trimEnd().length) where = " (the file ends early: truncated?)";
-    else if (p >= 0) {
-      const before = text.slice(0, p);
-      const line = before.split("\n").length;
-      const col = p - before.lastIndexOf("\n");
-      where = ` (line ${line}, column ${col})`;
-    }
+    else if (p >= 0) where = ` (${lineColumn(text, p)})`;
     // V8 quotes a snippet of the text; keep the reason short for multi-megabyte files
     const reason = raw
       .replace(/^JSON\.parse: /, "")
@@ -23,6 +30,40 @@ export function parseJsonText(text: string, makeError: (msg: string) => Error): 
       .slice(0, 120);
     throw makeError(`not valid JSON: ${reason}${where}`);
   }
+}
+
+/** `line L, column C` of offset `p` (1-based), counted without copying the text. */
+export function lineColumn(text: string, p: number): string {
+  let line = 1;
+  let lineStart = 0;
+  for (let i = text.indexOf("\n"); i >= 0 && i < p; i = text.indexOf("\n", i + 1)) {
+    line++;
+    lineStart = i + 1;
+  }
+  return `line ${line}, column ${p - lineStart + 1}`;
+}
+
+/**
+ * Offset of the bracket that opens level `max + 1` of nesting, or −1: one iterative pass that
+ * skips strings (with their escapes), so no recursion ever sees deeper data.
+ */
+export function tooDeepAt(text: string, max: number): number {
+  let depth = 0;
+  const n = text.length;
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22) {
+      // a string: skip to its closing quote
+      for (i++; i < n; i++) {
+        const d = text.charCodeAt(i);
+        if (d === 0x5c) i++;
+        else if (d === 0x22) break;
+      }
+    } else if (c === 0x5b || c === 0x7b) {
+      if (++depth > max) return i;
+    } else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return -1;
 }
 
 /**

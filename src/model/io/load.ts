@@ -8,7 +8,7 @@ import { type Generator } from "../generator.js";
 import { resolveModelPath } from "./builtin.js";
 import { readBytes, readText } from "./files.js";
 import { parseJsonText } from "./json-text.js";
-import { inspectModelBytes, type LoadModelOptions, type ModelFileDescription, modelFormatOf, openModelBytes } from "./model-bytes.js";
+import { inspectModelBytes, limitsOf, type LoadModelOptions, MODEL_BYTES_FLAG, type ModelFileDescription, modelFormatOf, openModelBytes } from "./model-bytes.js";
 import { type LayerManifest, parseManifest } from "./state-dict.js";
 
 export {
@@ -31,7 +31,7 @@ export {
 export function loadModel(path: string, opts: LoadModelOptions = {}): Generator {
   const file = resolveModelPath(path); // built-in names (mnist, mnist-leaky) → the shipped files
   modelFormatOf(file, opts.format); // an unknown forced format is refused before the file is read
-  return openModelBytes(readBytes(file), file, opts).build(opts);
+  return openModelBytes(readModelFile(file, opts), file, opts).build(opts);
 }
 
 /**
@@ -45,13 +45,19 @@ export function inspectModelFile(
 ): { description: ModelFileDescription; generator: Generator | null; problem: string | null } {
   const file = resolveModelPath(path);
   modelFormatOf(file, opts.format);
-  return inspectModelBytes(readBytes(file), file, opts);
+  return inspectModelBytes(readModelFile(file, opts), file, opts);
+}
+
+/** The bytes of a model file, its size checked against the limits before it is read. */
+function readModelFile(file: string, opts: LoadModelOptions): Uint8Array {
+  return readBytes(file, limitsOf(opts), MODEL_BYTES_FLAG, (msg) => new ModelFormatError(msg, { file }));
 }
 
 /** Read a manifest file (JSON). @throws FileError, ModelFormatError */
 export function loadManifest(path: string): LayerManifest {
+  const mk = (msg: string): ModelFormatError => new ModelFormatError(msg, { file: path });
   return parseManifest(
-    parseJsonText(readText(path), (msg) => new ModelFormatError(msg, { file: path })),
+    parseJsonText(readText(path, {}, MODEL_BYTES_FLAG, mk), mk),
     path,
   );
 }

@@ -6,9 +6,10 @@
  * a generator, with the layer selection for formats that store bare tensors. `load.ts` adds the
  * Node file helpers (paths, built-in names) on top.
  */
-import { ModelFormatError, OptionError } from "../../errors.js";
+import { InvalidValueError, ModelFormatError, OptionError, ShapeError } from "../../errors.js";
 import { Generator } from "../generator.js";
 import { maybeGunzip } from "./inflate.js";
+import { ByteBudget, decodeText, type LoadLimits } from "./limits.js";
 import { parseModelJson } from "./json-model.js";
 import { readNpz } from "./npz.js";
 import { onnxLayers, type OnnxModel, readOnnx } from "./onnx.js";
@@ -19,7 +20,7 @@ import { type MakeError, type Tensor } from "./tensor.js";
 import { looksLikeZip } from "./zip.js";
 
 /** Options of {@link loadModel}. */
-export interface LoadModelOptions extends LayerSelection {
+export interface LoadModelOptions extends LayerSelection, LoadLimits {
   /** Force a format (see {@link MODEL_FORMATS}) instead of guessing from the extension. */
   format?: string;
 }
@@ -127,14 +128,17 @@ export interface OpenedModel {
  */
 export function openModelBytes(buf: Uint8Array, path: string, opts: LoadModelOptions = {}): OpenedModel {
   let format = modelFormatOf(path, opts.format);
-  if (format === "json") return openJson(buf, path);
-  format ??= sniff(buf, path);
+  const limits = limitsOf(opts);
   const makeError: MakeError = (msg, field) => new ModelFormatError(msg, { file: path, ...(field ? { field } : {}) });
+  const tooBig = new ByteBudget(buf.length, limits, MODEL_BYTES_FLAG).fileSizeProblem(buf.length);
+  if (tooBig) throw makeError(tooBig);
+  if (format === "json") return openJson(buf, path, limits);
+  format ??= sniff(buf, path);
   switch (format) {
     case "json":
-      return openJson(buf, path);
+      return openJson(buf, path, limits);
     case "pytorch": {
-      const ck = readTorchCheckpoint(buf, makeError);
+      const ck = readTorchCheckpoint(buf, makeError, limits);
       return tensorModel(path, ck.format, ck.tensors, { ...(ck.locations.length ? { locations: ck.locations } : {}), ...ck.scalars });
     }
     case "safetensors": {
@@ -142,7 +146,7 @@ export function openModelBytes(buf: Uint8Array, path: string, opts: LoadModelOpt
       return tensorModel(path, "safetensors", st.tensors, st.metadata);
     }
     case "npz": {
-      const npz = readNpz(buf, makeError);
+      const npz = readNpz(buf, makeError, new ByteBudget(buf.length, limits, MODEL_BYTES_FLAG));
       return tensorModel(path, "npz", npz.keys.map((k) => npz.get(k).tensor), {});
     }
     case "onnx":
@@ -150,8 +154,17 @@ export function openModelBytes(buf: Uint8Array, path: string, opts: LoadModelOpt
   }
 }
 
-function openJson(bytes: Uint8Array, path: string): OpenedModel {
-  const gen = parseModelJson(new TextDecoder("utf-8").decode(maybeGunzip(bytes, path)), path);
+/** The CLI flag that raises a model's byte limit, for messages. */
+export const MODEL_BYTES_FLAG = "--max-model-bytes";
+
+/** Just the limits of the options. */
+export function limitsOf(opts: LoadLimits): LoadLimits {
+  return { ...(opts.maxBytes !== undefined ? { maxBytes: opts.maxBytes } : {}), ...(opts.maxObjects !== undefined ? { maxObjects: opts.maxObjects } : {}) };
+}
+
+function openJson(bytes: Uint8Array, path: string, limits: LoadLimits): OpenedModel {
+  const mk = (msg: string): ModelFormatError => new ModelFormatError(msg, { file: path });
+  const gen = parseModelJson(decodeText(maybeGunzip(bytes, path, new ByteBudget(bytes.length, limits, MODEL_BYTES_FLAG), mk), mk), path);
   return {
     description: {
       file: path,
@@ -174,7 +187,7 @@ function tensorModel(path: string, format: string, tensors: Tensor[], metadata: 
   return {
     description: { file: path, format, tensors: tensors.map((t) => ({ name: t.name, dtype: t.dtype, shape: [...t.shape] })), metadata },
     fixedLayers: false,
-    build: (sel) => generatorFromTensors(tensors, sel, path),
+    build: (sel) => namingFile(path, () => generatorFromTensors(tensors, sel, path)),
   };
 }
 
@@ -196,9 +209,19 @@ function onnxModel(path: string, m: OnnxModel, makeError: MakeError): OpenedMode
     fixedLayers: true,
     build(sel) {
       if (hasSelection(sel)) throw new OptionError(`${path} is an ONNX graph: it defines its layers and activations (drop --layers/--activation/--manifest)`);
-      return new Generator(onnxLayers(m, makeError));
+      return namingFile(path, () => new Generator(onnxLayers(m, makeError)));
     },
   };
+}
+
+/** Run `build`, turning the generator's own shape and value errors into errors that name the file. */
+function namingFile(path: string, build: () => Generator): Generator {
+  try {
+    return build();
+  } catch (e) {
+    if (e instanceof ShapeError || e instanceof InvalidValueError) throw new ModelFormatError(e.message, { file: path });
+    throw e;
+  }
 }
 
 /** Guess the format of a file with an unfamiliar extension from its first bytes. */

@@ -74,6 +74,10 @@ export function readNpy(buf: Uint8Array, name: string, makeError: MakeError): Np
   if (buf.length - dataStart < need) {
     throw err(`data is truncated: shape (${dims.join(", ")}) of ${descr} needs ${need} bytes, the file has ${buf.length - dataStart}`);
   }
+  // an array file holds exactly its data: extra bytes mean the header's shape was damaged
+  if (buf.length - dataStart > need) {
+    throw err(`holds ${buf.length - dataStart} bytes of data, but shape (${dims.join(", ")}) of ${descr} is ${need} bytes: corrupted header or data`);
+  }
   // Fortran order is C order of the reversed shape: read it through reversed strides
   let strides: number[] | null = null;
   if (fortran && dims.length > 1) {

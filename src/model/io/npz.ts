@@ -1,8 +1,10 @@
 /**
  * NumPy `.npz` archives (`np.savez`, `np.savez_compressed`): a zip of `.npy` members, stored or
- * deflated. Members are read on demand, bounded by the zip reader's limits.
+ * deflated. Members are read on demand, bounded by the zip reader's limits and the file's budget;
+ * every member must be a `.npy` array (a damaged name is an error, not a skipped array).
  */
 import { DataFormatError } from "../../errors.js";
+import { type ByteBudget } from "./limits.js";
 import { type NpyFile, readNpy } from "./npy.js";
 import { type MakeError } from "./tensor.js";
 import { looksLikeZip, ZipArchive } from "./zip.js";
@@ -15,12 +17,15 @@ export interface NpzFile {
 }
 
 /** Open an `.npz` archive. @throws the `makeError` error when it is not a valid archive of `.npy` members */
-export function readNpz(buf: Uint8Array, makeError: MakeError): NpzFile {
+export function readNpz(buf: Uint8Array, makeError: MakeError, budget?: ByteBudget): NpzFile {
   if (!looksLikeZip(buf)) throw makeError("not an .npz file (no zip signature)");
-  const zip = new ZipArchive(buf, makeError);
+  const zip = new ZipArchive(buf, makeError, budget);
   const members = new Map<string, string>();
   for (const e of zip.entries) {
-    if (!e.name.endsWith(".npy")) continue;
+    // np.savez writes nothing but .npy members: anything else is a damaged name, never skipped
+    if (!e.name.endsWith(".npy")) {
+      throw makeError(`member '${e.name.slice(0, 80)}' is not a .npy array (an .npz holds only .npy members): corrupted, or not an .npz file`);
+    }
     members.set(e.name.slice(0, -4), e.name);
   }
   if (members.size === 0) throw makeError(`holds no .npy members (entries: ${zip.entries.map((e) => e.name).slice(0, 10).join(", ") || "none"})`);

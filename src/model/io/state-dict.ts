@@ -8,6 +8,7 @@
 import { ModelFormatError, OptionError } from "../../errors.js";
 import { type Activation, formatActivation, parseActivation, parseActivationList } from "../activation.js";
 import { type DenseLayer, Generator } from "../generator.js";
+import { firstNonFinite } from "../../linalg/norms.js";
 import { type Tensor } from "./tensor.js";
 
 /** One layer of a manifest. */
@@ -95,6 +96,8 @@ export function generatorFromTensors(tensors: readonly Tensor[], sel: LayerSelec
     }
     let [rows, cols] = w.shape as [number, number];
     let data = w.read();
+    const bad = firstNonFinite(data);
+    if (bad >= 0) throw err(`element [${Math.floor(bad / cols)}][${bad % cols}] is ${data[bad]} (weights must be finite)`, w.name);
     if (s.transpose) {
       data = transpose(data, rows, cols);
       [rows, cols] = [cols, rows];
@@ -105,6 +108,8 @@ export function generatorFromTensors(tensors: readonly Tensor[], sel: LayerSelec
         throw err(`has shape (${s.bias.shape.join(", ")}), expected (${rows}) to match the weight ${w.name}`, s.bias.name);
       }
       bias = s.bias.read();
+      const bb = firstNonFinite(bias);
+      if (bb >= 0) throw err(`element [${bb}] is ${bias[bb]} (biases must be finite)`, s.bias.name);
     }
     if (i > 0) {
       const prev = specs[i - 1]!;

@@ -17,10 +17,11 @@ import { readSafetensors } from "../../../src/model/io/safetensors.js";
 import { generatorFromTensors } from "../../../src/model/io/state-dict.js";
 import { type MakeError, type Tensor } from "../../../src/model/io/tensor.js";
 import { Rng } from "../../../src/model/rng.js";
-import { concat, makeLegacyPth, makeNpy, makeOnnx, makeSafetensors, makeZip, makeZipPt, P, statePickle, type TorchTensorSpec, utf8 } from "./writers.js";
+import { concat, makeLegacyPth, makeNpy, makeOnnx, makeSafetensors, makeZip, makeZipPt, P, statePickle, storageOf, type TorchTensorSpec, utf8 } from "./writers.js";
 
 const mk: MakeError = (msg, field) => new ModelFormatError(msg, { file: "fuzz", ...(field ? { field } : {}) });
-const golden = (name: string): Uint8Array => readFileSync(new URL(`./golden/${name}`, import.meta.url));
+// a copy: Buffer.slice() shares memory, and the mutators below must not damage the seeds
+const golden = (name: string): Uint8Array => new Uint8Array(readFileSync(new URL(`./golden/${name}`, import.meta.url)));
 
 interface Outcome {
   cases: number;
@@ -114,7 +115,7 @@ describe("fuzzing the loaders (seeded): every mutated file loads or throws a Gen
   });
 
   it("PyTorch zip .pt with the mutation inside data.pkl (re-zipped with a valid CRC)", () => {
-    const storages = [0, 1, 2].map((k) => ({ name: `archive/data/${k}`, data: new Uint8Array(64) }));
+    const storages = SPECS.map((t, k) => ({ name: `archive/data/${k}`, data: storageOf(t).data }));
     const load = (pkl: Uint8Array): void => torchLoad(makeZip([{ name: "archive/data.pkl", data: pkl }, ...storages]));
     note("pytorch-zip data.pkl", fuzz([statePickle(SPECS)], load, 8, { flips: 4000, absurd: 3000, splices: 2000 }));
   });
@@ -125,7 +126,7 @@ describe("fuzzing the loaders (seeded): every mutated file loads or throws a Gen
     const base = statePickle(SPECS);
     const storages = makeZipPt(SPECS);
     const entriesOf = (pkl: Uint8Array): Uint8Array =>
-      makeZip([{ name: "a/data.pkl", data: pkl }, ...[0, 1, 2].map((k) => ({ name: `a/data/${k}`, data: new Uint8Array(64) }))]);
+      makeZip([{ name: "a/data.pkl", data: pkl }, ...SPECS.map((t, k) => ({ name: `a/data/${k}`, data: storageOf(t).data }))]);
     const fragments = [
       P.global("os", "system"),
       P.global("builtins", "eval"),

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { afterAll, describe, expect, it } from "vitest";
-import { DataFormatError } from "../../../src/errors.js";
+import { ModelFormatError } from "../../../src/errors.js";
 import { modelToJson } from "../../../src/model/io/json-model.js";
 import { loadModel } from "../../../src/model/io/load.js";
 import { randomGenerator } from "../../../src/model/random.js";
@@ -25,7 +25,7 @@ describe("gzip-compressed model files", () => {
     const path = join(dir, "bad.json.gz");
     const bytes = gzipSync(modelToJson(gen));
     writeFileSync(path, bytes.subarray(0, bytes.length >> 1));
-    expect(() => loadModel(path)).toThrow(DataFormatError);
+    expect(() => loadModel(path)).toThrow(ModelFormatError);
     expect(() => loadModel(path)).toThrow(/bad\.json\.gz: corrupt gzip data/);
   });
 });

@@ -7,9 +7,10 @@
  * Tensors tagged `cuda:0` are read like any other: the location is only recorded. Globals pass the
  * allow-list of {@link findTorchGlobal}; the result is the flat list of named tensors.
  */
+import { ByteBudget, type LoadLimits } from "../limits.js";
 import { type DType, DTYPE_SIZE, type MakeError, stridedTensor, type Tensor } from "../tensor.js";
 import { looksLikeZip, MAX_DEFLATE_RATIO, ZipArchive } from "../zip.js";
-import { describe, PyCallable, PyDict, PyOpaque, PyRef, PySet, PyTuple, type PyValue, unpickle } from "./pickle.js";
+import { describe, PyCallable, PyDict, PyOpaque, PyRef, PySet, PyTuple, type PyValue, pickleObjectLimit, unpickle, type UnpickleOptions } from "./pickle.js";
 
 /** The named tensors of a checkpoint, in file order. */
 export interface TorchCheckpoint {
@@ -101,17 +102,30 @@ class TorchTensor extends PyOpaque {
   }
 }
 
-/** Read a PyTorch checkpoint in either serialization. @throws the `makeError` error */
-export function readTorchCheckpoint(buf: Uint8Array, makeError: MakeError): TorchCheckpoint {
-  if (looksLikeZip(buf)) return readZipCheckpoint(buf, makeError);
+/** The pickle budget options for a pickle of `bytes` bytes under `limits`. */
+function objectBudget(bytes: number, limits: LoadLimits): Pick<UnpickleOptions, "maxObjects" | "maxObjectsHint"> {
+  const maxObjects = limits.maxObjects ?? pickleObjectLimit(bytes);
+  return {
+    maxObjects,
+    maxObjectsHint: `${maxObjects}${limits.maxObjects === undefined ? " (65536 + 4 per pickle byte)" : ""}; if you trust the file, raise it with --max-model-objects <n> (library option maxObjects)`,
+  };
+}
+
+/**
+ * Read a PyTorch checkpoint in either serialization.
+ * @param limits bytes the file may expand to and objects its pickle may build (see {@link LoadLimits})
+ * @throws the `makeError` error
+ */
+export function readTorchCheckpoint(buf: Uint8Array, makeError: MakeError, limits: LoadLimits = {}): TorchCheckpoint {
+  if (looksLikeZip(buf)) return readZipCheckpoint(buf, makeError, limits);
   if (buf.length > 262 && String.fromCharCode(...buf.subarray(257, 262)) === "ustar") {
     throw makeError("is a tar archive: the tar serialization of PyTorch ≤ 0.1.10 is not supported (load and re-save it with a current torch)");
   }
   if (buf.length < 2 || buf[0] !== 0x80) throw makeError("is neither a zip-format nor a legacy PyTorch checkpoint (no zip signature, no pickle header)");
-  return readLegacyCheckpoint(buf, makeError);
+  return readLegacyCheckpoint(buf, makeError, limits);
 }
 
-function readLegacyCheckpoint(buf: Uint8Array, makeError: MakeError): TorchCheckpoint {
+function readLegacyCheckpoint(buf: Uint8Array, makeError: MakeError, limits: LoadLimits): TorchCheckpoint {
   const plain = { makeError, findGlobal: () => undefined, what: "the checkpoint header" };
   const magic = unpickle(buf, 0, plain);
   if (magic.value !== LEGACY_MAGIC) throw makeError(`starts with a pickle of ${describe(magic.value)}, not PyTorch's magic number: not a PyTorch checkpoint`);
@@ -130,6 +144,7 @@ function readLegacyCheckpoint(buf: Uint8Array, makeError: MakeError): TorchCheck
     persistentLoad: (pid) => legacyPersistentLoad(pid, storages, buf.length, makeError),
     what: "a PyTorch checkpoint",
     refusalHint: wholeModelHint,
+    ...objectBudget(buf.length - sys.end, limits),
   });
   const keysPickle = unpickle(buf, main.end, plain);
   if (!Array.isArray(keysPickle.value)) throw makeError(`the storage key list is ${describe(keysPickle.value)}, not a list`);
@@ -151,7 +166,8 @@ function readLegacyCheckpoint(buf: Uint8Array, makeError: MakeError): TorchCheck
     s.bytes = buf.subarray(p, p + nbytes);
     p += nbytes;
   }
-  return collect("pytorch-legacy", main.value, little, makeError);
+  if (p !== buf.length) throw makeError(`${buf.length - p} bytes follow the last storage's data: corrupted, or not a legacy checkpoint`);
+  return collect("pytorch-legacy", main.value, little, makeError, objectBudget(buf.length, limits).maxObjects!);
 }
 
 function legacyPersistentLoad(pid: PyValue, storages: Map<string, StorageRef>, fileSize: number, makeError: MakeError): StorageRef {
@@ -174,8 +190,9 @@ function legacyPersistentLoad(pid: PyValue, storages: Map<string, StorageRef>, f
   return v;
 }
 
-function readZipCheckpoint(buf: Uint8Array, makeError: MakeError): TorchCheckpoint {
-  const zip = new ZipArchive(buf, makeError);
+function readZipCheckpoint(buf: Uint8Array, makeError: MakeError, limits: LoadLimits): TorchCheckpoint {
+  const budget = new ByteBudget(buf.length, limits, "--max-model-bytes");
+  const zip = new ZipArchive(buf, makeError, budget);
   const pkl = zip.entries.filter((e) => e.name === "data.pkl" || e.name.endsWith("/data.pkl"));
   if (pkl.length !== 1) {
     throw makeError(
@@ -193,26 +210,28 @@ function readZipCheckpoint(buf: Uint8Array, makeError: MakeError): TorchCheckpoi
     else if (text !== "little") throw makeError(`byteorder is '${text.slice(0, 20)}', expected 'little' or 'big'`, `${prefix}byteorder`);
   }
   const storages = new Map<string, StorageRef>();
-  const main = unpickle(zip.read(pkl[0]!), 0, {
+  const pklBytes = zip.read(pkl[0]!);
+  const main = unpickle(pklBytes, 0, {
     makeError: (msg, field) => makeError(msg, field ?? pkl[0]!.name),
     findGlobal: findTorchGlobal(makeError),
     persistentLoad: (pid) => {
       const [, typ, key, location, numel] = storageId(pid, makeError);
       // a deflated entry may inflate up to MAX_DEFLATE_RATIO times; its exact size is checked below
-      return storageFor(storages, key as string, storageDtype(typ!, makeError), location as string, numel as number, buf.length * MAX_DEFLATE_RATIO, makeError);
+      return storageFor(storages, key as string, storageDtype(typ!, makeError), location as string, numel as number, Math.min(buf.length * MAX_DEFLATE_RATIO, budget.maxExpandedBytes + buf.length), makeError);
     },
     what: "a PyTorch checkpoint",
     refusalHint: wholeModelHint,
+    ...objectBudget(pklBytes.length, limits),
   });
   for (const s of storages.values()) {
     const name = `${prefix}data/${s.key}`;
     const entry = zip.get(name);
     if (!entry) throw makeError(`the pickle references storage '${s.key}' but the archive has no ${name}`);
     const nbytes = s.numel * DTYPE_SIZE[s.dtype];
-    if (entry.size < nbytes) throw makeError(`holds ${entry.size} bytes, but ${s.numel} ${s.dtype} elements need ${nbytes}`, name);
+    if (entry.size !== nbytes) throw makeError(`holds ${entry.size} bytes, but a storage of ${s.numel} ${s.dtype} elements is ${nbytes}`, name);
     s.bytes = zip.read(entry).subarray(0, nbytes);
   }
-  return collect("pytorch-zip", main.value, little, makeError);
+  return collect("pytorch-zip", main.value, little, makeError, objectBudget(pklBytes.length, limits).maxObjects!);
 }
 
 /** The `('storage', storage_type, key, location, numel[, view])` persistent id, checked. */
@@ -355,14 +374,17 @@ export function findTorchGlobal(makeError: MakeError): (module: string, name: st
 }
 
 /** Walk the unpickled object and list every tensor under its dotted path. */
-function collect(format: string, root: PyValue, little: boolean, makeError: MakeError): TorchCheckpoint {
+function collect(format: string, root: PyValue, little: boolean, makeError: MakeError, maxVisits: number): TorchCheckpoint {
   const tensors: Tensor[] = [];
   const names = new Set<string>();
   const locations = new Set<string>();
   const scalars: Record<string, string | number | boolean | null> = {};
   const onPath = new Set<object>();
+  let visits = 0;
   const walk = (v: PyValue, path: string, depth: number): void => {
     if (depth > MAX_NESTING) throw makeError(`objects nest deeper than ${MAX_NESTING} levels`, path || undefined);
+    // shared references are walked as the copies they stand for: bounded like the unpickler
+    if (++visits > maxVisits) throw makeError(`the checkpoint's objects stand for more than ${maxVisits} values (shared references counted as copies); raise the limit with --max-model-objects <n> (library option maxObjects)`);
     if (v instanceof TorchTensor) {
       const name = path || "tensor";
       if (names.has(name)) throw makeError("two tensors have this name", name);

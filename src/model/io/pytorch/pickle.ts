@@ -4,6 +4,12 @@
  * Globals are resolved only through an allow-list supplied by the caller; a GLOBAL outside it is
  * refused before anything is called, and REDUCE / NEWOBJ / BUILD work only on the allow-listed
  * callables and containers. Nothing in a file is ever executed.
+ *
+ * Work is bounded: each opcode consumes at least one byte, and every container carries the number
+ * of objects it would hold if each shared (memoized) reference were a copy, as Python's own walk of
+ * it would see them. A container past `maxObjects` is refused at the opcode that built it, so a
+ * "billion laughs" pickle (a list nested 30 times through memo reuse, 2^30 leaves from ~100 bytes)
+ * fails in microseconds instead of hanging whoever walks the result.
  */
 import { type MakeError } from "../tensor.js";
 
@@ -81,6 +87,20 @@ export interface UnpickleOptions {
   what?: string;
   /** Extra advice when `module.name` is refused (e.g. "save a state dict instead"). */
   refusalHint?(module: string, name: string): string | undefined;
+  /** Most objects one value may stand for, shared references counted as copies (default {@link pickleObjectLimit} of the buffer). */
+  maxObjects?: number;
+  /** How a user raises `maxObjects`, for the message (e.g. "--max-model-objects <n>"). */
+  maxObjectsHint?: string;
+}
+
+/** Objects always allowed, whatever the pickle's size. */
+export const MIN_PICKLE_OBJECTS = 65_536;
+/** Objects allowed per pickle byte: a state dict builds about one object per opcode (≥ 1 byte each). */
+export const PICKLE_OBJECTS_PER_BYTE = 4;
+
+/** The default object budget of a `bytes`-byte pickle: {@link MIN_PICKLE_OBJECTS} + {@link PICKLE_OBJECTS_PER_BYTE} per byte. */
+export function pickleObjectLimit(bytes: number): number {
+  return MIN_PICKLE_OBJECTS + PICKLE_OBJECTS_PER_BYTE * bytes;
 }
 
 /** Largest integer literal accepted, in bytes (LONG1/LONG4) or digits (text INT/LONG). */
@@ -101,6 +121,22 @@ export function unpickle(buf: Uint8Array, start: number, opts: UnpickleOptions):
   const fail = (msg: string): never => {
     throw makeError(`pickle at byte ${opAt}: ${msg}`);
   };
+  // objects each container stands for, shared references counted as copies (primitives count 1)
+  const maxObjects = opts.maxObjects ?? pickleObjectLimit(buf.length - start);
+  const weights = new WeakMap<object, number>();
+  const weight = (v: PyValue): number => (typeof v === "object" && v !== null ? (weights.get(v) ?? 1) : 1);
+  const grow = <T extends PyValue>(c: T, parts: readonly PyValue[]): T => {
+    let w = weight(c);
+    for (const x of parts) w += weight(x);
+    if (w > maxObjects) {
+      fail(
+        `builds a value of more than ${maxObjects} objects, counting each reuse of a memoized object as the copy it stands for (a "billion laughs" pickle?); the limit is ${opts.maxObjectsHint ?? `${MIN_PICKLE_OBJECTS} + ${PICKLE_OBJECTS_PER_BYTE} per pickle byte`}`,
+      );
+    }
+    if (typeof c === "object" && c !== null) weights.set(c, w);
+    return c;
+  };
+  const made = grow;
   const need = (n: number): void => {
     if (n < 0 || p + n > buf.length) fail(`truncated: needs ${n} more bytes, ${buf.length - p} left`);
   };
@@ -178,7 +214,10 @@ export function unpickle(buf: Uint8Array, start: number, opts: UnpickleOptions):
       return fail(`${opcode} of ${describe(fn)}, which is not an allowed callable`);
     }
     if (!(args instanceof PyTuple)) return fail(`${opcode} of ${fn.qualname} with ${describe(args)} instead of an argument tuple`);
-    return fn.call(args.items);
+    const out = fn.call(args.items);
+    // what a call returns stands for its arguments (OrderedDict(pairs), a tensor of its storage)
+    if (typeof out === "object" && out !== null && !weights.has(out)) grow(out, [args]);
+    return out;
   };
   const toInt = (s: string, what: string): number | bigint => {
     const t = s.trim().replace(/L$/, "");
@@ -319,14 +358,18 @@ export function unpickle(buf: Uint8Array, start: number, opts: UnpickleOptions):
       case 0x5d: // EMPTY_LIST
         stack.push([]);
         break;
-      case 0x6c: // LIST
-        stack.push(popMark());
+      case 0x6c: {
+        // LIST
+        const items = popMark();
+        stack.push(made(items, items));
         break;
+      }
       case 0x61: {
         // APPEND
         const v = pop();
         const list = top();
         if (!Array.isArray(list)) fail(`APPEND to ${describe(list)}`);
+        grow(list, [v]);
         (list as PyValue[]).push(v);
         break;
       }
@@ -335,23 +378,30 @@ export function unpickle(buf: Uint8Array, start: number, opts: UnpickleOptions):
         const items = popMark();
         const list = top();
         if (!Array.isArray(list)) fail(`APPENDS to ${describe(list)}`);
+        grow(list, items);
         for (const it of items) (list as PyValue[]).push(it);
         break;
       }
       case 0x29: // EMPTY_TUPLE
         stack.push(new PyTuple([]));
         break;
-      case 0x74: // TUPLE
-        stack.push(new PyTuple(popMark()));
+      case 0x74: {
+        // TUPLE
+        const items = popMark();
+        stack.push(made(new PyTuple(items), items));
         break;
-      case 0x85: // TUPLE1
-        stack.push(new PyTuple([pop()]));
+      }
+      case 0x85: {
+        // TUPLE1
+        const a = pop();
+        stack.push(made(new PyTuple([a]), [a]));
         break;
+      }
       case 0x86: {
         // TUPLE2
         const b = pop();
         const a = pop();
-        stack.push(new PyTuple([a, b]));
+        stack.push(made(new PyTuple([a, b]), [a, b]));
         break;
       }
       case 0x87: {
@@ -359,7 +409,7 @@ export function unpickle(buf: Uint8Array, start: number, opts: UnpickleOptions):
         const c = pop();
         const b = pop();
         const a = pop();
-        stack.push(new PyTuple([a, b, c]));
+        stack.push(made(new PyTuple([a, b, c]), [a, b, c]));
         break;
       }
       case 0x7d: // EMPTY_DICT
@@ -369,7 +419,7 @@ export function unpickle(buf: Uint8Array, start: number, opts: UnpickleOptions):
         // DICT
         const items = popMark();
         if (items.length % 2 !== 0) fail("DICT with an odd number of items");
-        const d = new PyDict();
+        const d = made(new PyDict(), items);
         for (let i = 0; i < items.length; i += 2) d.set(items[i]!, items[i + 1]!, makeError);
         stack.push(d);
         break;
@@ -380,6 +430,7 @@ export function unpickle(buf: Uint8Array, start: number, opts: UnpickleOptions):
         const k = pop();
         const d = top();
         if (!(d instanceof PyDict)) fail(`SETITEM on ${describe(d)}`);
+        grow(d, [k, v]);
         (d as PyDict).set(k, v, makeError);
         break;
       }
@@ -389,6 +440,7 @@ export function unpickle(buf: Uint8Array, start: number, opts: UnpickleOptions):
         const d = top();
         if (!(d instanceof PyDict)) fail(`SETITEMS on ${describe(d)}`);
         if (items.length % 2 !== 0) fail("SETITEMS with an odd number of items");
+        grow(d, items);
         for (let i = 0; i < items.length; i += 2) (d as PyDict).set(items[i]!, items[i + 1]!, makeError);
         break;
       }
@@ -400,12 +452,16 @@ export function unpickle(buf: Uint8Array, start: number, opts: UnpickleOptions):
         const items = popMark();
         const s = top();
         if (!(s instanceof PySet)) fail(`ADDITEMS on ${describe(s)}`);
+        grow(s, items);
         for (const it of items) (s as PySet).items.push(it);
         break;
       }
-      case 0x91: // FROZENSET
-        stack.push(new PySet(popMark()));
+      case 0x91: {
+        // FROZENSET
+        const items = popMark();
+        stack.push(made(new PySet(items), items));
         break;
+      }
       case 0x70: // PUT
         memo.set(Number(toInt(line(), "PUT index")), top());
         break;
@@ -470,21 +526,25 @@ export function unpickle(buf: Uint8Array, start: number, opts: UnpickleOptions):
         const module = line();
         const name = line();
         const args = popMark();
-        stack.push(call(resolveGlobal(module, name), new PyTuple(args), "INST"));
+        stack.push(call(resolveGlobal(module, name), made(new PyTuple(args), args), "INST"));
         break;
       }
       case 0x6f: {
         // OBJ: class and arguments since the mark
         const items = popMark();
         if (items.length === 0) fail("OBJ without a class");
-        stack.push(call(items[0]!, new PyTuple(items.slice(1)), "OBJ"));
+        const args = items.slice(1);
+        stack.push(call(items[0]!, made(new PyTuple(args), args), "OBJ"));
         break;
       }
       case 0x62: {
         // BUILD: only OrderedDict attributes and tensor state, both kept as inert data
         const state = pop();
         const obj = top();
-        if (obj instanceof PyDict) obj.attrs = state;
+        if (obj instanceof PyDict) {
+          grow(obj, [state]);
+          obj.attrs = state;
+        }
         else if (!(obj instanceof PyOpaque && obj.acceptsState)) fail(`BUILD on ${describe(obj)}`);
         break;
       }
