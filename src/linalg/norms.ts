@@ -19,6 +19,15 @@ export function diffNorms(a: ArrayLike<number>, b?: ArrayLike<number>, n = a.len
     l2 += d * d;
     if (ad > linf || ad !== ad) linf = ad;
   }
+  if (l2 === Infinity && linf < Infinity && linf > 0) {
+    // the squares overflowed although every entry is finite (|d| > ~1e154): sum them scaled by ℓ∞
+    let t = 0;
+    for (let i = 0; i < n; i++) {
+      const d = (b ? a[i]! - b[i]! : a[i]!) / linf;
+      t += d * d;
+    }
+    return { l1, l2: linf * Math.sqrt(t), linf };
+  }
   return { l1, l2: Math.sqrt(l2), linf };
 }
 

@@ -2,6 +2,11 @@
  * One object per layer that solves the three families on the chosen backend, keeps the engine's
  * state for warm starts, counts solves and pivots, and falls back to HiGHS when the engine reports
  * trouble (`numerical_error`, `iteration_limit`, or an internal error).
+ *
+ * Scaling: the engine's tolerances have absolute floors near 1 and HiGHS treats |values| ≥ 1e20 as
+ * infinite, so targets far from unit size (1e150·G(z*), one 1e300 pixel, or 1e-150) are solved
+ * as the problem with every target, bound and cap divided by a power of two σ (exact in floating
+ * point: s = A·z becomes s/σ = A·(z/σ)); z and the objective are multiplied back.
  */
 import { GeninvError, OptionError } from "../errors.js";
 import { type Matrix } from "../linalg/matrix.js";
@@ -52,6 +57,45 @@ interface EngineSet {
 }
 const engines = new WeakMap<Matrix, EngineSet>();
 
+/** Targets within [2^-20, 2^20] in magnitude are solved as they are. */
+const SCALE_FREE_EXPONENT = 20;
+
+/**
+ * The power of two σ a problem's targets are divided by: 1 when the largest finite |target| (or
+ * finite bound) lies within 2^±20, else 2^round(log2 of it). Non-finite values are the
+ * validators' business.
+ */
+export function problemScale(p: FitProblem): number {
+  let m = 0;
+  const n = p.upper.length;
+  for (let j = 0; j < n; j++) {
+    const u = Math.abs(p.upper[j]!);
+    const l = Math.abs(p.lower[j]!);
+    if (u !== Infinity && u > m) m = u;
+    if (l !== Infinity && l > m) m = l;
+  }
+  for (const b of [p.zLower, p.zUpper]) if (b !== undefined && Number.isFinite(b) && Math.abs(b) > m) m = Math.abs(b);
+  if (!(m > 0) || !Number.isFinite(m)) return 1;
+  const e = Math.round(Math.log2(m));
+  return Math.abs(e) <= SCALE_FREE_EXPONENT ? 1 : Math.pow(2, e);
+}
+
+function scaleTargets(v: Float64Array, inv: number): Float64Array {
+  const out = new Float64Array(v.length);
+  for (let j = 0; j < v.length; j++) out[j] = v[j]! * inv; // ±Infinity stays ±Infinity
+  return out;
+}
+
+/** `p` with targets, bounds and the cap divided by σ (a power of two, so exactly). */
+function scaledProblem<P extends FitProblem>(p: P, sigma: number): P {
+  const inv = 1 / sigma;
+  const q = { ...p, upper: scaleTargets(p.upper, inv), lower: scaleTargets(p.lower, inv) };
+  if (p.zLower !== undefined) q.zLower = p.zLower * inv;
+  if (p.zUpper !== undefined) q.zUpper = p.zUpper * inv;
+  if (q.kind === "chebyshev" && q.deltaMax !== undefined) q.deltaMax = q.deltaMax * inv;
+  return q;
+}
+
 /** Solves the per-layer LP families on one matrix. */
 export class FitSolver {
   readonly backend: LpBackendName;
@@ -67,6 +111,11 @@ export class FitSolver {
   readonly used = new Set<string>();
   /** Notes about fallbacks and failures, for the layer report. */
   readonly notes: string[] = [];
+  /**
+   * The scale σ of this solver's problems, fixed at the first solve so that warm starts (kept in
+   * scaled units) stay valid across the ε schedule of one layer.
+   */
+  private sigma: number | undefined;
 
   constructor(a: Matrix, options: FitSolverOptions = {}) {
     const backend = options.backend ?? "engine";
@@ -86,37 +135,57 @@ export class FitSolver {
 
   /** Algorithm 1's LP. */
   chebyshev(p: ChebyshevProblem, hint: SolveHint = {}): FitResult {
-    return this.run(p, () => {
-      this.set.cheb ??= new ChebyshevSolver(this.a, this.engineOptions());
-      const r: EngineSolution = this.set.cheb.solve(p, { z0: hint.z0 ?? null, warm: (hint.warm as VertexSnapshot | undefined) ?? null });
-      return { ...r, ...(r.snapshot ? { warm: r.snapshot } : {}) };
-    });
+    return this.scaled(p, hint, (q, h) =>
+      this.run(q, () => {
+        this.set.cheb ??= new ChebyshevSolver(this.a, this.engineOptions());
+        const r: EngineSolution = this.set.cheb.solve(q, { z0: h.z0 ?? null, warm: (h.warm as VertexSnapshot | undefined) ?? null });
+        return { ...r, ...(r.snapshot ? { warm: r.snapshot } : {}) };
+      }),
+    );
   }
 
   /** Algorithm 2's LP. */
   ladFit(p: LadProblem, hint: SolveHint = {}): FitResult {
-    return this.run(p, () => {
-      this.set.lad ??= new LadSolver(this.a);
-      const r = this.set.lad.solve(p, {
-        z0: hint.z0 ?? null,
-        warm: (hint.warm as LadSnapshot | undefined) ?? null,
-        ...(this.maxPivots !== undefined ? { maxPivots: this.maxPivots } : {}),
-      });
-      return { ...r, ...(r.snapshot ? { warm: r.snapshot } : {}) };
-    });
+    return this.scaled(p, hint, (q, h) =>
+      this.run(q, () => {
+        this.set.lad ??= new LadSolver(this.a);
+        const r = this.set.lad.solve(q, {
+          z0: h.z0 ?? null,
+          warm: (h.warm as LadSnapshot | undefined) ?? null,
+          ...(this.maxPivots !== undefined ? { maxPivots: this.maxPivots } : {}),
+        });
+        return { ...r, ...(r.snapshot ? { warm: r.snapshot } : {}) };
+      }),
+    );
   }
 
   /** eq. (8); `hint.warm` may be the ℓ∞ LP's basis at the same ε (its tight upper sides seed the start). */
   relaxed(p: RelaxedProblem, hint: SolveHint = {}): FitResult {
-    return this.run(p, () => {
-      this.set.rel ??= new RelaxedSolver(this.a, this.engineOptions());
-      const w = hint.warm as VertexSnapshot | undefined;
-      return this.set.rel.solve(p, { z0: hint.z0 ?? null, tight: w && "lam" in w ? w.basis : null });
-    });
+    return this.scaled(p, hint, (q, h) =>
+      this.run(q, () => {
+        this.set.rel ??= new RelaxedSolver(this.a, this.engineOptions());
+        const w = h.warm as VertexSnapshot | undefined;
+        return this.set.rel.solve(q, { z0: h.z0 ?? null, tight: w && "lam" in w ? w.basis : null });
+      }),
+    );
   }
 
   private engineOptions(): { maxPivots?: number } {
     return this.maxPivots !== undefined ? { maxPivots: this.maxPivots } : {};
+  }
+
+  /**
+   * Solve `p` through `solve` — on the problem divided by σ when its targets are far from unit
+   * size (see the module header) — and put z and the objective back in the caller's units.
+   */
+  private scaled<P extends FitProblem>(p: P, hint: SolveHint, solve: (q: P, h: SolveHint) => FitResult): FitResult {
+    this.sigma ??= problemScale(p);
+    const sigma = this.sigma;
+    if (sigma === 1) return solve(p, hint);
+    const z0 = hint.z0 ? hint.z0.map((v) => v / sigma) : hint.z0;
+    const r = solve(scaledProblem(p, sigma), { ...hint, z0 });
+    const z = r.z.map((v) => v * sigma);
+    return { ...r, z, objective: r.objective * sigma, ...(r.message ? { message: `${r.message} (in units of ${sigma.toExponential(3)})` } : {}) };
   }
 
   private run(p: FitProblem, engine: () => FitResult): FitResult {

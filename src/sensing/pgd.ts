@@ -143,6 +143,19 @@ export function projectedGradientDescent(gen: Generator, y: ArrayLike<number>, o
   }
   total += t;
   }
+  if (best === null) {
+    // no iterate (and no start) had a finite measurement fit: say so instead of returning nothing
+    return {
+      method: "pgd",
+      status: "failed",
+      z: new Float64Array(gen.inputSize),
+      residual: diffNorms(new Float64Array(m).fill(NaN), y, m),
+      layers: [],
+      timeMs: performance.now() - t0,
+      warnings: [`pgd: no iterate had a finite measurement fit ‖A·G(z) − y‖ in ${total} iterations (values too large for double precision?)`],
+      iterations: total,
+    };
+  }
   if (halvings > 0) warnings.push(`pgd: step halved ${halvings} time(s) because the measurement fit grew`);
   if (init !== undefined && best!.z === init) warnings.push("no PGD iterate fit the measurements better than the given start: z is the start");
   if (best!.status === "failed") warnings.push(`the ${projectionName} projection failed: ${best!.warnings.join("; ")}`);
