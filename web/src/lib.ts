@@ -1,0 +1,21 @@
+/**
+ * Everything the page's worker takes from the library, in one place (the library's own modules,
+ * bundled: no file system, no Node built-ins on this path except those stubbed in build.mjs).
+ */
+export { loadModelBytes } from "../../src/model/io/model-bytes.js";
+export { loadHighsBackend, highsLoaded } from "../../src/lp/highs.js";
+export { getMethod, listMethods, runMethod, hybridParts } from "../../src/invert/registry.js";
+export { type InversionResult, type LayerReport } from "../../src/invert/result.js";
+export { type InvertOptions } from "../../src/invert/options.js";
+export { type Generator } from "../../src/model/generator.js";
+export { formatActivation } from "../../src/model/activation.js";
+export { Rng } from "../../src/model/rng.js";
+export { addNoise, sampleObservations, type NoiseSpec } from "../../src/model/random.js";
+export { relativeError, diffNorms } from "../../src/linalg/norms.js";
+export { applyOperator, gaussianOperator, maskOperator, type MeasurementOperator } from "../../src/sensing/operator.js";
+export { parseMaskSpec } from "../../src/sensing/masks.js";
+// registers `pgd` (and with it the A+pgd hybrids)
+export { projectedGradientDescent } from "../../src/sensing/pgd.js";
+export { methodOptions, TRAINED_NET_METHOD_OPTIONS } from "../../src/experiments/common.js";
+export { FIG2_TRIALS, fig2Config, fig2Svg, summarizeFig2, type Fig2Config, type Fig2Record } from "../../src/experiments/fig2.js";
+export { GeninvError } from "../../src/errors.js";

@@ -1,0 +1,122 @@
+/**
+ * The page's Web Worker: the library itself — model loaders, the registry's inverters, the dense
+ * LP engine and HiGHS (WebAssembly) — so the page never freezes. The page cancels a run by
+ * terminating this worker and starting a new one (a synchronous solve cannot be interrupted).
+ */
+import {
+  FIG2_TRIALS,
+  fig2Config,
+  type Fig2Record,
+  fig2Svg,
+  formatActivation,
+  type Generator,
+  GeninvError,
+  highsLoaded,
+  listMethods,
+  loadHighsBackend,
+  loadModelBytes,
+  sampleObservations,
+  summarizeFig2,
+} from "./lib.js";
+import { type FromWorker, type ToWorker } from "./protocol.js";
+import { invertObservation } from "./scenario.js";
+
+/** Shipped generators: name → file under models/ in the built page (the package's own files). */
+export const SHIPPED: Record<string, string> = {
+  mnist: "mnist-relu-20-60-784.json.gz",
+  "mnist-leaky": "mnist-leaky-20-200-500-784.json.gz",
+};
+
+const scope = self as unknown as { postMessage(m: FromWorker, transfer?: Transferable[]): void; onmessage: ((e: MessageEvent<ToWorker>) => void) | null };
+const post = (m: FromWorker, transfer: Transferable[] = []): void => scope.postMessage(m, transfer);
+let gen: Generator | null = null;
+const t0 = performance.now();
+
+// HiGHS (the LP engine's fallback) loads while the page is used; a failure leaves the engine alone
+const highsReady = loadHighsBackend().then(
+  () => null,
+  (e: unknown) => (e instanceof Error ? e.message : String(e)),
+);
+
+function fail(id: number, e: unknown): void {
+  const message = e instanceof Error ? e.message : String(e);
+  post({ type: "error", id, message, code: e instanceof GeninvError ? e.code : null });
+}
+
+async function handle(msg: ToWorker): Promise<void> {
+  switch (msg.type) {
+    case "init": {
+      const highsError = await highsReady;
+      const methods = listMethods().map((m) => ({ name: m.name, kind: m.kind, description: m.description }));
+      post({ type: "ready", methods, highs: highsLoaded(), highsError, ms: performance.now() - t0 });
+      return;
+    }
+    case "load": {
+      const s = performance.now();
+      let bytes: Uint8Array;
+      let name: string;
+      if ("builtin" in msg) {
+        const file = SHIPPED[msg.builtin];
+        if (!file) throw new GeninvError("option", `no shipped generator '${msg.builtin}' (shipped: ${Object.keys(SHIPPED).join(", ")})`);
+        const res = await fetch(new URL(`models/${file}`, self.location.href));
+        if (!res.ok) throw new GeninvError("file", `models/${file}: HTTP ${res.status}`);
+        bytes = new Uint8Array(await res.arrayBuffer());
+        name = file;
+      } else {
+        bytes = new Uint8Array(msg.file.bytes);
+        name = msg.file.name;
+      }
+      const g = loadModelBytes(bytes, name, "builtin" in msg || !msg.activation ? {} : { activation: msg.activation });
+      gen = g;
+      post({ type: "loaded", id: msg.id, name, sizes: g.sizes, activations: g.layers.map((l) => formatActivation(l.activation)), ms: performance.now() - s });
+      return;
+    }
+    case "sample": {
+      const g = need();
+      const b = sampleObservations(g, 1, msg.seed);
+      post({ type: "sampled", id: msg.id, z: b.z.data, clean: b.clean.data });
+      return;
+    }
+    case "invert": {
+      const g = need();
+      await highsReady;
+      let last = 0;
+      const r = invertObservation(g, msg.clean, msg.zTrue, msg.spec, msg.method, msg.seed, (done, total) => {
+        const now = performance.now();
+        if (now - last > 100) {
+          last = now;
+          post({ type: "progress", id: msg.id, done, total });
+        }
+      });
+      post({ type: "result", id: msg.id, ...r });
+      return;
+    }
+    case "fig2": {
+      await highsReady;
+      // the library's own Figure 2 trial (src/experiments/fig2.ts): fresh random network and z* per run
+      const config = fig2Config({ layers: msg.layers, ks: msg.ks, runs: msg.runs, seed: msg.seed, methods: msg.methods });
+      const records: Fig2Record[] = [];
+      const total = config.ks.length * config.runs;
+      for (let run = 0; run < config.runs; run++) {
+        for (const k of config.ks) {
+          records.push(FIG2_TRIALS.run(config, { k, run }));
+          const points = summarizeFig2(config, records);
+          post({ type: "fig2", id: msg.id, done: records.length, total, svg: fig2Svg(config, points), points, finished: records.length === total });
+          // let a queued message (none expected: the page stops by terminating) and the post go out
+          await new Promise((r) => setTimeout(r, 0));
+        }
+      }
+      return;
+    }
+  }
+}
+
+function need(): Generator {
+  if (!gen) throw new GeninvError("option", "no generator loaded yet");
+  return gen;
+}
+
+scope.onmessage = (e) => {
+  const msg = e.data;
+  handle(msg).catch((err: unknown) => fail("id" in msg ? msg.id : 0, err));
+};
