@@ -46,11 +46,11 @@ describe.skipIf(!CHROMIUM)("the browser page (headless Chromium)", () => {
 
   beforeAll(async () => {
     if (!existsSync(join(DIST, "index.html"))) {
-      const { buildPage } = (await import("../../web/build.mjs")) as { buildPage: (o: { quiet: boolean }) => Promise<unknown> };
+      const { buildPage } = await import("../../web/build.mjs");
       await buildPage({ quiet: true });
     }
     mkdirSync(SHOTS, { recursive: true });
-    const { serve } = (await import("../../web/serve.mjs")) as { serve: (dir: string, port: number) => Promise<{ server: { close(): void }; url: string }> };
+    const { serve } = await import("../../web/serve.mjs");
     ({ server, url } = await serve(DIST, 0));
     profile = mkdtempSync(join(tmpdir(), "geninv-chromium-"));
     ctx = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM!, headless: true, args: ARGS, viewport: { width: 1280, height: 1000 } });
