@@ -4,6 +4,7 @@
  */
 import { FIG1_TRIALS } from "./fig1.js";
 import { FIG2_TRIALS } from "./fig2.js";
+import { INVERT_TRIALS } from "./invert-batch.js";
 import { type TrialKind } from "./runner.js";
 import { SENSING_TRIALS } from "./sensing.js";
 
@@ -12,4 +13,5 @@ export const TRIAL_KINDS: Readonly<Record<string, TrialKind<any, any, unknown>>>
   [FIG1_TRIALS.name]: FIG1_TRIALS,
   [FIG2_TRIALS.name]: FIG2_TRIALS,
   [SENSING_TRIALS.name]: SENSING_TRIALS,
+  [INVERT_TRIALS.name]: INVERT_TRIALS,
 };

@@ -102,7 +102,7 @@ describe("geninv CLI", () => {
     writeFileSync(p("digit-z.json"), JSON.stringify([Array.from(z)]));
     // 8-bit rounding is noise of up to 0.002 per pixel; hiding half the pixels amplifies it
     for (const [extra, bound] of [[[], 0.05], [["--mask", "half:bottom"], 0.3], [["--mask", "random:0.4", "--noise", "uniform:0.002"], 0.05]] as const) {
-      const r = await run("invert", "--model", "mnist", "--image", p("digit.png"), "--truth", p("digit-z.json"), "--method", "l1", ...extra, "-o", p("rec.png"));
+      const r = await run("invert", "--model", "mnist", "--image", p("digit.png"), "--truth", p("digit-z.json"), "--method", "l1", ...extra, "-o", p("rec.png"), "-o", "-");
       expect(r.code, extra.join(" ")).toBe(0);
       expect(JSON.parse(r.out).results[0].relError, extra.join(" ")).toBeLessThan(bound);
       const rec = decodePng(readFileSync(p("rec.png")));

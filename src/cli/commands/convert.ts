@@ -2,9 +2,8 @@
 import { basename } from "node:path";
 import { Command } from "commander";
 import { OptionError } from "../../errors.js";
-import { writeFile } from "../../model/io/files.js";
 import { modelToJson } from "../../model/io/json-model.js";
-import { type CliIo } from "../io.js";
+import { type CliIo, writeOutputFile } from "../io.js";
 import { addModelFlags, loadModelFromFlags, type ModelFlags } from "../model-flags.js";
 
 export function convertCommand(io: CliIo): Command {
@@ -26,7 +25,7 @@ export function convertCommand(io: CliIo): Command {
       const text = modelToJson(gen, { convertedFrom: basename(path) });
       if (flags.output === "-") io.out(text);
       else {
-        writeFile(flags.output, text);
+        writeOutputFile(flags.output, text);
         io.err(`wrote ${flags.output}: ${gen.describe().join("; ")}\n`);
       }
     });

@@ -7,9 +7,8 @@ import { besideEachOther, grayToPng } from "../../experiments/png.js";
 import { imageFigureConfig, imageFigurePng, runImageFigure, type ImageFigureResult } from "../../experiments/images.js";
 import { methodStyle } from "../../experiments/common.js";
 import { decodePng, pngToGray } from "../../experiments/png.js";
-import { writeFile } from "../../model/io/files.js";
 import { loadHighsBackend } from "../../lp/highs.js";
-import { type CliIo, emitJson } from "../io.js";
+import { type CliIo, emitJson, writeOutputFile } from "../io.js";
 import { parseIntFlag } from "../parse.js";
 import { Progress } from "../progress.js";
 
@@ -48,7 +47,7 @@ export function demoCommand(io: CliIo): Command {
         return { width: img.width, height: img.height, data: pngToGray(img) };
       });
       const picture = besideEachOther(grids, 12);
-      writeFile(opts.output, grayToPng(picture.data, picture.width, picture.height, { text: { Software: "geninv demo", Seed: String(seed) } }));
+      writeOutputFile(opts.output, grayToPng(picture.data, picture.width, picture.height, { text: { Software: "geninv demo", Seed: String(seed) } }));
       const rows = results.flatMap((r) =>
         DEMO_METHODS.map((m) => ({ corruption: r.name, method: m, ...r.result.summary[m]! })),
       );

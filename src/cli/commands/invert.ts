@@ -1,32 +1,35 @@
 /** `geninv invert`: find z with G(z) ≈ x for each observation, with any registered method. */
 import { extname } from "node:path";
 import { Command } from "commander";
-import { decodePng, grayToPng, imageGrid, pngToGray } from "../../experiments/png.js";
+import { decodePng, pngToGray } from "../../experiments/png.js";
 import { type Matrix } from "../../linalg/matrix.js";
-import { readBytes, writeFile } from "../../model/io/files.js";
+import { readBytes } from "../../model/io/files.js";
 import { addNoise, parseNoise } from "../../model/random.js";
 import { Rng } from "../../model/rng.js";
 import { observedIndices, parseMaskSpec, type PixelMask } from "../../sensing/masks.js";
 import { applyOperator, denseOperator, gaussianOperator, maskOperator, type MeasurementOperator, measurementCount } from "../../sensing/operator.js";
 import { type PgdOptions } from "../../sensing/pgd.js";
-import { GeninvError, OptionError, ShapeError } from "../../errors.js";
+import { DataFormatError, OptionError, ShapeError } from "../../errors.js";
 import { loadHighsBackend } from "../../lp/highs.js";
-import { relativeError } from "../../linalg/norms.js";
 import { loadArrayFile, loadObservations } from "../../model/io/arrays.js";
 import { type InvertOptions } from "../../invert/options.js";
-import { getMethod, listMethods, runMethod } from "../../invert/registry.js";
+import { getMethod, listMethods } from "../../invert/registry.js";
 import "../../sensing/pgd.js"; // registers the pgd method
-import { type InversionResult, type InversionStatus } from "../../invert/result.js";
-import { type CliIo, emitJson } from "../io.js";
+import { type CliIo } from "../io.js";
+import { runInvertBatch } from "../invert-batch.js";
+import { defaultWorkers } from "../../experiments/runner.js";
 import { addModelFlags, loadModelFromFlags, type ModelFlags } from "../model-flags.js";
 import { parseIntFlag, parseNumberFlag } from "../parse.js";
-import { Progress } from "../progress.js";
 
 interface InvertFlags extends ModelFlags {
   obs: string;
   truth?: string;
   method: string;
-  output?: string;
+  output: string[];
+  resume?: boolean;
+  force?: boolean;
+  strict?: boolean;
+  workers?: string;
   activeTol?: string;
   fitTol?: string;
   rankTol?: string;
@@ -102,14 +105,6 @@ function loadMask(spec: string, n: number, seed: number): PixelMask {
   return mask;
 }
 
-/** G(z) of every observation as PNG: one image, or a grid of them. */
-function writeReconstructions(path: string, images: Float64Array[], n: number): void {
-  const side = Math.round(Math.sqrt(n));
-  if (side * side !== n) throw new OptionError(`-o ${path}: the model outputs ${n} values, not a square image; write JSON instead`);
-  const grid = images.length === 1 ? { width: side, height: side, data: images[0]! } : imageGrid(images, { cols: Math.min(8, images.length), tileWidth: side, tileHeight: side, padding: 2 });
-  writeFile(path, grayToPng(Float64Array.from(grid.data, (v) => (Number.isFinite(v) ? v : 0)), grid.width, grid.height));
-}
-
 export function invertCommand(io: CliIo): Command {
   return addModelFlags(new Command("invert"))
     .description("invert each observation: find z with G(z) ≈ x")
@@ -141,7 +136,16 @@ export function invertCommand(io: CliIo): Command {
     .option("--pgd-iterations <n>", "pgd: outer iterations (default 50)")
     .option("--pgd-step <eta>", "pgd: first gradient step (default 1)")
     .option("--pgd-restarts <n>", "pgd: starts, the best fit kept (default 1)")
-    .option("-o, --output <file>", "write the JSON results here (default: stdout); a .png file receives the reconstructed images G(z) instead")
+    .option(
+      "-o, --output <file>",
+      "where results go (repeatable): a .json file (written atomically at the end), a .jsonl/.ndjson file (one result a line, streamed as each finishes), - for JSON on stdout, and/or a .png file receiving the reconstructions G(z); with only a PNG, stdout gets a one-line summary",
+      (value: string, previous: string[]) => [...previous, value],
+      [] as string[],
+    )
+    .option("--resume", "continue an interrupted batch: keep the rows the -o results file (or its .part.jsonl journal) holds, invert the rest")
+    .option("--force", "overwrite a results file that already holds rows (without --resume or --force, such a file is refused)")
+    .option("--strict", "refuse the whole observation file when any row is bad (default: report each bad row, invert the others, exit 1)")
+    .option("--workers <n>", `worker threads for a batch (default: all ${defaultWorkers()} cores; 1 runs in this thread)`)
     .action(async (flags: InvertFlags) => {
       const method = getMethod(flags.method);
       const options: InvertOptions = {};
@@ -185,7 +189,7 @@ export function invertCommand(io: CliIo): Command {
       }
       if ((flags.obs === undefined) === (flags.image === undefined)) throw new OptionError("give the observations with exactly one of --obs FILE or --image FILE.png");
       const source = flags.obs ?? flags.image!;
-      const obs = flags.image !== undefined ? { x: imageObservation(flags.image, gen.outputSize), z: null } : loadObservations(flags.obs!);
+      const obs = flags.image !== undefined ? { x: imageObservation(flags.image, gen.outputSize), z: null } : loadObservations(flags.obs!, { badRows: "collect" });
       const truth = flags.truth !== undefined ? loadArrayFile(flags.truth, "z") : obs.z;
       const seed = flags.seed !== undefined ? parseIntFlag(flags.seed, "--seed", 0, Number.MAX_SAFE_INTEGER) : 0;
       if (flags.projection !== undefined) (options as PgdOptions).projection = flags.projection;
@@ -205,6 +209,12 @@ export function invertCommand(io: CliIo): Command {
       } else if (flags.mask !== undefined) {
         operator = maskOperator(gen.outputSize, observedIndices(loadMask(flags.mask, gen.outputSize, seed)));
       }
+      const bad = new Map((obs.badRows ?? []).map((p) => [p.index, p.message] as const));
+      if (bad.size > 0 && (flags.strict || bad.size === obs.x.rows)) {
+        for (const [b, why] of bad) io.err(`observation ${b}: ${why}\n`);
+        const what = bad.size === obs.x.rows ? `none of the ${obs.x.rows} observation row${obs.x.rows === 1 ? "" : "s"} can be used` : `${bad.size} of ${obs.x.rows} observation rows cannot be used`;
+        throw new DataFormatError(`${what} (listed above)${bad.size < obs.x.rows ? "; without --strict the other rows are inverted" : ""}`, { file: source });
+      }
       const expected = operator && operator.kind === "dense" && flags.sensingMatrix !== undefined ? measurementCount(operator) : gen.outputSize;
       if (obs.x.cols !== expected) {
         throw new ShapeError(`${source}: observations have ${obs.x.cols} values each, but ${flags.sensingMatrix !== undefined ? `${flags.sensingMatrix} takes` : `${flags.model} outputs`} ${expected}`);
@@ -222,39 +232,19 @@ export function invertCommand(io: CliIo): Command {
           `${flags.truth ?? source}: ground truth z is ${truth.rows}×${truth.cols}, expected ${obs.x.rows}×${gen.inputSize} (one z per observation)`,
         );
       }
-      const images: Float64Array[] = [];
-      const results: Record<string, unknown>[] = [];
-      const counts: Partial<Record<InversionStatus, number>> = {};
-      let errors = 0;
-      const progress = new Progress(io, `invert (${method.name})`, obs.x.rows);
-      for (let b = 0; b < obs.x.rows; b++) {
-        const x = measure(obs.x.data.subarray(b * obs.x.cols, (b + 1) * obs.x.cols));
-        let entry: Record<string, unknown>;
-        try {
-          const r: InversionResult = runMethod(method, gen, x, { ...options, onProgress: (d, t) => progress.set(b + d / t) });
-          entry = { index: b, ...r };
-          images.push(gen.forward(r.z));
-          if (truth) entry.relError = relativeError(r.z, truth.data.subarray(b * truth.cols, (b + 1) * truth.cols));
-          counts[r.status] = (counts[r.status] ?? 0) + 1;
-        } catch (e) {
-          // one bad observation must not lose the others' results
-          if (!(e instanceof GeninvError)) throw e;
-          errors++;
-          entry = { index: b, method: method.name, status: "failed", error: e.message };
-          counts.failed = (counts.failed ?? 0) + 1;
-          images.push(new Float64Array(gen.outputSize).fill(NaN));
-          io.err(`observation ${b}: ${e.message}\n`);
-        }
-        results.push(entry);
-        progress.tick();
-      }
-      progress.finish();
-      const report = { model: flags.model, method: method.name, summary: counts, results };
-      if (flags.output !== undefined && extname(flags.output).toLowerCase() === ".png") {
-        writeReconstructions(flags.output, images, gen.outputSize);
-        io.err(`wrote ${flags.output}: G(z) of ${images.length} observation${images.length === 1 ? "" : "s"}\n`);
-        emitJson(io, report);
-      } else emitJson(io, report, flags.output);
-      if (errors > 0) io.exitCode = 1;
+      if (flags.resume && flags.force) throw new OptionError("--resume and --force exclude each other");
+      await runInvertBatch(io, {
+        gen,
+        method: method.name,
+        options,
+        model: flags.model,
+        rows: obs.x.rows,
+        observation: (b) => measure(obs.x.data.subarray(b * obs.x.cols, (b + 1) * obs.x.cols)),
+        truth: truth ? (b) => truth.data.subarray(b * truth.cols, (b + 1) * truth.cols) : null,
+        badRows: bad,
+        outputs: flags.output,
+        existing: flags.resume ? "resume" : flags.force ? "force" : "refuse",
+        workers: flags.workers !== undefined ? parseIntFlag(flags.workers, "--workers", 1, 1024) : defaultWorkers(),
+      });
     });
 }

@@ -2,9 +2,8 @@
 import { Command } from "commander";
 import { parseActivationList } from "../../model/activation.js";
 import { modelToJson } from "../../model/io/json-model.js";
-import { writeFile } from "../../model/io/files.js";
 import { randomGenerator } from "../../model/random.js";
-import { type CliIo } from "../io.js";
+import { type CliIo, writeOutputFile } from "../io.js";
 import { parseIntFlag, parseSizes } from "../parse.js";
 
 export function randomCommand(io: CliIo): Command {
@@ -22,7 +21,7 @@ export function randomCommand(io: CliIo): Command {
       const gen = randomGenerator({ sizes, activation, bias: opts.bias, rng: seed });
       const text = modelToJson(gen, { generatedBy: "geninv random", sizes, seed, bias: opts.bias });
       if (opts.output && opts.output !== "-") {
-        writeFile(opts.output, text);
+        writeOutputFile(opts.output, text);
         io.err(`wrote ${opts.output}: ${sizes.join("-")} ${opts.activation}${opts.bias ? " with biases" : ""}, seed ${seed}\n`);
       } else io.out(text);
     });

@@ -17,6 +17,26 @@ import { dataErrors, readNpz } from "./npz.js";
 export interface ObservationSet {
   x: Matrix;
   z: Matrix | null;
+  /**
+   * With `{ badRows: "collect" }`: the rows of x that cannot be used (a NaN or infinite entry, a
+   * non-number, the wrong length), each with its index; their entries in `x` are NaN.
+   */
+  badRows?: RowProblem[];
+}
+
+/** One unusable observation row: its index and what is wrong, naming the file and entry (e.g. `obs.npy: x[3][5] is NaN`). */
+export interface RowProblem {
+  index: number;
+  message: string;
+}
+
+/** Options of {@link loadObservations}. */
+export interface LoadObservationsOptions {
+  /**
+   * `throw` (default): the first bad row of x refuses the file. `collect`: every bad row is listed
+   * in `badRows` (with its index) and the good rows are kept, so a batch can invert them.
+   */
+  badRows?: "throw" | "collect";
 }
 
 /**
@@ -25,28 +45,36 @@ export interface ObservationSet {
  * holding a single array is read as x).
  * @throws FileError, DataFormatError naming the file and field
  */
-export function loadObservations(path: string, limits: LoadLimits = {}): ObservationSet {
+export function loadObservations(path: string, options: LoadLimits & LoadObservationsOptions = {}): ObservationSet {
+  const { badRows, ...limits } = options;
+  const collect = badRows === "collect";
   const ext = extname(path).toLowerCase();
-  if (ext === ".npy") return { x: loadArrayFile(path, "x", limits), z: null };
+  if (ext === ".npy") {
+    if (!collect) return { x: loadArrayFile(path, "x", limits), z: null };
+    const a = parseNpy(readBytes(path, limits), path);
+    const x = ndToMatrix(a.shape, a.data, path, "x", false);
+    return { x, z: null, badRows: nonFiniteRows(x, "x", path) };
+  }
   if (ext === ".npz") {
     const npz = openNpz(path, limits);
     const xKey = npz.keys.includes("x") ? "x" : npz.keys.length === 1 ? npz.keys[0]! : null;
     if (xKey === null) {
       throw new DataFormatError(`has no array 'x' (it holds: ${npz.keys.join(", ")}); name the observations x and the ground truth z`, { file: path });
     }
-    const x = npzMatrix(npz, xKey, path);
+    const x = npzMatrix(npz, xKey, path, !collect);
     const z = npz.keys.includes("z") ? npzMatrix(npz, "z", path) : null;
     if (z && z.rows !== x.rows) {
       throw new DataFormatError(`has ${z.rows} rows but x has ${x.rows} (one ground-truth z per observation)`, { file: path, field: "z" });
     }
-    return { x, z };
+    return collect ? { x, z, badRows: nonFiniteRows(x, xKey, path) } : { x, z };
   }
   const doc = parseJsonText(readText(path, limits), (msg) => new DataFormatError(msg, { file: path }));
   if (typeof doc !== "object" || doc === null || Array.isArray(doc) || !("x" in doc)) {
     throw new DataFormatError(`expected a JSON object with an "x" field (observations), e.g. {"x": [[…], …]}`, { file: path });
   }
   const d = doc as Record<string, unknown>;
-  const x = matrixFromJson(d.x, "x", path);
+  const rows = collect ? matrixFromJsonRows(d.x, "x", path) : { matrix: matrixFromJson(d.x, "x", path), bad: [] };
+  const x = rows.matrix;
   let z: Matrix | null = null;
   if (d.z !== undefined && d.z !== null) {
     z = matrixFromJson(d.z, "z", path);
@@ -54,7 +82,7 @@ export function loadObservations(path: string, limits: LoadLimits = {}): Observa
       throw new DataFormatError(`has ${z.rows} rows but x has ${x.rows} (one ground-truth z per observation)`, { file: path, field: "z" });
     }
   }
-  return { x, z };
+  return collect ? { x, z, badRows: rows.bad } : { x, z };
 }
 
 /**
@@ -88,20 +116,71 @@ function openNpz(path: string, limits: LoadLimits): ReturnType<typeof readNpz> {
   return readNpz(buf, dataErrors(path), new ByteBudget(buf.length, limits, "--max-input-bytes"));
 }
 
-function npzMatrix(npz: ReturnType<typeof readNpz>, key: string, path: string): Matrix {
+function npzMatrix(npz: ReturnType<typeof readNpz>, key: string, path: string, finite = true): Matrix {
   const a = npz.get(key);
-  return ndToMatrix(a.shape, a.tensor.read(), path, key);
+  return ndToMatrix(a.shape, a.tensor.read(), path, key, finite);
 }
 
-/** An n-d array as rows × (product of the other axes); every entry must be finite. */
-function ndToMatrix(shape: readonly number[], data: Float64Array, file: string, field: string): Matrix {
+/** An n-d array as rows × (product of the other axes); every entry must be finite unless `finite` is false. */
+function ndToMatrix(shape: readonly number[], data: Float64Array, file: string, field: string, finite = true): Matrix {
   if (shape.length === 0) throw new DataFormatError("is a scalar; expected a vector or a batch of rows", { file, field });
   const rows = shape.length === 1 ? 1 : shape[0]!;
   const cols = shape.length === 1 ? shape[0]! : shape.slice(1).reduce((a, b) => a * b, 1);
   if (rows === 0 || cols === 0) throw new DataFormatError(`is empty (shape (${shape.join(", ")}))`, { file, field });
   const m = { rows, cols, data };
-  checkFiniteMatrix(m, field, file);
+  if (finite) checkFiniteMatrix(m, field, file);
   return m;
+}
+
+/** Every row of `m` holding a NaN or infinite entry, naming its first such entry. */
+function nonFiniteRows(m: Matrix, field: string, file: string): RowProblem[] {
+  const bad: RowProblem[] = [];
+  for (let r = 0; r < m.rows; r++) {
+    for (let j = 0; j < m.cols; j++) {
+      const v = m.data[r * m.cols + j]!;
+      if (!Number.isFinite(v)) {
+        bad.push({ index: r, message: `${file}: ${field}[${r}][${j}] is ${v} (values must be finite)` });
+        break;
+      }
+    }
+  }
+  return bad;
+}
+
+/**
+ * Like {@link matrixFromJson}, but a bad row (not a list, the wrong length, a non-number or a
+ * non-finite entry) does not refuse the rest: it is listed in `bad` and its entries are NaN. The
+ * row length is the most common one, so one short row cannot make every other row "wrong".
+ * @throws DataFormatError when `v` is not a non-empty list at all
+ */
+export function matrixFromJsonRows(v: unknown, field: string, file: string): { matrix: Matrix; bad: RowProblem[] } {
+  if (!Array.isArray(v) || v.length === 0) throw new DataFormatError("expected a non-empty list of numbers or of rows", { file, field });
+  const nested = v.some((r) => Array.isArray(r));
+  const rowsIn: unknown[] = nested ? v : [v];
+  const counts = new Map<number, number>();
+  for (const r of rowsIn) if (Array.isArray(r) && r.length > 0) counts.set(r.length, (counts.get(r.length) ?? 0) + 1);
+  let cols = 0;
+  let best = 0;
+  for (const [len, n] of counts) if (n > best || (n === best && len > cols)) [cols, best] = [len, n];
+  if (cols === 0) throw new DataFormatError("has no non-empty row", { file, field });
+  const data = new Float64Array(rowsIn.length * cols).fill(NaN);
+  const bad: RowProblem[] = [];
+  rowsIn.forEach((r, i) => {
+    const at = nested ? `${field}[${i}]` : field;
+    const problem = ((): string | null => {
+      if (!Array.isArray(r)) return `${file}: ${at}: expected a list of numbers`;
+      if (r.length !== cols) return `${file}: ${at}: has ${r.length} entries, expected ${cols} like the other rows`;
+      for (let j = 0; j < cols; j++) {
+        const e: unknown = r[j];
+        if (typeof e !== "number") return `${file}: ${at}[${j}]: expected a number, got ${e === null ? "null" : typeof e}`;
+        if (!Number.isFinite(e)) return `${file}: ${at}[${j}]: is ${e} (values must be finite)`;
+      }
+      return null;
+    })();
+    if (problem !== null) bad.push({ index: i, message: problem });
+    else data.set(r as number[], i * cols);
+  });
+  return { matrix: { rows: rowsIn.length, cols, data }, bad };
 }
 
 /** A JSON number[] (one row) or number[][] as a matrix; every entry must be a finite number. */

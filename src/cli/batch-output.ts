@@ -1,0 +1,218 @@
+/**
+ * Where a batch's result rows go, so that a batch never loses finished work:
+ *
+ * - a `.jsonl` / `.ndjson` output receives each row as one JSON line the moment it is finished (in
+ *   completion order, each row carrying its input `index`);
+ * - a `.json` output is written once, atomically (temporary file, fsync, rename), at the end;
+ *   meanwhile the rows stream into a journal `<output>.part.jsonl` next to it, removed when the
+ *   document is in place.
+ *
+ * `--resume` reads the rows an output (or its journal) already holds — a torn last line, left by a
+ * kill in the middle of a write, is cut off and redone — and the batch runs only the others.
+ * Without `--resume`, an output that already holds rows (a `.jsonl`, or a journal left by a killed
+ * run) is refused unless `--force`: nothing finished is ever truncated silently.
+ */
+import { closeSync, existsSync, fsyncSync, ftruncateSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from "node:fs";
+import { dirname, extname } from "node:path";
+import { DataFormatError, FileError, OptionError } from "../errors.js";
+import { checkOutputPath, fsyncFolder, toJsonText, writeOutputFile } from "./io.js";
+
+/** A finished row of a batch: at least its input index (the key of resume). */
+export interface BatchRow {
+  index: number;
+  [key: string]: unknown;
+}
+
+/** True for the streamed output formats (`.jsonl`, `.ndjson`). */
+export function isJsonLines(path: string): boolean {
+  const ext = extname(path).toLowerCase();
+  return ext === ".jsonl" || ext === ".ndjson";
+}
+
+/** The journal of a `.json` output while its batch runs. */
+export function journalPath(path: string): string {
+  return `${path}.part.jsonl`;
+}
+
+/** The complete JSON lines of a file: the rows, and the byte length they span (a torn tail excluded). */
+export interface JsonLinesContent {
+  rows: unknown[];
+  /** Bytes of the complete lines; anything after is a torn line. */
+  validBytes: number;
+  /** A last line without its newline was found (and is to be redone). */
+  torn: boolean;
+}
+
+/**
+ * Read the complete lines of a JSON-lines file. A last line without its newline is a write cut by a
+ * kill (`torn`); an unparsable complete line is corruption.
+ * @throws DataFormatError naming the file and line when a complete line is not JSON
+ */
+export function readJsonLines(path: string): JsonLinesContent {
+  const bytes = readFileSync(path);
+  const end = bytes.lastIndexOf(0x0a) + 1; // after the last newline
+  const text = bytes.subarray(0, end).toString("utf8");
+  const rows: unknown[] = [];
+  let line = 0;
+  for (const s of text.split("\n")) {
+    line++;
+    if (s.trim() === "") continue;
+    try {
+      rows.push(JSON.parse(s));
+    } catch {
+      throw new DataFormatError(`line ${line} is not JSON, so this is not a file --resume can continue (use --force to overwrite it)`, { file: path });
+    }
+  }
+  return { rows, validBytes: end, torn: end < bytes.length };
+}
+
+/** How an output that may already exist is treated. */
+export type ExistingOutput = "refuse" | "resume" | "force";
+
+/** Options of {@link openBatchOutput}. */
+export interface BatchOutputOptions {
+  existing: ExistingOutput;
+  /** Rows the batch has (indices 0 … total − 1). */
+  total: number;
+  /** Checks a resumed row belongs to this batch (same method …); returns why not, or null. */
+  checkRow: (row: BatchRow) => string | null;
+  /** Flag that named the output, for messages (default `-o`). */
+  flag?: string;
+}
+
+/**
+ * The output of one batch: rows already there (resume), then each new row as it finishes, then the
+ * final document (`.json`) or nothing more (`.jsonl`).
+ */
+export interface BatchOutput {
+  readonly path: string;
+  /** Rows found in the output when resuming, by index. */
+  readonly resumed: ReadonlyMap<number, BatchRow>;
+  /** A torn last line was found (and cut off). */
+  readonly repairedTornLine: boolean;
+  /** Record a finished row. @throws FileError */
+  write(row: BatchRow): void;
+  /** All rows are in: write the document (`.json`) and close. @throws FileError */
+  complete(document: unknown): void;
+  /** Stop early (interrupt): keep what is written for a later --resume. */
+  close(): void;
+}
+
+/**
+ * Open the output of a batch; see the module comment for the rules.
+ * @throws OptionError when an existing output holds rows and neither resume nor force is asked
+ * @throws DataFormatError when a resumed output is corrupt or belongs to another batch
+ * @throws FileError when the output cannot be written where asked
+ */
+export function openBatchOutput(path: string, options: BatchOutputOptions): BatchOutput {
+  const flag = options.flag ?? "-o";
+  checkOutputPath(path, flag);
+  const lines = isJsonLines(path);
+  const log = lines ? path : journalPath(path);
+  const resumed = new Map<number, BatchRow>();
+  let validBytes = 0;
+  let torn = false;
+
+  const logHasRows = existsSync(log) && statSync(log).size > 0;
+  if (options.existing === "refuse" && logHasRows) {
+    const n = safeCount(log);
+    throw new OptionError(
+      lines
+        ? `${flag} ${path} already holds ${n} result line${n === 1 ? "" : "s"}: give --resume to continue that batch, or --force to overwrite it`
+        : `${log} holds ${n} result${n === 1 ? "" : "s"} of an interrupted run into ${path}: give --resume to continue it, or --force to start over`,
+    );
+  }
+  if (options.existing === "resume") {
+    if (logHasRows) {
+      const content = readJsonLines(log);
+      validBytes = content.validBytes;
+      torn = content.torn;
+      content.rows.forEach((r, i) => addResumed(resumed, r, options, log, `line ${i + 1}`));
+    } else if (!lines && existsSync(path)) {
+      // a finished .json document: its rows count as done (a rerun then rewrites the same document)
+      let doc: unknown;
+      try {
+        doc = JSON.parse(readFileSync(path, "utf8"));
+      } catch {
+        throw new DataFormatError("is not a JSON document, so --resume cannot continue it (use --force to overwrite it)", { file: path });
+      }
+      const results = (doc as { results?: unknown } | null)?.results;
+      if (!Array.isArray(results)) throw new DataFormatError('has no "results" list, so it is not an output --resume can continue (use --force to overwrite it)', { file: path });
+      results.forEach((r, i) => addResumed(resumed, r, options, path, `results[${i}]`));
+    }
+  }
+
+  let fd: number | null;
+  try {
+    // append after the complete lines (a torn tail is cut off); force and fresh runs start empty
+    fd = openSync(log, "a+");
+    ftruncateSync(fd, options.existing === "resume" ? validBytes : 0);
+    if (!lines && resumed.size > 0 && validBytes === 0) {
+      // resuming from a finished document: seed the journal with its rows, so a kill loses nothing
+      for (const row of [...resumed.values()].sort((a, b) => a.index - b.index)) writeAll(fd, toJsonText(row));
+    }
+  } catch (e) {
+    throw new FileError(log, e instanceof Error ? e.message : String(e));
+  }
+  const handle = fd;
+  let open = true;
+  const closeFd = (): void => {
+    if (!open) return;
+    open = false;
+    try {
+      fsyncSync(handle);
+    } finally {
+      closeSync(handle);
+    }
+  };
+
+  return {
+    path,
+    resumed,
+    repairedTornLine: torn,
+    write(row) {
+      try {
+        // one write call per row: a kill leaves whole lines and at most one torn last line
+        writeAll(handle, toJsonText(row));
+      } catch (e) {
+        throw new FileError(log, e instanceof Error ? e.message : String(e));
+      }
+    },
+    complete(document) {
+      closeFd();
+      if (!lines) {
+        writeOutputFile(path, toJsonText(document), flag);
+        unlinkSync(log);
+        fsyncFolder(dirname(path));
+      }
+    },
+    close: closeFd,
+  };
+}
+
+function writeAll(fd: number, text: string): void {
+  const bytes = Buffer.from(text, "utf8");
+  let off = 0;
+  while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
+}
+
+function addResumed(into: Map<number, BatchRow>, r: unknown, options: BatchOutputOptions, file: string, where: string): void {
+  if (typeof r !== "object" || r === null || Array.isArray(r)) throw new DataFormatError(`${where} is not a result object (use --force to overwrite the file)`, { file });
+  const row = r as BatchRow;
+  if (!Number.isSafeInteger(row.index) || row.index < 0 || row.index >= options.total) {
+    throw new DataFormatError(`${where} has index ${JSON.stringify(row.index)}, but this batch has rows 0 … ${options.total - 1}: it belongs to another input (use --force to overwrite it)`, { file });
+  }
+  const why = options.checkRow(row);
+  if (why !== null) throw new DataFormatError(`${where}: ${why}, so it belongs to another batch (use --force to overwrite it)`, { file });
+  if (into.has(row.index)) throw new DataFormatError(`${where} repeats the result of row ${row.index} (use --force to overwrite the file)`, { file });
+  into.set(row.index, row);
+}
+
+/** Lines in a file, for messages (never throws). */
+function safeCount(path: string): number {
+  try {
+    return readFileSync(path, "utf8").split("\n").filter((s) => s.trim() !== "").length;
+  } catch {
+    return 0;
+  }
+}
