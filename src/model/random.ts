@@ -2,10 +2,11 @@
  * Random networks and samples as in the paper's experiments: W_ij ~ N(0, 1/n_i) with n_i the
  * layer's output size, z* ~ N(0, I), and uniform or Gaussian output noise.
  */
-import { OptionError, ShapeError } from "../errors.js";
+import { InvalidValueError, OptionError, ShapeError } from "../errors.js";
+import { firstNonFinite } from "../linalg/norms.js";
 import { type Matrix } from "../linalg/matrix.js";
 import { type Activation } from "./activation.js";
-import { type DenseLayer, Generator } from "./generator.js";
+import { type DenseLayer, Generator, layerName } from "./generator.js";
 import { Rng } from "./rng.js";
 
 /** Options of {@link randomGenerator}. */
@@ -76,7 +77,10 @@ export interface SampleBatch {
   x: Matrix;
 }
 
-/** Draw `count` samples: for each, z* ~ N(0, I) then the output noise. */
+/**
+ * Draw `count` samples: for each, z* ~ N(0, I) then the output noise.
+ * @throws InvalidValueError naming the layer when G(z*) overflows float64 (e.g. weights near 1e300)
+ */
 export function sampleObservations(gen: Generator, count: number, rng: Rng | number, noise: NoiseSpec = { kind: "none" }): SampleBatch {
   if (!Number.isSafeInteger(count) || count < 1) throw new OptionError(`count must be a positive integer, got ${count}`);
   const r = typeof rng === "number" ? new Rng(rng) : rng;
@@ -88,9 +92,23 @@ export function sampleObservations(gen: Generator, count: number, rng: Rng | num
   for (let b = 0; b < count; b++) {
     const zb = r.fillNormal(z.subarray(b * k, (b + 1) * k));
     const cb = gen.forward(zb, clean.subarray(b * n, (b + 1) * n));
+    if (firstNonFinite(cb) >= 0) throw nonFiniteOutput(gen, zb, b);
     const xb = x.subarray(b * n, (b + 1) * n);
     xb.set(cb);
     addNoise(xb, noise, r);
   }
   return { z: { rows: count, cols: k, data: z }, clean: { rows: count, cols: n, data: clean }, x: { rows: count, cols: n, data: x } };
+}
+
+/** The error for a sample whose image is not finite: the first layer whose output overflows, and by how much its weights are to blame. */
+export function nonFiniteOutput(gen: Generator, z: Float64Array, sample: number): InvalidValueError {
+  const trace = gen.forwardTrace(z);
+  const i = Math.max(0, trace.findIndex((o) => firstNonFinite(o) >= 0));
+  const layer = gen.layers[i]!;
+  const j = firstNonFinite(trace[i]!);
+  let big = 0;
+  for (const w of layer.weight.data) big = Math.max(big, Math.abs(w));
+  return new InvalidValueError(
+    `${layerName(layer, i)}: output[${j}] of sample ${sample} is ${trace[i]![j]} (largest |weight| of the layer ${big.toExponential(3)}): G(z) overflows float64, so the model cannot be sampled; rescale its weights`,
+  );
 }

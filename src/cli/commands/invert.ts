@@ -23,6 +23,8 @@ import { parseIntFlag, parseNumberFlag } from "../parse.js";
 
 interface InvertFlags extends ModelFlags {
   obs: string;
+  /** Most bytes an observation file may hold or expand to. */
+  maxInputBytes?: string;
   truth?: string;
   method: string;
   output: string[];
@@ -109,6 +111,7 @@ export function invertCommand(io: CliIo): Command {
   return addModelFlags(new Command("invert"))
     .description("invert each observation: find z with G(z) ≈ x")
     .option("--obs <file>", 'observations: JSON {"x": [...] | [[...]], "z"?: ...}, .npy (one row per observation) or .npz with arrays x and optionally z')
+    .option("--max-input-bytes <n>", "most bytes an observation file may hold or expand to when inflated (default 1 GiB, and at most 64× the file's size); setting it trusts the file up to n")
     .option("--truth <file>", "ground-truth z (.npy, .npz with array z, or JSON), to report relError = ‖z − z*‖/‖z*‖")
     .option("--method <name>", `inversion method (${listMethods().map((m) => m.name).join(", ")}; <method>+gd, <method>+adam: then descent from its answer; <method>+pgd: then PGD from it)`, "exact")
     .option("--active-tol <t>", "ReLU outputs above t·‖y‖∞ count as active (default 1e-5)")
@@ -189,7 +192,13 @@ export function invertCommand(io: CliIo): Command {
       }
       if ((flags.obs === undefined) === (flags.image === undefined)) throw new OptionError("give the observations with exactly one of --obs FILE or --image FILE.png");
       const source = flags.obs ?? flags.image!;
-      const obs = flags.image !== undefined ? { x: imageObservation(flags.image, gen.outputSize), z: null } : loadObservations(flags.obs!, { badRows: "collect" });
+      const obs =
+        flags.image !== undefined
+          ? { x: imageObservation(flags.image, gen.outputSize), z: null }
+          : loadObservations(flags.obs!, {
+              badRows: "collect",
+              ...(flags.maxInputBytes !== undefined ? { maxBytes: parseIntFlag(flags.maxInputBytes, "--max-input-bytes", 1, Number.MAX_SAFE_INTEGER) } : {}),
+            });
       const truth = flags.truth !== undefined ? loadArrayFile(flags.truth, "z") : obs.z;
       const seed = flags.seed !== undefined ? parseIntFlag(flags.seed, "--seed", 0, Number.MAX_SAFE_INTEGER) : 0;
       if (flags.projection !== undefined) (options as PgdOptions).projection = flags.projection;

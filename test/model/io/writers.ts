@@ -98,6 +98,8 @@ export interface ZipInput {
   data: Uint8Array;
   /** 0 stored (default), 8 deflated. */
   method?: 0 | 8;
+  /** Hostile files: these bytes as the member's (compressed) body, declaring `size` and `crc` instead of data's. */
+  forge?: { body: Uint8Array; size: number; crc: number };
 }
 
 /** A zip archive; `zip64` writes zip64 extra fields and end records as numpy's savez does. */
@@ -107,11 +109,12 @@ export function makeZip(entries: readonly ZipInput[], opts: { zip64?: boolean; a
   let offset = 0;
   for (const e of entries) {
     const method = e.method ?? 0;
-    const body = method === 8 ? new Uint8Array(deflateRawSync(e.data)) : e.data;
-    const crc = crc32(e.data);
+    const body = e.forge ? e.forge.body : method === 8 ? new Uint8Array(deflateRawSync(e.data)) : e.data;
+    const crc = e.forge ? e.forge.crc : crc32(e.data);
+    const size = e.forge ? e.forge.size : e.data.length;
     const name = utf8(e.name);
     const z64 = opts.zip64 === true;
-    const extraLocal = z64 ? concat([le(1, 2), le(16, 2), le(e.data.length, 8), le(body.length, 8)]) : new Uint8Array(0);
+    const extraLocal = z64 ? concat([le(1, 2), le(16, 2), le(size, 8), le(body.length, 8)]) : new Uint8Array(0);
     // PyTorch pads the local extra field so data is 64-byte aligned
     let pad: Uint8Array = new Uint8Array(0);
     if (opts.align) {
@@ -129,13 +132,13 @@ export function makeZip(entries: readonly ZipInput[], opts: { zip64?: boolean; a
       le(0, 2),
       le(crc, 4),
       le(z64 ? 0xffffffff : body.length, 4),
-      le(z64 ? 0xffffffff : e.data.length, 4),
+      le(z64 ? 0xffffffff : size, 4),
       le(name.length, 2),
       le(extra.length, 2),
       name,
       extra,
     ]);
-    const extraCentral = z64 ? concat([le(1, 2), le(24, 2), le(e.data.length, 8), le(body.length, 8), le(offset, 8)]) : new Uint8Array(0);
+    const extraCentral = z64 ? concat([le(1, 2), le(24, 2), le(size, 8), le(body.length, 8), le(offset, 8)]) : new Uint8Array(0);
     central.push(
       concat([
         le(0x02014b50, 4),
@@ -147,7 +150,7 @@ export function makeZip(entries: readonly ZipInput[], opts: { zip64?: boolean; a
         le(0, 2),
         le(crc, 4),
         le(z64 ? 0xffffffff : body.length, 4),
-        le(z64 ? 0xffffffff : e.data.length, 4),
+        le(z64 ? 0xffffffff : size, 4),
         le(name.length, 2),
         le(extraCentral.length, 2),
         le(0, 2),

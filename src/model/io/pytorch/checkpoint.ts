@@ -217,7 +217,13 @@ function readZipCheckpoint(buf: Uint8Array, makeError: MakeError, limits: LoadLi
     persistentLoad: (pid) => {
       const [, typ, key, location, numel] = storageId(pid, makeError);
       // a deflated entry may inflate up to MAX_DEFLATE_RATIO times; its exact size is checked below
-      return storageFor(storages, key as string, storageDtype(typ!, makeError), location as string, numel as number, Math.min(buf.length * MAX_DEFLATE_RATIO, budget.maxExpandedBytes + buf.length), makeError);
+      const dtype = storageDtype(typ!, makeError);
+      // a stored member is at most the file; a deflated one at most what the budget lets it inflate to
+      const most = Math.max(buf.length, Math.min(buf.length * MAX_DEFLATE_RATIO, budget.maxExpandedBytes));
+      if ((numel as number) * DTYPE_SIZE[dtype] > most && !storages.has(key as string)) {
+        throw makeError(`storage '${String(key)}' claims ${numel} ${dtype} elements (${(numel as number) * DTYPE_SIZE[dtype]} bytes): the file ${budget.overMessage((numel as number) * DTYPE_SIZE[dtype])}`);
+      }
+      return storageFor(storages, key as string, dtype, location as string, numel as number, most, makeError);
     },
     what: "a PyTorch checkpoint",
     refusalHint: wholeModelHint,
