@@ -5,7 +5,7 @@
  */
 import { type Activation } from "../src/model/activation.js";
 import { Generator } from "../src/model/generator.js";
-import { type VaeConfig } from "../src/experiments/vae.js";
+import { type VaeConfig } from "./lib/vae.js";
 
 /** One shipped generator: its built-in name, file and training recipe. */
 export interface MnistModelRecipe {

@@ -16,7 +16,7 @@ import { gzipSync } from "node:zlib";
 import { isMainThread, parentPort, Worker, workerData } from "node:worker_threads";
 import { formatSeconds, Progress } from "../src/cli/progress.js";
 import { processIo } from "../src/cli/io.js";
-import { loadMnist, MNIST_PIXELS, MNIST_TRAIN_COUNT } from "../src/experiments/mnist-data.js";
+import { loadMnist, MNIST_PIXELS, MNIST_TRAIN_COUNT } from "./lib/mnist-data.js";
 import {
   aggregatePosteriorMoment,
   cholesky,
@@ -24,7 +24,7 @@ import {
   foldInputTransform,
   trainVae,
   type VaeConfig,
-} from "../src/experiments/vae.js";
+} from "./lib/vae.js";
 import { formatActivation } from "../src/model/activation.js";
 import { Generator } from "../src/model/generator.js";
 import { writeFile } from "../src/model/io/files.js";

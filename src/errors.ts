@@ -80,6 +80,11 @@ export class FileError extends GeninvError {
   }
 }
 
+/** The message of anything thrown (an Error's message, else its string form). */
+export function errorMessage(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
 function prefix(file: string | undefined, field: string | undefined): string {
   if (file && field) return `${file}: ${field}: `;
   if (file) return `${file}: `;

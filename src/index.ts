@@ -101,45 +101,6 @@ export {
 } from "./invert/registry.js";
 export { invert, invertBatch, type InvertCall } from "./invert/invert.js";
 export {
-  renderChart,
-  type ChartSpec,
-  type AxisSpec,
-  type Series,
-  type LegendPosition,
-  type MarkerShape,
-} from "./experiments/svg.js";
-export {
-  runTrials,
-  type TrialKind,
-  type RunTrialsOptions,
-  type TrialBatch,
-  type TrialProgress,
-  type RunnerMode,
-} from "./experiments/runner.js";
-export { type MethodOutcome, PAPER_METHOD_OPTIONS } from "./experiments/common.js";
-export {
-  fig1Config,
-  runFig1,
-  fig1Svg,
-  fig1Csv,
-  FIG1_DEFAULTS,
-  type Fig1Config,
-  type Fig1Record,
-  type Fig1Result,
-  type Fig1Point,
-} from "./experiments/fig1.js";
-export {
-  fig2Config,
-  runFig2,
-  fig2Svg,
-  fig2Csv,
-  FIG2_DEFAULTS,
-  type Fig2Config,
-  type Fig2Record,
-  type Fig2Result,
-  type Fig2Point,
-} from "./experiments/fig2.js";
-export {
   type MeasurementOperator,
   identityOperator,
   maskOperator,
@@ -150,23 +111,10 @@ export {
   applyOperatorTranspose,
   measurementCount,
   observedRows,
-} from "./sensing/operator.js";
+} from "./operators/operator.js";
 export { invertGradient, type Optimizer } from "./invert/descent.js";
 export { GradientWorkspace, objective, objectiveAndGradient } from "./invert/gradient.js";
 export { DEFAULT_GRADIENT_OPTIONS } from "./invert/options.js";
-export { projectedGradientDescent, type PgdOptions, DEFAULT_PGD_OPTIONS } from "./sensing/pgd.js";
+export { type PgdOptions, DEFAULT_PGD_OPTIONS } from "./invert/pgd.js";
+export { projectedGradientDescent } from "./invert/registry.js";
 export { BUILTIN_MODELS, type BuiltinModel, builtinModelNames, builtinModelPath, resolveModelPath } from "./model/io/builtin.js";
-export {
-  decodePng,
-  encodePng,
-  type PngImage,
-  type RawImage,
-  type EncodePngOptions,
-  pngToGray,
-  pngToGrayVector,
-  grayToPng,
-  imageGrid,
-  type ImageGridOptions,
-  type GrayImage,
-  besideEachOther,
-} from "./experiments/png.js";

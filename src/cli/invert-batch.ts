@@ -9,7 +9,7 @@ import { type Matrix } from "../linalg/matrix.js";
 import { type Generator } from "../model/generator.js";
 import { type InvertOptions } from "../invert/options.js";
 import { type InversionStatus } from "../invert/result.js";
-import { grayToPng, imageGrid } from "../experiments/png.js";
+import { grayToPng, imageGrid } from "../render/png.js";
 import { failedRow, INVERT_TRIALS, invertBatchConfig, type InvertBatchRow, type InvertBatchTrial, invertRow } from "../experiments/invert-batch.js";
 import { runTrials, workersAvailable } from "../experiments/runner.js";
 import { GeninvError, OptionError } from "../errors.js";

@@ -12,6 +12,7 @@ import { randomCommand } from "./commands/random.js";
 import { reproduceCommand } from "./commands/reproduce.js";
 import { sampleCommand } from "./commands/sample.js";
 import { type CliIo, processIo } from "./io.js";
+import { VERSION } from "./version.js";
 
 /** Exit codes. */
 export const EXIT_OK = 0;
@@ -22,7 +23,7 @@ export const EXIT_USAGE = 2;
 export function buildProgram(io: CliIo): Command {
   const program = new Command("geninv")
     .description("Invert deep generative models: find z with G(z) ≈ x, exactly or by linear programming, one layer at a time")
-    .version("0.1.0")
+    .version(VERSION)
     .showHelpAfterError("(run with --help for usage)")
     .configureOutput({ writeOut: io.out, writeErr: io.err })
     .exitOverride();

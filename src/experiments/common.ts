@@ -2,14 +2,13 @@
  * What the figure experiments share: running one registered method on one observation into a
  * plain record, the paper's method settings, display names and colours, and CSV text.
  */
-import { OptionError } from "../errors.js";
+import { errorMessage, OptionError } from "../errors.js";
 import { relativeError } from "../linalg/norms.js";
 import { type Generator } from "../model/generator.js";
 import { type InvertOptions } from "../invert/options.js";
 import { getMethod, runMethod } from "../invert/registry.js";
 import { type InversionResult, type InversionStatus } from "../invert/result.js";
-import { errorMessage } from "./runner.js";
-import { type MarkerShape, PALETTE } from "./svg.js";
+import { type MarkerShape, PALETTE } from "../render/svg.js";
 
 /** One method's result on one run, as stored in the CSV/JSON (non-finite numbers become null). */
 export interface MethodOutcome {

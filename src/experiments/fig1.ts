@@ -28,7 +28,7 @@ import { Rng } from "../model/rng.js";
 import { checkMethods, finiteOrNull, LP_METHODS, TRAINED_NET_METHOD_OPTIONS, type MethodOutcome, methodOptions, methodStyle, runOutcome, toCsv } from "./common.js";
 import { runTrials, type RunTrialsOptions, type TrialBatch, type TrialKind } from "./runner.js";
 import { logLogSlope, median, quantile } from "./stats.js";
-import { renderChart, type Series } from "./svg.js";
+import { renderChart, type Series } from "../render/svg.js";
 
 /** Stream tag of Figure 1 in `Rng.derive(seed, FIG1_STREAM, …)`. */
 export const FIG1_STREAM = 1;
@@ -176,6 +176,7 @@ function levelIds(level: number): [number, number] {
 /** Figure 1 trials, for {@link runTrials}. */
 export const FIG1_TRIALS: TrialKind<Fig1Config, Fig1Trial, Fig1Record> = {
   name: "fig1",
+  workerThreads: true,
   run(config, { level, run }) {
     const rng = Rng.derive(config.seed, FIG1_STREAM, run);
     const gen = config.model ? fig1Model(config) : randomGenerator({ sizes: config.sizes, activation: config.activation, rng });

@@ -17,7 +17,7 @@ import { type InversionResult } from "../invert/result.js";
 import { checkMethods, failedOutcome, finiteOrNull, type MethodOutcome, methodOptions, methodStyle, outcomeOf, runOutcome, toCsv } from "./common.js";
 import { runTrials, type RunTrialsOptions, type TrialBatch, type TrialKind } from "./runner.js";
 import { median } from "./stats.js";
-import { renderChart, type Series } from "./svg.js";
+import { renderChart, type Series } from "../render/svg.js";
 
 /** Stream tag of Figure 2 in `Rng.derive(seed, FIG2_STREAM, k, run)`. */
 export const FIG2_STREAM = 2;
@@ -132,6 +132,7 @@ function certificateOf(r: InversionResult): Fig2Certificate {
 /** Figure 2 trials, for {@link runTrials}. */
 export const FIG2_TRIALS: TrialKind<Fig2Config, Fig2Trial, Fig2Record> = {
   name: "fig2",
+  workerThreads: true,
   run(config, { k, run }) {
     const rng = Rng.derive(config.seed, FIG2_STREAM, k, run);
     const gen = randomGenerator({ sizes: [k, ...config.layers], activation: config.activation, rng });

@@ -4,7 +4,7 @@
  * observed rows alone). Each writes a PNG grid — truth | observation | one column per method —
  * and a CSV/JSON of every digit's errors and times.
  */
-import { OptionError } from "../errors.js";
+import { errorMessage, OptionError } from "../errors.js";
 import { norm2, relativeError } from "../linalg/norms.js";
 import { type Generator } from "../model/generator.js";
 import { loadModel } from "../model/io/load.js";
@@ -13,12 +13,10 @@ import { Rng } from "../model/rng.js";
 import { getMethod, runMethod } from "../invert/registry.js";
 import { type InvertOptions } from "../invert/options.js";
 import { type InversionStatus } from "../invert/result.js";
-import { applyMaskForDisplay, observedIndices, parseMaskSpec, type PixelMask } from "../sensing/masks.js";
-import { maskOperator } from "../sensing/operator.js";
-import "../sensing/pgd.js";
+import { applyMaskForDisplay, observedIndices, parseMaskSpec, type PixelMask } from "../operators/masks.js";
+import { maskOperator } from "../operators/operator.js";
 import { checkMethods, finiteOrNull, methodOptions, methodStyle, TRAINED_NET_METHOD_OPTIONS, toCsv } from "./common.js";
-import { errorMessage } from "./runner.js";
-import { grayToPng, imageGrid } from "./png.js";
+import { grayToPng, imageGrid } from "../render/png.js";
 import { median } from "./stats.js";
 
 /** Stream tag of the picture experiments in `Rng.derive(seed, IMAGES_STREAM, …)`. */

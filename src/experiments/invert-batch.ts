@@ -77,6 +77,7 @@ export function failedRow(method: string, index: number, message: string): Inver
 /** `geninv invert`'s batches as a runner trial kind. */
 export const INVERT_TRIALS: TrialKind<InvertBatchConfig, InvertBatchTrial, InvertBatchRow> = {
   name: "invert",
+  workerThreads: true,
   run(config, trial) {
     try {
       return invertRow(config, trial);

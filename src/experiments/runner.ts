@@ -10,8 +10,8 @@
  * completion order.
  *
  * How workers load code: a worker runs `worker.js`, the compiled sibling of this file, which looks
- * the trial kind up by name in `trial-kinds.ts` and imports the public API (so every built-in
- * method is registered). Node 20 cannot run the TypeScript sources in a worker, so when this module
+ * the trial kind up by name in `trial-kinds.ts` and imports the method registry (which registers
+ * every built-in method). Node 20 cannot run the TypeScript sources in a worker, so when this module
  * itself runs from `.ts` (vitest, ts loaders) the pool is replaced by in-process execution — same
  * trials, same results, one core. The compiled CLI (`dist/`) always has the worker script.
  *
@@ -21,7 +21,7 @@
  */
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
-import { OptionError } from "../errors.js";
+import { errorMessage, OptionError } from "../errors.js";
 import { hybridParts } from "../invert/registry.js";
 
 /**
@@ -31,6 +31,11 @@ import { hybridParts } from "../invert/registry.js";
 export interface TrialKind<C, T, R> {
   /** Name the worker looks the kind up by (a key of TRIAL_KINDS). */
   readonly name: string;
+  /**
+   * True only for the kinds listed under their name in `trial-kinds.ts` (the list a worker imports;
+   * the runner cannot import it without a cycle, and a test checks the two agree).
+   */
+  readonly workerThreads?: boolean;
   /** Run one trial. May throw; the runner turns that into `failed(…)`. */
   run(config: C, trial: T): R;
   /** The record of a trial that threw or whose worker died. */
@@ -119,9 +124,8 @@ export async function runTrials<C, T, R>(
   }
   let useWorkers = mode === "workers" || (mode === "auto" && workersAvailable() && requested > 1 && trials.length > 1);
   if (useWorkers) {
-    // a worker can only run the kinds it can import by name (dynamic import: trial-kinds imports the figures, which import this module)
-    const { TRIAL_KINDS } = await import("./trial-kinds.js");
-    if (TRIAL_KINDS[kind.name] !== kind) {
+    // a worker can only run the kinds it can import by name
+    if (kind.workerThreads !== true) {
       if (mode === "workers") {
         throw new OptionError(`trial kind '${kind.name}' is not listed in experiments/trial-kinds.ts, so worker threads cannot run it; use mode 'in-process'`);
       }
@@ -303,7 +307,4 @@ function runOnWorkers<C, T, R>(kind: TrialKind<C, T, R>, config: C, trials: read
   });
 }
 
-/** The message of anything thrown. */
-export function errorMessage(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
-}
+export { errorMessage };

@@ -14,12 +14,11 @@ import { addNoise, formatNoise, type NoiseSpec } from "../model/random.js";
 import { Rng } from "../model/rng.js";
 import { getMethod, runMethod } from "../invert/registry.js";
 import { type InversionStatus } from "../invert/result.js";
-import { applyOperator, gaussianOperator } from "../sensing/operator.js";
-import "../sensing/pgd.js";
+import { applyOperator, gaussianOperator } from "../operators/operator.js";
 import { checkMethods, finiteOrNull, methodOptions, methodStyle, TRAINED_NET_METHOD_OPTIONS, toCsv } from "./common.js";
 import { errorMessage, runTrials, type RunTrialsOptions, type TrialBatch, type TrialKind } from "./runner.js";
 import { median, quantile } from "./stats.js";
-import { renderChart, type Series } from "./svg.js";
+import { renderChart, type Series } from "../render/svg.js";
 
 /** Stream tag of the sensing experiment in `Rng.derive(seed, SENSING_STREAM, m, run)`. */
 export const SENSING_STREAM = 4;
@@ -109,6 +108,7 @@ function modelOf(name: string): Generator {
 /** Sensing trials, for {@link runTrials}. */
 export const SENSING_TRIALS: TrialKind<SensingConfig, SensingTrial, SensingRecord> = {
   name: "sensing",
+  workerThreads: true,
   run(config, { m, run }) {
     const gen = modelOf(config.model);
     const rng = Rng.derive(config.seed, SENSING_STREAM, m, run);

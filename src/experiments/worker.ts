@@ -4,10 +4,9 @@
  * Only ever started from compiled JavaScript (dist/).
  */
 import { parentPort, workerData } from "node:worker_threads";
-import "../index.js"; // registers every built-in inversion method
-import { listMethods } from "../invert/registry.js";
+import { listMethods } from "../invert/registry.js"; // the registry registers every built-in method
 import { loadHighsBackend } from "../lp/highs.js";
-import { errorMessage } from "./runner.js";
+import { errorMessage } from "../errors.js";
 import { TRIAL_KINDS } from "./trial-kinds.js";
 
 const port = parentPort;

@@ -8,7 +8,7 @@ import { OptionError } from "../errors.js";
 import { diffNorms } from "../linalg/norms.js";
 import { checkVector, type Generator } from "../model/generator.js";
 import { Rng } from "../model/rng.js";
-import { checkOperator, identityOperator, measurementCount } from "../sensing/operator.js";
+import { checkOperator, identityOperator, measurementCount } from "../operators/operator.js";
 import { GradientWorkspace, objective, objectiveAndGradient } from "./gradient.js";
 import { DEFAULT_GRADIENT_OPTIONS, type InvertOptions } from "./options.js";
 import { type InversionResult } from "./result.js";

@@ -4,7 +4,7 @@
  * preallocated in a {@link GradientWorkspace}, so an optimizer's iteration allocates nothing.
  */
 import { type Generator } from "../model/generator.js";
-import { applyOperator, applyOperatorTranspose, measurementCount, type MeasurementOperator } from "../sensing/operator.js";
+import { applyOperator, applyOperatorTranspose, measurementCount, type MeasurementOperator } from "../operators/operator.js";
 
 /** Buffers for the forward and backward passes of one generator and operator. */
 export class GradientWorkspace {

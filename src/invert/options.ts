@@ -2,7 +2,7 @@
  * Options shared by every inversion method. Each method reads the fields it documents and
  * ignores the rest, so one options object can drive any method from the registry.
  */
-import { type MeasurementOperator } from "../sensing/operator.js";
+import { type MeasurementOperator } from "../operators/operator.js";
 import { type LpBackendName } from "../lp/backend.js";
 
 /** Options for {@link invert}; every field has a default. */

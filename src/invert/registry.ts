@@ -1,45 +1,21 @@
 /**
- * The method registry: every inversion method is an entry here, either a per-layer inverter run by
- * the shared driver or a whole-network method. New methods plug in with {@link registerMethod}.
+ * The method registry: the one place where every built-in inversion method is registered by name
+ * (pgd included), so `getMethod("pgd")` works whatever module was imported first. New methods plug
+ * in with {@link registerMethod}; `A+gd`, `A+adam` and `A+pgd` hybrids are made on demand.
  */
 import { OptionError } from "../errors.js";
-import { type Generator } from "../model/generator.js";
-import { invertLayerwise } from "./driver.js";
 import { invertExactLayer } from "./exact.js";
 import { invertGradient, type Optimizer } from "./descent.js";
-import { checkOperator, observedRows } from "../sensing/operator.js";
 import { invertFeasibleLayer } from "./feasible.js";
 import { invertL1Layer } from "./l1.js";
 import { invertLinfLayer } from "./linf.js";
+import { type InversionMethod, runMethod, type WholeNetworkMethod } from "./method.js";
+import { projectedGradientDescentWith, type PgdOptions } from "./pgd.js";
 import { invertRelaxedLayer } from "./relaxed.js";
-import { type LayerInverter } from "./layer.js";
-import { type InvertOptions } from "./options.js";
-import { applyRefinement, refinable } from "./refine.js";
-import { type InversionResult, isSuccess } from "./result.js";
+import { type Generator } from "../model/generator.js";
+import { type InversionResult } from "./result.js";
 
-/** A method run one layer at a time by the shared driver. */
-export interface LayerwiseMethod {
-  name: string;
-  kind: "layerwise";
-  description: string;
-  layer: LayerInverter;
-  /**
-   * LP methods: refine the layer-wise answer with `layer` on the network linearised at it,
-   * guarding this residual norm (see InvertOptions.refine).
-   */
-  refine?: "linf" | "l1";
-}
-
-/** A method that treats the whole network at once (gradient descent, hybrids, MILP). */
-export interface WholeNetworkMethod {
-  name: string;
-  kind: "whole";
-  description: string;
-  invert: (gen: Generator, x: ArrayLike<number>, options: InvertOptions) => InversionResult;
-}
-
-/** An inversion method. */
-export type InversionMethod = LayerwiseMethod | WholeNetworkMethod;
+export { type InversionMethod, type LayerwiseMethod, runMethod, type WholeNetworkMethod } from "./method.js";
 
 const methods = new Map<string, InversionMethod>();
 
@@ -128,27 +104,6 @@ export function listMethods(): InversionMethod[] {
   return [...methods.values()];
 }
 
-/**
- * Run a method on one observation. Layer-wise methods see only the observed rows when the
- * operator is a mask; a dense operator needs a whole-network method (gd, adam, pgd).
- */
-export function runMethod(method: InversionMethod, gen: Generator, x: ArrayLike<number>, options: InvertOptions): InversionResult {
-  if (method.kind !== "layerwise") return method.invert(gen, x, options);
-  const op = options.operator;
-  let g = gen;
-  if (op && op.kind === "mask") {
-    checkOperator(op, gen.outputSize);
-    // residuals are then over the observed rows: the unobserved ones cannot be checked
-    g = observedRows(gen, op.rows);
-  } else if (op && op.kind === "dense") {
-    throw new OptionError(`method '${method.name}' inverts G layer by layer and cannot take a dense measurement matrix: use pgd, gd or adam`);
-  }
-  const r = invertLayerwise(g, x, method.layer, options, method.name);
-  // a non-unique answer is refined too: a better-fitting candidate, still reported non_unique
-  if (!method.refine || options.refine === false || !refinable(g) || !(isSuccess(r.status) || r.status === "non_unique")) return r;
-  return applyRefinement(g, x, r, method.layer, method.refine, options);
-}
-
 registerMethod({
   name: "exact",
   kind: "layerwise",
@@ -200,3 +155,19 @@ registerMethod({
   description: "Adam on ½‖A·G(z) − y‖² with random restarts (Bora et al.'s csgm)",
   invert: (gen, y, options) => invertGradient(gen, y, options, "adam"),
 });
+
+registerMethod({
+  name: "pgd",
+  kind: "whole",
+  description: "projected gradient descent for y = A·G(z) + e, projecting with a layer-wise inverter (default l1)",
+  invert: (gen, y, options) => projectedGradientDescent(gen, y, options),
+});
+
+/**
+ * Recover z from y = A·G(z*) + e by projected gradient descent, projecting onto the range of G with
+ * the registered method named by `options.projection` (default `l1`); see invert/pgd.ts.
+ * @throws ShapeError / InvalidValueError for bad y; OptionError for bad settings or a projection that is not an inverter
+ */
+export function projectedGradientDescent(gen: Generator, y: ArrayLike<number>, options: PgdOptions = {}): InversionResult {
+  return projectedGradientDescentWith(gen, y, options, getMethod);
+}

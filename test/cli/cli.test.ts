@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { main } from "../../src/cli/main.js";
 import { type CliIo } from "../../src/cli/io.js";
 import { encodeNpy } from "../../src/model/io/npy.js";
-import { decodePng, grayToPng } from "../../src/experiments/png.js";
+import { decodePng, grayToPng } from "../../src/render/png.js";
 import { loadModel } from "../../src/model/io/load.js";
 import { Rng } from "../../src/model/rng.js";
 

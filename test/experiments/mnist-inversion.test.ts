@@ -6,10 +6,9 @@ import { invert } from "../../src/invert/invert.js";
 import { relativeError } from "../../src/linalg/norms.js";
 import { TRAINED_NET_METHOD_OPTIONS } from "../../src/experiments/common.js";
 import { invertImage, imageFigureConfig, imageFigurePng, runImageFigure } from "../../src/experiments/images.js";
-import { parseMaskSpec } from "../../src/sensing/masks.js";
-import { applyOperator, gaussianOperator } from "../../src/sensing/operator.js";
-import { decodePng } from "../../src/experiments/png.js";
-import "../../src/sensing/pgd.js";
+import { parseMaskSpec } from "../../src/operators/masks.js";
+import { applyOperator, gaussianOperator } from "../../src/operators/operator.js";
+import { decodePng } from "../../src/render/png.js";
 
 const gen = loadModel("mnist");
 function digit(seed: number): { z: Float64Array; x: Float64Array } {

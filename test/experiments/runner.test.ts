@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { OptionError } from "../../src/errors.js";
 import { fig2Config, fig2Trials, runFig2, type Fig2Record } from "../../src/experiments/fig2.js";
 import { runTrials, type TrialKind, type TrialProgress, workersAvailable } from "../../src/experiments/runner.js";
+import { TRIAL_KINDS } from "../../src/experiments/trial-kinds.js";
 import { Rng } from "../../src/model/rng.js";
 import { distProblem, importDist } from "./dist.js";
 
@@ -31,6 +32,17 @@ const KIND: TrialKind<{ seed: number }, number, Rec> = {
 function untimed(records: (Fig2Record | undefined)[]): unknown {
   return JSON.parse(JSON.stringify(records, (k, v: unknown) => (k === "timeMs" ? undefined : v)));
 }
+
+describe("the kinds worker threads can run", () => {
+  it("are exactly the kinds listed in trial-kinds.ts under their own name, each marked workerThreads", () => {
+    expect(Object.keys(TRIAL_KINDS).sort()).toEqual(["fig1", "fig2", "invert", "sensing"]);
+    for (const [name, kind] of Object.entries(TRIAL_KINDS)) {
+      expect(kind.name).toBe(name);
+      expect(kind.workerThreads).toBe(true);
+    }
+    expect(KIND.workerThreads).toBeUndefined();
+  });
+});
 
 describe("runTrials in process", () => {
   it("runs from TypeScript sources in process, since worker threads need the compiled library", async () => {

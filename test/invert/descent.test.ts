@@ -4,7 +4,7 @@ import { RELU, leakyRelu } from "../../src/model/activation.js";
 import { invert } from "../../src/invert/invert.js";
 import { relativeError } from "../../src/linalg/norms.js";
 import { getMethod } from "../../src/invert/registry.js";
-import { gaussianOperator, maskOperator, applyOperator } from "../../src/sensing/operator.js";
+import { gaussianOperator, maskOperator, applyOperator } from "../../src/operators/operator.js";
 import { rowOf } from "../helpers.js";
 import { Generator } from "../../src/model/generator.js";
 import { fromRows } from "../../src/linalg/matrix.js";

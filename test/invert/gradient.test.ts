@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { randomGenerator } from "../../src/model/random.js";
 import { type Activation, leakyRelu, RELU, IDENTITY } from "../../src/model/activation.js";
 import { GradientWorkspace, objective, objectiveAndGradient } from "../../src/invert/gradient.js";
-import { gaussianOperator, identityOperator, maskOperator, measurementCount, type MeasurementOperator } from "../../src/sensing/operator.js";
+import { gaussianOperator, identityOperator, maskOperator, measurementCount, type MeasurementOperator } from "../../src/operators/operator.js";
 import { Rng } from "../../src/model/rng.js";
 
 const activations: [string, Activation][] = [

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { invert } from "../../src/invert/invert.js";
 import { diffNorms } from "../../src/linalg/norms.js";
 import { FitSolver, problemScale } from "../../src/lp/backend.js";
-import { projectedGradientDescent } from "../../src/sensing/pgd.js";
+import { projectedGradientDescent } from "../../src/invert/registry.js";
 import { type ChebyshevProblem, type LadProblem } from "../../src/lp/types.js";
 import { RELU } from "../../src/model/activation.js";
 import { randomGenerator, sampleObservations } from "../../src/model/random.js";

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { decodePng } from "../../src/experiments/png.js";
+import { decodePng } from "../../src/render/png.js";
 import { randomGenerator } from "../../src/model/random.js";
 import { Rng } from "../../src/model/rng.js";
 import { float32Shortest, MNIST_RECIPES, roundToFloat32 } from "../../scripts/mnist-models.js";

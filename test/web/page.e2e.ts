@@ -19,9 +19,9 @@ import { loadModel } from "../../src/model/io/load.js";
 import { loadModelBytes } from "../../src/model/io/model-bytes.js";
 import { addNoise, sampleObservations } from "../../src/model/random.js";
 import { Rng } from "../../src/model/rng.js";
-import { parseMaskSpec } from "../../src/sensing/masks.js";
-import { maskOperator, type MeasurementOperator } from "../../src/sensing/operator.js";
-import "../../src/sensing/pgd.js";
+import { parseMaskSpec } from "../../src/operators/masks.js";
+import { maskOperator, type MeasurementOperator } from "../../src/operators/operator.js";
+import "../../src/invert/pgd.js";
 
 const CHROMIUM = [process.env.CHROMIUM_PATH, "/usr/bin/chromium", "/usr/bin/chromium-browser"].find((p): p is string => !!p && existsSync(p));
 const DIST = join(import.meta.dirname, "..", "..", "web", "dist");

@@ -12,10 +12,10 @@ export { formatActivation } from "../../src/model/activation.js";
 export { Rng } from "../../src/model/rng.js";
 export { addNoise, sampleObservations, type NoiseSpec } from "../../src/model/random.js";
 export { relativeError, diffNorms } from "../../src/linalg/norms.js";
-export { applyOperator, gaussianOperator, maskOperator, type MeasurementOperator } from "../../src/sensing/operator.js";
-export { parseMaskSpec } from "../../src/sensing/masks.js";
+export { applyOperator, gaussianOperator, maskOperator, type MeasurementOperator } from "../../src/operators/operator.js";
+export { parseMaskSpec } from "../../src/operators/masks.js";
 // registers `pgd` (and with it the A+pgd hybrids)
-export { projectedGradientDescent } from "../../src/sensing/pgd.js";
+export { projectedGradientDescent } from "../../src/invert/pgd.js";
 export { methodOptions, TRAINED_NET_METHOD_OPTIONS } from "../../src/experiments/common.js";
 export { FIG2_TRIALS, fig2Config, fig2Svg, summarizeFig2, type Fig2Config, type Fig2Record } from "../../src/experiments/fig2.js";
 export { GeninvError } from "../../src/errors.js";

@@ -3,7 +3,7 @@
  * (one column each), and Figure 2 live. Every number shown is also in a data-* attribute at full
  * precision (the e2e test compares them with the library's own results in Node).
  */
-import { parseMaskSpec } from "../../src/sensing/masks.js";
+import { parseMaskSpec } from "../../src/operators/masks.js";
 import { type FromWorker, type InvertReply, type MethodInfo, type ObservationSpec, type ToWorker } from "./protocol.js";
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string): T => {

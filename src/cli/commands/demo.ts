@@ -3,13 +3,14 @@
  * bottom half hidden), invert each with every method, write a PNG grid, print a table.
  */
 import { Command } from "commander";
-import { besideEachOther, grayToPng } from "../../experiments/png.js";
+import { besideEachOther, grayToPng } from "../../render/png.js";
 import { imageFigureConfig, imageFigurePng, runImageFigure, type ImageFigureResult } from "../../experiments/images.js";
 import { methodStyle } from "../../experiments/common.js";
-import { decodePng, pngToGray } from "../../experiments/png.js";
+import { decodePng, pngToGray } from "../../render/png.js";
 import { loadHighsBackend } from "../../lp/highs.js";
 import { type CliIo, emitJson, writeOutputFile } from "../io.js";
 import { parseIntFlag } from "../parse.js";
+import { table } from "../table.js";
 import { Progress } from "../progress.js";
 
 const DEMO_METHODS = ["linf", "l1", "gd", "adam", "linf+gd"];
@@ -77,11 +78,4 @@ export function demoCommand(io: CliIo): Command {
 
 function fmt(v: number | null): string {
   return v === null ? "—" : v.toExponential(2);
-}
-
-/** A plain-text table with right-aligned columns. */
-export function table(header: string[], rows: string[][]): string {
-  const widths = header.map((h, j) => Math.max(h.length, ...rows.map((r) => r[j]!.length)));
-  const line = (cells: string[]): string => cells.map((c, j) => c.padStart(widths[j]!)).join("  ") + "\n";
-  return line(header) + line(widths.map((w) => "-".repeat(w))) + rows.map(line).join("");
 }

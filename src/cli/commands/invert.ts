@@ -1,20 +1,19 @@
 /** `geninv invert`: find z with G(z) ≈ x for each observation, with any registered method. */
 import { extname } from "node:path";
 import { Command } from "commander";
-import { decodePng, pngToGray } from "../../experiments/png.js";
+import { decodePng, pngToGray } from "../../render/png.js";
 import { type Matrix } from "../../linalg/matrix.js";
 import { readBytes } from "../../model/io/files.js";
 import { addNoise, parseNoise } from "../../model/random.js";
 import { Rng } from "../../model/rng.js";
-import { observedIndices, parseMaskSpec, type PixelMask } from "../../sensing/masks.js";
-import { applyOperator, denseOperator, gaussianOperator, maskOperator, type MeasurementOperator, measurementCount } from "../../sensing/operator.js";
-import { type PgdOptions } from "../../sensing/pgd.js";
+import { observedIndices, parseMaskSpec, type PixelMask } from "../../operators/masks.js";
+import { applyOperator, denseOperator, gaussianOperator, maskOperator, type MeasurementOperator, measurementCount } from "../../operators/operator.js";
+import { type PgdOptions } from "../../invert/pgd.js";
 import { DataFormatError, OptionError, ShapeError } from "../../errors.js";
 import { loadHighsBackend } from "../../lp/highs.js";
 import { loadArrayFile, loadObservations } from "../../model/io/arrays.js";
 import { type InvertOptions } from "../../invert/options.js";
 import { getMethod, listMethods } from "../../invert/registry.js";
-import "../../sensing/pgd.js"; // registers the pgd method
 import { type CliIo } from "../io.js";
 import { runInvertBatch } from "../invert-batch.js";
 import { defaultWorkers } from "../../experiments/runner.js";

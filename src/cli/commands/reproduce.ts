@@ -39,9 +39,9 @@ import { defaultWorkers, type RunnerMode, type TrialProgress } from "../../exper
 import { type CliIo, toJsonText } from "../io.js";
 import { parseIntFlag, parseNumberFlag } from "../parse.js";
 import { formatSeconds, Progress } from "../progress.js";
-import { table } from "./demo.js";
+import { table } from "../table.js";
+import { VERSION } from "../version.js";
 
-const VERSION = "0.1.0";
 
 interface CommonFlags {
   runs?: string;

@@ -10,7 +10,7 @@
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
-import { DataFormatError, FileError, OptionError } from "../errors.js";
+import { DataFormatError, FileError, OptionError } from "../../src/errors.js";
 
 /** MNIST image side (28) and pixel count (784). */
 export const MNIST_SIDE = 28;

@@ -8,12 +8,12 @@
  * order, reparameterisation noise) comes from `Rng`, exp from `portableExp`, and every sum runs in
  * a fixed order.
  */
-import { OptionError, ShapeError, SolverError } from "../errors.js";
-import { portableExp } from "../linalg/exp.js";
-import { gemmNT, transposeInto } from "../linalg/gemm.js";
-import { type Activation, formatActivation } from "../model/activation.js";
-import { type DenseLayer, Generator } from "../model/generator.js";
-import { log, Rng } from "../model/rng.js";
+import { OptionError, ShapeError, SolverError } from "../../src/errors.js";
+import { portableExp } from "../../src/linalg/exp.js";
+import { gemmNT, transposeInto } from "../../src/linalg/gemm.js";
+import { type Activation, formatActivation } from "../../src/model/activation.js";
+import { type DenseLayer, Generator } from "../../src/model/generator.js";
+import { log, Rng } from "../../src/model/rng.js";
 
 /** One dense layer of a network being trained. */
 export interface TrainLayerSpec {

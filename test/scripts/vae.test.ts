@@ -9,7 +9,7 @@ import {
   TrainableNet,
   trainVae,
   type VaeConfig,
-} from "../../src/experiments/vae.js";
+} from "../../scripts/lib/vae.js";
 import { type Activation } from "../../src/model/activation.js";
 import { randomGenerator } from "../../src/model/random.js";
 import { Rng } from "../../src/model/rng.js";

@@ -1,9 +1,9 @@
 import { readFileSync, statSync } from "node:fs";
 import { gunzipSync } from "node:zlib";
 import { beforeAll, describe, expect, it } from "vitest";
-import { type DigitClassifier, digitQuality, trainDigitClassifier } from "../../src/experiments/digit-classifier.js";
-import { loadMnist, MNIST_PIXELS, type MnistSet } from "../../src/experiments/mnist-data.js";
-import { Adam, TrainableNet } from "../../src/experiments/vae.js";
+import { type DigitClassifier, digitQuality, trainDigitClassifier } from "../../scripts/lib/digit-classifier.js";
+import { loadMnist, MNIST_PIXELS, type MnistSet } from "../../scripts/lib/mnist-data.js";
+import { Adam, TrainableNet } from "../../scripts/lib/vae.js";
 import { gemmNT } from "../../src/linalg/gemm.js";
 import { formatActivation } from "../../src/model/activation.js";
 import { type Generator } from "../../src/model/generator.js";

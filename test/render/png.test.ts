@@ -13,7 +13,7 @@ import {
   pngToGray,
   pngToGrayVector,
   type RawImage,
-} from "../../src/experiments/png.js";
+} from "../../src/render/png.js";
 import { Rng } from "../../src/model/rng.js";
 
 const FILTERS = [0, 1, 2, 3, 4, "adaptive"] as const;

@@ -2,9 +2,8 @@ import { describe, expect, it } from "vitest";
 import { randomGenerator, sampleObservations } from "../../src/model/random.js";
 import { RELU } from "../../src/model/activation.js";
 import { invert } from "../../src/invert/invert.js";
-import "../../src/sensing/pgd.js";
 import { relativeError } from "../../src/linalg/norms.js";
-import { applyOperator, gaussianOperator, maskOperator } from "../../src/sensing/operator.js";
+import { applyOperator, gaussianOperator, maskOperator } from "../../src/operators/operator.js";
 
 describe("projected gradient descent (Shah & Hegde) with layer-wise projections", () => {
   it("recovers z* from m = 120 Gaussian measurements of a 20-100-500 ReLU output", () => {

@@ -3,9 +3,9 @@
  * judge generated digits the way the Inception score does: a recognisable digit is one a
  * classifier trained on real digits labels with confidence, and a good generator draws all ten.
  */
-import { OptionError, ShapeError } from "../errors.js";
-import { portableExp } from "../linalg/exp.js";
-import { Rng } from "../model/rng.js";
+import { OptionError, ShapeError } from "../../src/errors.js";
+import { portableExp } from "../../src/linalg/exp.js";
+import { Rng } from "../../src/model/rng.js";
 import { Adam, TrainableNet } from "./vae.js";
 
 /** Settings of {@link trainDigitClassifier}. */

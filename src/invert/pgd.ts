@@ -7,11 +7,11 @@
 import { OptionError } from "../errors.js";
 import { diffNorms } from "../linalg/norms.js";
 import { checkVector, type Generator } from "../model/generator.js";
-import { type InvertOptions } from "../invert/options.js";
-import { getMethod, registerMethod, runMethod } from "../invert/registry.js";
-import { type InversionResult, type InversionStatus } from "../invert/result.js";
+import { type InvertOptions } from "./options.js";
+import { type InversionMethod, runMethod } from "./method.js";
+import { type InversionResult, type InversionStatus } from "./result.js";
 import { Rng } from "../model/rng.js";
-import { applyOperator, applyOperatorTranspose, checkOperator, identityOperator, type MeasurementOperator, measurementCount } from "./operator.js";
+import { applyOperator, applyOperatorTranspose, checkOperator, identityOperator, type MeasurementOperator, measurementCount } from "../operators/operator.js";
 
 /** Options of {@link projectedGradientDescent} beyond the shared ones. */
 export interface PgdOptions extends InvertOptions {
@@ -49,11 +49,18 @@ export const PGD_STREAM = 5;
 export const DEFAULT_PGD_OPTIONS = { projection: "l1", pgdIterations: 50, pgdStep: 1, pgdTolerance: 1e-6 } as const;
 
 /**
- * Recover z from y = A·G(z*) + e by projected gradient descent. Returns the iterate whose
- * measurements fit best, ‖A·G(z) − y‖, with status `converged` or `max_iterations`.
+ * Recover z from y = A·G(z*) + e by projected gradient descent, the projection's method looked up
+ * by name with `methodNamed` (the registry's `getMethod`: this module sits below the registry).
+ * Returns the iterate whose measurements fit best, ‖A·G(z) − y‖, with status `converged` or
+ * `max_iterations`.
  * @throws ShapeError / InvalidValueError for bad y; OptionError for bad settings or a projection that is not an inverter
  */
-export function projectedGradientDescent(gen: Generator, y: ArrayLike<number>, options: PgdOptions = {}): InversionResult {
+export function projectedGradientDescentWith(
+  gen: Generator,
+  y: ArrayLike<number>,
+  options: PgdOptions,
+  methodNamed: (name: string) => InversionMethod,
+): InversionResult {
   const t0 = performance.now();
   const op = options.operator ?? identityOperator(gen.outputSize);
   checkOperator(op, gen.outputSize);
@@ -61,7 +68,7 @@ export function projectedGradientDescent(gen: Generator, y: ArrayLike<number>, o
   checkVector(y, m, "observation");
   const projectionName = options.projection ?? DEFAULT_PGD_OPTIONS.projection;
   if (projectionName === "pgd") throw new OptionError("pgd cannot project with itself: choose e.g. --projection linf");
-  const projection = getMethod(projectionName);
+  const projection = methodNamed(projectionName);
   const iterations = options.pgdIterations ?? DEFAULT_PGD_OPTIONS.pgdIterations;
   const eta = options.pgdStep ?? DEFAULT_PGD_OPTIONS.pgdStep;
   const restarts = options.pgdRestarts ?? 1;
@@ -170,10 +177,3 @@ export function projectedGradientDescent(gen: Generator, y: ArrayLike<number>, o
     iterations: total,
   };
 }
-
-registerMethod({
-  name: "pgd",
-  kind: "whole",
-  description: "projected gradient descent for y = A·G(z) + e, projecting with a layer-wise inverter (default l1)",
-  invert: (gen, y, options) => projectedGradientDescent(gen, y, options),
-});

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { decadeDomain, escapeXml, linearTicks, logTicks, makeScale, renderChart } from "../../src/experiments/svg.js";
-import { allText, descendants, parseXml, type XmlElement } from "./xml.js";
+import { decadeDomain, escapeXml, linearTicks, logTicks, makeScale, renderChart } from "../../src/render/svg.js";
+import { allText, descendants, parseXml, type XmlElement } from "../experiments/xml.js";
 
 const byClass = (root: XmlElement, cls: string): XmlElement[] => descendants(root, (e) => (e.attrs.class ?? "").split(" ").includes(cls));
 

@@ -1,0 +1,57 @@
+/**
+ * The shape every inversion method has — a per-layer inverter run by the shared driver, or a
+ * whole-network method — and {@link runMethod}, which runs one. The table of names is registry.ts.
+ */
+import { OptionError } from "../errors.js";
+import { type Generator } from "../model/generator.js";
+import { checkOperator, observedRows } from "../operators/operator.js";
+import { invertLayerwise } from "./driver.js";
+import { type LayerInverter } from "./layer.js";
+import { type InvertOptions } from "./options.js";
+import { applyRefinement, refinable } from "./refine.js";
+import { type InversionResult, isSuccess } from "./result.js";
+
+/** A method run one layer at a time by the shared driver. */
+export interface LayerwiseMethod {
+  name: string;
+  kind: "layerwise";
+  description: string;
+  layer: LayerInverter;
+  /**
+   * LP methods: refine the layer-wise answer with `layer` on the network linearised at it,
+   * guarding this residual norm (see InvertOptions.refine).
+   */
+  refine?: "linf" | "l1";
+}
+
+/** A method that treats the whole network at once (gradient descent, hybrids, MILP). */
+export interface WholeNetworkMethod {
+  name: string;
+  kind: "whole";
+  description: string;
+  invert: (gen: Generator, x: ArrayLike<number>, options: InvertOptions) => InversionResult;
+}
+
+/** An inversion method. */
+export type InversionMethod = LayerwiseMethod | WholeNetworkMethod;
+
+/**
+ * Run a method on one observation. Layer-wise methods see only the observed rows when the
+ * operator is a mask; a dense operator needs a whole-network method (gd, adam, pgd).
+ */
+export function runMethod(method: InversionMethod, gen: Generator, x: ArrayLike<number>, options: InvertOptions): InversionResult {
+  if (method.kind !== "layerwise") return method.invert(gen, x, options);
+  const op = options.operator;
+  let g = gen;
+  if (op && op.kind === "mask") {
+    checkOperator(op, gen.outputSize);
+    // residuals are then over the observed rows: the unobserved ones cannot be checked
+    g = observedRows(gen, op.rows);
+  } else if (op && op.kind === "dense") {
+    throw new OptionError(`method '${method.name}' inverts G layer by layer and cannot take a dense measurement matrix: use pgd, gd or adam`);
+  }
+  const r = invertLayerwise(g, x, method.layer, options, method.name);
+  // a non-unique answer is refined too: a better-fitting candidate, still reported non_unique
+  if (!method.refine || options.refine === false || !refinable(g) || !(isSuccess(r.status) || r.status === "non_unique")) return r;
+  return applyRefinement(g, x, r, method.layer, method.refine, options);
+}
