@@ -12,7 +12,7 @@
  * Without `--resume`, an output that already holds rows (a `.jsonl`, or a journal left by a killed
  * run) is refused unless `--force`: nothing finished is ever truncated silently.
  */
-import { closeSync, existsSync, fsyncSync, ftruncateSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from "node:fs";
+import { closeSync, existsSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from "node:fs";
 import { dirname, extname } from "node:path";
 import { DataFormatError, FileError, OptionError } from "../errors.js";
 import { checkOutputPath, fsyncFolder, toJsonText, writeOutputFile } from "./io.js";
@@ -215,4 +215,100 @@ function safeCount(path: string): number {
   } catch {
     return 0;
   }
+}
+
+/** The run log of a sweep (`reproduce`): a header line naming the sweep, then one line per finished run. */
+export interface RunLogFile {
+  readonly path: string;
+  /** Runs a previous, interrupted sweep finished (resume), in file order. */
+  readonly resumed: readonly unknown[];
+  readonly repairedTornLine: boolean;
+  /** Append one finished run. @throws FileError */
+  append(record: unknown): void;
+  close(): void;
+}
+
+/**
+ * Open the JSON-lines log of a sweep. Its first line is `header` (what the sweep is: figure,
+ * config, seed); `--resume` continues a log only when its header is the same, so finished runs of
+ * another sweep are never mixed in. Without resume or force, a log that holds runs is refused.
+ * The log's folder is created (the sweep's `--out` folder).
+ * @throws OptionError, DataFormatError, FileError
+ */
+export function openRunLog(path: string, header: Record<string, unknown>, existing: ExistingOutput): RunLogFile {
+  const headerLine = toJsonText({ sweep: header });
+  let validBytes = 0;
+  let torn = false;
+  const resumed: unknown[] = [];
+  const holds = existsSync(path) && statSync(path).size > 0;
+  if (holds && existing === "refuse") {
+    const n = Math.max(0, safeCount(path) - 1);
+    throw new OptionError(`${path} holds ${n} finished run${n === 1 ? "" : "s"} of an earlier sweep: give --resume to continue it, or --force to start over`);
+  }
+  if (holds && existing === "resume") {
+    const content = readJsonLines(path);
+    const [first, ...runs] = content.rows;
+    if (content.rows.length === 0) {
+      validBytes = 0; // only a torn header: start over
+    } else if (toJsonText(first) !== headerLine) {
+      throw new DataFormatError(
+        "was written by a different sweep (its first line records the figure, config and seed; they differ from this command's), so --resume cannot continue it: use the same flags, or --force to start over",
+        { file: path },
+      );
+    } else {
+      resumed.push(...runs);
+      validBytes = content.validBytes;
+      torn = content.torn;
+    }
+  }
+  let fd: number;
+  try {
+    mkdirSync(dirname(path), { recursive: true });
+    fd = openSync(path, "a+");
+    ftruncateSync(fd, existing === "resume" ? validBytes : 0);
+    if (existing !== "resume" || validBytes === 0) writeAll(fd, headerLine);
+  } catch (e) {
+    throw new FileError(path, e instanceof Error ? e.message : String(e));
+  }
+  let open = true;
+  return {
+    path,
+    resumed,
+    repairedTornLine: torn,
+    append(record) {
+      try {
+        writeAll(fd, toJsonText(record));
+      } catch (e) {
+        throw new FileError(path, e instanceof Error ? e.message : String(e));
+      }
+    },
+    close() {
+      if (!open) return;
+      open = false;
+      fsyncSync(fd);
+      closeSync(fd);
+    },
+  };
+}
+
+/**
+ * A resume lookup for the trial runner: the finished record of a trial, matched on the trial's own
+ * fields (e.g. `{ k, run }`), which every sweep record repeats. A run finished twice is an error.
+ * @throws DataFormatError naming the log when a record repeats a run
+ */
+export function finishedLookup<T extends object, R>(records: readonly unknown[], file: string): (trial: T) => R | undefined {
+  let byKey: Map<string, R> | null = null;
+  return (trial: T) => {
+    const fields = Object.keys(trial);
+    if (!byKey) {
+      byKey = new Map();
+      for (const r of records) {
+        if (typeof r !== "object" || r === null) throw new DataFormatError("holds a line that is not a run record (use --force to start over)", { file });
+        const key = JSON.stringify(fields.map((f) => (r as Record<string, unknown>)[f]));
+        if (byKey.has(key)) throw new DataFormatError(`holds the run ${key} twice (use --force to start over)`, { file });
+        byKey.set(key, r as R);
+      }
+    }
+    return byKey.get(JSON.stringify(fields.map((f) => (trial as Record<string, unknown>)[f])));
+  };
 }

@@ -1,33 +1,9 @@
 /**
- * Writing experiment results: an append-only JSON-lines log of every finished run (so an
- * interrupted or crashing sweep keeps what it finished), and the final CSV / JSON / SVG files.
+ * Writing experiment results: the final CSV / JSON / SVG files. (The append-only JSON-lines log of
+ * every finished run, which lets an interrupted sweep resume, is the CLI's: cli/batch-output.ts.)
  */
-import { appendFileSync, mkdirSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { FileError } from "../errors.js";
+import { join } from "node:path";
 import { writeFile } from "../model/io/files.js";
-
-/** Appends one JSON line per finished run to a file, created (or emptied) on construction. */
-export class RunLog {
-  /** @throws FileError when the file cannot be created */
-  constructor(readonly path: string) {
-    try {
-      mkdirSync(dirname(path), { recursive: true });
-      writeFileSync(path, "");
-    } catch (e) {
-      throw new FileError(path, (e as Error).message);
-    }
-  }
-
-  /** Append one record. @throws FileError */
-  append(record: unknown): void {
-    try {
-      appendFileSync(this.path, JSON.stringify(record) + "\n");
-    } catch (e) {
-      throw new FileError(this.path, (e as Error).message);
-    }
-  }
-}
 
 /** The files of one experiment, written next to each other as `<dir>/<tag>.<ext>`. */
 export interface ExperimentFiles {

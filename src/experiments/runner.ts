@@ -57,7 +57,8 @@ export interface TrialProgress {
 export type RunnerMode = "workers" | "in-process";
 
 /** Options of {@link runTrials}. */
-export interface RunTrialsOptions<R> {
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the figures pass options without naming their trial type
+export interface RunTrialsOptions<R, T = any> {
   /** Worker threads (default `os.availableParallelism()`). */
   workers?: number;
   /**
@@ -75,6 +76,12 @@ export interface RunTrialsOptions<R> {
   requiredMethods?: readonly string[];
   /** Trials handed to a worker at a time (default: about total / (16 · workers), 1…8). */
   chunkSize?: number;
+  /**
+   * Resume: the record a previous run already finished for this trial, or undefined to run it.
+   * Finished records go straight into `results` (not to `onResult` or `onProgress`); the others
+   * run as usual, so the batch equals an uninterrupted one.
+   */
+  finished?: (trial: T, index: number) => R | undefined;
 }
 
 /** What {@link runTrials} returns. */
@@ -114,8 +121,21 @@ export async function runTrials<C, T, R>(
   kind: TrialKind<C, T, R>,
   config: C,
   trials: readonly T[],
-  options: RunTrialsOptions<R> = {},
+  options: RunTrialsOptions<R, T> = {},
 ): Promise<TrialBatch<R>> {
+  if (options.finished) {
+    // run only the trials without a record, then put every record at its own index
+    const finished = options.finished;
+    const results: (R | undefined)[] = trials.map((t, i) => finished(t, i));
+    const todo = results.flatMap((r, i) => (r === undefined ? [i] : []));
+    const { finished: _drop, onResult, ...rest } = options;
+    const sub = await runTrials(kind, config, todo.map((i) => trials[i]!), {
+      ...rest,
+      ...(onResult ? { onResult: (r: R, j: number) => onResult(r, todo[j]!) } : {}),
+    });
+    sub.results.forEach((r, j) => (results[todo[j]!] = r));
+    return { ...sub, results, complete: results.every((r) => r !== undefined) };
+  }
   const requested = options.workers ?? defaultWorkers();
   if (!Number.isSafeInteger(requested) || requested < 1) throw new OptionError(`workers must be a positive integer, got ${requested}`);
   const mode = options.mode ?? "auto";

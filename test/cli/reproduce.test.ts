@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -32,7 +32,9 @@ describe("geninv reproduce", () => {
     expect(json.complete).toBe(true);
     expect(json.runs).toHaveLength(21);
     expect(json.config.ks).toEqual([10, 60, 100, 140, 150, 200, 250]);
-    expect(readFileSync(join(out, "fig2-relu-quick.runs.jsonl"), "utf8").trimEnd().split("\n")).toHaveLength(21);
+    const log = readFileSync(join(out, "fig2-relu-quick.runs.jsonl"), "utf8").trimEnd().split("\n");
+    expect(log).toHaveLength(22); // the sweep's header, then one line per run
+    expect(JSON.parse(log[0]!).sweep).toMatchObject({ figure: "fig2", config: { seed: 7, runs: 3 } });
     expect(readFileSync(join(out, "fig2-relu-quick.csv"), "utf8").split("\n")[1]!.startsWith("7,relu,")).toBe(true);
     expect(parseXml(readFileSync(join(out, "fig2-relu-quick.svg"), "utf8")).name).toBe("svg");
   });
@@ -47,6 +49,34 @@ describe("geninv reproduce", () => {
     expect(j.summary.every((p) => p.methods.exact.successRate === 1)).toBe(true);
     expect(j.files.svg).toBe(join(out, "fig2-leaky_relu_0.1-k-100-300.svg"));
     expect(existsSync(j.files.svg)).toBe(true);
+  });
+
+  it("fig2 refuses to overwrite a run log that holds runs; --resume after a kill (torn last line) gives the uninterrupted sweep", async () => {
+    const out = join(dir, "fig2");
+    const argv = ["reproduce", "fig2", "--quick", "--methods", "exact", "--runs", "3", "--seed", "7", "--out", out, "--json"];
+    const untimed = (v: unknown): unknown =>
+      Array.isArray(v) ? v.map(untimed) : v && typeof v === "object" ? Object.fromEntries(Object.entries(v).filter(([k]) => !/time(ms)?$/i.test(k)).map(([k, x]) => [k, untimed(x)])) : v;
+    const logPath = join(out, "fig2-relu-quick.runs.jsonl");
+    const reference = readFileSync(join(out, "fig2-relu-quick.json"), "utf8");
+    const csv = readFileSync(join(out, "fig2-relu-quick.csv"), "utf8");
+    const again = await run(argv);
+    expect(again.code).toBe(2);
+    expect(again.err).toMatch(/fig2-relu-quick\.runs\.jsonl holds 21 finished runs of an earlier sweep: give --resume to continue it, or --force to start over/);
+    // what a SIGKILL leaves: the header, 8 runs, half of the 9th
+    const lines = readFileSync(logPath, "utf8").split("\n");
+    writeFileSync(logPath, lines.slice(0, 9).join("\n") + "\n" + lines[9]!.slice(0, 30));
+    const resumed = await run([...argv, "--resume"]);
+    expect(resumed.code).toBe(0);
+    expect(resumed.err).toContain("8 finished runs kept (a torn last line was cut off and is redone)");
+    const sortRuns = (j: { runs: { k: number; run: number }[] }) => ({ ...j, runs: [...j.runs].sort((a, b) => a.k - b.k || a.run - b.run) });
+    expect(untimed(sortRuns(JSON.parse(readFileSync(join(out, "fig2-relu-quick.json"), "utf8"))))).toEqual(untimed(sortRuns(JSON.parse(reference))));
+    const noTime = (t: string) => t.split("\n").map((l) => l.split(",").filter((_, i) => !/time/i.test(csv.split("\n")[0]!.split(",")[i] ?? "")).join(","));
+    expect(noTime(readFileSync(join(out, "fig2-relu-quick.csv"), "utf8"))).toEqual(noTime(csv));
+    expect(readFileSync(logPath, "utf8").trimEnd().split("\n")).toHaveLength(22);
+    // another sweep's log is not continued
+    const other = await run(["reproduce", "fig2", "--quick", "--methods", "exact", "--runs", "3", "--seed", "8", "--out", out, "--resume"]);
+    expect(other.code).toBe(1);
+    expect(other.err).toMatch(/was written by a different sweep/);
   });
 
   it("fig1 --quick writes its files and prints medians per noise level and the log–log slope", async () => {

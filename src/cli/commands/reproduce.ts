@@ -22,7 +22,8 @@ import {
   runFig1,
 } from "../../experiments/fig1.js";
 import { FIG2_DEFAULTS, FIG2_QUICK, fig2Architecture, fig2Config, fig2Csv, type Fig2Record, fig2Svg, runFig2 } from "../../experiments/fig2.js";
-import { RunLog, writeExperimentFiles } from "../../experiments/output.js";
+import { writeExperimentFiles } from "../../experiments/output.js";
+import { finishedLookup, openRunLog } from "../batch-output.js";
 import {
   FIG3_DEFAULTS,
   FIG4_DEFAULTS,
@@ -52,6 +53,8 @@ interface CommonFlags {
   json: boolean;
   methods?: string;
   options?: string;
+  resume?: boolean;
+  force?: boolean;
 }
 
 interface Fig1Flags extends CommonFlags {
@@ -82,7 +85,19 @@ function addCommonFlags(cmd: Command, defaultMethods: readonly string[], default
     .option("--out <dir>", "output folder (default results/<figure>)")
     .option("--methods <list>", `comma list of registered methods (default ${defaultMethods.join(",")})`)
     .option("--options <json>", 'per-method option overrides as JSON, e.g. \'{"linf":{"alpha":1.5}}\'')
-    .option("--json", "print the summary as JSON instead of a table", false);
+    .option("--json", "print the summary as JSON instead of a table", false)
+    .option("--resume", "continue an interrupted sweep: keep the runs its <out>/<figure>.runs.jsonl holds (same flags), run the rest")
+    .option("--force", "start over even though the run log holds finished runs (without --resume or --force it is refused)");
+}
+
+/** The sweep's run log, opened for --resume / --force / neither; reports what a resume found. */
+function openSweepLog(io: CliIo, path: string, figure: string, config: unknown, flags: CommonFlags) {
+  if (flags.resume && flags.force) throw new OptionError("--resume and --force exclude each other");
+  const log = openRunLog(path, { figure, generator: `geninv ${VERSION}`, config }, flags.resume ? "resume" : flags.force ? "force" : "refuse");
+  if (log.resumed.length > 0 || log.repairedTornLine) {
+    io.err(`resuming ${path}: ${log.resumed.length} finished run${log.resumed.length === 1 ? "" : "s"} kept${log.repairedTornLine ? " (a torn last line was cut off and is redone)" : ""}\n`);
+  }
+  return log;
 }
 
 /** The `reproduce` command and its figure subcommands. */
@@ -201,8 +216,8 @@ async function withLpFallback<T>(flags: T): Promise<T> {
   return flags;
 }
 
-function session(io: CliIo, label: string, total: number) {
-  const bar = new Progress(io, label, total);
+function session(io: CliIo, label: string, total: number, alreadyDone = 0) {
+  const bar = new Progress(io, label, total, alreadyDone);
   const controller = new AbortController();
   const onSigint = (): void => {
     io.err("\ninterrupted: stopping, writing the runs that finished…\n");
@@ -258,15 +273,16 @@ async function reproduceFig1(io: CliIo, flags: Fig1Flags): Promise<void> {
   const netTag = config.model ? `-${modelTag(config.model)}` : defaultNet ? "" : `-${config.sizes.join("-")}-${formatActivation(config.activation)}`;
   const tag = tagOf(`fig1-${config.noise}${netTag}`, flags.quick);
   if (config.model) fig1Model(config); // a bad model file fails here, before any worker starts
-  const log = new RunLog(join(dir, `${tag}.runs.jsonl`));
+  const log = openSweepLog(io, join(dir, `${tag}.runs.jsonl`), "fig1", config, flags);
   const total = config.levels.length * config.runs;
   io.err(`fig1: ${config.noise} noise, ${config.model ? `model ${config.model}` : `${config.sizes.join("-")} ${formatActivation(config.activation)}`}, ${config.levels.length} levels × ${config.runs} runs × ${config.methods.join(", ")}, seed ${config.seed}\n`);
-  const s = session(io, "fig1", total);
+  const s = session(io, "fig1", total, log.resumed.length);
   let result;
   try {
-    result = await runFig1(config, { workers: c.workers, signal: s.signal, onProgress: s.onProgress, onResult: (r: Fig1Record) => log.append(r) });
+    result = await runFig1(config, { workers: c.workers, signal: s.signal, onProgress: s.onProgress, onResult: (r: Fig1Record) => log.append(r), finished: finishedLookup(log.resumed, log.path) });
   } finally {
     s.close();
+    log.close();
   }
   const xAxis = flags.xAxis as Fig1XAxis;
   const meta = {
@@ -334,15 +350,16 @@ async function reproduceFig2(io: CliIo, flags: Fig2Flags): Promise<void> {
   const dir = flags.out ?? join("results", "fig2");
   const defaultNet = config.layers.join(",") === FIG2_DEFAULTS.layers.join(",");
   const tag = tagOf(`fig2-${formatActivation(activation)}${defaultNet ? "" : `-k-${config.layers.join("-")}`}`, flags.quick);
-  const log = new RunLog(join(dir, `${tag}.runs.jsonl`));
+  const log = openSweepLog(io, join(dir, `${tag}.runs.jsonl`), "fig2", config, flags);
   const total = config.ks.length * config.runs;
   io.err(`fig2: ${fig2Architecture(config)}, ${config.ks.length} values of k × ${config.runs} runs × ${config.methods.join(", ")}, seed ${config.seed}\n`);
-  const s = session(io, "fig2", total);
+  const s = session(io, "fig2", total, log.resumed.length);
   let result;
   try {
-    result = await runFig2(config, { workers: c.workers, signal: s.signal, onProgress: s.onProgress, onResult: (r: Fig2Record) => log.append(r) });
+    result = await runFig2(config, { workers: c.workers, signal: s.signal, onProgress: s.onProgress, onResult: (r: Fig2Record) => log.append(r), finished: finishedLookup(log.resumed, log.path) });
   } finally {
     s.close();
+    log.close();
   }
   const meta = {
     figure: "fig2",
@@ -392,15 +409,16 @@ async function reproduceSensing(io: CliIo, flags: SensingFlags): Promise<void> {
   const config = sensingConfig({ model: flags.model, runs: c.runs, seed: c.seed, methods: c.methods, methodOptions: c.methodOptions, noise: parseNoise(flags.noise), ...(ms ? { ms } : {}) });
   const dir = flags.out ?? join("results", "sensing");
   const tag = tagOf(`sensing-${modelTag(config.model)}`, flags.quick);
-  const log = new RunLog(join(dir, `${tag}.runs.jsonl`));
+  const log = openSweepLog(io, join(dir, `${tag}.runs.jsonl`), "sensing", config, flags);
   const total = config.ms.length * config.runs;
   io.err(`sensing: ${config.model}, m ∈ {${config.ms.join(", ")}} × ${config.runs} runs × ${config.methods.join(", ")}, noise ${formatNoise(config.noise)}, seed ${config.seed}\n`);
-  const s = session(io, "sensing", total);
+  const s = session(io, "sensing", total, log.resumed.length);
   let result;
   try {
-    result = await runSensing(config, { workers: c.workers, signal: s.signal, onProgress: s.onProgress, onResult: (r: SensingRecord) => log.append(r) });
+    result = await runSensing(config, { workers: c.workers, signal: s.signal, onProgress: s.onProgress, onResult: (r: SensingRecord) => log.append(r), finished: finishedLookup(log.resumed, log.path) });
   } finally {
     s.close();
+    log.close();
   }
   const meta = { figure: "sensing", generator: `geninv ${VERSION}`, node: process.version, seed: config.seed, config: { ...config, noise: formatNoise(config.noise) }, complete: result.batch.complete, failedTrials: result.batch.failed, wallTimeMs: result.batch.wallTimeMs, mode: result.batch.mode, workers: result.batch.workers };
   const done = result.records.filter((r) => r !== undefined).length;
