@@ -5,6 +5,7 @@
  * size capped, every range inside the buffer, sizes matching dtype × shape, ranges contiguous
  * and covering the whole buffer.
  */
+import { tooDeepAt } from "./json-text.js";
 import { checkedNumel, type DType, DTYPE_SIZE, type MakeError, stridedTensor, type Tensor } from "./tensor.js";
 
 /** The named tensors of a safetensors file, in header order, and its string metadata. */
@@ -44,7 +45,11 @@ export function readSafetensors(buf: Uint8Array, makeError: MakeError): Safetens
   if (8 + n > buf.length) throw makeError(`header of ${n} bytes runs past the end of the file (${buf.length} bytes): truncated, or not safetensors`, "header");
   let doc: unknown;
   try {
-    doc = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(buf.subarray(8, 8 + n)));
+    const text = new TextDecoder("utf-8", { fatal: true }).decode(buf.subarray(8, 8 + n));
+    // the header is a flat object of flat records: deep nesting is refused before parsing
+    const deep = tooDeepAt(text, 8);
+    if (deep >= 0) throw new Error(`nests deeper than 8 levels at character ${deep}`);
+    doc = JSON.parse(text);
   } catch (e) {
     throw makeError(`is not valid UTF-8 JSON (${e instanceof Error ? e.message : String(e)})`, "header");
   }
