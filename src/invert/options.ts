@@ -79,6 +79,11 @@ export interface InvertOptions {
    * as they are.
    */
   refine?: boolean;
+  /**
+   * Region methods: walk from the layer-wise exact answer (Theorem 2 per layer) before the random
+   * starts, when the operator is the identity or a mask (default true).
+   */
+  regionLayerwiseStart?: boolean;
 }
 
 /** Defaults of the LP methods' options. */

@@ -14,6 +14,7 @@ import { projectedGradientDescentWith, type PgdOptions } from "./pgd.js";
 import { invertRelaxedLayer } from "./relaxed.js";
 import { type Generator } from "../model/generator.js";
 import { type InversionResult } from "./result.js";
+import { invertRegion } from "./region.js";
 
 export { type InversionMethod, type LayerwiseMethod, runMethod, type WholeNetworkMethod } from "./method.js";
 
@@ -171,3 +172,24 @@ registerMethod({
 export function projectedGradientDescent(gen: Generator, y: ArrayLike<number>, options: PgdOptions = {}): InversionResult {
   return projectedGradientDescentWith(gen, y, options, getMethod);
 }
+
+registerMethod({
+  name: "region",
+  kind: "whole",
+  description: "region descent: least squares on each activation region's affine map, line search on ‖A·G(z) − y‖₂, layer-wise and random starts",
+  invert: (gen, y, options) => invertRegion(gen, y, options, "l2", "region"),
+});
+
+registerMethod({
+  name: "region-linf",
+  kind: "whole",
+  description: "region descent with Algorithm 1's ℓ∞ LP written in z on each activation region, line search on ‖A·G(z) − y‖∞",
+  invert: (gen, y, options) => invertRegion(gen, y, options, "linf", "region-linf"),
+});
+
+registerMethod({
+  name: "region-l1",
+  kind: "whole",
+  description: "region descent with Algorithm 2's ℓ1 LP written in z on each activation region, line search on ‖A·G(z) − y‖₁",
+  invert: (gen, y, options) => invertRegion(gen, y, options, "l1", "region-l1"),
+});

@@ -68,6 +68,37 @@ export interface InversionResult {
   iterations?: number;
   /** Whole-network refinement after a layer-wise LP pass (see `InvertOptions.refine`). */
   refinement?: RefinementReport;
+  /** What a region method (`region`, `region-linf`, `region-l1`, `auto`) did. */
+  region?: RegionReport;
+  /** `auto`: the method whose answer z is (e.g. `exact` or `region`). */
+  producedBy?: string;
+}
+
+/** What a region method did, in the result's `region` field. */
+export interface RegionReport {
+  /** Norm of the region fits and of the objective descended. */
+  norm: "l2" | "linf" | "l1";
+  /** Starts walked, and which one gave z (`init`, `layerwise`, `random 3`, …). */
+  starts: number;
+  bestStart: string;
+  /** Region fits (least squares / LP solves in z) over all starts. */
+  steps: number;
+  /** Distinct activation patterns the winning walk visited. */
+  regionsVisited: number;
+  /** Rank of J_P (through the operator, on the fitted rows) at the final region; k when identified. */
+  rank: number;
+  /** k − rank, when positive. */
+  deficit?: number;
+  /** No descent from z along the region's fit (ℓ2: nor along −∇f): a local minimum of the piecewise objective. */
+  localMinimum: boolean;
+  /** The winning walk fitted the observation to tolerance. */
+  fitted: boolean;
+  lpSolves: number;
+  pivots: number;
+  /** Objective evaluations (forward passes) over all starts, line searches included. */
+  forwardPasses: number;
+  /** Jacobian formations (each ≈ k forward passes of multiply-adds). */
+  jacobians: number;
 }
 
 /** What the whole-network refinement of an LP method did. */

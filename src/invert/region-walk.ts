@@ -1,0 +1,184 @@
+/**
+ * Region descent from one start: read the activation pattern P at z, fit the observation on the
+ * region's affine model (region-fit.ts), and step toward that fit with a backtracking line search
+ * on the TRUE objective ‖A·G(z) − y‖ — the step may leave R_P, which is how the walk moves to a
+ * neighbouring region. Stops when the fit is at rounding level or nothing decreases the objective
+ * (the paper's section 6 asks to "blend our algorithms with gradient descent": this is the
+ * piecewise-linear structure of section 3 used as a Gauss–Newton / sequential-LP method).
+ */
+import { type FitSolverOptions } from "../lp/backend.js";
+import { GradientWorkspace, objective, objectiveAndGradient } from "./gradient.js";
+import { fitLeastSquares, fitLp, RegionFitWorkspace, type RegionNorm, regionRank } from "./region-fit.js";
+import { RegionWorkspace } from "./region-model.js";
+import { type Generator } from "../model/generator.js";
+import { type MeasurementOperator } from "../operators/operator.js";
+
+/** Backtracking halvings before a direction counts as no descent (2⁻⁴⁰ of the full step). */
+const MAX_HALVINGS = 40;
+/** The walk stops when an accepted step lowers the objective by less than this fraction. */
+const STALL = 1e-13;
+
+/** Everything one walk needs, shared by every start of one inversion. */
+export class RegionWalker {
+  readonly model: RegionWorkspace;
+  readonly fit: RegionFitWorkspace;
+  readonly grad: GradientWorkspace;
+  private readonly cand: Float64Array;
+  private readonly trial: Float64Array;
+  private readonly g: Float64Array;
+  /** ‖y‖∞ floored at 1: the scale of fit tolerances. */
+  readonly scale: number;
+  lpSolves = 0;
+  pivots = 0;
+  objectiveEvaluations = 0;
+
+  constructor(
+    gen: Generator,
+    op: MeasurementOperator,
+    readonly y: Float64Array,
+    readonly norm: RegionNorm,
+    /** ‖A·G(z) − y‖∞ at or below which the fit counts as at rounding level (absolute). */
+    readonly roundingLevel: number,
+    readonly rankTol: number,
+    readonly maxSteps: number,
+    readonly lp: FitSolverOptions,
+  ) {
+    this.model = new RegionWorkspace(gen, op);
+    this.model.oneSidedRows = norm !== "l2";
+    this.fit = new RegionFitWorkspace(this.model);
+    this.grad = new GradientWorkspace(gen, op);
+    this.cand = new Float64Array(gen.inputSize);
+    this.trial = new Float64Array(gen.inputSize);
+    this.g = new Float64Array(gen.inputSize);
+    let s = 1;
+    for (let i = 0; i < y.length; i++) s = Math.max(s, Math.abs(y[i]!));
+    this.scale = s;
+  }
+
+  /** The walk's objective in its norm: ½‖r‖₂² (ℓ2), ‖r‖∞ or ‖r‖₁, r = A·G(z) − y. Leaves r in grad.residual. */
+  value(z: Float64Array): number {
+    this.objectiveEvaluations++;
+    const half = objective(this.grad, this.y, z);
+    if (this.norm === "l2") return half;
+    const r = this.grad.residual;
+    let v = 0;
+    if (this.norm === "linf") for (let i = 0; i < r.length; i++) v = Math.max(v, Math.abs(r[i]!));
+    else for (let i = 0; i < r.length; i++) v += Math.abs(r[i]!);
+    return v;
+  }
+
+  /** ‖r‖∞ of the last {@link value} call. */
+  private lastLinf(): number {
+    const r = this.grad.residual;
+    let v = 0;
+    for (let i = 0; i < r.length; i++) v = Math.max(v, Math.abs(r[i]!));
+    return v;
+  }
+
+  /** Walk from z0 (not modified). */
+  walk(z0: ArrayLike<number>): WalkOutcome {
+    const { k } = this.model;
+    const z = Float64Array.from(z0);
+    const { cand, trial } = this;
+    let f = this.value(z);
+    let linf = this.lastLinf();
+    const regions = new Set<number>();
+    let steps = 0;
+    let rank = -1;
+    let rows = 0;
+    let localMinimum = false;
+    let stopped: WalkOutcome["stop"] = "max_steps";
+    let message: string | undefined;
+    for (; steps < this.maxSteps; ) {
+      if (linf <= this.roundingLevel) {
+        stopped = "fitted";
+        break;
+      }
+      this.model.linearize(z, this.y);
+      regions.add(this.model.patternHash);
+      steps++;
+      const fit = this.norm === "l2" ? fitLeastSquares(this.fit, z, this.y, cand, this.rankTol) : fitLp(this.fit, z, this.y, this.norm, cand, this.lp);
+      this.lpSolves += fit.lpSolves;
+      this.pivots += fit.pivots;
+      rank = fit.rank;
+      rows = fit.rows;
+      if (!fit.ok) {
+        stopped = "fit_failed";
+        message = fit.message;
+        break;
+      }
+      // the line search on the true objective, from the region's optimum back toward z
+      let accepted = false;
+      let ft = f;
+      for (let h = 0, t = 1; h < MAX_HALVINGS; h++, t *= 0.5) {
+        for (let i = 0; i < k; i++) trial[i] = z[i]! + t * (cand[i]! - z[i]!);
+        ft = this.value(trial);
+        if (ft < f) {
+          accepted = true;
+          break;
+        }
+      }
+      if (!accepted && this.norm === "l2") accepted = (ft = this.steepestStep(z, f)) < f;
+      if (!accepted) {
+        // no descent along the region's fit (nor, in ℓ2, along −∇f): a local minimum of the objective
+        localMinimum = true;
+        stopped = "no_descent";
+        break;
+      }
+      const drop = f - ft;
+      z.set(trial);
+      f = ft;
+      linf = this.lastLinf();
+      if (drop <= STALL * (f + drop)) {
+        localMinimum = true;
+        stopped = "stalled";
+        break;
+      }
+    }
+    if (rank < 0 || stopped === "fitted") {
+      // the rank of J_P where the walk ended
+      this.model.linearize(z, this.y);
+      regions.add(this.model.patternHash);
+      ({ rank, rows } = regionRank(this.fit, this.y, this.rankTol));
+    } else if (this.norm !== "l2") ({ rank, rows } = regionRank(this.fit, this.y, this.rankTol));
+    return { z, objective: f, linf, steps, regions: regions.size, rank, rows, localMinimum, stop: stopped, ...(message ? { message } : {}) };
+  }
+
+  /** One backtracking step along −∇f (ℓ2), written to `trial`; returns the objective there. */
+  private steepestStep(z: Float64Array, f: number): number {
+    const { g, trial } = this;
+    const k = z.length;
+    objectiveAndGradient(this.grad, this.y, z, g);
+    let gg = 0;
+    for (let i = 0; i < k; i++) gg += g[i]! * g[i]!;
+    if (!(gg > 0)) return f;
+    // f = ½‖r‖² ≥ 0: the step f/‖∇f‖² reaches 0 on a linear model
+    let t = f / gg;
+    for (let h = 0; h < MAX_HALVINGS; h++, t *= 0.5) {
+      for (let i = 0; i < k; i++) trial[i] = z[i]! - t * g[i]!;
+      const ft = this.value(trial);
+      if (ft < f) return ft;
+    }
+    return f;
+  }
+}
+
+/** What one walk found. */
+export interface WalkOutcome {
+  z: Float64Array;
+  /** Final objective in the walk's norm (½‖r‖² for ℓ2). */
+  objective: number;
+  /** ‖A·G(z) − y‖∞ at the end. */
+  linf: number;
+  /** Region fits solved. */
+  steps: number;
+  /** Distinct activation patterns visited. */
+  regions: number;
+  /** Rank of J_P on the fitted rows at the last region. */
+  rank: number;
+  /** Rows the last region's fit used (observed values that depend on z there). */
+  rows: number;
+  localMinimum: boolean;
+  stop: "fitted" | "no_descent" | "stalled" | "max_steps" | "fit_failed";
+  message?: string;
+}
