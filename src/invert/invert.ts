@@ -8,7 +8,7 @@ import { type InversionResult } from "./result.js";
 
 /** Options of {@link invert}: the method's name plus the shared and method-specific options. */
 export interface InvertCall extends InvertOptions {
-  /** Registered method name (default `exact`). */
+  /** Registered method name (default `auto`: exact when the data allow, region descent otherwise). */
   method?: string;
 }
 
@@ -17,7 +17,7 @@ export interface InvertCall extends InvertOptions {
  * @throws OptionError for an unknown method; ShapeError / InvalidValueError for a bad observation
  */
 export function invert(gen: Generator, x: ArrayLike<number>, options: InvertCall = {}): InversionResult {
-  return runMethod(getMethod(options.method ?? "exact"), gen, x, options);
+  return runMethod(getMethod(options.method ?? "auto"), gen, x, options);
 }
 
 /** Invert each row of `xs` (batch × n). */
@@ -25,7 +25,7 @@ export function invertBatch(gen: Generator, xs: Matrix, options: InvertCall = {}
   if (xs.cols !== gen.outputSize) {
     throw new ShapeError(`observations have ${xs.cols} columns, the generator outputs ${gen.outputSize} values`);
   }
-  const method = getMethod(options.method ?? "exact");
+  const method = getMethod(options.method ?? "auto");
   const out: InversionResult[] = [];
   for (let b = 0; b < xs.rows; b++) out.push(runMethod(method, gen, xs.data.subarray(b * xs.cols, (b + 1) * xs.cols), options));
   return out;

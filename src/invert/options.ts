@@ -84,6 +84,11 @@ export interface InvertOptions {
    * starts, when the operator is the identity or a mask (default true).
    */
   regionLayerwiseStart?: boolean;
+  /**
+   * Region methods: stop starting walks once two have ended at the same objective value (within
+   * 1 %) — the misfit of noisy data, which further starts do not lower (default true).
+   */
+  regionAgreeStop?: boolean;
 }
 
 /** Defaults of the LP methods' options. */

@@ -57,7 +57,11 @@ export function fitLeastSquares(fw: RegionFitWorkspace, z: Float64Array, y: Arra
     rhs[m] = (kind === RowKind.Upper ? Math.min(y[r]!, 0) : y[r]!) - model.base[r]!;
     m++;
   }
-  if (m === 0) return { ok: false, rank: 0, rows: 0, lpSolves: 0, pivots: 0, message: "no observed row depends on z" };
+  if (m === 0) {
+    // no observed value depends on z here (every ReLU output off): the region's model is flat
+    out.set(z);
+    return { ok: true, rank: 0, rows: 0, lpSolves: 0, pivots: 0 };
+  }
   const info = leastSquaresRows(fw.mat, rows, m, rhs, d, fw.qr, rankTol);
   for (let i = 0; i < model.k; i++) out[i] = z[i]! + d[i]!;
   return { ok: true, rank: info.rank, rows: m, lpSolves: 0, pivots: 0 };

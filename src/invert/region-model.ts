@@ -58,6 +58,12 @@ export class RegionWorkspace {
   private readonly activeRows: Int32Array;
   /** Keep the Jacobian of satisfied one-sided rows (the LP fits keep them as constraints). */
   oneSidedRows = false;
+  /**
+   * ReLU output, per-pixel operator: model a pixel observed > 0 as coming from a positive
+   * pre-activation whatever its side now (right for realizable data, wrong for noise), instead of the
+   * region's own affine map.
+   */
+  targetSides = false;
   /** Last layer: pre-activation Jacobian of the rows needed (per-pixel: m rows; dense: all n). */
   private readonly lastJ: Float64Array;
   private readonly lastPre: Float64Array;
@@ -127,7 +133,6 @@ export class RegionWorkspace {
       }
       input = h;
     }
-    this.patternHash = hash;
     const last = gen.layers[depth - 1]!;
     const act = last.activation;
     const LP = this.lastPre;
@@ -139,10 +144,12 @@ export class RegionWorkspace {
     const perPixel = this.perPixel;
     for (let r = 0; r < rows.length; r++) {
       const p = LP[r]!;
+      if (p > 0 && act.kind !== "identity") hash = Math.imul(hash ^ (r + depth * 65_599), 16_777_619) >>> 0;
       if (perPixel && act.kind === "relu") {
-        // Theorem 2's active rows: a positive pixel comes from a positive pre-activation
+        // Theorem 2's active rows: a positive pixel comes from a positive pre-activation (targetSides),
+        // or the region's own affine map: on rows fitted, off rows constant (skipped)
         this.base[r] = p;
-        const kind = y[r]! > 0 ? RowKind.Fit : p > 0 ? RowKind.Upper : RowKind.Skip;
+        const kind = this.targetSides ? (y[r]! > 0 ? RowKind.Fit : p > 0 ? RowKind.Upper : RowKind.Skip) : p > 0 ? RowKind.Fit : RowKind.Skip;
         this.kind[r] = kind;
         need[r] = kind === RowKind.Skip && !this.oneSidedRows ? 0 : 1;
       } else {
@@ -153,6 +160,7 @@ export class RegionWorkspace {
         } else this.out[r] = activate(act, p);
       }
     }
+    this.patternHash = hash;
     if (depth === 1) firstLayerJacobianRows(last, rows, need, LJ, k);
     else jacobianRows(last, this.jac[depth - 2]!, this.slope[depth - 2]!, rows, need, LJ, k);
     if (perPixel) {

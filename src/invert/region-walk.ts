@@ -14,9 +14,9 @@ import { type Generator } from "../model/generator.js";
 import { type MeasurementOperator } from "../operators/operator.js";
 
 /** Backtracking halvings before a direction counts as no descent (2⁻⁴⁰ of the full step). */
-const MAX_HALVINGS = 40;
-/** The walk stops when an accepted step lowers the objective by less than this fraction. */
-const STALL = 1e-13;
+const MAX_HALVINGS = 20;
+/** The walk stops when two accepted steps in a row lower the objective by less than this fraction. */
+const STALL = 1e-6;
 
 /** Everything one walk needs, shared by every start of one inversion. */
 export class RegionWalker {
@@ -86,6 +86,7 @@ export class RegionWalker {
     let steps = 0;
     let rank = -1;
     let rows = 0;
+    let slow = 0;
     let localMinimum = false;
     let stopped: WalkOutcome["stop"] = "max_steps";
     let message: string | undefined;
@@ -129,7 +130,9 @@ export class RegionWalker {
       z.set(trial);
       f = ft;
       linf = this.lastLinf();
-      if (drop <= STALL * (f + drop)) {
+      // progress below STALL twice running: creeping along a kink between regions, at a local minimum
+      slow = drop <= STALL * (f + drop) ? slow + 1 : 0;
+      if (slow >= 2) {
         localMinimum = true;
         stopped = "stalled";
         break;

@@ -36,6 +36,8 @@ export const REGION_DEFAULT_RESTARTS = 8;
 export const REGION_DEFAULT_STEPS = 60;
 /** A walk stops at ‖A·G(z) − y‖∞ ≤ ROUNDING·max(‖y‖∞, 1): nothing left to fit in double precision. */
 const ROUNDING = 1e-12;
+/** Two walks whose final objectives differ by less than this fraction found the same minimum value. */
+const AGREE = 1e-2;
 /** Random streams of the region starts in `Rng.derive(seed, REGION_STREAM, start)`. */
 const REGION_STREAM = 0x5e610;
 
@@ -75,6 +77,7 @@ export function invertRegion(gen: Generator, y: ArrayLike<number>, options: Inve
   const starts = fixedStarts(gen, ys, op, options, warnings);
   let best: (WalkOutcome & { start: string }) | null = null;
   let walked = 0;
+  let agreed = false;
   let steps = 0;
   const total = starts.length + restarts;
   for (let s = 0; s < total; s++) {
@@ -83,7 +86,10 @@ export function invertRegion(gen: Generator, y: ArrayLike<number>, options: Inve
     walked++;
     steps += w.steps;
     options.onProgress?.(s + 1, total);
+    // two walks ending at the same objective: the data's own misfit (noise), which more starts will not lower
+    if (best && Math.abs(w.objective - best.objective) <= AGREE * best.objective) agreed = true;
     if (!best || w.objective < best.objective) best = { ...w, start: start.name };
+    if (agreed && options.regionAgreeStop !== false) break;
     if (best.linf <= fitTol * scale && best.rank === k && best.rows > k) break; // fits to tolerance and identified: no start can do better
   }
   const b = best!;

@@ -15,6 +15,7 @@ import { invertRelaxedLayer } from "./relaxed.js";
 import { type Generator } from "../model/generator.js";
 import { type InversionResult } from "./result.js";
 import { invertRegion } from "./region.js";
+import { invertAuto } from "./auto.js";
 
 export { type InversionMethod, type LayerwiseMethod, runMethod, type WholeNetworkMethod } from "./method.js";
 
@@ -192,4 +193,11 @@ registerMethod({
   kind: "whole",
   description: "region descent with Algorithm 2's ℓ1 LP written in z on each activation region, line search on ‖A·G(z) − y‖₁",
   invert: (gen, y, options) => invertRegion(gen, y, options, "l1", "region-l1"),
+});
+
+registerMethod({
+  name: "auto",
+  kind: "whole",
+  description: "the default: exact (Theorem 2) when the data are realizable and identified layer by layer, region descent from the layer-wise answer otherwise; producedBy names which",
+  invert: (gen, y, options) => invertAuto(gen, y, options),
 });

@@ -2,7 +2,8 @@
  * Measurement operators A for y = A·G(z) + e: the identity (denoising), a row mask (inpainting:
  * only some pixels observed) and a dense m×n matrix (compressed sensing).
  */
-import { OptionError, ShapeError } from "../errors.js";
+import { InvalidValueError, OptionError, ShapeError } from "../errors.js";
+import { firstNonFinite } from "../linalg/norms.js";
 import { type Matrix, matTVec, matVec } from "../linalg/matrix.js";
 import { Rng } from "../model/rng.js";
 import { Generator } from "../model/generator.js";
@@ -37,9 +38,18 @@ export function maskFromBooleans(observed: ArrayLike<boolean | number>): Measure
   return maskOperator(observed.length, rows);
 }
 
-/** A dense operator from an m×n matrix. */
+/**
+ * A dense operator from an m×n matrix.
+ * @throws ShapeError when the matrix has no rows or its data do not match its shape
+ * @throws InvalidValueError naming the first NaN or infinite entry
+ */
 export function denseOperator(matrix: Matrix): MeasurementOperator {
-  return { kind: "dense", n: matrix.cols, matrix };
+  const { rows, cols, data } = matrix;
+  if (!(rows >= 1)) throw new ShapeError(`the measurement matrix has ${rows} rows: at least one measurement is needed`);
+  if (!(cols >= 1) || data.length !== rows * cols) throw new ShapeError(`the measurement matrix is ${rows}×${cols} with ${data.length} entries`);
+  const bad = firstNonFinite(data);
+  if (bad >= 0) throw new InvalidValueError(`measurement matrix entry [${Math.floor(bad / cols)}][${bad % cols}] is ${data[bad]} (entries must be finite)`);
+  return { kind: "dense", n: cols, matrix };
 }
 
 /** A Gaussian m×n matrix with entries N(0, 1/m), as in compressed sensing (Bora et al.). */

@@ -42,7 +42,7 @@ describe("exact inversion (Theorem 2)", () => {
       const gen = randomGenerator({ sizes: [k, 250, 600], activation: RELU, rng: k });
       const s = sampleObservations(gen, 3, k + 1);
       for (let b = 0; b < 3; b++) {
-        const r = invert(gen, rowOf(s.x, b));
+        const r = invert(gen, rowOf(s.x, b), { method: "exact" });
         expect(r.status, `k = ${k}`).toBe("exact");
         expect(relativeError(r.z, rowOf(s.z, b)), `k = ${k}`).toBeLessThan(1e-9);
       }
@@ -53,7 +53,7 @@ describe("exact inversion (Theorem 2)", () => {
     const gen = randomGenerator({ sizes: [140, 250, 600], activation: RELU, rng: 140 });
     const s = sampleObservations(gen, 5, 3);
     for (let b = 0; b < 5; b++) {
-      const r = invert(gen, rowOf(s.x, b));
+      const r = invert(gen, rowOf(s.x, b), { method: "exact" });
       expect(r.status).toBe("non_unique");
       const l1 = r.layers[0]!;
       // about half of the 250 hidden units are active: fewer equations than the 140 unknowns
@@ -72,7 +72,7 @@ describe("exact inversion (Theorem 2)", () => {
     // keep only 8 active outputs: fewer than the 12 hidden units
     let kept = 0;
     for (let j = 0; j < x.data.length; j++) if (x.data[j]! > 0 && ++kept > 8) x.data[j] = 0;
-    const r = invert(gen, x.data);
+    const r = invert(gen, x.data, { method: "exact" });
     expect(r.status).toBe("non_unique");
     expect(r.layers[1]).toMatchObject({ status: "non_unique", activeRows: 8, rank: 8, deficit: 4 });
   });
@@ -80,7 +80,7 @@ describe("exact inversion (Theorem 2)", () => {
   it("reports rank-deficient active rows as non_unique even with enough rows", () => {
     // the two rows of W are parallel: 3 active rows, rank 1 < 2 unknowns
     const gen = new Generator([{ weight: fromRows([[1, 2], [2, 4], [-1, -2]]), bias: null, activation: IDENTITY }]);
-    const r = invert(gen, [1, 2, -1]);
+    const r = invert(gen, [1, 2, -1], { method: "exact" });
     expect(r.status).toBe("non_unique");
     expect(r.layers[0]).toMatchObject({ rank: 1, deficit: 1 });
     expect(r.layers[0]!.message).toMatch(/rows have rank 1 < 2/);
@@ -90,7 +90,7 @@ describe("exact inversion (Theorem 2)", () => {
     const gen = randomGenerator({ sizes: [20, 100, 500], activation: RELU, rng: 5 });
     const s = sampleObservations(gen, 3, 4, parseNoise("uniform:1e-3"));
     for (let b = 0; b < 3; b++) {
-      const r = invert(gen, rowOf(s.x, b));
+      const r = invert(gen, rowOf(s.x, b), { method: "exact" });
       expect(r.status).toBe("infeasible");
       expect(r.warnings.join(" ")).toMatch(/no exact pre-image.*try linf, l1 or relaxed/);
       expect(r.residual.linf).toBeGreaterThan(1e-4);
@@ -100,7 +100,7 @@ describe("exact inversion (Theorem 2)", () => {
   it("keeps hidden reconstructions in the range of the previous ReLU (≥ 0)", () => {
     const gen = randomGenerator({ sizes: [10, 60, 300], activation: RELU, rng: 8 });
     const s = sampleObservations(gen, 1, 2);
-    const r = invert(gen, s.x.data);
+    const r = invert(gen, s.x.data, { method: "exact" });
     expect(r.status).toBe("exact");
     // reconstructing the hidden layer from the output, then its image, must stay ≥ 0
     const hidden = gen.forwardTrace(r.z)[0]!;
@@ -109,12 +109,12 @@ describe("exact inversion (Theorem 2)", () => {
 
   it("rejects observations of the wrong length and with NaN/Inf, naming them", () => {
     const gen = randomGenerator({ sizes: [5, 20, 50], activation: RELU, rng: 1 });
-    expect(() => invert(gen, new Float64Array(49))).toThrow(/observation has 49 entries, expected 50/);
+    expect(() => invert(gen, new Float64Array(49), { method: "exact" })).toThrow(/observation has 49 entries, expected 50/);
     const x = new Float64Array(50);
     x[7] = NaN;
-    expect(() => invert(gen, x)).toThrow(/observation\[7\] is NaN/);
+    expect(() => invert(gen, x, { method: "exact" })).toThrow(/observation\[7\] is NaN/);
     x[7] = -Infinity;
-    expect(() => invert(gen, x)).toThrow(/observation\[7\] is -Infinity/);
+    expect(() => invert(gen, x, { method: "exact" })).toThrow(/observation\[7\] is -Infinity/);
     expect(() => invert(gen, new Float64Array(50), { method: "nope" })).toThrow(/unknown method 'nope' \(known: exact/);
   });
 });

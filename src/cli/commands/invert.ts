@@ -9,7 +9,7 @@ import { Rng } from "../../model/rng.js";
 import { observedIndices, parseMaskSpec, type PixelMask } from "../../operators/masks.js";
 import { applyOperator, denseOperator, gaussianOperator, maskOperator, type MeasurementOperator, measurementCount } from "../../operators/operator.js";
 import { type PgdOptions } from "../../invert/pgd.js";
-import { DataFormatError, OptionError, ShapeError } from "../../errors.js";
+import { DataFormatError, InvalidValueError, OptionError, ShapeError } from "../../errors.js";
 import { loadHighsBackend } from "../../lp/highs.js";
 import { loadArrayFile, loadObservations } from "../../model/io/arrays.js";
 import { type InvertOptions } from "../../invert/options.js";
@@ -112,13 +112,13 @@ export function invertCommand(io: CliIo): Command {
     .option("--obs <file>", 'observations: JSON {"x": [...] | [[...]], "z"?: ...}, .npy (one row per observation) or .npz with arrays x and optionally z')
     .option("--max-input-bytes <n>", "most bytes an observation file may hold or expand to when inflated (default 1 GiB, and at most 64× the file's size); setting it trusts the file up to n")
     .option("--truth <file>", "ground-truth z (.npy, .npz with array z, or JSON), to report relError = ‖z − z*‖/‖z*‖")
-    .option("--method <name>", `inversion method (${listMethods().map((m) => m.name).join(", ")}; <method>+gd, <method>+adam: then descent from its answer; <method>+pgd: then PGD from it)`, "exact")
+    .option("--method <name>", `inversion method (${listMethods().map((m) => m.name).join(", ")}; <method>+gd, <method>+adam: then descent from its answer; <method>+pgd: then PGD from it; default auto: exact when the data allow, region descent otherwise)`, "auto")
     .option("--active-tol <t>", "ReLU outputs above t·‖y‖∞ count as active (default 1e-5)")
     .option("--fit-tol <t>", "relative residual accepted as an exact fit (default 1e-5)")
     .option("--rank-tol <t>", "relative pivot size below which rank is lost (default 1e-10)")
     .option("--lr <rate>", "gradient methods: learning rate (default 1 for gd, 0.01 for adam)")
-    .option("--iterations <n>", "gradient methods: iterations per start (default 1000)")
-    .option("--restarts <n>", "gradient methods: random starts, best kept (default 1)")
+    .option("--iterations <n>", "gradient methods: iterations per start (default 1000); region methods: region fits per start (default 60)")
+    .option("--restarts <n>", "gradient methods: random starts, best kept (default 1); region methods and auto: seeded random starts after the layer-wise one, stopping at the first exact fit (default 8)")
     .option("--tol <t>", "gradient methods: stop when ‖∇f‖ ≤ t (default 1e-9)")
     .option("--sign-flip", "gradient methods: Huang et al.'s sign flip (keep the better of z and −z)")
     .option("--seed <n>", "gradient methods: seed of the random starts (default 0)")
@@ -175,7 +175,7 @@ export function invertCommand(io: CliIo): Command {
       if (flags.refine === false) options.refine = false;
       if (flags.lpFallback === false) options.lpFallback = false;
       // LP methods, their hybrids and pgd (which projects with an LP method by default) may need HiGHS
-      const lpMethod = /(^|\+)(linf|l1|relaxed|feasible|pgd)(\+|$)/.test(method.name);
+      const lpMethod = /(^|\+)(linf|l1|relaxed|feasible|pgd|region-linf|region-l1)(\+|$)/.test(method.name);
       if (lpMethod && (options.lpBackend === "highs" || options.lpFallback !== false)) {
         // HiGHS is the highs backend, and the engine's fallback: load it once before solving
         try {
@@ -211,7 +211,13 @@ export function invertCommand(io: CliIo): Command {
       if (flags.sensingMatrix !== undefined) {
         const A = loadArrayFile(flags.sensingMatrix, "A");
         if (A.cols !== gen.outputSize) throw new ShapeError(`${flags.sensingMatrix}: the matrix has ${A.cols} columns, but ${flags.model} outputs ${gen.outputSize}`);
-        operator = denseOperator(A);
+        try {
+          operator = denseOperator(A);
+        } catch (e) {
+          if (e instanceof ShapeError) throw new ShapeError(`--sensing-matrix ${flags.sensingMatrix}: ${e.message}`);
+          if (e instanceof InvalidValueError) throw new InvalidValueError(`--sensing-matrix ${flags.sensingMatrix}: ${e.message}`);
+          throw e;
+        }
       } else if (flags.measurements !== undefined) {
         operator = gaussianOperator(parseIntFlag(flags.measurements, "--measurements", 1, 1e6), gen.outputSize, Rng.derive(seed, 9));
       } else if (flags.mask !== undefined) {

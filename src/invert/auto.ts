@@ -1,0 +1,51 @@
+/**
+ * `auto`, the default method: the cheapest method that can be trusted on the data at hand.
+ * 1. Per-pixel operators (identity, mask): Theorem 2 layer by layer (`exact`, a least-squares
+ *    solve per layer). Realizable data whose every layer is expansive in what it sees are inverted
+ *    exactly and identified; that answer is returned.
+ * 2. Otherwise (noise, hidden pixels, a dense measurement matrix, layers too narrow for layer-wise
+ *    inversion): region descent (`region`, ℓ2) with the layer-wise answer as its first start.
+ * The result's `producedBy` names the method whose answer z is.
+ */
+import { checkVector, type Generator } from "../model/generator.js";
+import { checkOperator, identityOperator, measurementCount, observedRows } from "../operators/operator.js";
+import { invertLayerwise } from "./driver.js";
+import { invertExactLayer } from "./exact.js";
+import { type InvertOptions } from "./options.js";
+import { invertRegion } from "./region.js";
+import { type InversionResult } from "./result.js";
+
+/**
+ * The `auto` method: exact when the data are realizable and identified, region descent otherwise.
+ * @throws ShapeError / InvalidValueError for a bad observation or operator; OptionError for bad settings
+ */
+export function invertAuto(gen: Generator, y: ArrayLike<number>, options: InvertOptions): InversionResult {
+  const t0 = performance.now();
+  const op = options.operator ?? identityOperator(gen.outputSize);
+  checkOperator(op, gen.outputSize);
+  checkVector(y, measurementCount(op), "observation");
+  let start: Float64Array | null = null;
+  const notes: string[] = [];
+  // a layer seeing fewer rows than it has inputs cannot be inverted alone: skip the layer-wise pass
+  const seen = op.kind === "mask" ? op.rows.length : gen.outputSize;
+  const expansive = gen.layers.every((l, i) => (i === gen.depth - 1 ? seen : l.weight.rows) >= l.weight.cols);
+  if (op.kind !== "dense" && expansive) {
+    const g = op.kind === "mask" ? observedRows(gen, op.rows) : gen;
+    const exact = invertLayerwise(g, y, invertExactLayer, options, "exact");
+    if (exact.status === "exact") {
+      return { ...exact, method: "auto", producedBy: "exact", timeMs: performance.now() - t0 };
+    }
+    notes.push(`layer-wise exact inversion: ${exact.status} (‖r‖∞ = ${exact.residual.linf.toExponential(3)}); region descent from its answer`);
+    if (exact.z.every(Number.isFinite)) start = exact.z;
+  }
+  const init = options.init;
+  const region = invertRegion(
+    gen,
+    y,
+    { ...options, regionLayerwiseStart: false, ...(start && (init === undefined || typeof init === "string") ? { init: start } : {}) },
+    "l2",
+    "auto",
+  );
+  if (region.region && start && region.region.bestStart === "init") region.region.bestStart = "layerwise";
+  return { ...region, producedBy: "region", timeMs: performance.now() - t0, warnings: [...notes, ...region.warnings] };
+}

@@ -1,0 +1,185 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import { randomGenerator } from "../../src/model/random.js";
+import { IDENTITY, leakyRelu, RELU } from "../../src/model/activation.js";
+import { Generator } from "../../src/model/generator.js";
+import { Rng } from "../../src/model/rng.js";
+import { relativeError } from "../../src/linalg/norms.js";
+import { invert } from "../../src/invert/invert.js";
+import { applyOperator, denseOperator, gaussianOperator, maskOperator } from "../../src/operators/operator.js";
+import { RegionWorkspace } from "../../src/invert/region-model.js";
+import { fitLp, RegionFitWorkspace } from "../../src/invert/region-fit.js";
+import { loadHighsBackend } from "../../src/lp/highs.js";
+import { sampleOne } from "../helpers.js";
+
+/** Half of the rows of an n-vector, chosen at random (seeded). */
+function halfRows(n: number, seed: number): number[] {
+  const rng = new Rng(seed);
+  const rows: number[] = [];
+  for (let i = 0; i < n; i++) if (rng.uniform() < 0.5) rows.push(i);
+  return rows;
+}
+
+describe("region descent", () => {
+  // 10 → 60 → 120 → 200 LeakyReLU: with 100 of the 200 outputs seen, the last layer (120 inputs) cannot be inverted alone
+  const leaky = randomGenerator({ sizes: [10, 60, 120, 200], activation: leakyRelu(0.2), rng: 5 });
+
+  it("recovers z* to 1e-9 from half the pixels of a LeakyReLU net, where layer-wise inversion fails", () => {
+    for (let s = 0; s < 3; s++) {
+      const { z, x } = sampleOne(leaky, 40 + s);
+      const rows = Array.from({ length: 100 }, (_, i) => i); // the top half
+      const op = maskOperator(200, rows);
+      const y = applyOperator(op, x, new Float64Array(100));
+      const layerwise = invert(leaky, y, { method: "exact", operator: op });
+      expect(layerwise.status).not.toBe("exact");
+      expect(relativeError(layerwise.z, z)).toBeGreaterThan(1e-3);
+      const r = invert(leaky, y, { method: "region", operator: op, seed: s });
+      expect(r.status).toBe("exact");
+      expect(relativeError(r.z, z)).toBeLessThan(1e-9);
+      expect(r.region!.rank).toBe(10);
+      expect(r.region!.regionsVisited).toBeGreaterThan(1);
+      // the default method does the same
+      const auto = invert(leaky, y, { operator: op, seed: s });
+      expect(auto.method).toBe("auto");
+      expect(auto.producedBy).toBe("region");
+      expect(relativeError(auto.z, z)).toBeLessThan(1e-9);
+    }
+  });
+
+  it("recovers z* to 1e-9 from m = 50 Gaussian measurements of a 20-60-300 ReLU net", () => {
+    const gen = randomGenerator({ sizes: [20, 60, 300], activation: RELU, rng: 3 });
+    let exact = 0;
+    for (let s = 0; s < 4; s++) {
+      const { z, x } = sampleOne(gen, 70 + s);
+      const op = gaussianOperator(50, 300, 100 + s);
+      const y = applyOperator(op, x, new Float64Array(50));
+      const r = invert(gen, y, { operator: op, seed: s });
+      expect(r.producedBy).toBe("region");
+      if (r.status === "exact") {
+        expect(relativeError(r.z, z)).toBeLessThan(1e-9);
+        exact++;
+      }
+    }
+    expect(exact).toBeGreaterThanOrEqual(3);
+  });
+
+  it("auto returns the layer-wise exact answer on realizable, expansive data", () => {
+    const { z, x } = sampleOne(leaky, 9);
+    const r = invert(leaky, x);
+    expect(r.producedBy).toBe("exact");
+    expect(r.status).toBe("exact");
+    expect(relativeError(r.z, z)).toBeLessThan(1e-9);
+  });
+
+  it("says non_unique with the deficit when J_P is rank-deficient", () => {
+    // W_1 has two equal columns: z_1 and z_2 only ever enter as z_1 + z_2
+    const rng = new Rng(2);
+    const w1 = rng.fillNormal(new Float64Array(30 * 4), 0.5);
+    for (let j = 0; j < 30; j++) w1[j * 4 + 1] = w1[j * 4]!;
+    const gen = new Generator([
+      { weight: { rows: 30, cols: 4, data: w1 }, bias: null, activation: leakyRelu(0.1) },
+      { weight: { rows: 60, cols: 30, data: rng.fillNormal(new Float64Array(60 * 30), 0.2) }, bias: null, activation: IDENTITY },
+    ]);
+    const x = gen.forward([0.3, -0.7, 1.1, 0.4]);
+    const r = invert(gen, x, { method: "region", seed: 1 });
+    expect(r.status).toBe("non_unique");
+    expect(r.region!.rank).toBe(3);
+    expect(r.region!.deficit).toBe(1);
+    expect(r.warnings.join(" ")).toMatch(/rank 3 < k = 4.*1-dimensional family/);
+    expect(r.residual.linf).toBeLessThan(1e-9);
+  });
+
+  it("m = k measurements: an exact fit is not called identified", () => {
+    const gen = randomGenerator({ sizes: [6, 30, 80], activation: RELU, rng: 8 });
+    const { z, x } = sampleOne(gen, 3);
+    const op = gaussianOperator(6, 80, 4);
+    const init = Float64Array.from(z, (v, i) => v + 1e-3 * Math.cos(i));
+    const r = invert(gen, applyOperator(op, x, new Float64Array(6)), { method: "region", operator: op, init, restarts: 0 });
+    expect(r.residual.linf).toBeLessThan(1e-9);
+    expect(r.status).toBe("non_unique");
+    expect(r.warnings.join(" ")).toMatch(/6 observed values for k = 6 unknowns/);
+  });
+
+  it("a local minimum with a large residual says so, never exact", () => {
+    const { x } = sampleOne(leaky, 12);
+    const rng = new Rng(13);
+    const noisy = Float64Array.from(x, (v) => v + 0.3 * rng.normal());
+    const r = invert(leaky, noisy, { method: "region", seed: 0, restarts: 2 });
+    expect(r.status).toBe("converged");
+    expect(r.region!.localMinimum).toBe(true);
+    expect(r.region!.fitted).toBe(false);
+    expect(r.warnings.join(" ")).toMatch(/local minimum of the l2 objective with residual ‖r‖₂ = \d\.\d+e[-+]\d+/);
+    // unreachable data (negative outputs of a ReLU net): no fit, and not called one
+    const relu = randomGenerator({ sizes: [5, 20, 40], activation: RELU, rng: 1 });
+    const neg = new Float64Array(40).fill(-1);
+    const r2 = invert(relu, neg, { method: "region", seed: 0, restarts: 1 });
+    // G(z) = 0 is the best a ReLU output can do: a flat region, so not identified either
+    expect(r2.status).toBe("non_unique");
+    expect(r2.region!.localMinimum).toBe(true);
+    expect(r2.region!.fitted).toBe(false);
+  });
+
+  it("region-linf and region-l1 recover z* exactly through a mask", () => {
+    const { z, x } = sampleOne(leaky, 21);
+    const rows = halfRows(200, 4);
+    const op = maskOperator(200, rows);
+    const y = applyOperator(op, x, new Float64Array(rows.length));
+    for (const method of ["region-linf", "region-l1"]) {
+      const r = invert(leaky, y, { method, operator: op, seed: 2 });
+      expect(r.status, method).toBe("exact");
+      expect(relativeError(r.z, z), method).toBeLessThan(1e-8);
+      expect(r.region!.lpSolves).toBeGreaterThan(0);
+    }
+  });
+
+  it("bad operators are named errors", () => {
+    const { x } = sampleOne(leaky, 1);
+    expect(() => invert(leaky, x, { method: "region", operator: maskOperator(199, [0, 1]) })).toThrow(/the measurement operator takes 199 values, the generator outputs 200/);
+    expect(() => invert(leaky, new Float64Array(3), { method: "region", operator: maskOperator(200, [0, 1]) })).toThrow(/observation has 3 entries, expected 2/);
+    const a = new Float64Array(2 * 200);
+    a[7] = NaN;
+    expect(() => denseOperator({ rows: 2, cols: 200, data: a })).toThrow(/measurement matrix entry \[0\]\[7\] is NaN/);
+    expect(() => denseOperator({ rows: 0, cols: 200, data: new Float64Array(0) })).toThrow(/0 rows: at least one measurement/);
+  });
+});
+
+describe("the region LP", () => {
+  beforeAll(async () => {
+    await loadHighsBackend();
+  });
+
+  it("agrees with HiGHS on one region's ℓ∞ and ℓ1 fits (mask and dense operators)", () => {
+    const gen = randomGenerator({ sizes: [8, 40, 90], activation: RELU, rng: 11 });
+    const { x } = sampleOne(gen, 5);
+    const rng = new Rng(6);
+    const noisy = Float64Array.from(x, (v) => v + 0.01 * rng.normal());
+    for (const op of [maskOperator(90, halfRows(90, 3)), gaussianOperator(30, 90, 7)]) {
+      const m = op.kind === "mask" ? op.rows.length : 30;
+      const y = applyOperator(op, noisy, new Float64Array(m));
+      const model = new RegionWorkspace(gen, op);
+      model.oneSidedRows = true;
+      const z0 = new Rng(9).fillNormal(new Float64Array(8));
+      model.linearize(z0, y);
+      const fw = new RegionFitWorkspace(model);
+      for (const norm of ["linf", "l1"] as const) {
+        const a = new Float64Array(8);
+        const b = new Float64Array(8);
+        const ra = fitLp(fw, z0, y, norm, a, { backend: "engine" });
+        const rb = fitLp(fw, z0, y, norm, b, { backend: "highs" });
+        expect(ra.ok && rb.ok).toBe(true);
+        // the optimal objective of the region model at each answer agrees
+        const value = (zz: Float64Array): number => {
+          let v = 0;
+          for (let r = 0; r < m; r++) {
+            let s = model.base[r]!;
+            for (let i = 0; i < 8; i++) s += model.M[r * 8 + i]! * (zz[i]! - z0[i]!);
+            const kind = model.kind[r]!;
+            const dev = kind === 0 ? Math.abs(s - y[r]!) : Math.max(0, s - Math.min(y[r]!, 0));
+            v = norm === "linf" ? Math.max(v, dev) : v + dev;
+          }
+          return v;
+        };
+        expect(Math.abs(value(a) - value(b))).toBeLessThan(1e-8 * Math.max(1, value(b)));
+      }
+    }
+  });
+});
