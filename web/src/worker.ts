@@ -59,9 +59,10 @@ async function handle(msg: ToWorker): Promise<void> {
         const file = SHIPPED[msg.builtin];
         if (!file) throw new GeninvError("option", `no shipped generator '${msg.builtin}' (shipped: ${Object.keys(SHIPPED).join(", ")})`);
         const res = await fetch(new URL(`models/${file}`, self.location.href));
-        if (!res.ok) throw new GeninvError("file", `models/${file}: HTTP ${res.status}`);
-        bytes = new Uint8Array(await res.arrayBuffer());
-        name = file;
+        if (!res.ok || !res.body) throw new GeninvError("file", `models/${file}: HTTP ${res.status}`);
+        // the browser's own gunzip streams while the file arrives; the loader then reads the JSON bytes
+        bytes = new Uint8Array(await new Response(res.body.pipeThrough(new DecompressionStream("gzip"))).arrayBuffer());
+        name = file.replace(/\.gz$/, "");
       } else {
         bytes = new Uint8Array(msg.file.bytes);
         name = msg.file.name;

@@ -1,0 +1,115 @@
+/**
+ * The browser page (issue 17's goals), in headless Chromium (Debian's `chromium` via
+ * playwright-core): the built page's size (gzip, every asset), cold-load times (first paint, page
+ * ready, the first ℓ∞ inversion on `mnist` after load) and the inversion time of each method in
+ * the page side by side with the same inversion in Node in this process (the baseline).
+ * `npm run bench:web` (builds the library and the page first). Skips when no Chromium is found.
+ */
+import { existsSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium, type Page } from "playwright-core";
+import { methodOptions, TRAINED_NET_METHOD_OPTIONS } from "../src/experiments/common.js";
+import { getMethod, runMethod } from "../src/invert/registry.js";
+import { loadHighsBackend } from "../src/lp/highs.js";
+import { loadModel } from "../src/model/io/load.js";
+import { sampleObservations } from "../src/model/random.js";
+import "../src/sensing/pgd.js";
+import { median, printTable } from "./common.js";
+
+const CHROMIUM = [process.env.CHROMIUM_PATH, "/usr/bin/chromium", "/usr/bin/chromium-browser"].find((p): p is string => !!p && existsSync(p));
+const ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
+const COLD_LOADS = 5;
+const SEEDS = [0, 1, 2, 3, 4];
+const METHODS = ["exact", "linf", "l1", "relaxed", "adam", "linf+gd"];
+
+type Data = Record<string, string | undefined>;
+const datasets = (page: Page): Promise<Record<string, Data>> =>
+  page.$$eval(".col", (cols) => Object.fromEntries(cols.map((c) => { const d = (c as unknown as { dataset: Data }).dataset; return [d.method!, { ...d }]; })));
+
+async function runMethods(page: Page, methods: string[]): Promise<Record<string, Data>> {
+  await page.$$eval("#methods input", (boxes, want) => boxes.forEach((b) => { const i = b as unknown as { value: string; checked: boolean }; i.checked = want.includes(i.value); }), methods);
+  await page.click("#run");
+  await page.waitForSelector("#results[data-state=done]", { timeout: 300_000 });
+  return datasets(page);
+}
+
+export async function run(): Promise<void> {
+  const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+  // plain-JS build tooling next to the page (dist/bench/ is two levels down from it)
+  const { buildPage } = (await import(join(root, "web", "build.mjs"))) as typeof import("../web/build.mjs");
+  const { serve } = (await import(join(root, "web", "serve.mjs"))) as typeof import("../web/serve.mjs");
+  const sizes = await buildPage({ quiet: true });
+  printTable(
+    "built page (web/dist): every asset, gzip -9 (already-gzipped models as they are); goal ≤ 3 MB",
+    ["asset", "bytes", "gzip"],
+    [...sizes.files.map((f) => [f.file, f.bytes, f.gzip]), ["total", sizes.bytes, sizes.gzip]],
+  );
+  if (!CHROMIUM) {
+    console.log("bench/web: no Chromium found (/usr/bin/chromium or CHROMIUM_PATH): page timings skipped");
+    return;
+  }
+  const { server, url } = await serve(sizes.dir, 0);
+  // playwright gives the browser a fresh temporary profile (and removes it)
+  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS });
+  try {
+    // cold loads: a fresh context (empty cache) each time; click "run" with only linf as soon as the page is ready
+    const cold: number[][] = [];
+    for (let i = 0; i < COLD_LOADS; i++) {
+      const ctx = await browser.newContext();
+      const page = await ctx.newPage();
+      await page.goto(url);
+      await page.waitForSelector("body[data-ready=true]");
+      const shown = await runMethods(page, ["linf"]);
+      const t = await page.evaluate(() => {
+        const p = performance as unknown as { getEntriesByType(t: string): { name: string; startTime: number }[]; getEntriesByName(n: string): { startTime: number }[] };
+        return {
+          fcp: p.getEntriesByType("paint").find((e) => e.name === "first-contentful-paint")?.startTime ?? NaN,
+          ready: p.getEntriesByName("geninv-ready")[0]?.startTime ?? NaN,
+        };
+      });
+      // in-page clocks: the click handler's start and the column's drawing, not the driver's round trips
+      const started = Number(await page.getAttribute("#results", "data-started-at"));
+      const shownAt = Number(shown.linf!.shownAt);
+      cold.push([t.fcp, t.ready, shownAt, shownAt - started, Number(shown.linf!.timeMs)]);
+      await ctx.close();
+    }
+    const col = (j: number): number => median(cold.map((r) => r[j]!));
+    printTable(
+      `cold loads of the page (median of ${COLD_LOADS}, ms since navigation); run clicked as soon as ready; goals: first paint ≤ 1000, first linf ≤ 1000 after load`,
+      ["first contentful paint", "page ready (HiGHS, mnist, sample)", "first linf shown", "click → linf shown", "linf timeMs"],
+      [[col(0).toFixed(0), col(1).toFixed(0), col(2).toFixed(0), col(3).toFixed(0), col(4).toFixed(1)]],
+    );
+
+    // side by side: the same inversions in the page's worker and in Node (this process)
+    const ctx = await browser.newContext();
+    const page = await ctx.newPage();
+    await page.goto(url);
+    await page.waitForSelector("body[data-ready=true]");
+    await loadHighsBackend();
+    const gen = loadModel("mnist");
+    const pageMs: Record<string, number[]> = {};
+    const nodeMs: Record<string, number[]> = {};
+    for (const seed of SEEDS) {
+      await page.fill("#seed", String(seed));
+      await page.dispatchEvent("#seed", "change");
+      await page.waitForFunction((s) => (globalThis as unknown as { document: { getElementById(id: string): { dataset: Data } | null } }).document.getElementById("clean")?.dataset.source === `sample:${s}`, seed);
+      const shown = await runMethods(page, METHODS);
+      const x = sampleObservations(gen, 1, seed).clean.data;
+      for (const m of METHODS) {
+        (pageMs[m] ??= []).push(Number(shown[m]!.timeMs));
+        const r = runMethod(getMethod(m), gen, x, methodOptions(m, { [m]: { ...(TRAINED_NET_METHOD_OPTIONS[m] ?? {}) } }, { seed }));
+        (nodeMs[m] ??= []).push(r.timeMs);
+      }
+    }
+    await ctx.close();
+    printTable(
+      `inversion time on mnist, page (Chromium worker) vs Node ${process.version} in this process, median over seeds ${SEEDS.join(",")} (noiseless samples); goal: page ≤ 1.5 × Node`,
+      ["method", "page ms", "node ms", "page / node"],
+      METHODS.map((m) => [m, median(pageMs[m]!).toFixed(1), median(nodeMs[m]!).toFixed(1), (median(pageMs[m]!) / median(nodeMs[m]!)).toFixed(2)]),
+    );
+  } finally {
+    await browser.close();
+    server.close();
+  }
+}
