@@ -14,7 +14,6 @@ import { getMethod, runMethod } from "../src/invert/registry.js";
 import { loadHighsBackend } from "../src/lp/highs.js";
 import { loadModel } from "../src/model/io/load.js";
 import { sampleObservations } from "../src/model/random.js";
-import "../src/sensing/pgd.js";
 import { median, printTable } from "./common.js";
 
 const CHROMIUM = [process.env.CHROMIUM_PATH, "/usr/bin/chromium", "/usr/bin/chromium-browser"].find((p): p is string => !!p && existsSync(p));

@@ -21,7 +21,6 @@ import { addNoise, sampleObservations } from "../../src/model/random.js";
 import { Rng } from "../../src/model/rng.js";
 import { parseMaskSpec } from "../../src/operators/masks.js";
 import { maskOperator, type MeasurementOperator } from "../../src/operators/operator.js";
-import "../../src/invert/pgd.js";
 
 const CHROMIUM = [process.env.CHROMIUM_PATH, "/usr/bin/chromium", "/usr/bin/chromium-browser"].find((p): p is string => !!p && existsSync(p));
 const DIST = join(import.meta.dirname, "..", "..", "web", "dist");

@@ -14,8 +14,6 @@ export { addNoise, sampleObservations, type NoiseSpec } from "../../src/model/ra
 export { relativeError, diffNorms } from "../../src/linalg/norms.js";
 export { applyOperator, gaussianOperator, maskOperator, type MeasurementOperator } from "../../src/operators/operator.js";
 export { parseMaskSpec } from "../../src/operators/masks.js";
-// registers `pgd` (and with it the A+pgd hybrids)
-export { projectedGradientDescent } from "../../src/invert/pgd.js";
 export { methodOptions, TRAINED_NET_METHOD_OPTIONS } from "../../src/experiments/common.js";
 export { FIG2_TRIALS, fig2Config, fig2Svg, summarizeFig2, type Fig2Config, type Fig2Record } from "../../src/experiments/fig2.js";
 export { GeninvError } from "../../src/errors.js";
