@@ -10,7 +10,7 @@
  * would end the loop by a tie rather than by the fit getting worse). `epsSearch: "scan"` runs the
  * paper's loop from ε₀ instead.
  */
-import { type LadProblem } from "../lp/types.js";
+import { type LadProblem, rowDeviations } from "../lp/types.js";
 import { type LayerInverter, layerResidual } from "./layer.js";
 import { LayerLp, linfSearch, lpSettings, solverReport, withNotes } from "./lp-layer.js";
 import { type LadSnapshot } from "../lp/lad.js";
@@ -32,6 +32,28 @@ export const invertL1Layer: LayerInverter = (layer, y, ctx) => {
     }
     t = r.status === "optimal" ? r.t : 0;
     z0 = r.z;
+    if (r.status === "optimal" && r.t === 0 && (r.delta <= 1e-3 * L.eps0 || r.rowMinimal === true)) {
+      // realizable data: the ℓ∞ answer meets every row at ε₀ to rounding (or at its own least
+      // deviation, in a layer that leaves directions free), so it is an optimum of the ℓ1 LP at ε₀
+      // and the loop would stop there (a non-identifiable layer's candidate gains nothing from a
+      // larger ε) — no ℓ1 LP needed
+      L.rowsAt(L.eps0);
+      const free = Math.max(r.free, L.k - r.onRows);
+      const nonUnique = free > 0 ? `the ℓ1 LP optimum leaves ${free} direction(s) of the layer input unconstrained (only ${r.onRows} two-sided rows)` : undefined;
+      const message = withNotes(L, nonUnique);
+      return {
+        x: z0,
+        report: {
+          status: free > 0 ? "non_unique" : "optimal",
+          activeRows: r.onRows,
+          residual: layerResidual(layer, z0, y, scratch),
+          eps: r.eps,
+          l1Fit: rowDeviations(L.chebyshevProblem(Infinity), L.activities(z0, scratch)).sum,
+          ...solverReport(L),
+          ...(message ? { message } : {}),
+        },
+      };
+    }
   } else z0 = L.leastSquares(L.eps0);
   const leaky = L.model.kind !== "relu";
   let prev: { t: number; z: Float64Array; fit: number; obj: number; on: number; free: number } | null = null;

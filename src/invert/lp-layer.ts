@@ -372,6 +372,11 @@ export interface LinfSearch {
   free: number;
   /** The engine basis at the answer (warm start for a follow-up LP). */
   warm: VertexSnapshot | LadSnapshot | undefined;
+  /**
+   * Every row sits at its own least deviation at z (the free-direction shortcut), so z is optimal
+   * for the ℓ1 LP at the same ε as well.
+   */
+  rowMinimal?: boolean;
   message?: string;
 }
 
@@ -546,43 +551,70 @@ function realizableShortcut(L: LayerLp, z: Float64Array, tW: number, dW: number,
 
 /**
  * Realizable data whose two-sided rows leave directions free (Theorem 2's non-unique case: fewer
- * active outputs than inputs): the least-squares witness fits those rows but may break one-sided
- * ones. Every point fitting the two-sided rows is z₀ + N·u (N a null-space basis), so the one-sided
- * rows become an LP in the d free coordinates alone — d + 1 unknowns on the one-sided rows instead
- * of k + 1 on all of them. A point it finds with δ ≤ 10⁻³·ε₀ is an answer of the full LP at ε₀,
- * where the search would stop; otherwise (noisy data) the full search runs. Free inputs only (a
- * hidden layer's bounds x ≥ 0 would not stay bounds in the new coordinates).
+ * active outputs than inputs): the least-squares witness fits those rows but may break the others.
+ * Every point fitting the equality rows (both sides at one target: ReLU "on" rows, LeakyReLU rows
+ * on either side, invertible rows) is z₀ + N·u (N a null-space basis), so the remaining rows —
+ * one-sided ReLU rows, LeakyReLU middle rows, and the input's bounds as rows — become a Chebyshev
+ * LP in the d free coordinates alone: d + 1 unknowns instead of k + 1. A point it finds with
+ * δ ≤ 10⁻³·ε₀ is an answer of the full LP at ε₀, where the search would stop; otherwise (noisy
+ * data) the full search runs. LeakyReLU rows with 0 < x_j ≤ ε₀ (Remark 1's middle case, sides
+ * crossing) are pinned at their crossing, where their deviation is least; a point with every row
+ * at its own least deviation is optimal for the ℓ∞ and the ℓ1 LP at once (`rowMinimal`). This is
+ * what keeps a half-observed output layer of 500 inputs and 392 observed rows (mnist-leaky,
+ * bottom half hidden) from a 501-unknown LP (~10 s) and the ℓ1 LP in 500 unknowns after it.
  */
 function preimageShortcut(L: LayerLp, s: Float64Array): LinfSearch | null {
-  if (L.model.kind !== "relu" || L.zLower !== -Infinity || L.zUpper !== Infinity) return null;
-  const { n, k, upper, lower } = L;
+  const { n, k, upper, lower, wU, wL } = L;
+  const leaky = L.model.kind !== "relu";
   const tol = 1e-3 * L.eps0;
-  const on = L.rowsAt(L.eps0);
+  L.rowsAt(L.eps0);
+  // rows pinned to one point: both sides at one target, or (Remark 1's middle rows with
+  // 0 < x_j ≤ ε) sides that cross, whose deviation is least at the crossing
+  const isEq = (j: number): boolean => upper[j] !== Infinity && lower[j] !== -Infinity && lower[j]! >= upper[j]!;
+  let on = 0;
+  for (let j = 0; j < n; j++) if (isEq(j)) on++;
   if (on === 0) return null;
   const rows = new Int32Array(on);
   const rhs = new Float64Array(on);
+  let floor = 0; // max_j min_s d_j(s): no z does better (0 unless sides cross)
   for (let j = 0, m = 0; j < n; j++) {
-    if (lower[j] !== -Infinity) {
-      rows[m] = j;
-      rhs[m++] = upper[j]!;
-    }
+    if (!isEq(j)) continue;
+    const u = upper[j]!;
+    const l = lower[j]!;
+    const a = leaky ? wU[j]! : 1;
+    const b = leaky ? wL[j]! : 1;
+    rows[m] = j;
+    rhs[m++] = l === u ? u : (a * u + b * l) / (a + b);
+    if (l > u) floor = Math.max(floor, (a * b * (l - u)) / (a + b));
   }
   const z0 = new Float64Array(k);
   const ns = nullSpaceRows(L.a, rows, on, rhs, z0, lsWorkspace);
   const d = ns.dim;
   if (d === 0) return null;
   L.activities(z0, s);
-  for (let m = 0; m < on; m++) if (Math.abs(s[rows[m]!]! - rhs[m]!) > tol) return null; // noisy: not this case
-  const nJ = n - on;
+  for (let m = 0; m < on; m++) {
+    const j = rows[m]!;
+    if ((leaky ? wU[j]! : 1) * Math.abs(s[j]! - rhs[m]!) > tol) return null; // noisy: not this case
+  }
+  const hasLo = L.zLower !== -Infinity;
+  const hasHi = L.zUpper !== Infinity;
+  let nJ = 0;
+  for (let j = 0; j < n; j++) if (!isEq(j) && (upper[j] !== Infinity || lower[j] !== -Infinity)) nJ++;
+  const nR = nJ + (hasLo ? k : 0) + (hasHi ? k : 0);
   const z = z0;
-  if (nJ > 0) {
-    // one-sided rows j: w_jᵀ(z₀ + N u) ≤ t_j + δ  ⇔  (w_jᵀN) u − δ ≤ t_j − w_jᵀz₀
-    const b = new Float64Array(nJ * d);
-    const c = new Float64Array(nJ);
+  const N = ns.basis;
+  if (nR > 0) {
+    // row j: w_jᵀ(z₀ + N u) within its sides  ⇔  (w_jᵀN) u within the sides shifted by w_jᵀz₀;
+    // a bound lo ≤ z_i ≤ hi is the row N_i u within [lo − z₀_i, hi − z₀_i]
+    const b = new Float64Array(nR * d);
+    const up = new Float64Array(nR).fill(Infinity);
+    const lw = new Float64Array(nR).fill(-Infinity);
+    const wu = new Float64Array(nR).fill(1);
+    const wl = new Float64Array(nR).fill(1);
     const A = L.a.data;
-    const N = ns.basis;
-    for (let j = 0, r = 0; j < n; j++) {
-      if (lower[j] !== -Infinity) continue;
+    let r = 0;
+    for (let j = 0; j < n; j++) {
+      if (isEq(j) || (upper[j] === Infinity && lower[j] === -Infinity)) continue;
       const o = j * k;
       const br = r * d;
       for (let i = 0; i < k; i++) {
@@ -591,34 +623,49 @@ function preimageShortcut(L: LayerLp, s: Float64Array): LinfSearch | null {
         const on2 = i * d;
         for (let q = 0; q < d; q++) b[br + q]! += w * N[on2 + q]!;
       }
-      c[r++] = upper[j]! - s[j]!;
+      if (upper[j] !== Infinity) up[r] = upper[j]! - s[j]!;
+      if (lower[j] !== -Infinity) lw[r] = lower[j]! - s[j]!;
+      if (leaky) {
+        wu[r] = wU[j]!;
+        wl[r] = wL[j]!;
+      }
+      r++;
     }
-    const bm = matrix(nJ, d, b);
+    for (const side of [hasLo ? -1 : 0, hasHi ? 1 : 0]) {
+      if (side === 0) continue;
+      for (let i = 0; i < k; i++, r++) {
+        b.set(N.subarray(i * d, (i + 1) * d), r * d);
+        if (side < 0) lw[r] = L.zLower - z0[i]!;
+        else up[r] = L.zUpper - z0[i]!;
+      }
+    }
+    const bm = matrix(nR, d, b);
     const sub = new FitSolver(bm, {
       backend: L.settings.backend,
       fallback: L.settings.fallback,
       ...(L.settings.maxPivots !== undefined ? { maxPivots: L.settings.maxPivots } : {}),
     });
-    const r = sub.chebyshev({ kind: "chebyshev", a: bm, upper: c, lower: new Float64Array(nJ).fill(-Infinity), upperWeight: null, lowerWeight: null, deltaMax: Infinity });
+    const res = sub.chebyshev({ kind: "chebyshev", a: bm, upper: up, lower: lw, upperWeight: leaky ? wu : null, lowerWeight: leaky ? wl : null, deltaMax: Infinity });
     L.solver.solves += sub.solves;
     L.solver.pivots += sub.pivots;
     for (const u of sub.used) L.solver.used.add(u);
     L.solver.notes.push(...sub.notes);
-    if (r.status !== "optimal" || !(r.objective <= tol)) return null;
-    const u = r.z;
+    if (res.status !== "optimal" || !(res.objective <= tol)) return null;
+    const u = res.z;
     for (let i = 0; i < k; i++) {
       let t = 0;
       const oi = i * d;
       for (let q = 0; q < d; q++) t += N[oi + q]! * u[q]!;
-      z[i]! += t;
+      z[i] = Math.min(L.zUpper, Math.max(L.zLower, z[i]! + t));
     }
   }
-  // the answer is judged on the layer's own rows, as any other
+  // the answer is judged on the layer's own rows, as any other: every row at its own least
+  // deviation, so no z does better in ℓ∞ (δ = floor) or in ℓ1
   L.activities(z, s);
   const onRows = L.rowsAt(L.eps0);
   const delta = L.maxDeviation(s);
-  if (!(delta <= tol)) return null;
-  return { status: "optimal", t: 0, eps: L.eps0, delta, z, onRows, free: d, warm: undefined };
+  if (!(delta <= floor + tol)) return null;
+  return { status: "optimal", t: 0, eps: L.eps0, delta, z, onRows, free: d, warm: undefined, rowMinimal: true };
 }
 
 /** The paper's Algorithm 1 loop: ε₀, ε₀α, … until the LP is feasible. */
