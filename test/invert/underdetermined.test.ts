@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { invert } from "../../src/invert/invert.js";
 import { leakyRelu } from "../../src/model/activation.js";
 import { randomGenerator, sampleObservations } from "../../src/model/random.js";
-import { observedRows } from "../../src/sensing/operator.js";
+import { observedRows } from "../../src/operators/operator.js";
 
 // issue 14: mnist-leaky with the bottom half hidden leaves the output layer 392 rows for 500
 // inputs; its ℓ∞ LP (501 unknowns) and then ℓ1 LP took seconds to tens of seconds an image
