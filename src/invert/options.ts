@@ -89,6 +89,25 @@ export interface InvertOptions {
    * 1 %) — the misfit of noisy data, which further starts do not lower (default true).
    */
   regionAgreeStop?: boolean;
+  /** milp: the residual norm minimised, `linf` (default) or `l1`. */
+  milpNorm?: "linf" | "l1";
+  /**
+   * milp: the box z is searched in — a number b for [−b, b]^k (default 10), or [lower, upper].
+   * The optimum, the infeasibility proofs and the uniqueness certificates hold over this box.
+   */
+  box?: number | [number, number];
+  /** milp: seconds for the whole solve (default 60); at the limit the incumbent is returned with status `time_limit`. */
+  timeLimit?: number;
+  /** milp: refuse networks with more undecided ReLU units (binaries) than this (default 1000). */
+  maxBinaries?: number;
+  /** milp: only z with misfit ≤ maxMisfit count (feasibility: `infeasible` when none exists). */
+  maxMisfit?: number;
+  /** milp: the MIP start: `layerwise` (the ℓ∞ layer-wise answer, default), `none`, or a z. */
+  milpStart?: "layerwise" | "none" | ArrayLike<number>;
+  /** milp: tighten big-M bounds by LPs (default true). */
+  milpTighten?: boolean;
+  /** milp: milliseconds of LP bound tightening (default 10 000, at most half the time limit). */
+  boundTimeMs?: number;
 }
 
 /** Defaults of the LP methods' options. */

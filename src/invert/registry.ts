@@ -11,6 +11,7 @@ import { invertL1Layer } from "./l1.js";
 import { invertLinfLayer } from "./linf.js";
 import { type InversionMethod, runMethod, type WholeNetworkMethod } from "./method.js";
 import { projectedGradientDescentWith, type PgdOptions } from "./pgd.js";
+import { invertMilp } from "./milp.js";
 import { invertRelaxedLayer } from "./relaxed.js";
 import { type Generator } from "../model/generator.js";
 import { type InversionResult } from "./result.js";
@@ -163,6 +164,14 @@ registerMethod({
   kind: "whole",
   description: "projected gradient descent for y = A·G(z) + e, projecting with a layer-wise inverter (default l1)",
   invert: (gen, y, options) => projectedGradientDescent(gen, y, options),
+});
+
+
+registerMethod({
+  name: "milp",
+  kind: "whole",
+  description: "global optimum of ‖A·G(z) − x‖∞ (or ℓ1) over a z box by mixed-integer programming (HiGHS); proves optimality or reports the open gap",
+  invert: (gen, y, options) => invertMilp(gen, y, options),
 });
 
 /**

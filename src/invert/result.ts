@@ -2,15 +2,17 @@
  * The one result shape every inverter returns, and the per-layer report the layer-wise driver fills.
  */
 import { type Norms } from "../linalg/norms.js";
+import { type MilpReport } from "./milp.js";
 
 /**
  * Outcome of an inversion. `exact`: z reproduces the observation to tolerance and is the unique
  * pre-image layer by layer (Theorem 2). `optimal`: an LP method's optimum. `converged` /
  * `max_iterations`: an iterative method stopped by its tolerance / its budget. `non_unique`: some
  * layer's pre-image is not unique, so z is one candidate, not identified. `infeasible`: no pre-image
- * fits within tolerance. `failed`: a solver broke down (see warnings).
+ * fits within tolerance. `time_limit`: a global method (milp) stopped at its time limit with the
+ * gap open: z is its incumbent, not a proved optimum. `failed`: a solver broke down (see warnings).
  */
-export type InversionStatus = "exact" | "optimal" | "converged" | "non_unique" | "infeasible" | "max_iterations" | "failed";
+export type InversionStatus = "exact" | "optimal" | "converged" | "non_unique" | "infeasible" | "max_iterations" | "time_limit" | "failed";
 
 /** Outcome of inverting one layer. */
 export type LayerStatus = "exact" | "optimal" | "non_unique" | "infeasible" | "failed";
@@ -66,6 +68,8 @@ export interface InversionResult {
   warnings: string[];
   /** Iterations taken (iterative methods). */
   iterations?: number;
+  /** What the MILP did: optimum, best bound, gap, nodes (method `milp`). */
+  milp?: MilpReport;
   /** Whole-network refinement after a layer-wise LP pass (see `InvertOptions.refine`). */
   refinement?: RefinementReport;
   /** What a region method (`region`, `region-linf`, `region-l1`, `auto`) did. */
@@ -120,6 +124,7 @@ const STATUS_SEVERITY: Record<InversionStatus, number> = {
   optimal: 1,
   converged: 1,
   max_iterations: 2,
+  time_limit: 2,
   non_unique: 3,
   infeasible: 4,
   failed: 5,

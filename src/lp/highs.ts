@@ -35,6 +35,15 @@ export function loadHighsBackend(): Promise<void> {
   return loading.then(() => undefined);
 }
 
+/**
+ * The loaded HiGHS module, for callers that build their own models (the MILP method).
+ * @throws SolverError when {@link loadHighsBackend} has not finished
+ */
+export function highsModule(): Highs {
+  if (!highs) throw new SolverError("the HiGHS backend is not loaded: await loadHighsBackend() first");
+  return highs;
+}
+
 /** True once {@link loadHighsBackend} has finished. */
 export function highsLoaded(): boolean {
   return highs !== null;

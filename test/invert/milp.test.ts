@@ -1,0 +1,88 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import { bruteForceMisfit, randomMilpCase } from "../../bench/milp-reference.js";
+import { invert } from "../../src/invert/invert.js";
+import { invertMilp, misfitOf } from "../../src/invert/milp.js";
+import { highsModule, loadHighsBackend } from "../../src/lp/highs.js";
+import { RELU } from "../../src/model/activation.js";
+import { Generator } from "../../src/model/generator.js";
+import { randomGenerator } from "../../src/model/random.js";
+import { Rng } from "../../src/model/rng.js";
+
+beforeAll(async () => {
+  await loadHighsBackend();
+});
+
+describe("milp (global inversion by mixed-integer programming)", () => {
+  // a seeded subset of the 200-network sweep in bench/milp.ts (`npm run bench -- milp`)
+  const seeds = [8, 10, 14, 16, 26, 28];
+  it(`agrees with brute force over every activation pattern on ${seeds.length} random small networks (misfit to 1e-7)`, () => {
+    const h = highsModule();
+    for (const seed of seeds) {
+      const c = randomMilpCase(seed);
+      const obs = { x: c.x, operator: c.op, norm: c.norm };
+      const bf = bruteForceMisfit(h, c.gen, c.op, c.x, c.norm, c.box);
+      const r = invertMilp(c.gen, c.x, { operator: c.op, milpNorm: c.norm, box: c.box, timeLimit: 20 });
+      expect(r.status, c.label).toBe("optimal");
+      expect(r.milp!.proved).toBe(true);
+      expect(Math.abs(misfitOf(c.gen, obs, r.z) - misfitOf(c.gen, obs, bf.z!)), c.label).toBeLessThanOrEqual(1e-7);
+      expect(r.milp!.bound).toBeLessThanOrEqual(misfitOf(c.gen, obs, r.z) + 1e-7);
+      expect(r.z.every((v) => Math.abs(v) <= c.box + 1e-9)).toBe(true);
+    }
+  });
+
+  it("feasibility: maxMisfit below the brute-force optimum is infeasible, above it is feasible (same verdict)", () => {
+    const h = highsModule();
+    const c = randomMilpCase(26); // 1-3-3 random observation, optimum ≈ 1.62
+    const bf = bruteForceMisfit(h, c.gen, c.op, c.x, c.norm, c.box);
+    const below = invertMilp(c.gen, c.x, { operator: c.op, milpNorm: c.norm, box: c.box, maxMisfit: bf.misfit - 1e-3, milpStart: "none" });
+    expect(below.status).toBe("infeasible");
+    expect(below.milp!.proved).toBe(true);
+    const above = invertMilp(c.gen, c.x, { operator: c.op, milpNorm: c.norm, box: c.box, maxMisfit: bf.misfit + 1e-3, milpStart: "none" });
+    expect(above.status).toBe("optimal");
+    expect(above.residual.linf).toBeLessThanOrEqual(bf.misfit + 1e-7);
+  });
+
+  it("finds an exact pre-image of a hand-built 2-4-1 network whose pre-image set is two points (z1 = ±2, z2 = 0)", () => {
+    // G(z) = relu(|z1| − |z2| + 1)
+    const w1 = { rows: 4, cols: 2, data: Float64Array.from([1, 0, -1, 0, 0, 1, 0, -1]) };
+    const w2 = { rows: 1, cols: 4, data: Float64Array.from([1, 1, -1, -1]) };
+    const gen = new Generator([
+      { weight: w1, bias: null, activation: RELU },
+      { weight: w2, bias: Float64Array.from([1]), activation: RELU },
+    ]);
+    // |z1| − |z2| + 1 = 3 needs |z1| − |z2| = 2: z1 = ±2, z2 = 0 (inside the box 2)
+    const r = invert(gen, [3], { method: "milp", box: 2 });
+    expect(r.status).toBe("optimal");
+    expect(r.residual.linf).toBeLessThanOrEqual(1e-9);
+    expect(Math.abs(Math.abs(r.z[0]!) - 2)).toBeLessThanOrEqual(1e-7);
+  });
+
+  it("refuses a network with more undecided units than maxBinaries, naming the count and the limit", () => {
+    const gen = randomGenerator({ sizes: [5, 30, 30, 10], activation: RELU, rng: 7 });
+    const x = gen.forward(new Rng(1).fillNormal(new Float64Array(5)));
+    expect(() => invertMilp(gen, x, { maxBinaries: 5, milpStart: "none", milpTighten: false })).toThrow(
+      /milp: the network has \d+ undecided ReLU units after bound tightening, more than the limit of 5 binaries/,
+    );
+  });
+
+  it("time limit: the incumbent comes back with status time_limit, the open gap and a warning, never as optimal", () => {
+    const gen = randomGenerator({ sizes: [8, 40, 40, 12], activation: RELU, bias: true, rng: 3 });
+    const x = new Rng(5).fillNormal(new Float64Array(12));
+    const r = invertMilp(gen, x, { timeLimit: 0.3, milpTighten: false, milpStart: "none" });
+    expect(r.status).toBe("time_limit");
+    expect(r.milp!.proved).toBe(false);
+    expect(r.milp!.bound).toBeLessThan(r.milp!.objective);
+    expect(r.warnings.join(" ")).toMatch(/time limit \(0.3 s\): the gap is open/);
+    expect(r.z.length).toBe(8);
+    expect(Number.isFinite(r.residual.linf)).toBe(true);
+  });
+
+  it("rejects activations it cannot encode and bad options with typed errors", () => {
+    const gen = randomGenerator({ sizes: [2, 3, 2], activation: [RELU, { kind: "tanh" }], rng: 1 });
+    expect(() => invertMilp(gen, [0.1, 0.2])).toThrow(/milp: layer 2 has tanh activation; the MILP encodes relu, leaky_relu and identity layers only/);
+    const ok = randomGenerator({ sizes: [2, 3, 2], activation: RELU, rng: 1 });
+    expect(() => invertMilp(ok, [0.1, 0.2], { box: -1 })).toThrow(/milp box must be a finite number > 0/);
+    expect(() => invertMilp(ok, [0.1, 0.2], { timeLimit: 0 })).toThrow(/milp time limit must be > 0 seconds/);
+    expect(() => invertMilp(ok, [0.1, 0.2, 0.3])).toThrow(/observation has 3 entries, expected 2/);
+  });
+});
