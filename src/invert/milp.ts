@@ -131,6 +131,9 @@ export interface MipOutcome {
   model: BuiltModel;
 }
 
+/** Smallest misfit cap, relative to ‖x‖∞ (well above HiGHS's 1e-9 feasibility tolerance). */
+const CAP_FLOOR = 1e-6;
+
 const MIP_OPTIONS = {
   output_flag: false,
   log_to_console: false,
@@ -264,10 +267,11 @@ export function preActivations(gen: Generator, z: ArrayLike<number>): Float64Arr
 
 /**
  * The LP of one activation region (the pattern of z fixed): on it G is affine, so the misfit is
- * minimised exactly by one LP. Used to polish the MIP's answer to LP accuracy.
+ * minimised exactly by one LP (or, with `zCost`, that cost over the region's points within the
+ * cap). Used to polish the MIP's answer to LP accuracy.
  */
-export function regionLp(h: Highs, gen: Generator, obs: MilpObservation, box: { lower: Float64Array; upper: Float64Array }, bounds: NetworkBounds, modes: UnitMode[][], cap: number): Float64Array | null {
-  const built = buildMilp(gen, obs, box, bounds, h.infinity, { modes, misfitCap: cap });
+export function regionLp(h: Highs, gen: Generator, obs: MilpObservation, box: { lower: Float64Array; upper: Float64Array }, bounds: NetworkBounds, modes: UnitMode[][], cap: number, zCost?: Float64Array): Float64Array | null {
+  const built = buildMilp(gen, obs, box, bounds, h.infinity, { modes, misfitCap: cap, ...(zCost ? { zCost } : {}) });
   const model = h.createModel({
     numCols: built.numCols,
     numRows: built.numRows,
@@ -397,7 +401,8 @@ export function invertMilp(gen: Generator, x: ArrayLike<number>, options: Invert
   }
   // the optimum is ≤ the incumbent's misfit: cap δ there (padded for rounding) — it fixes units
   const xScale = Math.max(1, obs.x.reduce((m, v) => Math.max(m, Math.abs(v)), 0));
-  const paddedIncumbent = incumbentMisfit * (1 + 1e-9) + 1e-12 * xScale;
+  // never below CAP_FLOOR: a cap at rounding level makes HiGHS's presolve call the model infeasible
+  const paddedIncumbent = Math.max(incumbentMisfit * (1 + 1e-9), CAP_FLOOR * xScale);
   const cap = Math.min(maxMisfit, paddedIncumbent);
   const budget = Math.min(options.boundTimeMs ?? DEFAULT_MILP_OPTIONS.boundTimeMs, timeLimit * 500);
   const { bounds, report: br } = computeBounds(h, gen, obs, box, cap, budget, options.milpTighten !== false);
