@@ -13,7 +13,7 @@ import { OptionError } from "../errors.js";
 import { diffNorms } from "../linalg/norms.js";
 import { highsModule } from "../lp/highs.js";
 import { checkVector, type Generator } from "../model/generator.js";
-import { type MeasurementOperator } from "../sensing/operator.js";
+import { type MeasurementOperator } from "../operators/operator.js";
 import { checkBinaryLimit, computeBounds, DEFAULT_MILP_OPTIONS, milpBox, milpObservation, misfitOf, patternModes, regionLp, solveMip } from "./milp.js";
 import { measure, unitModes } from "./milp-model.js";
 
