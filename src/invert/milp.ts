@@ -26,7 +26,10 @@ import {
 } from "./milp-bounds.js";
 import { buildMilp, type BuiltModel, measure, type MilpNorm, type MilpObservation, type NetworkBounds, observedValueByUnit, pieceSlope, startVector, type UnitMode, unitModes } from "./milp-model.js";
 import { DEFAULT_TOLERANCES, type InvertOptions } from "./options.js";
+import { type MilpReport } from "./milp-report.js";
 import { type InversionResult, type InversionStatus } from "./result.js";
+
+export { type MilpReport } from "./milp-report.js";
 
 /** Defaults of the MILP options. */
 export const DEFAULT_MILP_OPTIONS = {
@@ -40,41 +43,6 @@ export const DEFAULT_MILP_OPTIONS = {
   boundTimeMs: 10_000,
   norm: "linf",
 } as const;
-
-/** What the MILP did, in the result's `milp` field. */
-export interface MilpReport {
-  norm: MilpNorm;
-  /** HiGHS's model status, spelled out (e.g. `optimal`, `time limit`). */
-  solverStatus: string;
-  /** True when HiGHS proved the incumbent globally optimal over the box (gap closed to tolerance). */
-  proved: boolean;
-  /** Misfit of the incumbent as HiGHS computed it (NaN when there is none). */
-  objective: number;
-  /** HiGHS's best (dual) bound: no z in the box has a smaller misfit. */
-  bound: number;
-  /** Relative gap (objective − bound)/objective as HiGHS reports it (0 when proved). */
-  gap: number;
-  /** Branch-and-bound nodes. */
-  nodes: number;
-  /** Simplex iterations of the MIP solve. */
-  lpIterations: number;
-  /** Binaries in the MIP (units whose side bounds leave open). */
-  binaries: number;
-  /** Units whose side bounds fixed (no binary needed). */
-  fixedUnits: number;
-  /** Undecided units after interval bounds only, before LP tightening. */
-  undecidedInterval: number;
-  boundLps: number;
-  boundTimeMs: number;
-  /** Seconds HiGHS spent in the MIP solve (its own clock). */
-  highsSeconds: number;
-  /** The z box searched: [lower, upper] per coordinate (one number when uniform). */
-  box: [number, number];
-  /** The misfit cap the model used (from the start point, or maxMisfit). */
-  cap: number;
-  /** Where the MIP start came from. */
-  start: "layerwise" | "given" | "none";
-}
 
 /** The z box as per-coordinate arrays. @throws OptionError */
 export function milpBox(k: number, box: InvertOptions["box"]): { lower: Float64Array; upper: Float64Array } {

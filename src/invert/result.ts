@@ -2,7 +2,7 @@
  * The one result shape every inverter returns, and the per-layer report the layer-wise driver fills.
  */
 import { type Norms } from "../linalg/norms.js";
-import { type MilpReport } from "./milp.js";
+import { type MilpReport } from "./milp-report.js";
 
 /**
  * Outcome of an inversion. `exact`: z reproduces the observation to tolerance and is the unique
