@@ -15,7 +15,7 @@ const $ = <T extends HTMLElement = HTMLElement>(id: string): T => {
 /** Hybrids offered next to the registry's methods (any `A+gd`, `A+adam`, `A+pgd` can be typed). */
 const HYBRIDS = ["linf+gd", "l1+gd", "linf+adam", "adam+pgd"];
 /** Checked at first: the automatic default when the registry has it, the paper's methods, the hybrids that matter. */
-const DEFAULT_ON = new Set(["auto", "exact", "linf", "l1", "relaxed", "gd", "adam", "linf+gd", "pgd", "adam+pgd"]);
+const DEFAULT_ON = new Set(["auto", "exact", "linf", "l1", "relaxed", "gd", "adam", "pgd", "region", "linf+gd", "adam+pgd"]);
 const SUCCESS = new Set(["exact", "optimal", "converged"]);
 
 type Pending = { resolve: (m: FromWorker) => void; reject: (e: Error) => void; onProgress?: (done: number, total: number) => void };
@@ -295,7 +295,9 @@ function setupBrush(): void {
 function renderMethodList(): void {
   const box = $("methods");
   box.textContent = "";
-  const names = [...methods.map((m) => m.name), ...HYBRIDS.filter((h) => !methods.some((m) => m.name === h))];
+  // the automatic default first, then the registry's order, then the offered hybrids
+  const registered = methods.map((m) => m.name).sort((a, b) => Number(b === "auto") - Number(a === "auto"));
+  const names = [...registered, ...HYBRIDS.filter((h) => !registered.includes(h))];
   for (const name of names) {
     const info = methods.find((m) => m.name === name);
     const label = document.createElement("label");
