@@ -9,7 +9,8 @@ export const MAX_JSON_DEPTH = 64;
 
 /**
  * JSON.parse, turning a syntax error into `makeError("not valid JSON: … (line L, column C)")`;
- * nesting deeper than {@link MAX_JSON_DEPTH} is refused before parsing.
+ * nesting deeper than {@link MAX_JSON_DEPTH} is refused before parsing; the non-finite tokens
+ * Python writes (NaN, Infinity, -Infinity) give `makeError("holds NaN, which is not valid JSON (line L, column C): …")`.
  */
 export function parseJsonText(text: string, makeError: (msg: string) => Error): unknown {
   const deep = tooDeepAt(text, MAX_JSON_DEPTH);
@@ -18,10 +19,16 @@ export function parseJsonText(text: string, makeError: (msg: string) => Error): 
     return JSON.parse(text);
   } catch (e) {
     const raw = e instanceof Error ? e.message : String(e);
-    const p = /position (\d+)/.exec(raw)?.[1] !== undefined ? Number(/position (\d+)/.exec(raw)![1]) : findSyntaxError(text);
+    let p = /position (\d+)/.exec(raw)?.[1] !== undefined ? Number(/position (\d+)/.exec(raw)![1]) : findSyntaxError(text);
+    if (p > 0 && text[p - 1] === "-" && text[p] === "I") p--; // V8 points past the minus of -Infinity
     let where = "";
     if (p >= text.trimEnd().length) where = " (the file ends early: truncated?)";
     else if (p >= 0) where = ` (${lineColumn(text, p)})`;
+    // Python's json.dump writes NaN / Infinity / -Infinity by default: name the token, not V8's "Unexpected token"
+    const token = p >= 0 ? /^(?:NaN|-?Infinity)/.exec(text.slice(p, p + 9))?.[0] : undefined;
+    if (token !== undefined) {
+      throw makeError(`holds ${token}, which is not valid JSON${where}: write finite numbers (or null where a value is missing; Python: json.dump(..., allow_nan=False) catches this when writing)`);
+    }
     // V8 quotes a snippet of the text; keep the reason short for multi-megabyte files
     const reason = raw
       .replace(/^JSON\.parse: /, "")
