@@ -51,10 +51,12 @@ export function inspectCommand(io: CliIo): Command {
         },
         flags.output,
       );
-      // a file that yields no generator is still described, but the command reports failure
+      // describing a file that is no generator by itself (a whole VAE's state dict) is a success;
+      // a generator the user asked for (--layers / --activation / --manifest) that cannot be built is not
       if (problem) {
-        io.err(`geninv: ${problem}\n`);
-        io.exitCode = 1;
+        const asked = flags.layers !== undefined || flags.activation !== undefined || flags.manifest !== undefined;
+        io.err(asked ? `geninv: ${problem}\n` : `geninv: note: ${problem}\n`);
+        if (asked) io.exitCode = 1;
       }
     });
 }
