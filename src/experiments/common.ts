@@ -28,15 +28,16 @@ export interface MethodOutcome {
 
 /**
  * Method options that reproduce the paper's section 5.1 settings: α = 1.2 for the LP methods;
- * gradient descent with learning rate 1, at most 1000 iterations, stop at ‖∇‖ ≤ 1e-9. A method
+ * gradient descent with the fixed learning rate 1, at most 1000 iterations, stop at ‖∇‖ ≤ 1e-9. A method
  * reads the fields it knows and ignores the others (src/invert/options.ts).
  */
 export const PAPER_METHOD_OPTIONS: Readonly<Record<string, Readonly<Record<string, unknown>>>> = {
   linf: { alpha: 1.2 },
   l1: { alpha: 1.2 },
   relaxed: { alpha: 1.2 },
-  gd: { learningRate: 1, iterations: 1000, gradientTolerance: 1e-9 },
-  "linf+gd": { alpha: 1.2, learningRate: 1, iterations: 1000, gradientTolerance: 1e-9 },
+  // the paper's fixed step and single stopping rule (geninv's defaults add a line search and a stall rule)
+  gd: { learningRate: 1, lineSearch: false, iterations: 1000, gradientTolerance: 1e-9, objectiveTolerance: 0 },
+  "linf+gd": { alpha: 1.2, learningRate: 1, iterations: 1000, gradientTolerance: 1e-9, objectiveTolerance: 0 },
 };
 
 /**
@@ -44,14 +45,15 @@ export const PAPER_METHOD_OPTIONS: Readonly<Record<string, Readonly<Record<strin
  * 1e-3 and up to 10,000 iterations; Adam as in csgm (learning rate 0.01, 1000 steps, 3 restarts);
  * hybrids refine with a step that suits trained networks.
  */
-const CSGM_ADAM = { learningRate: 0.01, iterations: 1000, restarts: 3, gradientTolerance: 1e-9 };
+// objectiveTolerance 0: the gradient-norm rule only, as the figures were measured (no stall rule)
+const CSGM_ADAM = { learningRate: 0.01, iterations: 1000, restarts: 3, gradientTolerance: 1e-9, objectiveTolerance: 0 };
 // PGD's projection: ℓ1 LP refined by a short ℓ2 descent (measured best on the shipped generator)
-const PGD_PROJECTION = { projection: "l1+gd", projectionOptions: { learningRate: 0.1, iterations: 200 } };
+const PGD_PROJECTION = { projection: "l1+gd", projectionOptions: { learningRate: 0.1, iterations: 200, objectiveTolerance: 0 } };
 export const TRAINED_NET_METHOD_OPTIONS: Readonly<Record<string, Readonly<Record<string, unknown>>>> = {
-  gd: { learningRate: 1e-3, iterations: 10_000, gradientTolerance: 1e-9 },
+  gd: { learningRate: 1e-3, lineSearch: false, iterations: 10_000, gradientTolerance: 1e-9, objectiveTolerance: 0 },
   adam: CSGM_ADAM,
-  "linf+gd": { learningRate: 0.1, iterations: 1000, gradientTolerance: 1e-9 },
-  "l1+gd": { learningRate: 0.1, iterations: 1000, gradientTolerance: 1e-9 },
+  "linf+gd": { learningRate: 0.1, iterations: 1000, gradientTolerance: 1e-9, objectiveTolerance: 0 },
+  "l1+gd": { learningRate: 0.1, iterations: 1000, gradientTolerance: 1e-9, objectiveTolerance: 0 },
   pgd: { ...PGD_PROJECTION, pgdRestarts: 3 },
   // csgm's Adam, then one PGD run from its answer: Adam lands near z* from few measurements, PGD makes it exact
   "adam+pgd": { ...CSGM_ADAM, ...PGD_PROJECTION, pgdRestarts: 1 },

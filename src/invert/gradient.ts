@@ -3,6 +3,7 @@
  * subgradient is 0 at 0, LeakyReLU's is its slope on the negative side). All buffers are
  * preallocated in a {@link GradientWorkspace}, so an optimizer's iteration allocates nothing.
  */
+import { factorAndSolve, QrWorkspace } from "../linalg/qr.js";
 import { type Generator } from "../model/generator.js";
 import { applyOperator, applyOperatorTranspose, measurementCount, type MeasurementOperator } from "../operators/operator.js";
 
@@ -161,4 +162,75 @@ export function objectiveAndGradient(ws: GradientWorkspace, y: ArrayLike<number>
     delta = target;
   }
   return f;
+}
+
+/**
+ * J = ∂(A·G)/∂z at z (m × k, row-major, a fresh array) by forward mode: T₀ = I_k,
+ * T_i = φ_i'(a_i) ⊙ (W_i T_{i−1}), J = A·T_d. Called once per answer, not per iteration.
+ */
+export function measuredJacobian(ws: GradientWorkspace, z: ArrayLike<number>): Float64Array {
+  forwardKeep(ws, z);
+  const k = ws.gen.inputSize;
+  let t = new Float64Array(k * k);
+  for (let i = 0; i < k; i++) t[i * k + i] = 1;
+  const layers = ws.gen.layers;
+  for (let li = 0; li < layers.length; li++) {
+    const layer = layers[li]!;
+    const { rows, cols, data } = layer.weight;
+    const pre = ws.pre[li]!;
+    const out = ws.out[li]!;
+    const act = layer.activation;
+    const next = new Float64Array(rows * k);
+    for (let i = 0; i < rows; i++) {
+      const a = pre[i]!;
+      let d = 1;
+      if (act.kind === "relu") d = a > 0 ? 1 : 0;
+      else if (act.kind === "leaky_relu") d = a > 0 ? 1 : act.slope;
+      else if (act.kind === "sigmoid") d = out[i]! * (1 - out[i]!);
+      else if (act.kind === "tanh") d = 1 - out[i]! * out[i]!;
+      if (d === 0) continue;
+      const o = i * cols;
+      const r = i * k;
+      for (let j = 0; j < cols; j++) {
+        const w = data[o + j]! * d;
+        if (w === 0) continue;
+        const tj = j * k;
+        for (let c = 0; c < k; c++) next[r + c]! += w * t[tj + c]!;
+      }
+    }
+    t = next;
+  }
+  const op = ws.op;
+  if (op.kind === "identity") return t;
+  const m = ws.m;
+  const jac = new Float64Array(m * k);
+  if (op.kind === "mask") {
+    for (let i = 0; i < m; i++) jac.set(t.subarray(op.rows[i]! * k, (op.rows[i]! + 1) * k), i * k);
+    return jac;
+  }
+  const { data, cols } = op.matrix;
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j < cols; j++) {
+      const a = data[i * cols + j]!;
+      if (a === 0) continue;
+      for (let c = 0; c < k; c++) jac[i * k + c]! += a * t[j * k + c]!;
+    }
+  }
+  return jac;
+}
+
+/**
+ * Numerical rank of ∂(A·G)/∂z at z (pivoted QR, pivots |R_jj| ≤ rankTol·|R_11| dropped; an
+ * all-zero Jacobian has rank 0). Rank < k means A·G is flat along k − rank directions at z, so a
+ * vanishing gradient there does not identify z (the local form of Theorem 2's rank condition).
+ */
+export function jacobianRank(ws: GradientWorkspace, z: ArrayLike<number>, rankTol = 1e-10): number {
+  const k = ws.gen.inputSize;
+  const m = ws.m;
+  const jac = measuredJacobian(ws, z);
+  const qr = new QrWorkspace();
+  qr.ensure(m, k);
+  for (let i = 0; i < m; i++) for (let c = 0; c < k; c++) qr.a[c * m + i] = jac[i * k + c]!;
+  qr.rhs.fill(0, 0, m);
+  return factorAndSolve(qr.a, qr.rhs, m, k, new Float64Array(k), qr, rankTol).rank;
 }

@@ -57,6 +57,11 @@ export function getMethod(name: string): InversionMethod {
   throw new OptionError(`unknown method '${name}' (known: ${[...methods.keys()].join(", ")}, and <method>+gd / <method>+adam / <method>+pgd)`);
 }
 
+/** A warning of method `name` with the name in front, once (gradient methods already prefix their own). */
+export function prefixed(name: string, warning: string): string {
+  return warning.startsWith(`${name}: `) ? warning : `${name}: ${warning}`;
+}
+
 /** Method A, then a whole-network method B started from A's answer (B keeps the better fit). */
 function startedMethod(base: InversionMethod, then: InversionMethod): WholeNetworkMethod {
   const name = `${base.name}+${then.name}`;
@@ -72,7 +77,7 @@ function startedMethod(base: InversionMethod, then: InversionMethod): WholeNetwo
         ...second,
         method: name,
         timeMs: performance.now() - t0,
-        warnings: [...first.warnings.map((w) => `${base.name}: ${w}`), ...second.warnings],
+        warnings: [...first.warnings.map((w) => prefixed(base.name, w)), ...second.warnings],
       };
     },
   };
@@ -89,7 +94,7 @@ function hybridMethod(base: InversionMethod, optimizer: Optimizer): WholeNetwork
       const t0 = performance.now();
       const first = runMethod(base, gen, y, options);
       const refined = invertGradient(gen, y, { lineSearch: true, ...options, init: first.z, restarts: 1 }, optimizer, name);
-      const warnings = [...first.warnings.map((w) => `${base.name}: ${w}`), ...refined.warnings];
+      const warnings = [...first.warnings.map((w) => prefixed(base.name, w)), ...refined.warnings];
       if (first.status === "non_unique") warnings.push(`${base.name} found the pre-image not unique: the refined z is one candidate, not identified`);
       return {
         ...refined,
@@ -180,7 +185,29 @@ registerMethod({
  * @throws ShapeError / InvalidValueError for bad y; OptionError for bad settings or a projection that is not an inverter
  */
 export function projectedGradientDescent(gen: Generator, y: ArrayLike<number>, options: PgdOptions = {}): InversionResult {
-  return projectedGradientDescentWith(gen, y, options, getMethod);
+  return projectedGradientDescentWith(gen, y, options, projectionMethod);
+}
+
+/**
+ * The method PGD projects with: a layer-wise inverter (exact, linf, l1, relaxed, feasible) or one
+ * refined by descent (`l1+gd`, `linf+adam`), since the projection P_G(v) = G(ẑ(v)) must invert G
+ * from a point off its range, which is what the layer-wise LPs do (the paper's section 6).
+ * @throws OptionError naming the projection and the accepted kinds
+ */
+export function projectionMethod(name: string): InversionMethod {
+  if (name === "pgd" || hybridParts(name)?.then === "pgd") throw new OptionError(`pgd cannot project with itself ('${name}'): choose a layer-wise method, e.g. projection l1 or l1+gd`);
+  let method: InversionMethod;
+  try {
+    method = getMethod(name);
+  } catch (e) {
+    throw e instanceof OptionError ? new OptionError(`projection: ${e.message}`) : e;
+  }
+  const base = hybridParts(name)?.base ?? name;
+  if (getMethod(base).kind !== "layerwise") {
+    const layerwise = listMethods().filter((m) => m.kind === "layerwise").map((m) => m.name);
+    throw new OptionError(`projection '${name}' is not a layer-wise method: pgd projects with one of ${layerwise.join(", ")}, optionally refined (e.g. l1+gd)`);
+  }
+  return method;
 }
 
 registerMethod({

@@ -7,7 +7,8 @@ import { type MilpReport } from "./milp-report.js";
 /**
  * Outcome of an inversion. `exact`: z reproduces the observation to tolerance and is the unique
  * pre-image layer by layer (Theorem 2). `optimal`: an LP method's optimum. `converged` /
- * `max_iterations`: an iterative method stopped by its tolerance / its budget. `non_unique`: some
+ * `max_iterations`: an iterative method stopped by one of its convergence rules / by its budget
+ * (`stopping` says which rule, the residual says how well z fits). `non_unique`: some
  * layer's pre-image is not unique, so z is one candidate, not identified. `infeasible`: no pre-image
  * fits within tolerance. `time_limit`: a global method (milp) stopped at its time limit with the
  * gap open: z is its incumbent, not a proved optimum. `failed`: a solver broke down (see warnings).
@@ -76,6 +77,8 @@ export interface InversionResult {
   region?: RegionReport;
   /** `auto`: the method whose answer z is (e.g. `exact` or `region`). */
   producedBy?: string;
+  /** Iterative methods: which rule ended the run that produced z, and whether it was a convergence rule. */
+  stopping?: StoppingReport;
 }
 
 /** What a region method did, in the result's `region` field. */
@@ -103,6 +106,24 @@ export interface RegionReport {
   forwardPasses: number;
   /** Jacobian formations (each ≈ k forward passes of multiply-adds). */
   jacobians: number;
+}
+
+/**
+ * Why an iterative method stopped. `gradient`: ‖∇f‖₂ ≤ tolerance. `objective`: f fell by less than
+ * tolerance·f over the last window of iterations (stalled at the data's noise floor or a minimum).
+ * `step`: PGD's iterate moved by ≤ tolerance·‖x‖. `line_search`: no descent along −∇f at machine
+ * precision (a stationary point). `budget`: the iterations ran out first. `diverged`: f became
+ * non-finite.
+ */
+export interface StoppingReport {
+  reason: "gradient" | "objective" | "step" | "line_search" | "budget" | "diverged";
+  /** True when a convergence rule (not the budget, not divergence) ended the run. */
+  met: boolean;
+  /** Iterations of that run and its budget. */
+  iterations: number;
+  budget: number;
+  /** ‖∇f‖₂ at the returned z (gradient methods). */
+  gradientNorm?: number;
 }
 
 /** What the whole-network refinement of an LP method did. */

@@ -8,14 +8,16 @@ import { gaussianOperator, maskOperator, applyOperator } from "../../src/operato
 import { rowOf } from "../helpers.js";
 import { Generator } from "../../src/model/generator.js";
 import { fromRows } from "../../src/linalg/matrix.js";
+import { PAPER_METHOD_OPTIONS } from "../../src/experiments/common.js";
+import { loadModel } from "../../src/model/io/load.js";
 
-/** Success rate (relative error ≤ 1e-3) of `method` over `runs` fresh k → 250 → 600 ReLU nets. */
+/** Success rate (relative error ≤ 1e-3) of `method` with the paper's settings over `runs` fresh k → 250 → 600 ReLU nets. */
 function fig2Success(k: number, method: string, runs: number): number {
   let ok = 0;
   for (let run = 0; run < runs; run++) {
     const gen = randomGenerator({ sizes: [k, 250, 600], activation: RELU, rng: 1000 * k + run });
     const s = sampleObservations(gen, 1, 7 + run);
-    const r = invert(gen, s.x.data, { method, seed: run });
+    const r = invert(gen, s.x.data, { ...PAPER_METHOD_OPTIONS[method], method, seed: run });
     if (relativeError(r.z, s.z.data) <= 1e-3) ok++;
   }
   return ok / runs;
@@ -55,12 +57,14 @@ describe("gradient descent baselines", () => {
   });
 
   it("warn about a stationary point that does not fit, which the sign flip escapes", () => {
-    // every ReLU is off at −z*, so the gradient vanishes there: a stationary point with f = ½‖x‖²
+    // every ReLU is off at −z*, so the gradient vanishes there: a stationary point with f = ½‖x‖²,
+    // where G is flat (Jacobian rank 0), so z is not identified either
     const gen = new Generator([{ weight: fromRows([[1, 0], [0, 1], [1, 1]]), bias: null, activation: RELU }]);
     const zStar = [1, 2];
     const x = gen.forward(zStar);
     const stuck = invert(gen, x, { method: "gd", init: [-1, -2] });
-    expect(stuck.status).toBe("converged");
+    expect(stuck.status).toBe("non_unique");
+    expect(stuck.stopping).toMatchObject({ reason: "gradient", met: true });
     expect(stuck.iterations).toBe(1);
     expect(Array.from(stuck.z)).toEqual([-1, -2]);
     expect(stuck.warnings.join(" ")).toMatch(/converged to a stationary point that does not fit the observation .*: a local minimum/);
@@ -109,7 +113,7 @@ describe("gradient descent baselines", () => {
     const gen = randomGenerator({ sizes: [5, 30, 90], activation: RELU, rng: 2 });
     const s = sampleObservations(gen, 1, 2);
     const seen: number[] = [];
-    invert(gen, s.x.data, { method: "gd", iterations: 250, gradientTolerance: 0, onProgress: (d) => seen.push(d) });
+    invert(gen, s.x.data, { method: "gd", iterations: 250, gradientTolerance: 0, objectiveTolerance: 0, onProgress: (d) => seen.push(d) });
     expect(seen).toEqual([100, 200, 250]);
     expect(getMethod("exact+adam").name).toBe("exact+adam");
     expect(() => getMethod("nope+gd")).toThrow(/unknown method 'nope\+gd'/);
@@ -136,5 +140,58 @@ describe("LP → GD hybrid (the paper's future work)", () => {
 
   it("linf+gd keeps the LP's success at k = 100 on k → 250 → 600 where GD alone fails", () => {
     expect(fig2Success(100, "linf+gd", 6)).toBe(1);
+  });
+});
+
+describe("gradient methods tell what happened (issue 14)", () => {
+  const mnist = loadModel("mnist");
+  const clean = sampleObservations(mnist, 1, 1);
+  const noisy = sampleObservations(mnist, 1, 1, { kind: "gaussian", level: 0.05 });
+
+  it("gd's default Armijo step fits the shipped MNIST generator, where the paper's fixed step 1 diverges and says so with the numbers", () => {
+    const x = clean.x.data;
+    const xNorm = Math.hypot(...x);
+    const armijo = invert(mnist, x, { method: "gd" });
+    expect(armijo.status).not.toBe("failed");
+    expect(armijo.residual.l2 / xNorm).toBeLessThan(0.02);
+    expect(armijo.warnings.join(" ")).not.toMatch(/grew/);
+    const fixed = invert(mnist, x, { method: "gd", lineSearch: false, iterations: 300 });
+    expect(fixed.status).toBe("failed");
+    expect(fixed.stopping).toMatchObject({ reason: "diverged", met: false });
+    expect(fixed.warnings[0]).toMatch(
+      /^gd: the objective grew from \d[\d.e+]* \(iteration \d+\) to \d[\d.e+]* \(iteration \d+\), then became non-finite at iteration \d+: the fixed step 1 is too large for this network; the default Armijo line search avoids this/,
+    );
+    // the paper's settings keep the fixed step
+    expect(PAPER_METHOD_OPTIONS.gd).toMatchObject({ learningRate: 1, lineSearch: false, objectiveTolerance: 0 });
+  });
+
+  it("noisy data stop gd by the stall rule (converged), and a run out of budget says its fit and gradient norm", () => {
+    const y = noisy.x.data;
+    const stalled = invert(mnist, y, { method: "gd" });
+    expect(stalled.status).toBe("converged");
+    expect(stalled.stopping).toMatchObject({ reason: "objective", met: true, budget: 1000 });
+    expect(stalled.iterations).toBeLessThan(1000);
+    const budget = invert(mnist, y, { method: "gd", objectiveTolerance: 0 });
+    expect(budget.status).toBe("max_iterations");
+    expect(budget.stopping).toMatchObject({ reason: "budget", met: false, iterations: 1000 });
+    expect(budget.warnings.join(" ")).toMatch(/gd: stopped by the iteration budget \(1000\) before a stopping rule was met \(‖∇f‖ = [\d.e+-]+ > 1e-9\); the fit is ‖A·G\(z\) − y‖\/‖y‖ = [\d.e+-]+; raise --iterations/);
+    // the stall rule stops where the fit no longer moves: within 1% of the budget run's fit
+    expect(stalled.residual.l2).toBeLessThan(1.01 * budget.residual.l2);
+  });
+
+  it("a flat network (zero weights) or a width-1 hidden layer is non_unique for gd, adam and pgd, never converged", () => {
+    const zero = new Generator([
+      { weight: { rows: 8, cols: 3, data: new Float64Array(24) }, bias: Float64Array.from({ length: 8 }, (_, i) => i / 8), activation: RELU },
+      { weight: { rows: 20, cols: 8, data: Float64Array.from({ length: 160 }, (_, i) => Math.sin(i)) }, bias: null, activation: RELU },
+    ]);
+    const thin = randomGenerator({ sizes: [3, 1, 30], activation: RELU, rng: 3 });
+    for (const [gen, rank] of [[zero, 0], [thin, 1]] as const) {
+      const x = gen.forward([0.5, 0.2, 0.1]);
+      for (const method of ["gd", "adam", "pgd"]) {
+        const r = invert(gen, x, { method });
+        expect(r.status, `${method} rank ${rank}`).toBe("non_unique");
+        expect(r.warnings.join("\n")).toMatch(new RegExp(`^${method}: ∂\\(A·G\\)/∂z has rank ${rank} < 3 at z \\(the network is flat along ${3 - rank} direction\\(s\\) there`, "m"));
+      }
+    }
   });
 });

@@ -48,3 +48,17 @@ describe("projected gradient descent (Shah & Hegde) with layer-wise projections"
     expect(() => invert(gen, y, { method: "pgd", operator: A, init: [1, 2] } as never)).toThrow(/initial z has 2 entries, expected 10/);
   });
 });
+
+describe("pgd reports what stopped it (issue 14)", () => {
+  it("a fixed point on realizable data is converged by the step rule, even when the fit moves only at rounding level", () => {
+    const gen = randomGenerator({ sizes: [10, 60, 300], activation: RELU, rng: 1 });
+    const s = sampleObservations(gen, 1, 1);
+    const r = invert(gen, s.x.data, { method: "pgd" });
+    expect(r.residual.l2).toBeLessThan(1e-12);
+    expect(r.status).toBe("converged");
+    expect(r.stopping).toMatchObject({ reason: "step", met: true, budget: 50 });
+    const short = invert(gen, s.x.data, { method: "pgd", pgdIterations: 2 } as never);
+    expect(short.status).toBe("max_iterations");
+    expect(short.warnings.join(" ")).toMatch(/pgd: stopped by the iteration budget \(2\) before a stopping rule was met; the fit is ‖A·G\(z\) − y‖\/‖y‖ = [\d.e+-]+; raise --pgd-iterations/);
+  });
+});

@@ -13,7 +13,7 @@ import { DataFormatError, InvalidValueError, OptionError, ShapeError } from "../
 import { loadHighsBackend } from "../../lp/highs.js";
 import { loadArrayFile, loadObservations } from "../../model/io/arrays.js";
 import { type InvertOptions } from "../../invert/options.js";
-import { getMethod, listMethods } from "../../invert/registry.js";
+import { getMethod, listMethods, projectionMethod } from "../../invert/registry.js";
 import { type CliIo } from "../io.js";
 import { runInvertBatch } from "../invert-batch.js";
 import { defaultWorkers } from "../../experiments/runner.js";
@@ -38,6 +38,8 @@ interface InvertFlags extends ModelFlags {
   iterations?: string;
   restarts?: string;
   tol?: string;
+  objectiveTol?: string;
+  fixedStep?: boolean;
   signFlip?: boolean;
   seed?: string;
   init?: string;
@@ -65,6 +67,8 @@ function gradientOptionsFromFlags(flags: InvertFlags): InvertOptions {
   if (flags.iterations !== undefined) o.iterations = parseIntFlag(flags.iterations, "--iterations", 0, 1e9);
   if (flags.restarts !== undefined) o.restarts = parseIntFlag(flags.restarts, "--restarts", 1, 1e6);
   if (flags.tol !== undefined) o.gradientTolerance = parseNumberFlag(flags.tol, "--tol");
+  if (flags.objectiveTol !== undefined) o.objectiveTolerance = parseNumberFlag(flags.objectiveTol, "--objective-tol");
+  if (flags.fixedStep) o.lineSearch = false;
   if (flags.signFlip) o.signFlip = true;
   if (flags.seed !== undefined) o.seed = parseIntFlag(flags.seed, "--seed", 0, Number.MAX_SAFE_INTEGER);
   if (flags.init !== undefined) {
@@ -116,10 +120,12 @@ export function invertCommand(io: CliIo): Command {
     .option("--active-tol <t>", "ReLU outputs above t·‖y‖∞ count as active (default 1e-5)")
     .option("--fit-tol <t>", "relative residual accepted as an exact fit (default 1e-5)")
     .option("--rank-tol <t>", "relative pivot size below which rank is lost (default 1e-10)")
-    .option("--lr <rate>", "gradient methods: learning rate (default 1 for gd, 0.01 for adam)")
+    .option("--lr <rate>", "gradient methods: learning rate (default 1 for gd, where it is the line search's first step; 0.01 for adam)")
+    .option("--fixed-step", "gd: the paper's fixed step --lr instead of the Armijo line search (may diverge on trained networks)")
     .option("--iterations <n>", "gradient methods: iterations per start (default 1000); region methods: region fits per start (default 60)")
     .option("--restarts <n>", "gradient methods: random starts, best kept (default 1); region methods and auto: seeded random starts after the layer-wise one, stopping at the first exact fit (default 8)")
     .option("--tol <t>", "gradient methods: stop when ‖∇f‖ ≤ t (default 1e-9)")
+    .option("--objective-tol <t>", "gradient methods: also stop when f fell by less than t·f over 20 iterations (default 1e-10; 0: off, as in the paper)")
     .option("--sign-flip", "gradient methods: Huang et al.'s sign flip (keep the better of z and −z)")
     .option("--seed <n>", "gradient methods: seed of the random starts (default 0)")
     .option("--init <how>", "gradient methods and pgd: first start: random | zero | a file with z (.npy or JSON)")
@@ -150,6 +156,11 @@ export function invertCommand(io: CliIo): Command {
     .option("--workers <n>", `worker threads for a batch (default: all ${defaultWorkers()} cores; 1 runs in this thread)`)
     .action(async (flags: InvertFlags) => {
       const method = getMethod(flags.method);
+      // usage errors before any work, like --method: the projection must be a layer-wise method, for pgd
+      if (flags.projection !== undefined) {
+        if (!/(^|\+)pgd$/.test(method.name)) throw new OptionError(`--projection is for pgd (and <method>+pgd), not for --method ${method.name}`);
+        projectionMethod(flags.projection);
+      }
       const options: InvertOptions = {};
       if (flags.activeTol !== undefined) options.activeTolerance = parseNumberFlag(flags.activeTol, "--active-tol", true);
       if (flags.fitTol !== undefined) options.fitTolerance = parseNumberFlag(flags.fitTol, "--fit-tol", true);
