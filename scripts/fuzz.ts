@@ -1,9 +1,11 @@
 /**
  * `npm run fuzz`: the loaders' fuzz sweep (issue 15). Runs the seeded cases of
  * test/model/io/fuzz-cases.ts — 10,000 per format by default — in child processes (niced), each
- * case watched: a case still running after `--timeout-ms` (5 s) is a hang (the child is killed and
- * a fresh one continues after it), and each child reports its peak RSS after every case (a case
- * that takes the process past 1 GiB is counted, and the child restarted so peaks stay per case).
+ * case watched: a case that has used more than `--timeout-ms` (5 s) of CPU is a hang (the child is
+ * killed and a fresh one continues after it; CPU time, read from /proc, so a shared machine's
+ * contention is not mistaken for a hang; 60 s of wall time is a hang whatever the CPU), and each
+ * child reports its peak RSS after every case (a case that takes the process past 1 GiB is
+ * counted, and the child restarted so peaks stay per case). Times reported are CPU times.
  * Then each hand-built hostile file of issue 15 is loaded in a fresh process, with its time, its
  * peak RSS and whether its refusal carries the expected message.
  *
@@ -71,10 +73,12 @@ function child(): void {
     if (!p) prepared.set(format.name, (p = prepare(format)));
     for (let i = m.from; i < m.to; i++) {
       process.send!({ t: "start", i } satisfies FromChild);
-      const t0 = performance.now();
+      const c0 = process.cpuUsage();
       const r = runCase(format, p.seeds, p.signatures, i);
+      const cpu = process.cpuUsage(c0);
       const rssMb = maxRssMb();
-      process.send!({ t: "done", i, kind: r.kind, mutation: r.mutation, ...(r.message ? { message: r.message } : {}), ms: performance.now() - t0, rssMb } satisfies FromChild);
+      const ms = (cpu.user + cpu.system) / 1000;
+      process.send!({ t: "done", i, kind: r.kind, mutation: r.mutation, ...(r.message ? { message: r.message } : {}), ms, rssMb } satisfies FromChild);
       if (rssMb > 1024) {
         // peak RSS only grows: restart so the next cases are measured on their own
         process.send!({ t: "end" } satisfies FromChild);
@@ -133,14 +137,23 @@ function runRange(format: string, from: number, to: number, timeoutMs: number, t
       c.on("message", (m: FromChild) => {
         if (m.t === "start") {
           running = m.i;
-          timer = setTimeout(() => {
+          const cpu0 = cpuMs(c.pid!);
+          const wall0 = performance.now();
+          const check = (): void => {
+            const used = cpuMs(c.pid!) - cpu0;
+            const wall = performance.now() - wall0;
+            if (used < timeoutMs && wall < 60_000) {
+              timer = setTimeout(check, Math.max(50, timeoutMs - used)); // starved by other processes, not hung
+              return;
+            }
             tally.cases++;
             tally.hangs++;
-            tally.examples.push(`case ${m.i}: still running after ${timeoutMs} ms (hang)`);
+            tally.examples.push(`case ${m.i}: still running after ${used.toFixed(0)} ms of CPU, ${wall.toFixed(0)} ms of wall time (hang)`);
             next = m.i + 1;
             running = -1;
             c.kill("SIGKILL");
-          }, timeoutMs);
+          };
+          timer = setTimeout(check, timeoutMs);
         } else if (m.t === "done") {
           if (timer) clearTimeout(timer);
           running = -1;
@@ -174,6 +187,17 @@ function runRange(format: string, from: number, to: number, timeoutMs: number, t
   });
 }
 
+/** CPU time (user + system) of process `pid` so far, in ms, from /proc/<pid>/stat. */
+function cpuMs(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return ((Number(f[11]) + Number(f[12])) * 1000) / 100; // utime, stime in clock ticks (100 Hz)
+  } catch {
+    return 0;
+  }
+}
+
 function runHostile(name: string, dir: string): Promise<FromChild & { t: "hostile" }> {
   return new Promise((resolve) => {
     const c = spawnChild();
@@ -201,7 +225,7 @@ async function parent(): Promise<void> {
   let failed = false;
   const pad = (s: string | number, n: number): string => String(s).padStart(n);
   process.stdout.write(`fuzz: ${cases} cases per format, ${workers} worker processes, hang = ${timeoutMs} ms\n\n`);
-  process.stdout.write(`${"format".padEnd(16)}${pad("cases", 8)}${pad("loaded", 8)}${pad("typed", 8)}${pad("untyped", 9)}${pad("hangs", 7)}${pad("different", 11)}${pad(">1GiB", 7)}${pad("peak MB", 9)}${pad("slowest ms", 12)}${pad("s", 7)}\n`);
+  process.stdout.write(`${"format".padEnd(16)}${pad("cases", 8)}${pad("loaded", 8)}${pad("typed", 8)}${pad("untyped", 9)}${pad("hangs", 7)}${pad("different", 11)}${pad(">1GiB", 7)}${pad("peak MB", 9)}${pad("max CPU ms", 12)}${pad("s", 7)}\n`);
   for (const f of formats) {
     const tally: Tally = { cases: 0, loaded: 0, typed: 0, untyped: 0, different: 0, hangs: 0, over1g: 0, peakMb: 0, slowestMs: 0, examples: [] };
     const t0 = performance.now();

@@ -4,6 +4,7 @@
  * and the grayscale vectors in [0, 1] a generator outputs (MNIST: 28×28 = 784 values, row-major).
  */
 import { crc32 } from "../model/io/crc32.js";
+import { ByteBudget, formatBytes, type LoadLimits } from "../model/io/limits.js";
 
 export { crc32 };
 import { deflateSync, inflateSync } from "node:zlib";
@@ -58,11 +59,17 @@ const ADAM7 = [
 /**
  * Decode a PNG. Accepts every colour type and bit depth of the PNG spec, all five filters and
  * Adam7 interlacing; honours tRNS (as an alpha channel). Ancillary chunks are skipped.
+ * The image's size is checked from its IHDR chunk, before any pixel data is inflated: against the
+ * pixel count the caller expects (`opts.pixels`, e.g. a generator's output size) and against the
+ * file's {@link ByteBudget} (what decoding allocates: at most 64 × the file's size, at least 64 MiB,
+ * by default; `opts.limits.maxBytes` raises it), so a 65 KB PNG of 8192² pixels costs nothing.
  * @param file names the source in error messages
+ * @param opts.pixels the number of pixels the image must have
+ * @param opts.limits the byte limit (CLI `--max-input-bytes`)
  * @throws DataFormatError naming the file and what is wrong (signature, chunk, CRC, header
- *   field, zlib stream, filter type, data length)
+ *   field, size, zlib stream, filter type, data length)
  */
-export function decodePng(bytes: Uint8Array, file = "<png>"): PngImage {
+export function decodePng(bytes: Uint8Array, file = "<png>", opts: { pixels?: number; limits?: LoadLimits } = {}): PngImage {
   const fail = (msg: string): never => {
     throw new DataFormatError(msg, { file });
   };
@@ -97,6 +104,7 @@ export function decodePng(bytes: Uint8Array, file = "<png>"): PngImage {
         if (header !== null) fail("more than one IHDR chunk");
         if (len !== 13) fail(`IHDR has ${len} bytes, expected 13`);
         header = parseHeader(data, fail);
+        checkImageSize(header, bytes.length, opts, fail);
         break;
       }
       case "PLTE": {
@@ -172,6 +180,19 @@ export function decodePng(bytes: Uint8Array, file = "<png>"): PngImage {
     }
   });
   return expand(h, samples, palette, trns, fail);
+}
+
+/** Refuse, from the header alone, an image of the wrong pixel count or one whose decoding would exceed the budget. */
+function checkImageSize(h: { width: number; height: number; depth: number; colorType: number }, fileSize: number, opts: { pixels?: number; limits?: LoadLimits }, fail: (m: string) => never): void {
+  const pixels = h.width * h.height;
+  if (opts.pixels !== undefined && pixels !== opts.pixels) {
+    fail(`the image has ${h.width}×${h.height} = ${pixels} pixels, but the model outputs ${opts.pixels} values`);
+  }
+  const spp = SAMPLES_PER_PIXEL[h.colorType] ?? 4;
+  // the inflated scanlines plus the decoded samples (two bytes each)
+  const need = h.height * (1 + Math.ceil((h.width * spp * h.depth) / 8)) + 2 * pixels * (h.colorType === PALETTE ? 4 : spp);
+  const over = new ByteBudget(fileSize, opts.limits ?? {}, "--max-input-bytes").charge(need);
+  if (over) fail(`IHDR: decoding the ${h.width}×${h.height} image needs ${formatBytes(need)},${over.replace(/^would expand to [^,]*,/, "")}`);
 }
 
 function parseHeader(d: Uint8Array, fail: (m: string) => never) {

@@ -4,6 +4,7 @@ import { Command } from "commander";
 import { decodePng, pngToGray } from "../../render/png.js";
 import { type Matrix } from "../../linalg/matrix.js";
 import { readBytes } from "../../model/io/files.js";
+import { type LoadLimits } from "../../model/io/limits.js";
 import { addNoise, parseNoise } from "../../model/random.js";
 import { Rng } from "../../model/rng.js";
 import { observedIndices, parseMaskSpec, type PixelMask } from "../../operators/masks.js";
@@ -82,9 +83,14 @@ function gradientOptionsFromFlags(flags: InvertFlags): InvertOptions {
   return o;
 }
 
+/** The byte limit of observation files, from --max-input-bytes. */
+function maxInputBytes(flags: InvertFlags): LoadLimits {
+  return flags.maxInputBytes !== undefined ? { maxBytes: parseIntFlag(flags.maxInputBytes, "--max-input-bytes", 1, Number.MAX_SAFE_INTEGER) } : {};
+}
+
 /** One row: the PNG's gray values, which must have as many pixels as the generator has outputs. */
-function imageObservation(path: string, n: number): Matrix {
-  const img = decodePng(readBytes(path), path);
+function imageObservation(path: string, n: number, limits: LoadLimits = {}): Matrix {
+  const img = decodePng(readBytes(path, limits), path, { pixels: n, limits });
   const x = pngToGray(img);
   if (x.length !== n) throw new ShapeError(`${path}: the image has ${img.width}×${img.height} = ${x.length} pixels, but the model outputs ${n} values`);
   return { rows: 1, cols: n, data: x };
@@ -95,7 +101,7 @@ function loadMask(spec: string, n: number, seed: number): PixelMask {
   const ext = extname(spec).toLowerCase();
   let mask: PixelMask;
   if (ext === ".png") {
-    const gray = pngToGray(decodePng(readBytes(spec), spec));
+    const gray = pngToGray(decodePng(readBytes(spec), spec, { pixels: n }));
     mask = Uint8Array.from(gray, (v) => (v > 0.5 ? 1 : 0));
   } else if (ext === ".npy" || ext === ".json") {
     const m = loadArrayFile(spec, "mask");
@@ -204,10 +210,10 @@ export function invertCommand(io: CliIo): Command {
       const source = flags.obs ?? flags.image!;
       const obs =
         flags.image !== undefined
-          ? { x: imageObservation(flags.image, gen.outputSize), z: null }
+          ? { x: imageObservation(flags.image, gen.outputSize, maxInputBytes(flags)), z: null }
           : loadObservations(flags.obs!, {
               badRows: "collect",
-              ...(flags.maxInputBytes !== undefined ? { maxBytes: parseIntFlag(flags.maxInputBytes, "--max-input-bytes", 1, Number.MAX_SAFE_INTEGER) } : {}),
+              ...maxInputBytes(flags),
             });
       const truth = flags.truth !== undefined ? loadArrayFile(flags.truth, "z") : obs.z;
       const seed = flags.seed !== undefined ? parseIntFlag(flags.seed, "--seed", 0, Number.MAX_SAFE_INTEGER) : 0;

@@ -26,7 +26,9 @@ import { dataErrors, readNpz } from "../../../src/model/io/npz.js";
 import { modelToJson } from "../../../src/model/io/json-model.js";
 import { randomGenerator } from "../../../src/model/random.js";
 import { Rng } from "../../../src/model/rng.js";
-import { laughsPickle } from "./hostile-files.js";
+import { crc32 } from "../../../src/model/io/crc32.js";
+import { decodePng, encodePng, grayToPng } from "../../../src/render/png.js";
+import { laughsPickle, pngChunk } from "./hostile-files.js";
 import { concat, makeLegacyPth, makeNpy, makeOnnx, makeSafetensors, makeZip, type ZipInput, P, statePickle, storageOf, type TorchTensorSpec, utf8 } from "./writers.js";
 
 /** A mutated file and the byte range of the seed the mutation touched (for the weight-value exemption). */
@@ -438,6 +440,57 @@ const jsonTokens: Mutator[] = [
   },
 ];
 
+/** The chunks of a PNG: offset, data length and type. */
+function pngChunks(b: Uint8Array): { at: number; len: number; type: string }[] {
+  const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  const out: { at: number; len: number; type: string }[] = [];
+  for (let p = 8; p + 12 <= b.length; ) {
+    const len = dv.getUint32(p);
+    if (p + 12 + len > b.length) break;
+    out.push({ at: p, len, type: String.fromCharCode(...b.subarray(p + 4, p + 8)) });
+    p += 12 + len;
+  }
+  return out;
+}
+
+/** Chunk-aware PNG mutations: lengths, IHDR fields and chunk data with a recomputed CRC, chunks dropped, doubled or added. */
+const pngMutations: Mutator[] = [
+  (s, r) => {
+    const b = s.bytes.slice();
+    const cs = pngChunks(b);
+    const c = cs[r.int(cs.length)]!;
+    new DataView(b.buffer).setUint32(c.at, [0, 1, c.len + 1, c.len - 1, 0x7fffffff, 0xffffffff, c.len * 2][r.int(7)]! >>> 0);
+    return { bytes: b, kind: `png: ${c.type} length`, range: null };
+  },
+  (s, r) => {
+    // a field of IHDR (or a byte of another chunk) changed, CRC recomputed so it passes
+    const b = s.bytes.slice();
+    const cs = pngChunks(b);
+    const c = r.uniform() < 0.6 ? cs[0]! : cs[r.int(cs.length)]!;
+    if (c.len === 0) return generic[1]!(s, r);
+    const dv = new DataView(b.buffer);
+    if (c.type === "IHDR") {
+      const f = r.int(5);
+      if (f < 2) dv.setUint32(c.at + 8 + 4 * f, [0, 1, 2, 27, 29, 56, 65535, 8192, 2 ** 31 - 1, 2 ** 31][r.int(10)]! >>> 0);
+      else b[c.at + 8 + 8 + (f - 2)] = [0, 1, 2, 3, 4, 6, 8, 16, 255][r.int(9)]!;
+    } else b[c.at + 8 + r.int(c.len)]! ^= 1 << r.int(8);
+    dv.setUint32(c.at + 8 + c.len, crc32(b, c.at + 4, c.at + 8 + c.len));
+    return { bytes: b, kind: `png: ${c.type} data (CRC fixed)`, range: null };
+  },
+  (s, r) => {
+    const b = s.bytes;
+    const cs = pngChunks(b);
+    const c = cs[r.int(cs.length)]!;
+    const whole = b.subarray(c.at, c.at + 12 + c.len);
+    const what = r.int(3);
+    if (what === 0) return { bytes: concat([b.subarray(0, c.at), b.subarray(c.at + 12 + c.len)]), kind: `png: ${c.type} dropped`, range: null };
+    if (what === 1) return { bytes: concat([b.subarray(0, c.at), whole, b.subarray(c.at)]), kind: `png: ${c.type} doubled`, range: null };
+    const type = ["tEXt", "zzZz", "IDAT", "PLTE", "tRNS", "IHDR", "Abcd"][r.int(7)]!;
+    const extra = pngChunk(type, Uint8Array.from({ length: r.int(40) }, () => r.int(256)));
+    return { bytes: concat([b.subarray(0, c.at), extra, b.subarray(c.at)]), kind: `png: ${type} inserted`, range: null };
+  },
+];
+
 // ---------------------------------------------------------------- the formats
 
 const SPECS: TorchTensorSpec[] = [
@@ -505,10 +558,24 @@ function obsJsonSeed(rows: number, cols: number): Seed {
   const r = new Rng(rows * 100 + cols);
   const x = Array.from({ length: rows }, () => Array.from({ length: cols }, () => Math.round(r.normal() * 1e4) / 1e4));
   const text = JSON.stringify({ x, z: x.map((row) => row.slice(0, 2)) });
-  return { bytes: utf8(text), weightRanges: jsonWeightRanges(text) };
+  // the data values: from x's first bracket to z's last (z is optional: a file without it is valid)
+  const ranges = jsonWeightRanges(text);
+  return { bytes: utf8(text), weightRanges: [[ranges[0]![0] - 1, ranges[ranges.length - 1]![1] + 1]] };
 }
 
 const shape = (rows: number, cols: number): string => `${rows}x${cols}`;
+
+function pngSeeds(): Seed[] {
+  const r = new Rng(28);
+  const gray = Array.from({ length: 784 }, () => r.uniform());
+  const rgba = Array.from({ length: 7 * 5 * 4 }, () => r.int(256));
+  const idx = Array.from({ length: 9 * 4 }, () => r.int(4));
+  return [
+    plain(grayToPng(gray, 28, 28)),
+    plain(encodePng({ width: 7, height: 5, channels: 4, data: rgba }, { interlace: true })),
+    plain(encodePng({ width: 9, height: 4, channels: 1, data: idx }, { palette: { colors: [0, 0, 0, 255, 0, 0, 0, 255, 0, 0, 0, 255], alpha: [255, 128, 0, 255] } })),
+  ];
+}
 
 /** Every fuzzed format. */
 export const FORMATS: readonly FuzzFormat[] = [
@@ -629,6 +696,17 @@ export const FORMATS: readonly FuzzFormat[] = [
       return shape(x.rows, x.cols) + (z ? `;${shape(z.rows, z.cols)}` : "");
     },
     mutators: jsonTokens,
+  },
+  {
+    name: "png",
+    file: "fuzz.png",
+    seeds: pngSeeds,
+    load: (b) => {
+      // what an observation keeps: width × height gray values (an ancillary tRNS dropped is still the same image size)
+      const img = decodePng(b, "fuzz.png");
+      return `${img.width}x${img.height}`;
+    },
+    mutators: pngMutations,
   },
 ];
 

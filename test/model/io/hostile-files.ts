@@ -4,7 +4,10 @@
  * `npm run fuzz` (scripts/fuzz.ts), which runs each in a child process and reports its time and
  * peak memory (the goal: refused in ≤ 1 s with ≤ 300 MB).
  */
+import { readFileSync } from "node:fs";
 import { gzipSync } from "node:zlib";
+import { crc32 } from "../../../src/model/io/crc32.js";
+import { decodePng, pngToGray } from "../../../src/render/png.js";
 import { loadObservations } from "../../../src/model/io/arrays.js";
 import { loadModel, type LoadModelOptions } from "../../../src/model/io/load.js";
 import { concat, makeNpy, makeSafetensors, makeZip, P, utf8 } from "./writers.js";
@@ -115,6 +118,33 @@ function forgedGzip(size: number, bodyBytes: number): Uint8Array {
 /** A native JSON model whose first weight nests `depth` levels deep. */
 function deepJson(depth: number): Uint8Array {
   return utf8(`{"format":"geninv.model","version":1,"layers":[{"weight":${"[".repeat(depth)}1${"]".repeat(depth)},"bias":null,"activation":"relu"}]}`);
+}
+
+/** A PNG chunk with its length and CRC. */
+export function pngChunk(type: string, data: Uint8Array): Uint8Array {
+  const out = new Uint8Array(12 + data.length);
+  const dv = new DataView(out.buffer);
+  dv.setUint32(0, data.length);
+  out.set(utf8(type), 4);
+  out.set(data, 8);
+  dv.setUint32(8 + data.length, crc32(out, 4, 8 + data.length));
+  return out;
+}
+
+/** A PNG whose IHDR says `w`×`h` (colour type, depth) with `idatBytes` of (junk) image data. */
+function bigPng(w: number, h: number, colorType: number, depth: number, idatBytes: number): Uint8Array {
+  const ihdr = new Uint8Array(13);
+  const dv = new DataView(ihdr.buffer);
+  dv.setUint32(0, w);
+  dv.setUint32(4, h);
+  ihdr[8] = depth;
+  ihdr[9] = colorType;
+  return concat([Uint8Array.of(0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a), pngChunk("IHDR", ihdr), pngChunk("IDAT", new Uint8Array(idatBytes)), pngChunk("IEND", new Uint8Array(0))]);
+}
+
+/** Read a PNG observation as `invert --image` does (any size: no model to compare with). */
+function loadPng(path: string): Float64Array {
+  return pngToGray(decodePng(new Uint8Array(readFileSync(path)), path));
 }
 
 const LAUGHS_LIMIT_30 = 65536 + 4 * laughsPickle(30).length;
@@ -232,6 +262,23 @@ export const HOSTILE_CASES: readonly HostileCase[] = [
     bytes: () => new Uint8Array(0), // written sparse by the harness (see `sparseBytes`)
     load: (path) => loadModel(path, relu),
     message: "<file>: is 1.1 GiB (1181116006 bytes), more than the default limit of 1.0 GiB (1073741824 bytes); raise it with --max-model-bytes <bytes> (library option maxBytes)",
+  },
+  {
+    name: "png-8192-gray",
+    file: "big-gray.png",
+    what: "65 KB PNG declaring 8192×8192 8-bit gray pixels",
+    bytes: () => bigPng(8192, 8192, 0, 8, 65_000),
+    load: loadPng,
+    message:
+      /^<file>: IHDR: decoding the 8192×8192 image needs 192 MiB \(201334784 bytes\), more than the 64 MiB \(67108864 bytes\) a 64 KiB \(\d+ bytes\) file may expand to by default \(64 × its size, at least 64 MiB \(67108864 bytes\)\); if you trust the file, raise the limit with --max-input-bytes <bytes> \(library option maxBytes\)$/,
+  },
+  {
+    name: "png-8192-rgba16",
+    file: "big-rgba16.png",
+    what: "522 KB PNG declaring 8192×8192 RGBA 16-bit pixels",
+    bytes: () => bigPng(8192, 8192, 6, 16, 522_000),
+    load: loadPng,
+    message: /^<file>: IHDR: decoding the 8192×8192 image needs 1\.0 GiB \(1073750016 bytes\), more than the 64 MiB \(67108864 bytes\) a 510 KiB \(\d+ bytes\) file may expand to by default/,
   },
 ];
 
