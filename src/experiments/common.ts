@@ -127,6 +127,8 @@ const DISPLAY: Record<string, { label: string; color: string; marker: MarkerShap
   adam: { label: "Adam", color: PALETTE[6], marker: "diamond" },
   pgd: { label: "PGD (LP projection)", color: PALETTE[7], marker: "circle" },
   "adam+pgd": { label: "Adam, then PGD", color: PALETTE[8], marker: "square" },
+  auto: { label: "auto (region descent)", color: PALETTE[9], marker: "triangle" },
+  region: { label: "region descent (ℓ2)", color: PALETTE[9], marker: "triangle" },
 };
 
 /** Legend label, colour and marker of a method (unknown methods get the remaining colours). */

@@ -70,6 +70,9 @@ export interface ImageOutcome {
   /** ‖G(ẑ) − G(z*)‖₂/‖G(z*)‖₂: how far the picture is from the truth. */
   imageError: number | null;
   timeMs: number;
+  /** Work done: simplex pivots of every LP solved, and iterations (gradient steps, or region fits). */
+  lpPivots?: number;
+  iterations?: number;
   error?: string;
 }
 
@@ -133,6 +136,8 @@ export function invertImage(
         relError: truth ? finiteOrNull(relativeError(r.z, truth.z)) : null,
         imageError: truth ? finiteOrNull(relativeError(image, truth.image)) : null,
         timeMs: r.timeMs,
+        lpPivots: r.layers.reduce((sum, l) => sum + (l.pivots ?? 0), 0) + (r.refinement?.pivots ?? 0) + (r.region?.pivots ?? 0),
+        iterations: r.iterations ?? 0,
       },
       image,
     };

@@ -88,6 +88,14 @@ describe("geninv CLI", () => {
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/shipped generator 'mnist'/);
     expect(r.out).toMatch(/half hidden +ℓ∞ LP \(Alg\. 1\) +\d\.\d\de-1[5-6]/);
+    expect(r.out).toMatch(/half hidden +auto \(region descent\) +\d\.\d\de-1[4-6]/);
+    // the demo's method list fits its budget in solver units (LP pivots, iterations), not seconds
+    const work = /work: (\d+) LP pivots, (\d+) iterations \(budget (\d+) pivots, (\d+) iterations\)/.exec(r.out);
+    expect(work).not.toBeNull();
+    const [pivots, iterations, pivotBudget, iterationBudget] = work!.slice(1).map(Number) as [number, number, number, number];
+    expect(pivots).toBeGreaterThan(0);
+    expect(pivots).toBeLessThanOrEqual(pivotBudget);
+    expect(iterations).toBeLessThanOrEqual(iterationBudget);
     const png = decodePng(readFileSync(p("demo.png")));
     expect(png.width).toBeGreaterThan(2 * 7 * 28 * 3);
   });
