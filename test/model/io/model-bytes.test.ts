@@ -69,7 +69,7 @@ describe("byte-based model loading (the browser seam)", () => {
     expect(() => maybeGunzip(shortSize, "long.json.gz")).toThrow(DataFormatError);
     expect(() => maybeGunzip(shortSize, "long.json.gz")).toThrow(/long\.json\.gz: corrupt gzip data \(inflates to more than \d+ bytes, the trailer says \d+\)/);
     const badCrc = gz.slice();
-    badCrc[gz.length - 8] ^= 0xff;
+    badCrc[gz.length - 8]! ^= 0xff;
     expect(() => maybeGunzip(badCrc, "crc.json.gz")).toThrow(/crc\.json\.gz: corrupt gzip data \(CRC-32 is 0x[0-9a-f]{8} but the trailer says 0x[0-9a-f]{8}\)/);
     const huge = gz.slice();
     new DataView(huge.buffer).setUint32(gz.length - 4, 0x7fffffff, true);

@@ -128,7 +128,7 @@ describe("observations and ground truth from .npy / .npz", () => {
   it("a zip member whose CRC does not match is reported as corrupted", () => {
     const good = makeZip([{ name: "x.npy", data: makeNpy([3], [1, 2, 3]) }]);
     const bad = good.slice();
-    bad[good.indexOf(0x3f, 100)] ^= 0x01; // flip a bit of the stored float data (1.0 = 0x3ff0…)
+    bad[good.indexOf(0x3f, 100)]! ^= 0x01; // flip a bit of the stored float data (1.0 = 0x3ff0…)
     expect(() => readNpz(bad, dataErrors("c.npz")).get("x")).toThrow(/c\.npz: zip entry 'x\.npy': CRC-32 is .* the file is corrupted/);
   });
 });
