@@ -57,3 +57,32 @@ describe("a model whose outputs overflow float64", () => {
     );
   });
 });
+
+describe("the byte budget", () => {
+  it("allows 64 × the file (at least 64 MiB, at most 1 GiB) by default; an explicit maxBytes trusts the file up to it", async () => {
+    const { ByteBudget } = await import("../../../src/model/io/limits.js");
+    const small = new ByteBudget(1000);
+    expect(small.maxExpandedBytes).toBe(64 * 2 ** 20);
+    expect(new ByteBudget(2 ** 21).maxExpandedBytes).toBe(2 ** 27);
+    expect(new ByteBudget(2 ** 26).maxExpandedBytes).toBe(2 ** 30);
+    expect(small.charge(60 * 2 ** 20)).toBeNull();
+    expect(small.charge(5 * 2 ** 20)).toMatch(/^would expand to 65 MiB \(68157440 bytes\), more than the 64 MiB \(67108864 bytes\) a 1000 bytes file may expand to by default/);
+    const trusted = new ByteBudget(1000, { maxBytes: 3e9 }, "--max-model-bytes");
+    expect(trusted.charge(2.5e9)).toBeNull();
+    expect(trusted.charge(1e9)).toMatch(/more than the limit of 2\.8 GiB \(3000000000 bytes\); if you trust the file, raise the limit with --max-model-bytes <bytes>/);
+    expect(trusted.fileSizeProblem(2e9)).toBeNull();
+    expect(new ByteBudget(0).fileSizeProblem(2 ** 31)).toMatch(/is 2\.0 GiB \(2147483648 bytes\), more than the default limit of 1\.0 GiB/);
+  });
+
+  it("raising --max-model-objects lets a pickle build more objects", async () => {
+    const { loadModel } = await import("../../../src/model/io/load.js");
+    const { writeFileSync } = await import("node:fs");
+    const { laughsPickle } = await import("./hostile-files.js");
+    const { makeZip } = await import("./writers.js");
+    const path = join(dir, "laughs16.pt");
+    writeFileSync(path, makeZip([{ name: "archive/data.pkl", data: laughsPickle(16) }]));
+    expect(() => loadModel(path, { activation: "relu" })).toThrow(/builds a value of more than 66\d\d\d objects/);
+    // with the limit raised it is read, and found to hold no tensors
+    expect(() => loadModel(path, { activation: "relu", maxObjects: 1e6 })).toThrow(/laughs16\.pt: holds no tensors \(its top-level object is a list\)/);
+  });
+});
