@@ -4,12 +4,19 @@
  * For each network (random ReLU, weights N(0, 1/n_i), uniform noise 1e-4) and each method
  * (linf, l1, relaxed) it inverts the same seeded observations with both backends and prints the
  * median time per inversion, LP solves and pivots (or HiGHS iterations) per inversion, the
- * engine's speed-up over HiGHS, and memory. The authors' Python code (cvxopt) takes ~28 ms per
- * ℓ∞ inversion on 20-100-500 and ~160 ms at k = 100 on these machines (from the issue): the goals
- * are the engine ≥ 10× faster than HiGHS, ℓ∞ ≤ 3 ms on 20-100-500 and ≤ 16 ms at k = 100.
+ * engine's speed-up over HiGHS, and memory. Then it runs the authors' Algorithm 1 on cvxopt
+ * (bench/baselines/cvxopt_linf.py, Debian's /usr/bin/python3 with python3-cvxopt and python3-numpy,
+ * installed with apt-get when missing) on the same networks and observations, GIVEN the true noise
+ * level, and prints geninv's ℓ∞ time (ε searched, no noise level given) against it. Goals (issue 13):
+ * ≥ 10× faster than cvxopt on 20-100-500 with ≤ 3e median error, ≤ 16 ms at k = 100.
  *
  * GENINV_BENCH_QUICK=1 runs fewer inversions.
  */
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { invert } from "../src/invert/invert.js";
 import { type InversionResult } from "../src/invert/result.js";
 import { relativeError } from "../src/linalg/norms.js";
@@ -127,9 +134,64 @@ export async function run(): Promise<void> {
     const r = linf.find((x) => x.net === name)!;
     return `${name}: ${fmt(r.medianMs, 2)} ms (goal ${ms} ms) ${r.medianMs <= ms ? "met" : "NOT met"}`;
   };
-  process.stdout.write(`ℓ∞ goals — ${goal("20-100-500", 3)}; ${goal("100-250-600", 16)}\n`);
+  process.stdout.write(`ℓ∞ goal — ${goal("100-250-600", 16)}; error goal ≤ 3e on 20-100-500: ${(linf.find((x) => x.net === "20-100-500")!.relErr / 1e-4).toFixed(2)} e\n`);
   const ups = [];
   for (let i = 0; i < rows.length; i += 2) ups.push(rows[i + 1]!.medianMs / rows[i]!.medianMs);
   process.stdout.write(`engine speed-up over HiGHS: min ${fmt(Math.min(...ups))}×, median ${fmt(median(ups))}× (goal ≥ 10×)\n`);
-  process.stdout.write("reference (authors' cvxopt code, from the issue): ~28 ms on 20-100-500, ~160 ms at k = 100\n");
+  cvxoptComparison(rows, nets, quick);
+}
+
+const PYTHON = "/usr/bin/python3";
+
+/** True when Debian's python3 has cvxopt and numpy, installing them with apt-get if it can. */
+function cvxoptAvailable(): boolean {
+  const probe = (): boolean => spawnSync(PYTHON, ["-c", "import cvxopt, numpy"], { encoding: "utf8" }).status === 0;
+  if (probe()) return true;
+  process.stdout.write("installing python3-cvxopt and python3-numpy with apt-get for the cvxopt baseline …\n");
+  spawnSync("apt-get", ["install", "-y", "python3-cvxopt", "python3-numpy"], { stdio: "ignore" });
+  if (probe()) return true;
+  spawnSync("apt-get", ["update"], { stdio: "ignore" });
+  spawnSync("apt-get", ["install", "-y", "python3-cvxopt", "python3-numpy"], { stdio: "ignore" });
+  return probe();
+}
+
+/** The authors' Algorithm 1 on cvxopt, given the true noise, on the networks and data geninv inverted. */
+function cvxoptComparison(rows: Row[], nets: { name: string; sizes: number[]; engineRuns: number }[], quick: boolean): void {
+  if (!cvxoptAvailable()) {
+    process.stdout.write(`cvxopt baseline skipped: ${PYTHON} with cvxopt and numpy is not available (apt-get install python3-cvxopt python3-numpy)\n`);
+    return;
+  }
+  const script = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "bench", "baselines", "cvxopt_linf.py");
+  const dir = mkdtempSync(join(tmpdir(), "geninv-bench-"));
+  const noise = 1e-4;
+  try {
+    process.stdout.write(`\nℓ∞ against the authors' Algorithm 1 on cvxopt given the true noise ε = ${noise} (same networks and observations)\n`);
+    for (const net of nets.filter((x) => x.name !== "20-60-784")) {
+      const gen = randomGenerator({ sizes: net.sizes, activation: RELU, rng: 2024 });
+      const runs = quick ? Math.min(net.engineRuns, 5) : net.engineRuns;
+      const s = sampleObservations(gen, runs, 7, { kind: "uniform", level: noise });
+      const xs: number[][] = [];
+      const zs: number[][] = [];
+      for (let i = 0; i < runs; i++) {
+        xs.push(Array.from(s.x.data.subarray(i * s.x.cols, (i + 1) * s.x.cols)));
+        zs.push(Array.from(s.z.data.subarray(i * s.z.cols, (i + 1) * s.z.cols)));
+      }
+      const weights = gen.layers.map((l) => Array.from({ length: l.weight.rows }, (_, j) => Array.from(l.weight.data.subarray(j * l.weight.cols, (j + 1) * l.weight.cols))));
+      const file = join(dir, `${net.name}.json`);
+      writeFileSync(file, JSON.stringify({ weights, noise, xs, zs }));
+      const out = spawnSync(PYTHON, [script, file], { encoding: "utf8", maxBuffer: 1 << 26 });
+      if (out.status !== 0) {
+        process.stdout.write(`  ${net.name}: cvxopt baseline failed: ${(out.stderr || "").trim().split("\n").pop()}\n`);
+        continue;
+      }
+      const py = JSON.parse(out.stdout.trim().split("\n").pop()!) as { medianMs: number; medianErrOverE: number };
+      const ours = rows.find((r) => r.net === net.name && r.method === "linf" && r.backend === "engine")!;
+      const ratio = py.medianMs / ours.medianMs;
+      process.stdout.write(
+        `  ${net.name}: geninv linf ${fmt(ours.medianMs, 2)} ms, error ${(ours.relErr / noise).toFixed(2)} e (ε searched) — cvxopt ${fmt(py.medianMs, 2)} ms, error ${py.medianErrOverE.toFixed(2)} e (ε given): ${fmt(ratio)}× faster (goal ≥ 10×) ${ratio >= 10 ? "met" : "NOT met"}\n`,
+      );
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }

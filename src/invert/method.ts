@@ -8,6 +8,7 @@ import { checkOperator, observedRows } from "../operators/operator.js";
 import { invertLayerwise } from "./driver.js";
 import { type LayerInverter } from "./layer.js";
 import { type InvertOptions } from "./options.js";
+import { patternFirstLinf } from "./pattern-first.js";
 import { applyRefinement, refinable } from "./refine.js";
 import { type InversionResult, isSuccess } from "./result.js";
 
@@ -49,6 +50,11 @@ export function runMethod(method: InversionMethod, gen: Generator, x: ArrayLike<
     g = observedRows(gen, op.rows);
   } else if (op && op.kind === "dense") {
     throw new OptionError(`method '${method.name}' inverts G layer by layer and cannot take a dense measurement matrix: use pgd, gd or adam`);
+  }
+  if (method.name === "linf" && method.refine === "linf" && options.refine !== false && refinable(g)) {
+    // ℓ∞ through the activation pattern: one LP in z instead of one per layer (null: not certified)
+    const fast = patternFirstLinf(g, x, method.layer, options, method.name);
+    if (fast) return fast;
   }
   const r = invertLayerwise(g, x, method.layer, options, method.name);
   // a non-unique answer is refined too: a better-fitting candidate, still reported non_unique

@@ -157,7 +157,7 @@ export function applyRefinement(
 }
 
 /** The activation pattern of the hidden layers at z, as a string of side bits. */
-function patternOf(gen: Generator, z: Float64Array): string {
+export function patternOf(gen: Generator, z: Float64Array): string {
   const trace = gen.forwardTrace(z);
   let bits = "";
   for (let li = 0; li + 1 < gen.depth; li++) {

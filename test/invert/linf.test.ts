@@ -83,22 +83,33 @@ describe("linf (Algorithm 1)", () => {
   it("reports per layer the ε settled on, the optimal δ ≤ ε, LP solves, pivots and backend", () => {
     const gen = randomGenerator({ sizes: [20, 100, 500], activation: RELU, rng: 7 });
     const s = sampleObservations(gen, 1, 8, { kind: "uniform", level: 1e-3 });
+    // the layer-wise Algorithm 1 (refine: false), and the default: one LP in z on the network
+    // linearised at its activation pattern (a single report for the whole network)
+    const lw = invert(gen, s.x.data, { method: "linf", refine: false });
     const r = invert(gen, s.x.data, { method: "linf" });
-    expect(r.status).toBe("optimal");
-    for (const l of r.layers) {
-      expect(l.status).toBe("optimal");
-      expect(l.eps).toBeGreaterThan(0);
-      expect(l.delta!).toBeLessThanOrEqual(l.eps!);
-      expect(l.lpSolves).toBeGreaterThanOrEqual(1);
-      expect(l.pivots).toBeGreaterThanOrEqual(0);
-      expect(l.backend).toBe("engine");
+    expect(lw.layers).toHaveLength(2);
+    expect(r.layers).toHaveLength(1);
+    for (const res of [lw, r]) {
+      expect(res.status).toBe("optimal");
+      for (const l of res.layers) {
+        expect(l.status).toBe("optimal");
+        expect(l.eps).toBeGreaterThan(0);
+        expect(l.delta!).toBeLessThanOrEqual(l.eps!);
+        expect(l.lpSolves).toBeGreaterThanOrEqual(1);
+        expect(l.pivots).toBeGreaterThanOrEqual(0);
+        expect(l.backend).toBe("engine");
+      }
     }
     // the layer's ℓ∞ misfit is at least δ (the LP's optimum) and at most ε (an "off" row with
     // 0 < x_j ≤ ε only has its upper side in the LP, eq. (6))
-    const out = r.layers[1]!;
-    expect(out.residual.linf).toBeGreaterThanOrEqual(out.delta! - 1e-12);
-    expect(out.residual.linf).toBeLessThanOrEqual(out.eps! + 1e-12);
-    expect(r.refinement!.residualAfter).toBeLessThanOrEqual(r.refinement!.residualBefore);
+    for (const out of [lw.layers[1]!, r.layers[0]!]) {
+      expect(out.residual.linf).toBeGreaterThanOrEqual(out.delta! - 1e-12);
+      expect(out.residual.linf).toBeLessThanOrEqual(out.eps! + 1e-12);
+    }
+    // the network's LP is certified on its own region: its residual is the true one, and no
+    // worse than the layer-wise answer's
+    expect(r.residual.linf).toBeCloseTo(r.layers[0]!.residual.linf, 12);
+    expect(r.residual.linf).toBeLessThanOrEqual(lw.residual.linf);
   });
 
   it("hidden-layer reconstructions stay ≥ 0 (they are ReLU outputs), where the unconstrained LP would go negative", () => {
