@@ -11,6 +11,7 @@ import { invertCommand } from "./commands/invert.js";
 import { randomCommand } from "./commands/random.js";
 import { reproduceCommand } from "./commands/reproduce.js";
 import { sampleCommand } from "./commands/sample.js";
+import { configureHelpTree } from "./help.js";
 import { type CliIo, processIo } from "./io.js";
 import { VERSION } from "./version.js";
 
@@ -32,6 +33,7 @@ export function buildProgram(io: CliIo): Command {
     cmd.configureOutput({ writeOut: io.out, writeErr: io.err }).exitOverride().showHelpAfterError("(run with --help for usage)");
     program.addCommand(cmd);
   }
+  configureHelpTree(program);
   return program;
 }
 

@@ -3,7 +3,8 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { main } from "../../src/cli/main.js";
+import { type Command } from "commander";
+import { buildProgram, main } from "../../src/cli/main.js";
 import { type CliIo } from "../../src/cli/io.js";
 import { loadObservations } from "../../src/model/io/arrays.js";
 import { parseJsonText } from "../../src/model/io/json-text.js";
@@ -100,5 +101,41 @@ describe("warnings carry their method's name once", () => {
     for (const w of r.warnings) expect(w).not.toMatch(/^(\w+): \1: /);
     const h = invert(gen, s.x.data, { method: "exact+adam", restarts: 1, iterations: 5 });
     for (const w of h.warnings) expect(w).not.toMatch(/^(\w+(?:\+\w+)?): \1: /);
+  });
+});
+
+describe("help marks required options, shows defaults as values, gives examples and the exit codes", () => {
+  it("every command's help has examples whose flags exist, and the exit codes", async () => {
+    const program = buildProgram({ out: () => {}, err: () => {}, errIsTTY: false, env: {}, exitCode: 0 });
+    const commands: [string, Command][] = [];
+    for (const c of program.commands) {
+      if (c.name() === "help") continue;
+      commands.push([c.name(), c]);
+      for (const s of c.commands) if (s.name() !== "help") commands.push([`${c.name()} ${s.name()}`, s]);
+    }
+    expect(commands.length).toBeGreaterThanOrEqual(12);
+    for (const [path, cmd] of commands) {
+      const help = (await run(...path.split(" "), "--help")).out;
+      expect(help, path).toMatch(/\nExit codes:\n {2}0 .*\n {2}1 .*\n {2}2 {4}usage error.*\n {2}141 /);
+      const examples = [...help.matchAll(/^ {2}\$ geninv (.*)$/gm)].map((m) => m[1]!);
+      expect(examples.length, path).toBeGreaterThan(0);
+      for (const ex of examples) {
+        const words = ex.split(" ");
+        expect(words.slice(0, path.split(" ").length).join(" "), ex).toBe(path);
+        // the flags belong to the deepest subcommand the example names (reproduce fig1 …)
+        let target = cmd;
+        for (const w of words.slice(path.split(" ").length)) target = target.commands.find((c) => c.name() === w) ?? target;
+        for (const flag of words.filter((w) => w.startsWith("-") && w !== "-")) {
+          expect(target.options.some((o) => o.long === flag || o.short === flag), `${ex}: ${flag}`).toBe(true);
+        }
+      }
+    }
+    const sample = (await run("sample", "--help")).out;
+    expect(sample).toMatch(/--seed <n> +random seed \(default: 0\)/);
+    expect(sample).toMatch(/--noise <spec>[\s\S]*\(default: none\)/);
+    expect(sample).not.toMatch(/default: "/);
+    expect(sample).toMatch(/built-in model: mnist, mnist-leaky \(required\)/);
+    expect((await run("random", "--help")).out).toMatch(/--sizes <list> +layer widths .*\(required\)/);
+    expect((await run("--help")).out).toMatch(/Examples:\n {2}\$ geninv demo\n/);
   });
 });

@@ -119,7 +119,7 @@ function loadMask(spec: string, n: number, seed: number): PixelMask {
 export function invertCommand(io: CliIo): Command {
   return addModelFlags(new Command("invert"))
     .description("invert each observation: find z with G(z) ≈ x")
-    .option("--obs <file>", 'observations: JSON {"x": [...] | [[...]], "z"?: ...}, .npy (one row per observation) or .npz with arrays x and optionally z')
+    .option("--obs <file>", 'observations (required, or --image): JSON {"x": [...] | [[...]], "z"?: ...}, .npy (one row per observation) or .npz with arrays x and optionally z')
     .option("--max-input-bytes <n>", "most bytes an observation file may hold or expand to when inflated (default 1 GiB, and at most 64× the file's size); setting it trusts the file up to n")
     .option("--truth <file>", "ground-truth z (.npy, .npz with array z, or JSON), to report relError = ‖z − z*‖/‖z*‖")
     .option("--method <name>", `inversion method (${listMethods().map((m) => m.name).join(", ")}; <method>+gd, <method>+adam: then descent from its answer; <method>+pgd: then PGD from it; default auto: exact when the data allow, region descent otherwise)`, "auto")
@@ -141,7 +141,7 @@ export function invertCommand(io: CliIo): Command {
     .option("--eps-search <how>", "LP methods: search (default) or scan (the paper's loop from eps0)")
     .option("--no-refine", "LP methods: skip the whole-network refinement (the paper's layer-wise algorithms as they are)")
     .option("--no-lp-fallback", "LP methods: do not re-solve with HiGHS when the engine reports trouble")
-    .option("--image <file>", "the observation as a PNG image (grayscale in [0, 1]; colour is converted), instead of --obs")
+    .option("--image <file>", "the observation as a PNG image (grayscale in [0, 1]; colour is converted): required unless --obs is given")
     .option("--mask <mask>", "observe only some outputs: a PNG (white = observed), a .npy/JSON 0/1 vector, or random:<fraction>, half:top|bottom|left|right, block:x0,y0,x1,y1, center:<side>")
     .option("--noise <spec>", "add noise to the observations before inverting (simulation): uniform:<a> or gaussian:<sigma>, seeded by --seed")
     .option("--measurements <m>", "compressed sensing (simulation): observe y = A·x with a Gaussian m × n matrix A (N(0, 1/m), seeded by --seed); use pgd, gd or adam")
