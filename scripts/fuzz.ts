@@ -31,7 +31,7 @@ type FromChild =
   | { t: "start"; i: number }
   | { t: "done"; i: number; kind: CaseResult["kind"]; mutation: string; message?: string; ms: number; rssMb: number }
   | { t: "end" }
-  | { t: "hostile"; name: string; ms: number; rssMb: number; baselineMb: number; refused: boolean; matches: boolean; message: string };
+  | { t: "hostile"; name: string; ms: number; cpuMs: number; rssMb: number; baselineMb: number; refused: boolean; matches: boolean; message: string };
 
 function maxRssMb(): number {
   return process.resourceUsage().maxRSS / 1024; // kilobytes on Linux
@@ -54,6 +54,7 @@ function child(): void {
       global.gc?.();
       const baselineMb = process.memoryUsage().rss / 2 ** 20;
       const t0 = performance.now();
+      const c0 = process.cpuUsage();
       let message = "";
       let refused = false;
       try {
@@ -63,9 +64,11 @@ function child(): void {
         message = e instanceof Error ? e.message : String(e);
       }
       const ms = performance.now() - t0;
+      const cu = process.cpuUsage(c0);
+      const cpuMs = (cu.user + cu.system) / 1000;
       const expected = c.message;
       const matches = typeof expected === "string" ? message === expected.replace("<file>", path) : expected.test(message.replace(path, "<file>"));
-      process.send!({ t: "hostile", name: c.name, ms, rssMb: maxRssMb(), baselineMb, refused, matches, message: message.slice(0, 400) } satisfies FromChild);
+      process.send!({ t: "hostile", name: c.name, ms, cpuMs, rssMb: maxRssMb(), baselineMb, refused, matches, message: message.slice(0, 400) } satisfies FromChild);
       return;
     }
     const format = FORMATS.find((f) => f.name === m.format)!;
@@ -241,12 +244,12 @@ async function parent(): Promise<void> {
   if (!process.argv.includes("--no-hostile")) {
     const dir = mkdtempSync(join(tmpdir(), "geninv-fuzz-"));
     process.stdout.write(`\nhostile files of issue 15 (each in a fresh process; goal: refused in ≤ 1 s with ≤ 300 MB peak RSS):\n`);
-    process.stdout.write(`${"case".padEnd(20)}${pad("refused", 8)}${pad("message", 9)}${pad("ms", 8)}${pad("peak MB", 9)}${pad("base MB", 9)}  what\n`);
+    process.stdout.write(`${"case".padEnd(20)}${pad("refused", 8)}${pad("message", 9)}${pad("wall ms", 8)}${pad("CPU ms", 8)}${pad("peak MB", 9)}${pad("base MB", 9)}  what\n`);
     for (const c of HOSTILE_CASES) {
       const r = await runHostile(c.name, dir);
       const ok = r.refused && r.matches && r.ms <= 1000 && r.rssMb <= 300;
       if (!ok) failed = true;
-      process.stdout.write(`${c.name.padEnd(20)}${pad(r.refused ? "yes" : "NO", 8)}${pad(r.matches ? "exact" : "OTHER", 9)}${pad(r.ms.toFixed(0), 8)}${pad(r.rssMb.toFixed(0), 9)}${pad(r.baselineMb.toFixed(0), 9)}  ${c.what}\n`);
+      process.stdout.write(`${c.name.padEnd(20)}${pad(r.refused ? "yes" : "NO", 8)}${pad(r.matches ? "exact" : "OTHER", 9)}${pad(r.ms.toFixed(0), 8)}${pad(r.cpuMs.toFixed(0), 8)}${pad(r.rssMb.toFixed(0), 9)}${pad(r.baselineMb.toFixed(0), 9)}  ${c.what}\n`);
       if (!r.matches) process.stdout.write(`    got: ${r.message}\n`);
     }
     rmSync(dir, { recursive: true, force: true });

@@ -68,7 +68,7 @@ export function loadObservations(path: string, options: LoadLimits & LoadObserva
     }
     return collect ? { x, z, badRows: nonFiniteRows(x, xKey, path) } : { x, z };
   }
-  const doc = parseJsonText(readText(path, limits), (msg) => new DataFormatError(msg, { file: path }));
+  const doc = parseJsonFile(path, limits);
   if (typeof doc !== "object" || doc === null || Array.isArray(doc) || !("x" in doc)) {
     throw new DataFormatError(`expected a JSON object with an "x" field (observations), e.g. {"x": [[…], …]}`, { file: path });
   }
@@ -101,7 +101,7 @@ export function loadArrayFile(path: string, field = "array", limits: LoadLimits 
     if (key === null) throw new DataFormatError(`has no array '${field}' (it holds: ${npz.keys.join(", ")})`, { file: path });
     return npzMatrix(npz, key, path);
   }
-  const doc = parseJsonText(readText(path, limits), (msg) => new DataFormatError(msg, { file: path }));
+  const doc = parseJsonFile(path, limits);
   if (doc !== null && typeof doc === "object" && !Array.isArray(doc)) {
     // an object such as `geninv sample` writes: the array is its member `field`
     const obj = doc as Record<string, unknown>;
@@ -109,6 +109,12 @@ export function loadArrayFile(path: string, field = "array", limits: LoadLimits 
     return matrixFromJson(obj[field], field, path);
   }
   return matrixFromJson(doc, field, path);
+}
+
+/** A JSON file parsed, what parsing allocates charged to the file's budget first. */
+function parseJsonFile(path: string, limits: LoadLimits): unknown {
+  const text = readText(path, limits);
+  return parseJsonText(text, (msg) => new DataFormatError(msg, { file: path }), new ByteBudget(text.length, limits, "--max-input-bytes"));
 }
 
 function openNpz(path: string, limits: LoadLimits): ReturnType<typeof readNpz> {

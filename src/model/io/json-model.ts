@@ -7,6 +7,7 @@ import { ModelFormatError } from "../../errors.js";
 import { type Activation } from "../activation.js";
 import { type DenseLayer, Generator } from "../generator.js";
 import { parseJsonText } from "./json-text.js";
+import { type ByteBudget } from "./limits.js";
 
 /** The `format` tag of native model files. */
 export const MODEL_FORMAT = "geninv.model";
@@ -15,9 +16,12 @@ export const MODEL_VERSION = 1;
 
 const MAX_PROBLEMS = 12;
 
-/** Parse a native model from JSON text. @throws ModelFormatError listing each problem with its path */
-export function parseModelJson(text: string, file = "<model>"): Generator {
-  const doc = parseJsonText(text, (msg) => new ModelFormatError(msg, { file }));
+/**
+ * Parse a native model from JSON text; with a `budget`, what parsing allocates is charged to it first.
+ * @throws ModelFormatError listing each problem with its path, or naming the limit the text exceeds
+ */
+export function parseModelJson(text: string, file = "<model>", budget?: ByteBudget): Generator {
+  const doc = parseJsonText(text, (msg) => new ModelFormatError(msg, { file }), budget);
   return modelFromJson(doc, file);
 }
 

@@ -1,4 +1,8 @@
-/** JSON parsing with messages that say where a file is broken, and bounded nesting. */
+/** JSON parsing with messages that say where a file is broken, and bounded nesting and size. */
+import { type ByteBudget, formatBytes } from "./limits.js";
+
+/** Bytes one parsed JSON value costs, about: a slot of a JavaScript array plus its Float64Array copy. */
+export const BYTES_PER_JSON_VALUE = 24;
 
 /**
  * Deepest nesting of arrays and objects accepted. geninv's own JSON formats nest at most 4 levels
@@ -12,9 +16,15 @@ export const MAX_JSON_DEPTH = 64;
  * nesting deeper than {@link MAX_JSON_DEPTH} is refused before parsing; the non-finite tokens
  * Python writes (NaN, Infinity, -Infinity) give `makeError("holds NaN, which is not valid JSON (line L, column C): …")`.
  */
-export function parseJsonText(text: string, makeError: (msg: string) => Error): unknown {
+export function parseJsonText(text: string, makeError: (msg: string) => Error, budget?: ByteBudget): unknown {
   const deep = tooDeepAt(text, MAX_JSON_DEPTH);
   if (deep >= 0) throw makeError(`JSON nests deeper than ${MAX_JSON_DEPTH} levels at ${lineColumn(text, deep)} (geninv's JSON files nest at most 4 levels)`);
+  if (budget) {
+    // what parsing will allocate, charged before JSON.parse: ~24 bytes a value (a 5 MB .json.gz of "0,0,…" is 150 M values)
+    const values = countValues(text);
+    const over = budget.charge(values * BYTES_PER_JSON_VALUE);
+    if (over) throw makeError(`JSON text of ${values} values (${formatBytes(values * BYTES_PER_JSON_VALUE)} once parsed) ${over.replace(/^would expand to [^,]*, /, "is ")}`);
+  }
   try {
     return JSON.parse(text);
   } catch (e) {
@@ -48,6 +58,23 @@ export function lineColumn(text: string, p: number): string {
     lineStart = i + 1;
   }
   return `line ${line}, column ${p - lineStart + 1}`;
+}
+
+/** Number of values in a JSON text, about: its commas outside strings, plus one (one iterative pass). */
+export function countValues(text: string): number {
+  let n = 1;
+  const len = text.length;
+  for (let i = 0; i < len; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22) {
+      for (i++; i < len; i++) {
+        const d = text.charCodeAt(i);
+        if (d === 0x5c) i++;
+        else if (d === 0x22) break;
+      }
+    } else if (c === 0x2c) n++;
+  }
+  return n;
 }
 
 /**

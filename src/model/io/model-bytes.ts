@@ -164,7 +164,8 @@ export function limitsOf(opts: LoadLimits): LoadLimits {
 
 function openJson(bytes: Uint8Array, path: string, limits: LoadLimits): OpenedModel {
   const mk = (msg: string): ModelFormatError => new ModelFormatError(msg, { file: path });
-  const gen = parseModelJson(decodeText(maybeGunzip(bytes, path, new ByteBudget(bytes.length, limits, MODEL_BYTES_FLAG), mk), mk), path);
+  const budget = new ByteBudget(bytes.length, limits, MODEL_BYTES_FLAG);
+  const gen = parseModelJson(decodeText(maybeGunzip(bytes, path, budget, mk), mk), path, budget);
   return {
     description: {
       file: path,

@@ -86,3 +86,15 @@ describe("the byte budget", () => {
     expect(() => loadModel(path, { activation: "relu", maxObjects: 1e6 })).toThrow(/laughs16\.pt: holds no tensors \(its top-level object is a list\)/);
   });
 });
+
+describe("JSON text is charged what parsing it allocates", () => {
+  it("a text of many values past the budget is refused before JSON.parse", async () => {
+    const { parseModelJson } = await import("../../../src/model/io/json-model.js");
+    const { ByteBudget } = await import("../../../src/model/io/limits.js");
+    const text = `{"format":"geninv.model","version":1,"layers":[{"weight":[[${new Array(9999).fill(0).join(",")}]],"bias":null,"activation":"relu"}]}`;
+    expect(() => parseModelJson(text, "zeros.json", new ByteBudget(text.length, { maxBytes: 100_000 }))).toThrow(
+      "zeros.json: JSON text of 10003 values (234 KiB (240072 bytes) once parsed) is more than the limit of 98 KiB (100000 bytes); if you trust the file, raise the limit with --max-model-bytes <bytes> (library option maxBytes)",
+    );
+    expect(parseModelJson(text, "zeros.json", new ByteBudget(text.length)).sizes).toEqual([9999, 1]);
+  });
+});
