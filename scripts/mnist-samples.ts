@@ -6,7 +6,8 @@
  */
 import { basename, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { besideEachOther, grayToPng, imageGrid } from "../src/render/png.js";
+import { besideEachOther, imageGrid } from "../src/render/grid.js";
+import { grayToPng } from "../src/render/png.js";
 import { writeFile } from "../src/model/io/files.js";
 import { builtinModelNames, builtinModelPath } from "../src/model/io/builtin.js";
 import { loadModel } from "../src/model/io/load.js";

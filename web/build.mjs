@@ -12,7 +12,7 @@
  * HiGHS's Emscripten loader mentions node:* behind its own "am I in Node" test; they stay external.
  */
 import { build } from "esbuild";
-import { copyFileSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync, readdirSync } from "node:fs";
+import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync, readdirSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";

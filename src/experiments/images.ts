@@ -16,7 +16,8 @@ import { type InversionStatus } from "../invert/result.js";
 import { applyMaskForDisplay, observedIndices, parseMaskSpec, type PixelMask } from "../operators/masks.js";
 import { maskOperator } from "../operators/operator.js";
 import { checkMethods, finiteOrNull, methodOptions, methodStyle, TRAINED_NET_METHOD_OPTIONS, toCsv } from "./common.js";
-import { grayToPng, imageGrid } from "../render/png.js";
+import { imageGrid } from "../render/grid.js";
+import { grayToPng } from "../render/png.js";
 import { median } from "./stats.js";
 
 /** Stream tag of the picture experiments in `Rng.derive(seed, IMAGES_STREAM, …)`. */

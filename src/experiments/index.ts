@@ -52,8 +52,5 @@ export {
   pngToGray,
   pngToGrayVector,
   grayToPng,
-  imageGrid,
-  type ImageGridOptions,
-  type GrayImage,
-  besideEachOther,
 } from "../render/png.js";
+export { imageGrid, type ImageGridOptions, type GrayImage, besideEachOther } from "../render/grid.js";

@@ -9,7 +9,7 @@ import { type TrialKind } from "./runner.js";
 import { SENSING_TRIALS } from "./sensing.js";
 
 /** Every trial kind, keyed by its `name`. */
-export const TRIAL_KINDS: Readonly<Record<string, TrialKind<any, any, unknown>>> = {
+export const TRIAL_KINDS: Readonly<Record<string, TrialKind<unknown, unknown, unknown>>> = {
   [FIG1_TRIALS.name]: FIG1_TRIALS,
   [FIG2_TRIALS.name]: FIG2_TRIALS,
   [SENSING_TRIALS.name]: SENSING_TRIALS,

@@ -13,7 +13,7 @@ import { type InversionMethod, runMethod } from "./method.js";
 import { GradientWorkspace, jacobianRank } from "./gradient.js";
 import { type InversionResult, type InversionStatus, type StoppingReport } from "./result.js";
 import { Rng } from "../model/rng.js";
-import { applyOperator, applyOperatorTranspose, checkOperator, identityOperator, type MeasurementOperator, measurementCount } from "../operators/operator.js";
+import { applyOperator, applyOperatorTranspose, checkOperator, identityOperator, measurementCount } from "../operators/operator.js";
 
 /** Options of {@link projectedGradientDescent} beyond the shared ones. */
 export interface PgdOptions extends InvertOptions {

@@ -396,7 +396,7 @@ export class LadSolver {
 
   /** ∇f over the nonbasic rows (basic rows act through their multipliers). */
   private recomputeGrad(): void {
-    const { n, k, A, grad, s } = this;
+    const { n, grad, s } = this;
     grad.fill(0);
     for (let j = 0; j < n; j++) {
       if (this.slotOf[2 * j]! >= 0 || this.slotOf[2 * j + 1]! >= 0) continue;

@@ -418,7 +418,7 @@ export class VertexSimplex {
    * λ = −B⁻ᵀc and the activities. Returns false when B is numerically singular.
    */
   refactor(): boolean {
-    const { p, bmat, binv, v, work, lam, cost } = this;
+    const { p, bmat, binv, work } = this;
     for (let q = 0; q < p; q++) {
       this.normal(this.basis[q]!, this.slotW[q]!, work);
       bmat.set(work.subarray(0, p), q * p);

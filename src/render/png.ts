@@ -1,12 +1,23 @@
 /**
- * PNG images without dependencies (node:zlib for deflate): a strict decoder for every standard
- * colour type, bit depth, filter and Adam7 interlacing, an encoder, and conversions between PNGs
- * and the grayscale vectors in [0, 1] a generator outputs (MNIST: 28×28 = 784 values, row-major).
+ * PNG images (node:zlib for deflate): a strict decoder for every standard colour type, bit depth,
+ * filter and Adam7 interlacing, an encoder, and conversions between PNGs and the grayscale vectors
+ * in [0, 1] a generator outputs (MNIST: 28×28 = 784 values, row-major).
+ *
+ * Written by hand rather than through pngjs (kept as a test oracle) for three measured reasons:
+ * - a PNG is user input (`geninv invert --obs digit.png`): this decoder names what is wrong as a
+ *   DataFormatError (file, chunk, CRC, IHDR field, filter type and row, palette index) and bounds
+ *   inflation by the header's size; pngjs 7 throws plain Errors such as "There are some read
+ *   requests waitng on finished stream" for a truncated file and "unrecognised content at end of
+ *   stream" for a flipped byte;
+ * - pngjs writes neither tEXt chunks (grayToPng embeds them) nor palette, 1/2/4-bit or Adam7
+ *   images, which the decoder's round-trip tests need;
+ * - speed is a wash where geninv uses it: `npm run bench -- png` (bench/png.ts) times both in one
+ *   run — decoding a 28×28 digit 1.5× faster than pngjs, a 560×560 gray grid 0.9×; encoding gray
+ *   0.85–1× (pngjs is faster on RGBA, which geninv never writes).
+ * Tile grids and their bitmap font are render/grid.ts and render/font.ts.
  */
-import { crc32 } from "../model/io/crc32.js";
+import { crc32 } from "../util/crc32.js";
 import { ByteBudget, formatBytes, type LoadLimits } from "../model/io/limits.js";
-
-export { crc32 };
 import { deflateSync, inflateSync } from "node:zlib";
 import { DataFormatError, InvalidValueError, OptionError, ShapeError } from "../errors.js";
 
@@ -405,7 +416,7 @@ export function encodePng(img: RawImage, opts: EncodePngOptions = {}): Uint8Arra
     }
   }
   for (const [key, value] of Object.entries(opts.text ?? {})) {
-    if (!/^[\x20-\x7e\xa1-\xff]{1,79}$/.test(key) || /^ | $|  /.test(key)) throw new OptionError(`PNG text keyword ${JSON.stringify(key)} is not a valid tEXt keyword`);
+    if (!/^[\x20-\x7e\xa1-\xff]{1,79}$/.test(key) || /^ | $| {2}/.test(key)) throw new OptionError(`PNG text keyword ${JSON.stringify(key)} is not a valid tEXt keyword`);
     chunks.push(chunk("tEXt", latin1(`${key}\0${value}`)));
   }
   const bitsPerPixel = spp * depth;
@@ -565,187 +576,4 @@ export function pngToGrayVector(bytes: Uint8Array, width: number, height: number
     throw new DataFormatError(`image is ${img.width}×${img.height}, expected ${width}×${height}`, { file });
   }
   return pngToGray(img);
-}
-
-// ---------------------------------------------------------------- grids of tiles
-
-/** Options of {@link imageGrid}. */
-export interface ImageGridOptions {
-  /** Tiles per row. */
-  cols: number;
-  /** Tile size in pixels (default 28×28). */
-  tileWidth?: number;
-  tileHeight?: number;
-  /** Pixels between tiles and around the grid (default 2). */
-  padding?: number;
-  /** Upscale every tile by this integer factor, nearest neighbour (default 1). */
-  scale?: number;
-  /** Intensity of padding and empty cells (default 0.5, mid-gray: tiles on black stay visible). */
-  background?: number;
-  /** One label per column, drawn above it (5×7 pixel font; letters are drawn upper-case). */
-  columnLabels?: readonly string[];
-  /** Values mapped to black and white in each tile (default [0, 1]), clipped. */
-  range?: readonly [number, number];
-  /** A line of text centred above the whole grid (5×7 pixel font, upper-case). */
-  title?: string;
-}
-
-/** A grayscale picture with values in [0, 1]. */
-export interface GrayImage {
-  width: number;
-  height: number;
-  data: Float64Array;
-}
-
-/**
- * Lay tiles out row by row in a grid (null leaves a cell empty), optionally under column labels.
- * Encode the result with `grayToPng(g.data, g.width, g.height)`.
- * @throws ShapeError when a tile has the wrong length; OptionError on bad options
- */
-export function imageGrid(tiles: readonly (ArrayLike<number> | null)[], opts: ImageGridOptions): GrayImage {
-  const tw = opts.tileWidth ?? 28;
-  const th = opts.tileHeight ?? 28;
-  const pad = opts.padding ?? 2;
-  const scale = opts.scale ?? 1;
-  const bg = opts.background ?? 0.5;
-  const { cols } = opts;
-  const [lo, hi] = opts.range ?? [0, 1];
-  for (const [v, name] of [[cols, "cols"], [tw, "tileWidth"], [th, "tileHeight"], [scale, "scale"]] as const) {
-    if (!Number.isSafeInteger(v) || v < 1) throw new OptionError(`imageGrid: ${name} must be a positive integer, got ${v}`);
-  }
-  if (!Number.isSafeInteger(pad) || pad < 0) throw new OptionError(`imageGrid: padding must be a non-negative integer, got ${pad}`);
-  if (!(hi > lo)) throw new OptionError(`imageGrid: range [${lo}, ${hi}] needs lo < hi`);
-  const rows = Math.max(1, Math.ceil(tiles.length / cols));
-  const cw = tw * scale;
-  const chh = th * scale;
-  const labels = opts.columnLabels;
-  const labelScale = Math.max(1, Math.floor(scale / 2) + (cw >= 56 ? 1 : 0));
-  const textH = GLYPH_H * labelScale + 2 * pad + 2;
-  const titleH = opts.title ? textH : 0;
-  const labelH = titleH + (labels && labels.length > 0 ? textH : 0);
-  const width = cols * cw + (cols + 1) * pad;
-  const height = labelH + rows * chh + (rows + 1) * pad;
-  const data = new Float64Array(width * height).fill(bg);
-  tiles.forEach((tile, t) => {
-    if (tile === null) return;
-    if (tile.length !== tw * th) throw new ShapeError(`imageGrid: tile ${t} has ${tile.length} values, expected ${tw}×${th} = ${tw * th}`);
-    const r = Math.floor(t / cols);
-    const c = t % cols;
-    const ox = pad + c * (cw + pad);
-    const oy = labelH + pad + r * (chh + pad);
-    for (let y = 0; y < chh; y++) {
-      for (let x = 0; x < cw; x++) {
-        const v = tile[Math.floor(y / scale) * tw + Math.floor(x / scale)]!;
-        data[(oy + y) * width + ox + x] = Number.isFinite(v) ? Math.min(1, Math.max(0, (v - lo) / (hi - lo))) : bg;
-      }
-    }
-  });
-  if (labels) {
-    labels.slice(0, cols).forEach((label, c) => {
-      const text = label.toUpperCase();
-      const textW = text.length * (GLYPH_W + 1) * labelScale - labelScale;
-      const ox = pad + c * (cw + pad) + Math.floor((cw - textW) / 2);
-      drawText(data, width, height, text, ox, titleH + pad + 1, labelScale);
-    });
-  }
-  if (opts.title) {
-    const text = opts.title.toUpperCase();
-    const textW = text.length * (GLYPH_W + 1) * labelScale - labelScale;
-    drawText(data, width, height, text, Math.floor((width - textW) / 2), pad + 1, labelScale);
-  }
-  return { width, height, data };
-}
-
-/** Pictures side by side, top-aligned, `gap` pixels apart, on `background`. */
-export function besideEachOther(images: readonly GrayImage[], gap = 8, background = 0.5): GrayImage {
-  if (images.length === 0) throw new OptionError("besideEachOther needs at least one image");
-  const width = images.reduce((s, im) => s + im.width, 0) + gap * (images.length - 1);
-  const height = Math.max(...images.map((im) => im.height));
-  const data = new Float64Array(width * height).fill(background);
-  let ox = 0;
-  for (const im of images) {
-    for (let y = 0; y < im.height; y++) data.set(im.data.subarray(y * im.width, (y + 1) * im.width), y * width + ox);
-    ox += im.width + gap;
-  }
-  return { width, height, data };
-}
-
-const GLYPH_W = 5;
-const GLYPH_H = 7;
-
-/** A 5×7 pixel font: each glyph is 7 rows of 5 bits, most significant bit leftmost. */
-const FONT: Record<string, readonly number[]> = {
-  " ": [0, 0, 0, 0, 0, 0, 0],
-  A: [14, 17, 17, 31, 17, 17, 17],
-  B: [30, 17, 17, 30, 17, 17, 30],
-  C: [14, 17, 16, 16, 16, 17, 14],
-  D: [30, 17, 17, 17, 17, 17, 30],
-  E: [31, 16, 16, 30, 16, 16, 31],
-  F: [31, 16, 16, 30, 16, 16, 16],
-  G: [14, 17, 16, 23, 17, 17, 15],
-  H: [17, 17, 17, 31, 17, 17, 17],
-  I: [14, 4, 4, 4, 4, 4, 14],
-  J: [7, 2, 2, 2, 2, 18, 12],
-  K: [17, 18, 20, 24, 20, 18, 17],
-  L: [16, 16, 16, 16, 16, 16, 31],
-  M: [17, 27, 21, 21, 17, 17, 17],
-  N: [17, 17, 25, 21, 19, 17, 17],
-  O: [14, 17, 17, 17, 17, 17, 14],
-  P: [30, 17, 17, 30, 16, 16, 16],
-  Q: [14, 17, 17, 17, 21, 18, 13],
-  R: [30, 17, 17, 30, 20, 18, 17],
-  S: [15, 16, 16, 14, 1, 1, 30],
-  T: [31, 4, 4, 4, 4, 4, 4],
-  U: [17, 17, 17, 17, 17, 17, 14],
-  V: [17, 17, 17, 17, 17, 10, 4],
-  W: [17, 17, 17, 21, 21, 21, 10],
-  X: [17, 17, 10, 4, 10, 17, 17],
-  Y: [17, 17, 10, 4, 4, 4, 4],
-  Z: [31, 1, 2, 4, 8, 16, 31],
-  "0": [14, 17, 19, 21, 25, 17, 14],
-  "1": [4, 12, 4, 4, 4, 4, 14],
-  "2": [14, 17, 1, 2, 4, 8, 31],
-  "3": [31, 2, 4, 2, 1, 17, 14],
-  "4": [2, 6, 10, 18, 31, 2, 2],
-  "5": [31, 16, 30, 1, 1, 17, 14],
-  "6": [6, 8, 16, 30, 17, 17, 14],
-  "7": [31, 1, 2, 4, 8, 8, 8],
-  "8": [14, 17, 17, 14, 17, 17, 14],
-  "9": [14, 17, 17, 15, 1, 2, 12],
-  ".": [0, 0, 0, 0, 0, 12, 12],
-  ",": [0, 0, 0, 0, 12, 4, 8],
-  ":": [0, 12, 12, 0, 12, 12, 0],
-  "-": [0, 0, 0, 31, 0, 0, 0],
-  "+": [0, 4, 4, 31, 4, 4, 0],
-  "=": [0, 0, 31, 0, 31, 0, 0],
-  "_": [0, 0, 0, 0, 0, 0, 31],
-  "/": [1, 1, 2, 4, 8, 16, 16],
-  "(": [2, 4, 8, 8, 8, 4, 2],
-  ")": [8, 4, 2, 2, 2, 4, 8],
-  "%": [24, 25, 2, 4, 8, 19, 3],
-  "*": [0, 4, 21, 14, 21, 4, 0],
-  "?": [14, 17, 1, 2, 4, 0, 4],
-  "'": [4, 4, 8, 0, 0, 0, 0],
-  "∞": [0, 0, 10, 21, 21, 10, 0],
-  "ℓ": [2, 5, 5, 6, 4, 12, 6],
-};
-
-function drawText(data: Float64Array, width: number, height: number, text: string, x0: number, y0: number, s: number): void {
-  let x = x0;
-  for (const ch of text) {
-    const glyph = FONT[ch] ?? FONT["?"]!;
-    for (let gy = 0; gy < GLYPH_H; gy++) {
-      for (let gx = 0; gx < GLYPH_W; gx++) {
-        if (!((glyph[gy]! >> (GLYPH_W - 1 - gx)) & 1)) continue;
-        for (let dy = 0; dy < s; dy++) {
-          for (let dx = 0; dx < s; dx++) {
-            const px = x + gx * s + dx;
-            const py = y0 + gy * s + dy;
-            if (px >= 0 && px < width && py >= 0 && py < height) data[py * width + px] = 1;
-          }
-        }
-      }
-    }
-    x += (GLYPH_W + 1) * s;
-  }
 }

@@ -127,7 +127,7 @@ export function makeScale(kind: AxisScale, min: number, max: number, p0: number,
 
 /** Whole-decade bounds around positive data: [10^floor(log10 lo), 10^ceil(log10 hi)]. */
 export function decadeDomain(lo: number, hi: number): [number, number] {
-  let a = Math.floor(Math.log10(lo) + 1e-9);
+  const a = Math.floor(Math.log10(lo) + 1e-9);
   let b = Math.ceil(Math.log10(hi) - 1e-9);
   if (b <= a) b = a + 1;
   return [10 ** a, 10 ** b];

@@ -125,6 +125,6 @@ describe("deterministic log (fdlibm port)", () => {
     expect(log(1)).toBe(0);
     expect(log(0)).toBe(-Infinity);
     expect(Number.isNaN(log(-1))).toBe(true);
-    expect(log(5e-324)).toBeCloseTo(-744.44007192138126, 10);
+    expect(log(5e-324)).toBeCloseTo(-744.4400719213812, 10);
   });
 });

@@ -79,6 +79,7 @@ describe("shipped MNIST generators", () => {
       const path = builtinModelPath(spec.name);
       expect(statSync(path).size).toBeLessThan(3.5e6);
       const raw = readFileSync(path);
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any -- metadata JSON written by scripts/train-mnist.ts, read field by field below
       const doc = JSON.parse((path.endsWith(".gz") ? gunzipSync(raw) : raw).toString("utf8")) as { metadata: Record<string, any> };
       const { training, results } = doc.metadata;
       expect(doc.metadata.name).toBe(spec.name);

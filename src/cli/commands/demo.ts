@@ -3,7 +3,8 @@
  * bottom half hidden), invert each with every method, write a PNG grid, print a table.
  */
 import { Command } from "commander";
-import { besideEachOther, grayToPng } from "../../render/png.js";
+import { besideEachOther } from "../../render/grid.js";
+import { grayToPng } from "../../render/png.js";
 import { imageFigureConfig, imageFigurePng, runImageFigure, type ImageFigureResult } from "../../experiments/images.js";
 import { methodStyle } from "../../experiments/common.js";
 import { decodePng, pngToGray } from "../../render/png.js";

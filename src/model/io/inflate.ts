@@ -8,7 +8,7 @@
  */
 import { inflateSync } from "fflate";
 import { DataFormatError } from "../../errors.js";
-import { crc32 } from "./crc32.js";
+import { crc32 } from "../../util/crc32.js";
 import { ByteBudget, MAX_TEXT_BYTES } from "./limits.js";
 
 /**

@@ -9,7 +9,7 @@
  * compressed size, its declared size is charged to the file's {@link ByteBudget} before it is
  * inflated, and inflation is capped at the declared size.
  */
-import { crc32 } from "./crc32.js";
+import { crc32 } from "../../util/crc32.js";
 import { inflateRaw } from "./inflate.js";
 import { ByteBudget } from "./limits.js";
 import { type MakeError } from "./tensor.js";

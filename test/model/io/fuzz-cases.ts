@@ -26,7 +26,7 @@ import { dataErrors, readNpz } from "../../../src/model/io/npz.js";
 import { modelToJson } from "../../../src/model/io/json-model.js";
 import { randomGenerator } from "../../../src/model/random.js";
 import { Rng } from "../../../src/model/rng.js";
-import { crc32 } from "../../../src/model/io/crc32.js";
+import { crc32 } from "../../../src/util/crc32.js";
 import { decodePng, encodePng, grayToPng } from "../../../src/render/png.js";
 import { laughsPickle, pngChunk } from "./hostile-files.js";
 import { concat, makeLegacyPth, makeNpy, makeOnnx, makeSafetensors, makeZip, type ZipInput, P, statePickle, storageOf, type TorchTensorSpec, utf8 } from "./writers.js";

@@ -6,7 +6,7 @@
  */
 import { readFileSync } from "node:fs";
 import { gzipSync } from "node:zlib";
-import { crc32 } from "../../../src/model/io/crc32.js";
+import { crc32 } from "../../../src/util/crc32.js";
 import { decodePng, pngToGray } from "../../../src/render/png.js";
 import { loadObservations } from "../../../src/model/io/arrays.js";
 import { loadModel, type LoadModelOptions } from "../../../src/model/io/load.js";

@@ -4,7 +4,7 @@
  * the fuzz tests. Each follows the format's specification, not geninv's reader.
  */
 import { deflateRawSync } from "node:zlib";
-import { crc32 } from "../../../src/model/io/crc32.js";
+import { crc32 } from "../../../src/util/crc32.js";
 
 /** Concatenate byte arrays. */
 export function concat(parts: readonly Uint8Array[]): Uint8Array {
