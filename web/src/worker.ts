@@ -67,7 +67,9 @@ async function handle(msg: ToWorker): Promise<void> {
         bytes = new Uint8Array(msg.file.bytes);
         name = msg.file.name;
       }
-      const g = loadModelBytes(bytes, name, "builtin" in msg || !msg.activation ? {} : { activation: msg.activation });
+      // native JSON and ONNX define their own activations (the loader refuses a choice); bare tensors need one
+      const fixedLayers = /\.(json|json\.gz|onnx)$/i.test(name);
+      const g = loadModelBytes(bytes, name, "builtin" in msg || fixedLayers || !msg.activation ? {} : { activation: msg.activation });
       gen = g;
       post({ type: "loaded", id: msg.id, name, sizes: g.sizes, activations: g.layers.map((l) => formatActivation(l.activation)), ms: performance.now() - s });
       return;
