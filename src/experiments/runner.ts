@@ -16,8 +16,9 @@
  * trials, same results, one core. The compiled CLI (`dist/`) always has the worker script.
  *
  * Nothing finished is lost: a trial that throws becomes its kind's `failed` record; a worker that
- * dies turns its in-flight trials into failed records and is replaced; `onResult` sees each record
- * as it arrives (for incremental writing); an abort returns what finished.
+ * dies turns the trial it was running into a failed record, hands the trials it had not started to
+ * the others, and is replaced (so is a worker whose WebAssembly module aborted, see isWasmAbort);
+ * `onResult` sees each record as it arrives (for incremental writing); an abort returns what finished.
  */
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
@@ -208,12 +209,17 @@ async function runInProcess<C, T, R>(kind: TrialKind<C, T, R>, config: C, trials
 type FromWorker =
   | { type: "ready"; methods: string[] }
   | { type: "init-error"; message: string }
-  | { type: "result"; index: number; record: unknown; failed: boolean };
+  | { type: "result"; index: number; record: unknown; failed: boolean }
+  /** The worker's state is broken (a WebAssembly abort): replace it; its unstarted trials go elsewhere. */
+  | { type: "retire"; reason: string };
 
 function runOnWorkers<C, T, R>(kind: TrialKind<C, T, R>, config: C, trials: readonly T[], count: number, options: RunTrialsOptions<R>): Promise<TrialBatch<R>> {
   const tally = new Tally<R>(trials.length, options);
   const chunk = options.chunkSize ?? Math.max(1, Math.min(8, Math.floor(trials.length / (count * 16))));
   let next = 0; // next trial index to hand out
+  const requeued: number[] = []; // handed to a worker that died or retired before starting them
+  const more = (): boolean => requeued.length > 0 || next < trials.length;
+  const take = (): number => (requeued.length > 0 ? requeued.shift()! : next++);
   let respawnsLeft = 2 * count;
   const live = new Set<Worker>();
   const required = [...(options.requiredMethods ?? [])];
@@ -246,34 +252,41 @@ function runOnWorkers<C, T, R>(kind: TrialKind<C, T, R>, config: C, trials: read
       live.add(worker);
       let ready = false;
       const feed = (): void => {
-        while (!settled && next < trials.length && outstanding.size < Math.max(1, Math.ceil(chunk / 2))) {
+        while (!settled && more() && outstanding.size < Math.max(1, Math.ceil(chunk / 2))) {
           const batch: { index: number; trial: T }[] = [];
-          while (batch.length < chunk && next < trials.length) {
-            batch.push({ index: next, trial: trials[next]! });
-            outstanding.add(next++);
+          while (batch.length < chunk && more()) {
+            const i = take();
+            batch.push({ index: i, trial: trials[i]! });
+            outstanding.add(i);
           }
           worker.postMessage({ type: "run", batch });
         }
-        if (outstanding.size === 0 && next >= trials.length) {
+        if (outstanding.size === 0 && !more()) {
           live.delete(worker);
           void worker.terminate();
         }
       };
-      const lose = (why: string): void => {
-        // the worker is gone: its in-flight trials become failed records, the rest go to others
+      const lose = (why: string, crashed: boolean): void => {
+        // the worker is gone. A worker runs its trials in the order sent, so a crash belongs to the
+        // first outstanding trial: that one fails, the others (never started) go to other workers.
+        // A retiring worker (its WebAssembly state is broken) already reported all it ran.
         if (!live.has(worker)) return;
         live.delete(worker);
-        for (const i of outstanding) tally.record(i, kind.failed(config, trials[i]!, why), true);
+        void worker.terminate();
+        const pending = [...outstanding];
         outstanding.clear();
+        if (crashed && pending.length > 0) tally.record(pending[0]!, kind.failed(config, trials[pending[0]!]!, why), true);
+        requeued.push(...pending.slice(crashed ? 1 : 0));
+        requeued.sort((a, b) => a - b);
         if (settled) return;
-        if (next < trials.length) {
+        if (more()) {
           if (respawnsLeft > 0) {
             respawnsLeft--;
             spawn();
           } else if (live.size === 0) {
             // out of respawns and no worker left: fail the rest rather than loop
-            while (next < trials.length) {
-              const i = next++;
+            while (more()) {
+              const i = take();
               tally.record(i, kind.failed(config, trials[i]!, `not run: worker threads kept dying (${why})`), true);
             }
           }
@@ -304,6 +317,10 @@ function runOnWorkers<C, T, R>(kind: TrialKind<C, T, R>, config: C, trials: read
           feed();
           return;
         }
+        if (msg.type === "retire") {
+          lose(`worker thread retired: ${msg.reason}`, false);
+          return;
+        }
         outstanding.delete(msg.index);
         tally.record(msg.index, msg.record as R, msg.failed);
         feed();
@@ -314,12 +331,12 @@ function runOnWorkers<C, T, R>(kind: TrialKind<C, T, R>, config: C, trials: read
           finish(new Error(`worker failed to start: ${errorMessage(e)}`));
           return;
         }
-        lose(`worker thread crashed: ${errorMessage(e)}`);
+        lose(`worker thread crashed: ${errorMessage(e)}`, true);
       });
       worker.on("exit", (code) => {
         if (live.has(worker) && !settled) {
           if (!ready) finish(new Error(`worker exited with code ${code} before starting`));
-          else lose(`worker thread exited with code ${code}`);
+          else lose(`worker thread exited with code ${code}`, true);
         }
       });
     };
@@ -328,3 +345,15 @@ function runOnWorkers<C, T, R>(kind: TrialKind<C, T, R>, config: C, trials: read
 }
 
 export { errorMessage };
+
+/**
+ * True for a WebAssembly abort (e.g. HiGHS calling abort()): the module instance that threw is
+ * unusable afterwards, so the thread that holds it must be replaced (the runner does so).
+ */
+export function isWasmAbort(e: unknown): boolean {
+  for (let c: unknown = e, depth = 0; c && depth < 5; c = (c as { cause?: unknown }).cause, depth++) {
+    // WebAssembly.RuntimeError (no DOM types here: matched by name), or its message wrapped in a SolverError
+    if (c instanceof Error && (c.name === "RuntimeError" || /\bAborted\(|RuntimeError: (unreachable|memory access out of bounds)/.test(c.message))) return true;
+  }
+  return false;
+}

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { OptionError } from "../../src/errors.js";
 import { fig2Config, fig2Trials, runFig2, type Fig2Record } from "../../src/experiments/fig2.js";
-import { runTrials, type TrialKind, type TrialProgress, workersAvailable } from "../../src/experiments/runner.js";
+import { isWasmAbort, runTrials, type TrialKind, type TrialProgress, workersAvailable } from "../../src/experiments/runner.js";
 import { TRIAL_KINDS } from "../../src/experiments/trial-kinds.js";
 import { Rng } from "../../src/model/rng.js";
 import { distProblem, importDist } from "./dist.js";
@@ -132,3 +132,28 @@ describe("runTrials on worker threads (compiled dist/)", () => {
   });
 });
 
+
+describe("runTrials resume and WebAssembly aborts", () => {
+  it("runs only the trials without a finished record and puts every record at its index", async () => {
+    const trials = [1, 2, 3, 5, 6, 7];
+    const full = await runTrials(KIND, { seed: 3 }, trials, { mode: "in-process" });
+    const ran: number[] = [];
+    const resumed = await runTrials(KIND, { seed: 3 }, trials, {
+      mode: "in-process",
+      finished: (t, i) => (t % 2 === 1 ? full.results[i] : undefined),
+      onResult: (_r, i) => ran.push(i),
+    });
+    expect(ran).toEqual([1, 4]); // the even trials 2 and 6, at their own indices
+    expect(resumed.results).toEqual(full.results);
+    expect(resumed.complete).toBe(true);
+  });
+
+  it("recognises a WebAssembly abort, also wrapped in a solver error, and nothing else", () => {
+    const wasm = new Error("Aborted(native code called abort())");
+    expect(isWasmAbort(Object.assign(new Error("unreachable"), { name: "RuntimeError" }))).toBe(true);
+    expect(isWasmAbort(new Error("HiGHS failed on a chebyshev LP (5×3): Aborted(Assertion failed)"))).toBe(true);
+    expect(isWasmAbort(new Error("solver failed", { cause: wasm }))).toBe(true);
+    expect(isWasmAbort(new OptionError("unknown method 'x'"))).toBe(false);
+    expect(isWasmAbort("Aborted")).toBe(false);
+  });
+});
