@@ -75,7 +75,7 @@ function gradientOptionsFromFlags(flags: InvertFlags): InvertOptions {
   if (flags.init !== undefined) {
     if (flags.init === "random" || flags.init === "zero") o.init = flags.init;
     else {
-      const z = loadArrayFile(flags.init, "z");
+      const z = loadArrayFile(flags.init, "z", maxInputBytes(flags));
       if (z.rows !== 1) throw new OptionError(`--init ${flags.init}: expected one latent vector, got ${z.rows} rows`);
       o.init = z.data;
     }
@@ -97,14 +97,14 @@ function imageObservation(path: string, n: number, limits: LoadLimits = {}): Mat
 }
 
 /** A mask from a PNG (white = observed), a 0/1 array file, or a spec such as random:0.5. */
-function loadMask(spec: string, n: number, seed: number): PixelMask {
+function loadMask(spec: string, n: number, seed: number, limits: LoadLimits = {}): PixelMask {
   const ext = extname(spec).toLowerCase();
   let mask: PixelMask;
   if (ext === ".png") {
-    const gray = pngToGray(decodePng(readBytes(spec), spec, { pixels: n }));
+    const gray = pngToGray(decodePng(readBytes(spec, limits), spec, { pixels: n, limits }));
     mask = Uint8Array.from(gray, (v) => (v > 0.5 ? 1 : 0));
   } else if (ext === ".npy" || ext === ".json") {
-    const m = loadArrayFile(spec, "mask");
+    const m = loadArrayFile(spec, "mask", limits);
     mask = Uint8Array.from(m.data, (v) => (v !== 0 ? 1 : 0));
   } else {
     const side = Math.round(Math.sqrt(n));
@@ -120,7 +120,7 @@ export function invertCommand(io: CliIo): Command {
   return addModelFlags(new Command("invert"))
     .description("invert each observation: find z with G(z) ≈ x")
     .option("--obs <file>", 'observations (required, or --image): JSON {"x": [...] | [[...]], "z"?: ...}, .npy (one row per observation) or .npz with arrays x and optionally z')
-    .option("--max-input-bytes <n>", "most bytes an observation file may hold or expand to when inflated (default 1 GiB, and at most 64× the file's size); setting it trusts the file up to n")
+    .option("--max-input-bytes <n>", "most bytes an input file (--obs, --image, --truth, --mask, --init, --sensing-matrix) may hold or expand to when inflated (default 1 GiB, and at most 64× the file's size); setting it trusts the file up to n")
     .option("--truth <file>", "ground-truth z (.npy, .npz with array z, or JSON), to report relError = ‖z − z*‖/‖z*‖")
     .option("--method <name>", `inversion method (${listMethods().map((m) => m.name).join(", ")}; <method>+gd, <method>+adam: then descent from its answer; <method>+pgd: then PGD from it; default auto: exact when the data allow, region descent otherwise)`, "auto")
     .option("--active-tol <t>", "ReLU outputs above t·‖y‖∞ count as active (default 1e-5)")
@@ -215,7 +215,7 @@ export function invertCommand(io: CliIo): Command {
               badRows: "collect",
               ...maxInputBytes(flags),
             });
-      const truth = flags.truth !== undefined ? loadArrayFile(flags.truth, "z") : obs.z;
+      const truth = flags.truth !== undefined ? loadArrayFile(flags.truth, "z", maxInputBytes(flags)) : obs.z;
       const seed = flags.seed !== undefined ? parseIntFlag(flags.seed, "--seed", 0, Number.MAX_SAFE_INTEGER) : 0;
       if (flags.projection !== undefined) (options as PgdOptions).projection = flags.projection;
       if (flags.pgdIterations !== undefined) (options as PgdOptions).pgdIterations = parseIntFlag(flags.pgdIterations, "--pgd-iterations", 1, 1e6);
@@ -226,7 +226,7 @@ export function invertCommand(io: CliIo): Command {
       if (sensing > 1) throw new OptionError("--mask, --measurements and --sensing-matrix exclude each other");
       let operator: MeasurementOperator | null = null;
       if (flags.sensingMatrix !== undefined) {
-        const A = loadArrayFile(flags.sensingMatrix, "A");
+        const A = loadArrayFile(flags.sensingMatrix, "A", maxInputBytes(flags));
         if (A.cols !== gen.outputSize) throw new ShapeError(`${flags.sensingMatrix}: the matrix has ${A.cols} columns, but ${flags.model} outputs ${gen.outputSize}`);
         try {
           operator = denseOperator(A);
@@ -238,7 +238,7 @@ export function invertCommand(io: CliIo): Command {
       } else if (flags.measurements !== undefined) {
         operator = gaussianOperator(parseIntFlag(flags.measurements, "--measurements", 1, 1e6), gen.outputSize, Rng.derive(seed, 9));
       } else if (flags.mask !== undefined) {
-        operator = maskOperator(gen.outputSize, observedIndices(loadMask(flags.mask, gen.outputSize, seed)));
+        operator = maskOperator(gen.outputSize, observedIndices(loadMask(flags.mask, gen.outputSize, seed, maxInputBytes(flags))));
       }
       const bad = new Map((obs.badRows ?? []).map((p) => [p.index, p.message] as const));
       if (bad.size > 0 && (flags.strict || bad.size === obs.x.rows)) {
