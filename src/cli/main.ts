@@ -4,8 +4,10 @@ import { realpathSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { Command, CommanderError } from "commander";
 import { GeninvError, OptionError } from "../errors.js";
+import { certifyCommand } from "./commands/certify.js";
 import { convertCommand } from "./commands/convert.js";
 import { demoCommand } from "./commands/demo.js";
+import { hardnessCommand } from "./commands/hardness.js";
 import { inspectCommand } from "./commands/inspect.js";
 import { invertCommand } from "./commands/invert.js";
 import { randomCommand } from "./commands/random.js";
@@ -28,7 +30,7 @@ export function buildProgram(io: CliIo): Command {
     .showHelpAfterError("(run with --help for usage)")
     .configureOutput({ writeOut: io.out, writeErr: io.err })
     .exitOverride();
-  for (const make of [randomCommand, sampleCommand, invertCommand, inspectCommand, convertCommand, demoCommand, reproduceCommand]) {
+  for (const make of [randomCommand, sampleCommand, invertCommand, certifyCommand, inspectCommand, convertCommand, demoCommand, reproduceCommand, hardnessCommand]) {
     const cmd = make(io);
     cmd.configureOutput({ writeOut: io.out, writeErr: io.err }).exitOverride().showHelpAfterError("(run with --help for usage)");
     program.addCommand(cmd);

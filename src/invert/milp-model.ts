@@ -194,6 +194,20 @@ export function buildMilp(
   const cols = new ColStore();
   const rows = new RowStore();
   for (let i = 0; i < k; i++) cols.add(box.lower[i]!, box.upper[i]!);
+  // the misfit columns: δ (ℓ∞) or e_1..e_m (ℓ1), right after z
+  const { x, operator: op, norm } = obs;
+  const m = x.length;
+  const cap = options.misfitCap ?? Infinity;
+  const misfitCol = cols.lower.length;
+  const misfitCols = norm === "linf" ? 1 : m;
+  for (let t = 0; t < misfitCols; t++) cols.add(0, finiteOr(cap, inf));
+  if (!options.zCost) for (let t = 0; t < misfitCols; t++) cols.cost[misfitCol + t] = 1;
+  else for (let i = 0; i < k; i++) cols.cost[i] = options.zCost[i]!;
+  // identity / mask: the misfit rows sit on the last layer's units directly (measurement r of unit j)
+  const direct = op.kind !== "dense";
+  const rowOfUnit = new Int32Array(gen.outputSize).fill(-1);
+  if (op.kind === "identity") rowOfUnit.forEach((_, j) => (rowOfUnit[j] = j));
+  else if (op.kind === "mask") op.rows.forEach((u, r) => (rowOfUnit[u] = r));
   const modes = options.modes ?? unitModes(gen, bounds, obs);
   const outCol: Int32Array[] = [];
   const binCol: Int32Array[] = [];
@@ -226,6 +240,33 @@ export function buildMilp(
         val.push(wc);
       }
       const c = slope ?? 0;
+      if (direct && li === gen.depth - 1) {
+        const r = rowOfUnit[j]!;
+        if (r < 0) continue; // unobserved: nothing constrains it
+        const dcol = norm === "linf" ? misfitCol : misfitCol + r;
+        const xr = x[r]!;
+        if (mode === "zero" || (mode === "off" && slope === null)) {
+          rows.add([dcol], [1], Math.abs(xr), inf); // y = 0: δ ≥ |x_r|
+          if (mode === "off") rows.add(idx, val, -inf, -b); // a ≤ 0
+          continue;
+        }
+        if (mode === "epigraph") {
+          // y ≥ relu(a) and y ≤ x_r + δ: a − δ ≤ x_r − b, and δ ≥ −x_r
+          rows.add([...idx, dcol], [...val, -1], -inf, xr - b);
+          if (xr < 0) rows.add([dcol], [1], -xr, inf);
+          continue;
+        }
+        if (mode !== "binary") {
+          const sl = mode === "on" || (mode === "linear" && (slope === 1 || L >= 0)) ? 1 : c;
+          // y = sl·a: −δ ≤ sl·(e·v) + sl·b − x_r ≤ δ
+          const sv = val.map((v) => sl * v);
+          rows.add([...idx, dcol], [...sv, -1], -inf, xr - sl * b);
+          rows.add([...idx, dcol], [...sv, 1], xr - sl * b, inf);
+          if (mode === "on") rows.add(idx, val, -b, inf); // a ≥ 0
+          if (mode === "off") rows.add(idx, val, -inf, -b); // a ≤ 0
+          continue;
+        }
+      }
       if (mode === "zero") continue;
       if (mode === "off" && slope === null) {
         rows.add(idx, val, -inf, -b); // a ≤ 0
@@ -264,40 +305,29 @@ export function buildMilp(
       }
       outs[j] = y;
       bins[j] = s;
+      if (direct && li === gen.depth - 1) {
+        const r = rowOfUnit[j]!;
+        const dcol = norm === "linf" ? misfitCol : misfitCol + r;
+        rows.add([y, dcol], [1, -1], -inf, x[r]!); // y − δ ≤ x_r
+        rows.add([y, dcol], [1, 1], x[r]!, inf); // y + δ ≥ x_r
+      }
     }
     outCol.push(outs);
     binCol.push(bins);
     inCols = outs;
   }
-  // the misfit rows: −δ ≤ (A·y)_r − x_r ≤ δ (ℓ∞) or −e_r ≤ … ≤ e_r (ℓ1)
-  const { x, operator: op, norm } = obs;
-  const m = x.length;
-  const cap = options.misfitCap ?? Infinity;
-  const misfitCol = cols.lower.length;
-  const misfitCols = norm === "linf" ? 1 : m;
-  for (let t = 0; t < misfitCols; t++) cols.add(0, norm === "linf" ? finiteOr(cap, inf) : finiteOr(cap, inf));
-  if (!options.zCost) for (let t = 0; t < misfitCols; t++) cols.cost[misfitCol + t] = 1;
-  else for (let i = 0; i < k; i++) cols.cost[i] = options.zCost[i]!;
+  // dense A: the misfit rows −δ ≤ (A·y)_r − x_r ≤ δ (ℓ∞) or −e_r ≤ … ≤ e_r (ℓ1)
   const last = inCols;
-  for (let r = 0; r < m; r++) {
+  for (let r = 0; r < m && op.kind === "dense"; r++) {
     idx.length = 0;
     val.length = 0;
-    if (op.kind === "dense") {
-      const a = op.matrix;
-      for (let c = 0; c < a.cols; c++) {
-        const col = last[c]!;
-        const v = a.data[r * a.cols + c]!;
-        if (col < 0 || v === 0) continue;
-        idx.push(col);
-        val.push(v);
-      }
-    } else {
-      const unit = op.kind === "mask" ? op.rows[r]! : r;
-      const col = last[unit]!;
-      if (col >= 0) {
-        idx.push(col);
-        val.push(1);
-      }
+    const a = op.matrix;
+    for (let c = 0; c < a.cols; c++) {
+      const col = last[c]!;
+      const v = a.data[r * a.cols + c]!;
+      if (col < 0 || v === 0) continue;
+      idx.push(col);
+      val.push(v);
     }
     const dcol = norm === "linf" ? misfitCol : misfitCol + r;
     const xr = x[r]!;

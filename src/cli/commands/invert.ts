@@ -19,9 +19,10 @@ import { type CliIo } from "../io.js";
 import { runInvertBatch } from "../invert-batch.js";
 import { defaultWorkers } from "../../experiments/runner.js";
 import { addModelFlags, loadModelFromFlags, type ModelFlags } from "../model-flags.js";
+import { addMilpFlags, type MilpFlags, milpOptionsFromFlags } from "../milp-flags.js";
 import { parseIntFlag, parseNumberFlag } from "../parse.js";
 
-interface InvertFlags extends ModelFlags {
+interface InvertFlags extends ModelFlags, MilpFlags {
   obs: string;
   /** Most bytes an observation file may hold or expand to. */
   maxInputBytes?: string;
@@ -117,7 +118,7 @@ function loadMask(spec: string, n: number, seed: number, limits: LoadLimits = {}
 }
 
 export function invertCommand(io: CliIo): Command {
-  return addModelFlags(new Command("invert"))
+  return addMilpFlags(addModelFlags(new Command("invert")))
     .description("invert each observation: find z with G(z) ≈ x")
     .option("--obs <file>", 'observations (required, or --image): JSON {"x": [...] | [[...]], "z"?: ...}, .npy (one row per observation) or .npz with arrays x and optionally z')
     .option("--max-input-bytes <n>", "most bytes an input file (--obs, --image, --truth, --mask, --init, --sensing-matrix) may hold or expand to when inflated (default 1 GiB, and at most 64× the file's size); setting it trusts the file up to n")
@@ -191,6 +192,8 @@ export function invertCommand(io: CliIo): Command {
       }
       if (flags.refine === false) options.refine = false;
       if (flags.lpFallback === false) options.lpFallback = false;
+      Object.assign(options, milpOptionsFromFlags(flags));
+      if (/(^|\+)milp(\+|$)/.test(method.name)) await loadHighsBackend(); // milp solves with HiGHS's MIP solver
       // LP methods, their hybrids and pgd (which projects with an LP method by default) may need HiGHS
       const lpMethod = /(^|\+)(linf|l1|relaxed|feasible|pgd|region-linf|region-l1)(\+|$)/.test(method.name);
       if (lpMethod && (options.lpBackend === "highs" || options.lpFallback !== false)) {

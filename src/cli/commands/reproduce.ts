@@ -6,6 +6,7 @@
 import { basename, join } from "node:path";
 import { Command } from "commander";
 import { loadHighsBackend } from "../../lp/highs.js";
+import { example1Svg, runExample1 } from "../../experiments/example1.js";
 import { OptionError } from "../../errors.js";
 import { formatActivation, parseActivation } from "../../model/activation.js";
 import { methodStyle } from "../../experiments/common.js";
@@ -37,7 +38,7 @@ import { formatNoise, parseNoise } from "../../model/random.js";
 import { runSensing, SENSING_DEFAULTS, SENSING_QUICK, sensingConfig, sensingCsv, type SensingRecord, sensingSvg } from "../../experiments/sensing.js";
 import { writeFile } from "../../model/io/files.js";
 import { defaultWorkers, type RunnerMode, type TrialProgress } from "../../experiments/runner.js";
-import { type CliIo, toJsonText } from "../io.js";
+import { type CliIo, emitJson, toJsonText, writeOutputFile } from "../io.js";
 import { parseIntFlag, parseNumberFlag } from "../parse.js";
 import { formatSeconds, Progress } from "../progress.js";
 import { table } from "../table.js";
@@ -146,7 +147,23 @@ export function reproduceCommand(io: CliIo): Command {
     .option("--ms <list>", `numbers of measurements (default ${SENSING_DEFAULTS.ms.join(",")}; ${SENSING_QUICK.ms.join(",")} with --quick)`)
     .option("--noise <spec>", "measurement noise: uniform:<a>, gaussian:<sigma> or none", "none")
     .action(async (flags: SensingFlags) => reproduceSensing(io, await withLpFallback(flags)));
-  for (const sub of [fig1, fig2, fig3, fig4, sensing]) {
+  const example1 = new Command("example1")
+    .description("Example 1 (section 3): a 2-layer ReLU network with k = 2 whose pre-image of x is not convex, computed exactly from the plane's activation regions and drawn as SVG")
+    .option("-o, --output <file>", "the SVG", "example1.svg")
+    .action((flags: { output: string }) => {
+      const r = runExample1();
+      writeOutputFile(flags.output, example1Svg(r));
+      io.err(`wrote ${flags.output}\n`);
+      emitJson(io, {
+        network: "G(z) = (relu(1 − |z1| − |z2|), relu(|z1| − |z2|)), hidden relu(±z1), relu(±z2)",
+        x: r.x,
+        window: r.window,
+        regions: r.regions.length,
+        preimagePieces: r.pieces.map((p) => ({ kind: p.kind, points: p.points })),
+        notConvex: r.pair ? { p: r.pair.p, q: r.pair.q, midpoint: r.pair.mid, gAtMidpoint: r.pair.gMid } : null,
+      });
+    });
+  for (const sub of [fig1, fig2, fig3, fig4, sensing, example1]) {
     sub.configureOutput({ writeOut: io.out, writeErr: io.err }).exitOverride().showHelpAfterError("(run with --help for usage)");
     cmd.addCommand(sub);
   }
