@@ -48,7 +48,7 @@ export const FIG3_DEFAULTS: Readonly<ImageFigureConfig> = {
   digits: 8,
   noise: { kind: "gaussian", level: FIG3_SIGMA },
   mask: null,
-  methods: ["linf", "l1", "relaxed", "gd", "adam", "linf+gd"],
+  methods: ["linf", "l1", "relaxed", "gd", "adam", "linf+gd", "region"],
   seed: 0,
   methodOptions: {},
 };
@@ -59,7 +59,7 @@ export const FIG4_DEFAULTS: Readonly<ImageFigureConfig> = {
   figure: "fig4",
   noise: { kind: "none" },
   mask: "random:0.5",
-  methods: ["linf", "l1", "gd", "adam", "linf+gd"],
+  methods: ["linf", "l1", "gd", "adam", "linf+gd", "region"],
 };
 
 /** One method on one digit. */
