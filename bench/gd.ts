@@ -47,11 +47,18 @@ export function benchGd(): void {
     }
     const perIt = median(runs) / iterations;
     const base = numpy?.get(sizes.join("-"));
-    rows.push([sizes.join("-"), perIt, median(runs), base ?? "n/a", base ? `${(base / perIt).toFixed(1)}×` : "n/a"]);
+    // the default Armijo step (no stopping rule either): its cost per iteration against the fixed step's, same run
+    const armijo: number[] = [];
+    for (let r = 0; r < 15; r++) {
+      const res = invert(gen, s.x.data, { ...opts, lineSearch: true, seed: r });
+      armijo.push(res.timeMs / Math.max(res.iterations ?? iterations, 1));
+    }
+    const armijoPerIt = median(armijo);
+    rows.push([sizes.join("-"), perIt, median(runs), base ?? "n/a", base ? `${(base / perIt).toFixed(1)}×` : "n/a", armijoPerIt, `${(armijoPerIt / perIt).toFixed(2)}×`]);
   }
   printTable(
-    `gradient descent (ReLU, lr 1, ${iterations} iterations per run, median of 15 runs; numpy float64 same passes, same run)`,
-    ["network", "ms / iteration", "ms / 1000-it run", "numpy ms / it", "speed-up"],
+    `gradient descent (ReLU, lr 1, ${iterations} iterations per run, median of 15 runs; numpy float64 same passes, same run; Armijo = the default line search)`,
+    ["network", "ms / iteration", "ms / 1000-it run", "numpy ms / it", "speed-up", "Armijo ms / it", "Armijo / fixed"],
     rows,
   );
   console.log(`peak memory (RSS): ${mem.mib.toFixed(1)} MiB`);

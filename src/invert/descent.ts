@@ -10,7 +10,7 @@ import { diffNorms } from "../linalg/norms.js";
 import { checkVector, type Generator } from "../model/generator.js";
 import { Rng } from "../model/rng.js";
 import { checkOperator, identityOperator, measurementCount } from "../operators/operator.js";
-import { GradientWorkspace, jacobianRank, objective, objectiveAndGradient } from "./gradient.js";
+import { GradientWorkspace, gradientOfLastObjective, jacobianRank, objective, objectiveAndGradient } from "./gradient.js";
 import { DEFAULT_GRADIENT_OPTIONS, DEFAULT_TOLERANCES, type InvertOptions } from "./options.js";
 import { type InversionResult, type InversionStatus, type StoppingReport } from "./result.js";
 
@@ -94,6 +94,8 @@ export function invertGradient(gen: Generator, y: ArrayLike<number>, options: In
     let reason: RunRecord["reason"] = "budget";
     let f = Infinity;
     let runBestF = Infinity;
+    let reuse = false;
+    let acceptedF = NaN;
     const run: RunRecord = { reason, iterations: 0, minF: Infinity, minIter: 0, lastF: NaN, lastIter: 0 };
     let t = 0;
     for (; t < iterations; t++) {
@@ -102,7 +104,12 @@ export function invertGradient(gen: Generator, y: ArrayLike<number>, options: In
         for (let i = 0; i < k; i++) neg[i] = -z[i]!;
         if (objective(ws, y, neg) < objective(ws, y, z)) z.set(neg);
       }
-      f = objectiveAndGradient(ws, y, z, grad);
+      if (reuse) {
+        // the accepted trial point was the workspace's last forward pass: only the backward pass is left
+        f = acceptedF;
+        gradientOfLastObjective(ws, grad);
+      } else f = objectiveAndGradient(ws, y, z, grad);
+      reuse = false;
       if (!Number.isFinite(f)) {
         reason = "diverged";
         break;
@@ -139,8 +146,10 @@ export function invertGradient(gen: Generator, y: ArrayLike<number>, options: In
         let accepted = false;
         for (let tries = 0; tries < 60; tries++) {
           for (let i = 0; i < k; i++) neg[i] = z[i]! - step * grad[i]!;
-          if (objective(ws, y, neg) <= f - 1e-4 * step * gn) {
+          const trial = objective(ws, y, neg);
+          if (trial <= f - 1e-4 * step * gn) {
             accepted = true;
+            acceptedF = trial;
             break;
           }
           step /= 2;
@@ -150,6 +159,7 @@ export function invertGradient(gen: Generator, y: ArrayLike<number>, options: In
           break;
         }
         z.set(neg);
+        reuse = !options.signFlip; // the sign flip evaluates other points first
         step = Math.min(step * 2, 1e6 * lr);
       } else if (optimizer === "gd") {
         for (let i = 0; i < k; i++) z[i]! -= lr * grad[i]!;

@@ -97,6 +97,16 @@ export function objective(ws: GradientWorkspace, y: ArrayLike<number>, z: ArrayL
 /** f(z) and ∇f(z) (written to `grad`, length k). */
 export function objectiveAndGradient(ws: GradientWorkspace, y: ArrayLike<number>, z: ArrayLike<number>, grad: Float64Array): number {
   const f = objective(ws, y, z);
+  gradientOfLastObjective(ws, grad);
+  return f;
+}
+
+/**
+ * ∇f at the point of the workspace's last {@link objective} call (its forward buffers and
+ * residual), written to `grad`: a line search that accepted its trial point gets the gradient
+ * there without a second forward pass.
+ */
+export function gradientOfLastObjective(ws: GradientWorkspace, grad: Float64Array): void {
   const layers = ws.gen.layers;
   const d = layers.length;
   // δ_d = Aᵀ r ⊙ φ_d'(a_d); g_{i-1} = W_iᵀ δ_i; δ_{i-1} = g_{i-1} ⊙ φ_{i-1}'(a_{i-1})
@@ -161,7 +171,6 @@ export function objectiveAndGradient(ws: GradientWorkspace, y: ArrayLike<number>
     if (pending >= 3) for (let j = 0; j < cols; j++) target[j]! += data[o2 + j]! * d2;
     delta = target;
   }
-  return f;
 }
 
 /**
