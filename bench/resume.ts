@@ -98,7 +98,9 @@ export async function run(): Promise<void> {
       invertStats.kept.push(lines(log));
       const resumed = geninv(invertArgs(out, "--resume"));
       if (/torn last line/.test(resumed.stderr)) invertStats.torn++;
-      if (resumed.status === 0 && invertOutput(out) === reference[ext]) invertStats.equal++;
+      const same = resumed.status === 0 && invertOutput(out) === reference[ext];
+      process.stdout.write(`invert kill ${i + 1}/${kills} (.${ext}) at ${at.toFixed(0)} ms: ${lines(log) > 0 ? "" : "no rows yet; "}resumed ${same ? "=" : "≠"} uninterrupted\n`);
+      if (same) invertStats.equal++;
       else process.stderr.write(`invert kill ${i} (${ext}, ${at.toFixed(0)} ms): resumed output differs (exit ${resumed.status}) ${resumed.stderr.slice(0, 400)}\n`);
     }
 
@@ -117,7 +119,9 @@ export async function run(): Promise<void> {
       figStats.kept.push(Math.max(0, lines(join(out, `${tag}.runs.jsonl`)) - 1));
       const resumed = geninv(figArgs(out, "--resume"));
       if (/torn last line/.test(resumed.stderr)) figStats.torn++;
-      if (resumed.status === 0 && fig2Output(out, tag) === figReference) figStats.equal++;
+      const same = resumed.status === 0 && fig2Output(out, tag) === figReference;
+      process.stdout.write(`fig2 kill ${i + 1}/${kills} at ${at.toFixed(0)} ms: ${figStats.kept[i]} runs kept, resumed ${same ? "=" : "≠"} uninterrupted\n`);
+      if (same) figStats.equal++;
       else process.stderr.write(`fig2 kill ${i} (${at.toFixed(0)} ms): resumed output differs (exit ${resumed.status}) ${resumed.stderr.slice(0, 400)}\n`);
     }
 
