@@ -99,7 +99,7 @@ export async function run(): Promise<void> {
       const resumed = geninv(invertArgs(out, "--resume"));
       if (/torn last line/.test(resumed.stderr)) invertStats.torn++;
       const same = resumed.status === 0 && invertOutput(out) === reference[ext];
-      process.stdout.write(`invert kill ${i + 1}/${kills} (.${ext}) at ${at.toFixed(0)} ms: ${lines(log) > 0 ? "" : "no rows yet; "}resumed ${same ? "=" : "≠"} uninterrupted\n`);
+      process.stdout.write(`invert kill ${i + 1}/${kills} (.${ext}) at ${at.toFixed(0)} ms: ${invertStats.kept[i]} rows kept, resumed ${same ? "=" : "≠"} uninterrupted\n`);
       if (same) invertStats.equal++;
       else process.stderr.write(`invert kill ${i} (${ext}, ${at.toFixed(0)} ms): resumed output differs (exit ${resumed.status}) ${resumed.stderr.slice(0, 400)}\n`);
     }
