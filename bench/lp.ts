@@ -10,7 +10,7 @@
  * level, and prints geninv's ℓ∞ time (ε searched, no noise level given) against it. Goals (issue 13):
  * ≥ 10× faster than cvxopt on 20-100-500 with ≤ 3e median error, ≤ 16 ms at k = 100.
  *
- * GENINV_BENCH_QUICK=1 runs fewer inversions.
+ * GENINV_BENCH_QUICK=1 runs fewer inversions; GENINV_BENCH_METHODS=linf measures only the listed methods.
  */
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -83,6 +83,8 @@ function fmt(v: number, d = 1): string {
 export async function run(): Promise<void> {
   await loadHighsBackend();
   const quick = process.env.GENINV_BENCH_QUICK === "1";
+  // GENINV_BENCH_METHODS=linf (a comma list) measures only those methods
+  const methods = (process.env.GENINV_BENCH_METHODS ?? "linf,l1,relaxed").split(",").filter((m) => ["linf", "l1", "relaxed"].includes(m));
   const nets: { name: string; sizes: number[]; engineRuns: number; highsRuns: number }[] = [
     { name: "20-100-500", sizes: [20, 100, 500], engineRuns: quick ? 10 : 40, highsRuns: quick ? 2 : 5 },
     { name: "100-250-600", sizes: [100, 250, 600], engineRuns: quick ? 3 : 10, highsRuns: 1 },
@@ -99,7 +101,7 @@ export async function run(): Promise<void> {
       xs.push(s.x.data.slice(i * s.x.cols, (i + 1) * s.x.cols));
       zs.push(s.z.data.slice(i * s.z.cols, (i + 1) * s.z.cols));
     }
-    for (const method of ["linf", "l1", "relaxed"]) {
+    for (const method of methods) {
       rows.push(measure(net.name, gen, xs, zs, method, "engine", net.engineRuns));
       rows.push(measure(net.name, gen, xs, zs, method, "highs", net.highsRuns));
     }

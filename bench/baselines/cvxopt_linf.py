@@ -1,5 +1,6 @@
 """Baseline for bench/lp.ts: the authors' Algorithm 1 (layer-wise ℓ∞ LP, eq. (6)) on cvxopt, GIVEN
-the true noise level ε = e (one LP per layer at that ε, no search), as in the paper's code.
+the true noise level: each layer's scan starts at ε₀ = e and raises ε ← 1.2·ε until the LP's
+optimal δ is ≤ ε (the cap δ ≤ ε of Algorithm 1), as the paper's code starts it.
 
 Usage: python3 cvxopt_linf.py PROBLEM.json; the file holds {"weights": [[rows of W_1], …],
 "biases": [...] | null, "noise": e, "xs": [[…], …], "zs": [[…], …]} (the networks and observations
@@ -30,13 +31,20 @@ def linf_layer(w, x, eps):
     c = np.zeros(k + 1)
     c[k] = 1.0
     sol = solvers.lp(matrix(c), matrix(g), matrix(h))
-    return np.array(sol["x"]).ravel()[:k]
+    v = np.array(sol["x"]).ravel()
+    return v[:k], v[k]
 
 
-def invert(weights, x, eps):
+def invert(weights, x, eps0, alpha=1.2):
     y = x
     for w in reversed(weights):
-        y = linf_layer(w, y, eps)
+        eps = eps0
+        for _ in range(200):
+            z, delta = linf_layer(w, y, eps)
+            if delta <= eps:
+                break
+            eps *= alpha
+        y = z
     return y
 
 

@@ -12,7 +12,8 @@
  */
 import { type LadProblem, rowDeviations } from "../lp/types.js";
 import { type LayerInverter, layerResidual } from "./layer.js";
-import { LayerLp, linfSearch, lpSettings, solverReport, withNotes } from "./lp-layer.js";
+import { linfSearch } from "./eps-search.js";
+import { LayerLp, lpSettings, solverReport, withNotes } from "./lp-layer.js";
 import { type LadSnapshot } from "../lp/lad.js";
 
 /** Algorithm 2 on one layer. */

@@ -5,7 +5,8 @@
  * reconstructions are ReLU outputs, so the LP keeps them ≥ 0.
  */
 import { type LayerInverter, layerResidual } from "./layer.js";
-import { LayerLp, linfSearch, lpSettings, solverReport, withNotes } from "./lp-layer.js";
+import { linfSearch } from "./eps-search.js";
+import { LayerLp, lpSettings, solverReport, withNotes } from "./lp-layer.js";
 import { type LayerStatus } from "./result.js";
 
 /** Algorithm 1 on one layer, with geninv's ε search (see {@link linfSearch}). */

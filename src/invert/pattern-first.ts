@@ -24,7 +24,7 @@ import { linearizeAt, patternOf } from "./refine.js";
 import { type InversionResult, type LayerReport } from "./result.js";
 
 /** Passes of linearise → LP before giving up on a pattern that keeps changing. */
-const MAX_PASSES = 6;
+const MAX_PASSES = 4;
 /** Hidden-layer reconstructions below this fraction of their largest value count as inactive. */
 const HIDDEN_ACTIVE_FRACTION = 1e-3;
 

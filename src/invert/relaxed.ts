@@ -10,7 +10,8 @@
  */
 import { type RelaxedProblem } from "../lp/types.js";
 import { type LayerInverter, layerResidual, scaleOf } from "./layer.js";
-import { LayerLp, linfSearch, lpSettings, solverReport, withNotes } from "./lp-layer.js";
+import { linfSearch } from "./eps-search.js";
+import { LayerLp, lpSettings, solverReport, withNotes } from "./lp-layer.js";
 import { type LayerStatus } from "./result.js";
 
 /** eq. (8) on one layer. */

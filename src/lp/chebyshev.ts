@@ -9,10 +9,10 @@
  * reference of the k+1 rows the least-squares fit leaves worst off, this takes 2–5× fewer pivots:
  * 145 vs 330 on 500×100, 480 vs 2 000 on 600×250 with z ≥ 0.)
  */
-import { ShapeError } from "../errors.js";
+import { ShapeError, SolverError } from "../errors.js";
 import { type Matrix } from "../linalg/matrix.js";
-import { leastSquaresRows, QrWorkspace } from "../linalg/qr.js";
-import { type ChebyshevProblem, type LpSolution, rowDeviations, validateMatrix, validateRows } from "./types.js";
+import { QrWorkspace } from "../linalg/qr.js";
+import { type ChebyshevProblem, type LpSolution, rowDeviations, twoSidedLeastSquares, validateMatrix, validateRows } from "./types.js";
 import { type VertexOptions, type VertexOutcome, VertexSimplex, type VertexSnapshot, vertexIds } from "./vertex-simplex.js";
 
 /** An engine answer with the basis to warm-start the next, tighter problem from. */
@@ -223,23 +223,7 @@ export class ChebyshevSolver {
 
   /** Least squares on the two-sided rows (the cold start's point). */
   leastSquaresStart(prob: ChebyshevProblem): Float64Array | null {
-    const { n, k } = this.engine;
-    const rows = new Int32Array(n);
-    const rhs = new Float64Array(n);
-    let m = 0;
-    for (let j = 0; j < n; j++) {
-      const u = prob.upper[j]!;
-      const l = prob.lower[j]!;
-      if (u !== Infinity && l !== -Infinity) {
-        rows[m] = j;
-        rhs[m++] = 0.5 * (u + l);
-      }
-    }
-    if (m < k) return null;
-    const x = new Float64Array(k);
-    leastSquaresRows(this.a, rows, m, rhs, x, this.ws);
-    for (let i = 0; i < k; i++) if (!Number.isFinite(x[i]!)) return null;
-    return x;
+    return twoSidedLeastSquares(prob, this.ws);
   }
 
   /**
@@ -289,7 +273,7 @@ export class ChebyshevSolver {
     ids[k] = worstId >= 0 ? worstId : vertexIds.deltaLower(n, k);
     if (!e.startFromBasis(ids, zs)) {
       // a signed permutation plus one row with a −1 in the δ column cannot be singular
-      throw new Error("internal: primal start basis singular");
+      throw new SolverError("internal: the primal start basis of the Chebyshev LP is singular");
     }
     return worstId >= 0 ? "primal" : "dual";
   }

@@ -15,9 +15,9 @@
  */
 import { ShapeError } from "../errors.js";
 import { type Matrix } from "../linalg/matrix.js";
-import { leastSquaresRows, QrWorkspace } from "../linalg/qr.js";
+import { QrWorkspace } from "../linalg/qr.js";
 import { exchangeInverse, invertInPlace } from "./dense.js";
-import { type LadProblem, type LpSolution, type LpStatus, rowDeviations, validateMatrix, validateRows } from "./types.js";
+import { type LadProblem, type LpSolution, type LpStatus, rowDeviations, twoSidedLeastSquares, validateMatrix, validateRows } from "./types.js";
 
 /** A basis to warm-start from. */
 export interface LadSnapshot {
@@ -316,27 +316,9 @@ export class LadSolver {
 
   /** Free basis (B = I) at z0 (least squares on the rows with a finite target by default). */
   private coldStart(prob: LadProblem, z0in: Float64Array | null): void {
-    const { n, k } = this;
+    const { k } = this;
     this.clearSlots();
-    let z0 = z0in;
-    if (!z0) {
-      const rows = new Int32Array(n);
-      const rhs = new Float64Array(n);
-      let m = 0;
-      for (let j = 0; j < n; j++) {
-        const u = prob.upper[j]!;
-        const l = prob.lower[j]!;
-        if (u !== Infinity && l !== -Infinity) {
-          rows[m] = j;
-          rhs[m++] = 0.5 * (u + l);
-        }
-      }
-      if (m >= k) {
-        const x = new Float64Array(k);
-        leastSquaresRows(this.a, rows, m, rhs, x, this.ws);
-        z0 = x.every(Number.isFinite) ? x : null;
-      }
-    }
+    const z0 = z0in ?? twoSidedLeastSquares(prob, this.ws);
     this.z.fill(0);
     if (z0) this.z.set(z0.subarray(0, k));
     // respect the bounds from the start (the method is primal: it never leaves them)

@@ -16,6 +16,7 @@
  */
 import { InvalidValueError, ShapeError } from "../errors.js";
 import { type Matrix } from "../linalg/matrix.js";
+import { leastSquaresRows, type QrWorkspace } from "../linalg/qr.js";
 
 /**
  * Outcome of one LP solve. `numerical_error` means the engine could not keep its basis well
@@ -158,4 +159,29 @@ export function rowDeviations(p: FitRows, s: ArrayLike<number>, out?: Float64Arr
     sum += d;
   }
   return { max, sum };
+}
+
+/**
+ * The engines' cold-start point: least squares on the two-sided rows (targets at the middle of
+ * their sides), or null when there are fewer such rows than unknowns or the fit is not finite.
+ */
+export function twoSidedLeastSquares(p: FitRows, ws: QrWorkspace): Float64Array | null {
+  const n = p.a.rows;
+  const k = p.a.cols;
+  const rows = new Int32Array(n);
+  const rhs = new Float64Array(n);
+  let m = 0;
+  for (let j = 0; j < n; j++) {
+    const u = p.upper[j]!;
+    const l = p.lower[j]!;
+    if (u !== Infinity && l !== -Infinity) {
+      rows[m] = j;
+      rhs[m++] = 0.5 * (u + l);
+    }
+  }
+  if (m < k) return null;
+  const x = new Float64Array(k);
+  leastSquaresRows(p.a, rows, m, rhs, x, ws);
+  for (let i = 0; i < k; i++) if (!Number.isFinite(x[i]!)) return null;
+  return x;
 }

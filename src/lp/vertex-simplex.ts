@@ -53,7 +53,7 @@ export interface VertexOutcome {
 export interface VertexOptions {
   /** Pivot budget per solve (default 50·(n + p) + 1000). */
   maxPivots?: number;
-  /** Refactorise the basis inverse every this many pivots (default min(100, max(30, p))). */
+  /** Refactorise the basis inverse every this many pivots (default max(120, 3p)). */
   refactorEvery?: number;
 }
 
@@ -104,6 +104,7 @@ export class VertexSimplex {
   private readonly work: Float64Array;
   private readonly bmat: Float64Array;
   private readonly perm: Int32Array;
+  private readonly residual: Float64Array;
   // tolerances (set per solve from the data's scale)
   private tolP = 1e-11;
   private tolD = 1e-12;
@@ -153,6 +154,7 @@ export class VertexSimplex {
     this.work = new Float64Array(p);
     this.bmat = new Float64Array(p * p);
     this.perm = new Int32Array(p);
+    this.residual = new Float64Array(p);
     this.maxPivots = options.maxPivots ?? 50 * (n + p) + 1000;
     this.refactorEvery = options.refactorEvery ?? Math.max(120, 3 * p);
   }
@@ -438,7 +440,7 @@ export class VertexSimplex {
       for (let q = 0; q < p; q++) t += binv[r * p + q]! * this.slotRhs[q]!;
       v[r] = t;
     }
-    const res = new Float64Array(p);
+    const res = this.residual;
     for (let q = 0; q < p; q++) {
       this.normal(this.basis[q]!, this.slotW[q]!, work);
       let t = this.slotRhs[q]!;
