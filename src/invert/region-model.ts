@@ -17,7 +17,7 @@
  * - a dense operator A: A·(G(z) + D_out·G_pre·d), D_out the output slopes at z.
  */
 import { type DenseLayer, type Generator } from "../model/generator.js";
-import { type Activation, activationDerivative, applyActivation } from "../model/activation.js";
+import { type Activation, activationDerivative } from "../model/activation.js";
 import { type MeasurementOperator, measurementCount } from "../operators/operator.js";
 
 /** How an observed row enters the region's fit. */
