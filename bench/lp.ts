@@ -136,7 +136,9 @@ export async function run(): Promise<void> {
     const r = linf.find((x) => x.net === name)!;
     return `${name}: ${fmt(r.medianMs, 2)} ms (goal ${ms} ms) ${r.medianMs <= ms ? "met" : "NOT met"}`;
   };
-  process.stdout.write(`ℓ∞ goal — ${goal("100-250-600", 16)}; error goal ≤ 3e on 20-100-500: ${(linf.find((x) => x.net === "20-100-500")!.relErr / 1e-4).toFixed(2)} e\n`);
+  process.stdout.write(
+    `ℓ∞ goal — ${goal("100-250-600", 16)}; error goal ≤ 3e on 20-100-500: ${(linf.find((x) => x.net === "20-100-500")!.relErr / 1e-4).toFixed(2)} e\n`,
+  );
   const ups = [];
   for (let i = 0; i < rows.length; i += 2) ups.push(rows[i + 1]!.medianMs / rows[i]!.medianMs);
   process.stdout.write(`engine speed-up over HiGHS: min ${fmt(Math.min(...ups))}×, median ${fmt(median(ups))}× (goal ≥ 10×)\n`);
@@ -178,7 +180,9 @@ function cvxoptComparison(rows: Row[], nets: { name: string; sizes: number[]; en
         xs.push(Array.from(s.x.data.subarray(i * s.x.cols, (i + 1) * s.x.cols)));
         zs.push(Array.from(s.z.data.subarray(i * s.z.cols, (i + 1) * s.z.cols)));
       }
-      const weights = gen.layers.map((l) => Array.from({ length: l.weight.rows }, (_, j) => Array.from(l.weight.data.subarray(j * l.weight.cols, (j + 1) * l.weight.cols))));
+      const weights = gen.layers.map((l) =>
+        Array.from({ length: l.weight.rows }, (_, j) => Array.from(l.weight.data.subarray(j * l.weight.cols, (j + 1) * l.weight.cols))),
+      );
       const file = join(dir, `${net.name}.json`);
       writeFileSync(file, JSON.stringify({ weights, noise, xs, zs }));
       const out = spawnSync(PYTHON, [script, file], { encoding: "utf8", maxBuffer: 1 << 26 });

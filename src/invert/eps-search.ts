@@ -315,7 +315,15 @@ function preimageShortcut(L: LayerLp, s: Float64Array): LinfSearch | null {
       fallback: L.settings.fallback,
       ...(L.settings.maxPivots !== undefined ? { maxPivots: L.settings.maxPivots } : {}),
     });
-    const res = sub.chebyshev({ kind: "chebyshev", a: bm, upper: up, lower: lw, upperWeight: leaky ? wu : null, lowerWeight: leaky ? wl : null, deltaMax: Infinity });
+    const res = sub.chebyshev({
+      kind: "chebyshev",
+      a: bm,
+      upper: up,
+      lower: lw,
+      upperWeight: leaky ? wu : null,
+      lowerWeight: leaky ? wl : null,
+      deltaMax: Infinity,
+    });
     L.solver.solves += sub.solves;
     L.solver.pivots += sub.pivots;
     for (const u of sub.used) L.solver.used.add(u);
@@ -375,4 +383,3 @@ function searchFailure(L: LayerLp, r: FitResult, t: number, on: number): LinfSea
     message: `ℓ∞ LP at ε = ${L.eps(t).toExponential(3)}: ${r.status}${r.message ? ` — ${r.message}` : ""}`,
   };
 }
-

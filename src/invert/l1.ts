@@ -28,7 +28,14 @@ export const invertL1Layer: LayerInverter = (layer, y, ctx) => {
     if (r.status === "failed") {
       return {
         x: r.z,
-        report: { status: "failed", activeRows: r.onRows, residual: layerResidual(layer, r.z, y, scratch), eps: r.eps, ...solverReport(L), message: withNotes(L, r.message)! },
+        report: {
+          status: "failed",
+          activeRows: r.onRows,
+          residual: layerResidual(layer, r.z, y, scratch),
+          eps: r.eps,
+          ...solverReport(L),
+          message: withNotes(L, r.message)!,
+        },
       };
     }
     t = r.status === "optimal" ? r.t : 0;
@@ -40,7 +47,8 @@ export const invertL1Layer: LayerInverter = (layer, y, ctx) => {
       // larger ε) — no ℓ1 LP needed
       L.rowsAt(L.eps0);
       const free = Math.max(r.free, L.k - r.onRows);
-      const nonUnique = free > 0 ? `the ℓ1 LP optimum leaves ${free} direction(s) of the layer input unconstrained (only ${r.onRows} two-sided rows)` : undefined;
+      const nonUnique =
+        free > 0 ? `the ℓ1 LP optimum leaves ${free} direction(s) of the layer input unconstrained (only ${r.onRows} two-sided rows)` : undefined;
       const message = withNotes(L, nonUnique);
       return {
         x: z0,
@@ -99,7 +107,8 @@ export const invertL1Layer: LayerInverter = (layer, y, ctx) => {
     };
   }
   const residual = layerResidual(layer, prev.z, y, scratch);
-  const nonUnique = prev.free > 0 ? `the ℓ1 LP optimum leaves ${prev.free} direction(s) of the layer input unconstrained (only ${prev.on} two-sided rows)` : undefined;
+  const nonUnique =
+    prev.free > 0 ? `the ℓ1 LP optimum leaves ${prev.free} direction(s) of the layer input unconstrained (only ${prev.on} two-sided rows)` : undefined;
   const message = withNotes(L, [nonUnique, failure ? `stopped early (${failure}); kept the last good ε` : undefined].filter(Boolean).join("; ") || undefined);
   return {
     x: prev.z,

@@ -597,5 +597,4 @@ export class LadSolver {
       else if (++stall > k + 50) bland = true;
     }
   }
-
 }

@@ -113,7 +113,10 @@ export function validateRows(p: FitProblem): void {
     if (Number.isNaN(u) || u === -Infinity) throw new InvalidValueError(`LP upper target [${j}] is ${u} (finite or +Infinity)`);
     if (Number.isNaN(l) || l === Infinity) throw new InvalidValueError(`LP lower target [${j}] is ${l} (finite or −Infinity)`);
   }
-  for (const [name, w] of [["upperWeight", p.upperWeight], ["lowerWeight", p.lowerWeight]] as const) {
+  for (const [name, w] of [
+    ["upperWeight", p.upperWeight],
+    ["lowerWeight", p.lowerWeight],
+  ] as const) {
     if (!w) continue;
     if (w.length !== n) throw new ShapeError(`LP ${name} has ${w.length} entries, expected ${n}`);
     for (let j = 0; j < n; j++) {
