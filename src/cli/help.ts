@@ -12,8 +12,8 @@ export const EXIT_CODES_HELP = `Exit codes:
   2    usage error: unknown command, method or flag, or a bad flag value
   ${EXIT_PIPE_CLOSED}  stdout was closed early (e.g. piped into head): output stops quietly`;
 
-/** Examples per command path ("" is the program itself). */
-const EXAMPLES: Record<string, readonly string[]> = {
+/** Examples per command path ("" is the program itself); every command listed here shows them. */
+export const EXAMPLES: Record<string, readonly string[]> = {
   "": ["geninv demo", "geninv invert --model mnist --image digit.png --method linf -o out.png", "geninv help invert"],
   random: ["geninv random --sizes 20,100,500 --seed 3 -o net.json", "geninv random --sizes 20,100,200,500 --activation leaky_relu:0.1 --bias -o leaky.json"],
   sample: ["geninv sample --model net.json --count 10 --seed 1 -o obs.json", "geninv sample --model mnist --noise gaussian:0.05 -o noisy.json"],
@@ -31,6 +31,10 @@ const EXAMPLES: Record<string, readonly string[]> = {
   "reproduce fig2": ["geninv reproduce fig2 --quick", "geninv reproduce fig2 --activation leaky_relu:0.1"],
   "reproduce fig3": ["geninv reproduce fig3 --quick"],
   "reproduce fig4": ["geninv reproduce fig4 --quick"],
+  "reproduce example1": ["geninv reproduce example1 -o example1.svg"],
+  certify: ["geninv certify --model net.json --obs obs.json --method linf --radius 1e-3", "geninv certify --model net.json --obs obs.json --z z.npy --time-limit 30"],
+  hardness: ["geninv hardness 3sat --vars 5 --clauses 20 --seed 1 -o sat.json --obs-output x.json --solve"],
+  "hardness 3sat": ["geninv hardness 3sat formula.cnf -o sat.json --solve", "geninv hardness 3sat --vars 5 --clauses 20 --seed 1 -o sat.json --obs-output x.json"],
   "reproduce sensing": ["geninv reproduce sensing --quick", "geninv reproduce sensing --ms 20,50,100 --methods pgd,adam+pgd"],
 };
 

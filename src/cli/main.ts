@@ -32,7 +32,12 @@ export function buildProgram(io: CliIo): Command {
     .exitOverride();
   for (const make of [randomCommand, sampleCommand, invertCommand, certifyCommand, inspectCommand, convertCommand, demoCommand, reproduceCommand, hardnessCommand]) {
     const cmd = make(io);
-    cmd.configureOutput({ writeOut: io.out, writeErr: io.err }).exitOverride().showHelpAfterError("(run with --help for usage)");
+    // every level (reproduce fig1, hardness 3sat) writes through io and exits through main
+    const wire = (c: Command): void => {
+      c.configureOutput({ writeOut: io.out, writeErr: io.err }).exitOverride().showHelpAfterError("(run with --help for usage)");
+      for (const sub of c.commands) wire(sub);
+    };
+    wire(cmd);
     program.addCommand(cmd);
   }
   configureHelpTree(program);
