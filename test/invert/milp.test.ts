@@ -2,6 +2,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { bruteForceMisfit, randomMilpCase } from "../../bench/milp-reference.js";
 import { invert } from "../../src/invert/invert.js";
 import { invertMilp, misfitOf } from "../../src/invert/milp.js";
+import { certifyUniqueness } from "../../src/invert/milp-certify.js";
 import { highsModule, loadHighsBackend } from "../../src/lp/highs.js";
 import { RELU } from "../../src/model/activation.js";
 import { Generator } from "../../src/model/generator.js";
@@ -84,5 +85,25 @@ describe("milp (global inversion by mixed-integer programming)", () => {
     expect(() => invertMilp(ok, [0.1, 0.2], { box: -1 })).toThrow(/milp box must be a finite number > 0/);
     expect(() => invertMilp(ok, [0.1, 0.2], { timeLimit: 0 })).toThrow(/milp time limit must be > 0 seconds/);
     expect(() => invertMilp(ok, [0.1, 0.2, 0.3])).toThrow(/observation has 3 entries, expected 2/);
+  });
+
+  it("certificate: not_unique with the mirror pre-image (−2, 0) for G(z) = relu(|z1| − |z2| + 1) at x = 3; unique for an injective LeakyReLU network", () => {
+    const w1 = { rows: 4, cols: 2, data: Float64Array.from([1, 0, -1, 0, 0, 1, 0, -1]) };
+    const w2 = { rows: 1, cols: 4, data: Float64Array.from([1, 1, -1, -1]) };
+    const gen = new Generator([
+      { weight: w1, bias: null, activation: RELU },
+      { weight: w2, bias: Float64Array.from([1]), activation: RELU },
+    ]);
+    const c = certifyUniqueness(gen, [3], [2, 0], { tau: 1e-9, radius: 0.5, box: 2 });
+    expect(c.verdict).toBe("not_unique");
+    expect(c.witness!.fit.linf).toBeLessThanOrEqual(1e-9);
+    expect(c.witness!.distanceInf).toBeGreaterThan(0.5);
+    expect(Math.abs(misfitOf(gen, { x: Float64Array.from([3]), operator: { kind: "identity", n: 1 }, norm: "linf" }, c.witness!.z))).toBeLessThanOrEqual(1e-9);
+    const inj = randomGenerator({ sizes: [2, 4, 4], activation: { kind: "leaky_relu", slope: 0.2 }, rng: 11 });
+    const z = Float64Array.from([0.3, -0.7]);
+    const u = certifyUniqueness(inj, inj.forward(z), z, { tau: 1e-9, radius: 1e-4, box: 3 });
+    expect(u.verdict).toBe("unique");
+    expect(u.bound).toBeLessThanOrEqual(1e-4);
+    expect(u.mips).toBe(4);
   });
 });
