@@ -3,36 +3,48 @@
  * outcomes of an inversion (non-unique, infeasible, not converged) are statuses, not errors.
  */
 
+/** The stable machine-readable codes of {@link GeninvError}, one per error class. */
+export type GeninvErrorCode = "model_format" | "data_format" | "shape" | "invalid_value" | "option" | "infeasible" | "solver" | "file" | "worker";
+
 /** Base class of every error geninv throws on purpose; `message` is meant for the user. */
 export class GeninvError extends Error {
   /** Stable machine-readable code, e.g. `"model_format"`. */
-  readonly code: string;
-  constructor(code: string, message: string) {
+  readonly code: GeninvErrorCode;
+  constructor(code: GeninvErrorCode, message: string) {
     super(message);
     this.code = code;
     this.name = new.target.name;
   }
 }
 
-/** A model file (or model object) is malformed: names the file and the field path. */
-export class ModelFormatError extends GeninvError {
+/** Where in which file a format error is: both optional, both prefixed to the message. */
+export interface FormatErrorPlace {
+  file?: string;
+  field?: string;
+}
+
+/** A malformed file: the message starts with the file and the field path it names. */
+export abstract class FormatError extends GeninvError {
   readonly file: string | undefined;
   readonly field: string | undefined;
-  constructor(message: string, opts: { file?: string; field?: string } = {}) {
-    super("model_format", prefix(opts.file, opts.field) + message);
+  constructor(code: "model_format" | "data_format", message: string, opts: FormatErrorPlace) {
+    super(code, prefix(opts.file, opts.field) + message);
     this.file = opts.file;
     this.field = opts.field;
   }
 }
 
+/** A model file (or model object) is malformed: names the file and the field path. */
+export class ModelFormatError extends FormatError {
+  constructor(message: string, opts: FormatErrorPlace = {}) {
+    super("model_format", message, opts);
+  }
+}
+
 /** A data file (observations, arrays, images) is malformed or unreadable. */
-export class DataFormatError extends GeninvError {
-  readonly file: string | undefined;
-  readonly field: string | undefined;
-  constructor(message: string, opts: { file?: string; field?: string } = {}) {
-    super("data_format", prefix(opts.file, opts.field) + message);
-    this.file = opts.file;
-    this.field = opts.field;
+export class DataFormatError extends FormatError {
+  constructor(message: string, opts: FormatErrorPlace = {}) {
+    super("data_format", message, opts);
   }
 }
 
@@ -77,6 +89,13 @@ export class FileError extends GeninvError {
   constructor(file: string, message: string) {
     super("file", `${file}: ${message}`);
     this.file = file;
+  }
+}
+
+/** A worker thread of the trial runner could not start (its script failed to load, or it exited first). */
+export class WorkerError extends GeninvError {
+  constructor(message: string) {
+    super("worker", message);
   }
 }
 

@@ -22,7 +22,7 @@
  */
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
-import { errorMessage, OptionError } from "../errors.js";
+import { errorMessage, OptionError, WorkerError } from "../errors.js";
 import { hybridParts } from "../invert/registry.js";
 
 /**
@@ -296,7 +296,7 @@ function runOnWorkers<C, T, R>(kind: TrialKind<C, T, R>, config: C, trials: read
       worker.on("message", (msg: FromWorker) => {
         if (settled) return;
         if (msg.type === "init-error") {
-          finish(new Error(`worker failed to start: ${msg.message}`));
+          finish(new WorkerError(`worker failed to start: ${msg.message}`));
           return;
         }
         if (msg.type === "ready") {
@@ -328,14 +328,14 @@ function runOnWorkers<C, T, R>(kind: TrialKind<C, T, R>, config: C, trials: read
       });
       worker.on("error", (e) => {
         if (!ready) {
-          finish(new Error(`worker failed to start: ${errorMessage(e)}`));
+          finish(new WorkerError(`worker failed to start: ${errorMessage(e)}`));
           return;
         }
         lose(`worker thread crashed: ${errorMessage(e)}`, true);
       });
       worker.on("exit", (code) => {
         if (live.has(worker) && !settled) {
-          if (!ready) finish(new Error(`worker exited with code ${code} before starting`));
+          if (!ready) finish(new WorkerError(`worker exited with code ${code} before starting`));
           else lose(`worker thread exited with code ${code}`, true);
         }
       });
