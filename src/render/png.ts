@@ -11,7 +11,7 @@
  *   stream" for a flipped byte;
  * - pngjs writes neither tEXt chunks (grayToPng embeds them) nor palette, 1/2/4-bit or Adam7
  *   images, which the decoder's round-trip tests need;
- * - speed is a wash where geninv uses it: `npm run bench -- png` (bench/png.ts) times both in one
+ * - speed is a wash where geninv uses it: `npm run bench png` (bench/png.ts) times both in one
  *   run — decoding a 28×28 digit 1.5× faster than pngjs, a 560×560 gray grid 0.9×; encoding gray
  *   0.85–1× (pngjs is faster on RGBA, which geninv never writes).
  * Tile grids and their bitmap font are render/grid.ts and render/font.ts.
