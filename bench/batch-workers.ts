@@ -54,8 +54,20 @@ export async function run(): Promise<void> {
       `invert ${rows} observations by ${method} (20-100-500 ReLU), wall time per batch, median of ${repeats} (1-minute load average ${loadBefore.toFixed(1)} → ${loadAfter.toFixed(1)} on ${(await import("node:os")).availableParallelism()} cores${loadBefore > 1.5 || loadAfter > 1.5 ? ": SHARED machine, the ratio is not the code's" : ""})`,
       ["workers", "wall (median)", "rows / s", "CPU time (median)", "throughput vs 1 worker"],
       [
-        ["1 (this thread)", `${(m1 / 1000).toFixed(2)} s`, (rows / (m1 / 1000)).toFixed(1), `${(median(one.map((t) => t.cpuMs)) / 1000).toFixed(2)} s`, "1.00×"],
-        ["2 threads", `${(m2 / 1000).toFixed(2)} s`, (rows / (m2 / 1000)).toFixed(1), `${(median(two.map((t) => t.cpuMs)) / 1000).toFixed(2)} s`, `${(m1 / m2).toFixed(2)}×`],
+        [
+          "1 (this thread)",
+          `${(m1 / 1000).toFixed(2)} s`,
+          (rows / (m1 / 1000)).toFixed(1),
+          `${(median(one.map((t) => t.cpuMs)) / 1000).toFixed(2)} s`,
+          "1.00×",
+        ],
+        [
+          "2 threads",
+          `${(m2 / 1000).toFixed(2)} s`,
+          (rows / (m2 / 1000)).toFixed(1),
+          `${(median(two.map((t) => t.cpuMs)) / 1000).toFixed(2)} s`,
+          `${(m1 / m2).toFixed(2)}×`,
+        ],
       ],
     );
   } finally {

@@ -54,7 +54,15 @@ export function benchGd(): void {
       armijo.push(res.timeMs / Math.max(res.iterations ?? iterations, 1));
     }
     const armijoPerIt = median(armijo);
-    rows.push([sizes.join("-"), perIt, median(runs), base ?? "n/a", base ? `${(base / perIt).toFixed(1)}×` : "n/a", armijoPerIt, `${(armijoPerIt / perIt).toFixed(2)}×`]);
+    rows.push([
+      sizes.join("-"),
+      perIt,
+      median(runs),
+      base ?? "n/a",
+      base ? `${(base / perIt).toFixed(1)}×` : "n/a",
+      armijoPerIt,
+      `${(armijoPerIt / perIt).toFixed(2)}×`,
+    ]);
   }
   printTable(
     `gradient descent (ReLU, lr 1, ${iterations} iterations per run, median of 15 runs; numpy float64 same passes, same run; Armijo = the default line search)`,

@@ -29,7 +29,15 @@ function kinkUnits(gen: Generator): number {
 /**
  * min over z ∈ [−box, box]^k of ‖A·G(z) − x‖ (linf or l1) with misfit ≤ cap, by enumeration.
  */
-export function bruteForceMisfit(h: Highs, gen: Generator, op: MeasurementOperator, x: Float64Array, norm: "linf" | "l1", box: number, cap = Infinity): BruteForceResult {
+export function bruteForceMisfit(
+  h: Highs,
+  gen: Generator,
+  op: MeasurementOperator,
+  x: Float64Array,
+  norm: "linf" | "l1",
+  box: number,
+  cap = Infinity,
+): BruteForceResult {
   const k = gen.inputSize;
   const units = kinkUnits(gen);
   if (units > 20) throw new Error(`brute force over 2^${units} patterns is too many`);
@@ -125,7 +133,8 @@ function solveRegion(
     hi.push(u);
   };
   for (const s of signRows) {
-    if (s.sign === 1) row(s.a, -1, 0, -s.b, inf); // a·z + b ≥ 0
+    if (s.sign === 1)
+      row(s.a, -1, 0, -s.b, inf); // a·z + b ≥ 0
     else row(s.a, -1, 0, -inf, -s.b); // a·z + b ≤ 0
   }
   mRows.forEach((r, t) => {
@@ -200,7 +209,12 @@ export function randomMilpCase(seed: number): MilpCase {
   const n = 1 + Math.floor(rng.uniform() * 4);
   const hiddenAct: Activation = rng.uniform() < 0.75 ? RELU : leakyRelu(0.1 + 0.4 * rng.uniform());
   const lastAct: Activation = pick([RELU, RELU, IDENTITY, leakyRelu(0.2)] as const);
-  const gen = randomGenerator({ sizes: [k, ...hidden, n], activation: [...hidden.map(() => hiddenAct), lastAct], bias: rng.uniform() < 0.6, rng: Rng.derive(seed, 1) });
+  const gen = randomGenerator({
+    sizes: [k, ...hidden, n],
+    activation: [...hidden.map(() => hiddenAct), lastAct],
+    bias: rng.uniform() < 0.6,
+    rng: Rng.derive(seed, 1),
+  });
   const opKind = pick(["identity", "identity", "mask", "dense"] as const);
   let op: MeasurementOperator = identityOperator(n);
   if (opKind === "mask" && n > 1) {

@@ -53,13 +53,22 @@ export async function run(): Promise<void> {
     worst = Math.max(worst, d);
     if (r.status === "optimal" && d <= 1e-7) agree++;
     // feasibility verdict at τ = optimum ± 1e-3 (both sides must agree with brute force)
-    const below = invertMilp(c.gen, c.x, { operator: c.op, milpNorm: c.norm, box: c.box, maxMisfit: Math.max(0, bf.misfit - 1e-3), milpStart: "none", timeLimit: 60 });
+    const below = invertMilp(c.gen, c.x, {
+      operator: c.op,
+      milpNorm: c.norm,
+      box: c.box,
+      maxMisfit: Math.max(0, bf.misfit - 1e-3),
+      milpStart: "none",
+      timeLimit: 60,
+    });
     const belowRef = bruteForceMisfit(h, c.gen, c.op, c.x, c.norm, c.box, Math.max(0, bf.misfit - 1e-3)).z !== null;
     if ((below.status !== "infeasible") === belowRef) sameVerdict++;
   }
-  printTable(`milp vs brute force (all activation patterns, one HiGHS LP each), ${nets} random networks k ≤ 4, ≤ 10 hidden`, ["networks", "same optimum (1e-7)", "same verdict at τ = opt − 1e-3", "worst |Δ misfit|", "milp median ms", "brute force median ms", "ratio"], [
-    [nets, agree, sameVerdict, worst.toExponential(2), median(tMilp), median(tBrute), (median(tMilp) / median(tBrute)).toFixed(2)],
-  ]);
+  printTable(
+    `milp vs brute force (all activation patterns, one HiGHS LP each), ${nets} random networks k ≤ 4, ≤ 10 hidden`,
+    ["networks", "same optimum (1e-7)", "same verdict at τ = opt − 1e-3", "worst |Δ misfit|", "milp median ms", "brute force median ms", "ratio"],
+    [[nets, agree, sameVerdict, worst.toExponential(2), median(tMilp), median(tBrute), (median(tMilp) / median(tBrute)).toFixed(2)]],
+  );
 
   // 2. 3SAT
   const cnfs = count("GENINV_MILP_CNFS", 100);
@@ -82,7 +91,11 @@ export async function run(): Promise<void> {
     row.n++;
     byVars.set(vars, row);
   }
-  printTable(`Theorem 1: milp on the 3SAT reduction vs MiniSat, ${cnfs} random formulas at ratio 4.26 (verdict matches on ${match} of ${cnfs})`, ["vars", "formulas", "satisfiable", "verdicts match", "median ms", "HiGHS median ms"], [...byVars.entries()].sort((a, b) => a[0] - b[0]).map(([v, r]) => [v, r.n, r.sat, r.match, median(r.ms), median(r.highs)]));
+  printTable(
+    `Theorem 1: milp on the 3SAT reduction vs MiniSat, ${cnfs} random formulas at ratio 4.26 (verdict matches on ${match} of ${cnfs})`,
+    ["vars", "formulas", "satisfiable", "verdicts match", "median ms", "HiGHS median ms"],
+    [...byVars.entries()].sort((a, b) => a[0] - b[0]).map(([v, r]) => [v, r.n, r.sat, r.match, median(r.ms), median(r.highs)]),
+  );
 
   // layer-wise and gradient methods on the same networks (a few satisfiable formulas)
   const others: (string | number)[][] = [];
@@ -101,9 +114,20 @@ export async function run(): Promise<void> {
       const g = gen.forward(bits);
       if (g[0] === 0 && g[1] === 0) exactFits++;
     }
-    others.push([m, tried, exactFits, Object.entries(statuses).map(([s, n]) => `${s} ${n}`).join(", ")]);
+    others.push([
+      m,
+      tried,
+      exactFits,
+      Object.entries(statuses)
+        .map(([s, n]) => `${s} ${n}`)
+        .join(", "),
+    ]);
   }
-  printTable("other methods on satisfiable 12-variable reduction networks (a z that rounds to an assignment with G(z) = x?)", ["method", "formulas", "found a pre-image", "statuses"], others);
+  printTable(
+    "other methods on satisfiable 12-variable reduction networks (a z that rounds to an assignment with G(z) = x?)",
+    ["method", "formulas", "found a pre-image", "statuses"],
+    others,
+  );
 
   // 3. MNIST
   const digits = count("GENINV_MILP_DIGITS", 20);
@@ -130,5 +154,9 @@ export async function run(): Promise<void> {
     }
     rows.push([start, n, proved, exact, median(wall), median(highs), (median(wall) / median(highs)).toFixed(2), median(nodes)]);
   }
-  printTable("milp on the shipped mnist generator (20 → 60 → 784), realizable digits x = G(z*), z* ~ N(0, I)", ["start", "digits", "proved optimal ≤ 60 s", "‖G(z) − x‖∞ ≤ 1e-9", "median ms", "HiGHS median ms", "ratio", "median nodes"], rows);
+  printTable(
+    "milp on the shipped mnist generator (20 → 60 → 784), realizable digits x = G(z*), z* ~ N(0, I)",
+    ["start", "digits", "proved optimal ≤ 60 s", "‖G(z) − x‖∞ ≤ 1e-9", "median ms", "HiGHS median ms", "ratio", "median nodes"],
+    rows,
+  );
 }

@@ -45,7 +45,17 @@ export function run(): void {
     const encOurs = median(timeEach(items, () => encodePng(img)));
     const pj = toPngjs(img);
     const encTheirs = median(timeEach(items, () => PNG.sync.write(pj, img.channels === 1 ? { colorType: 0, inputColorType: 6 } : { colorType: 6 })));
-    rows.push([name, decOurs, decTheirs, `${(decTheirs / decOurs).toFixed(2)}×`, encOurs, encTheirs, `${(encTheirs / encOurs).toFixed(2)}×`, ours.length, theirs.length]);
+    rows.push([
+      name,
+      decOurs,
+      decTheirs,
+      `${(decTheirs / decOurs).toFixed(2)}×`,
+      encOurs,
+      encTheirs,
+      `${(encTheirs / encOurs).toFixed(2)}×`,
+      ours.length,
+      theirs.length,
+    ]);
   }
   printTable(
     "PNG decode/encode, median ms (pngjs 7 in the same run; ratio = pngjs time / geninv time)",

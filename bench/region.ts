@@ -88,7 +88,10 @@ export function run(): void {
   const leaky = loadModel("mnist-leaky");
   const relu = loadModel("mnist");
   const n = 784;
-  const bottomHidden = maskOperator(n, Array.from({ length: n / 2 }, (_, i) => i));
+  const bottomHidden = maskOperator(
+    n,
+    Array.from({ length: n / 2 }, (_, i) => i),
+  );
   const randomHalf = (_d: number, rng: Rng): MeasurementOperator => {
     const rows: number[] = [];
     for (let i = 0; i < n; i++) if (rng.uniform() < 0.5) rows.push(i);
@@ -98,7 +101,12 @@ export function run(): void {
   const exact = { name: "exact", options: {} };
 
   // inpainting, noiseless: where layer-wise inversion cannot see enough rows (392 < 500)
-  compare(`mnist-leaky, bottom half hidden, noiseless (${DIGITS} digits; adam on ${ADAM_DIGITS})`, leaky, realizable(leaky, DIGITS, 1, () => bottomHidden), [exact, adam]);
+  compare(
+    `mnist-leaky, bottom half hidden, noiseless (${DIGITS} digits; adam on ${ADAM_DIGITS})`,
+    leaky,
+    realizable(leaky, DIGITS, 1, () => bottomHidden),
+    [exact, adam],
+  );
   compare(`mnist-leaky, random 50 % observed, noiseless`, leaky, realizable(leaky, DIGITS, 2, randomHalf), [exact, adam]);
 
   // compressed sensing on mnist, Gaussian A (entries N(0, 1/m))
@@ -108,10 +116,12 @@ export function run(): void {
   }
 
   // Figure 3: Gaussian noise of variance 0.3 on every pixel of G(z*)
-  compare(`Figure 3: mnist, Gaussian noise σ² = 0.3 (image error against G(z*))`, relu, realizable(relu, DIGITS, 3, () => identityOperator(n), Math.sqrt(0.3)), [
-    { name: "l1", options: {} },
-    adam,
-  ]);
+  compare(
+    `Figure 3: mnist, Gaussian noise σ² = 0.3 (image error against G(z*))`,
+    relu,
+    realizable(relu, DIGITS, 3, () => identityOperator(n), Math.sqrt(0.3)),
+    [{ name: "l1", options: {} }, adam],
+  );
 
   // held-out real MNIST digits (not in G's range): image error ‖G(ẑ) − x‖/‖x‖
   let test;

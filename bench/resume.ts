@@ -42,14 +42,24 @@ function killAfter(args: string[], ms: number): Promise<boolean> {
 
 function untimed(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(untimed);
-  if (v && typeof v === "object") return Object.fromEntries(Object.entries(v).filter(([k]) => !/time(ms)?$/i.test(k)).map(([k, x]) => [k, untimed(x)]));
+  if (v && typeof v === "object")
+    return Object.fromEntries(
+      Object.entries(v)
+        .filter(([k]) => !/time(ms)?$/i.test(k))
+        .map(([k, x]) => [k, untimed(x)]),
+    );
   return v;
 }
 
 /** An invert output (.json document or .jsonl lines) as canonical text: rows by index, untimed. */
 function invertOutput(path: string): string {
   const text = readFileSync(path, "utf8");
-  const rows = path.endsWith(".jsonl") ? text.trimEnd().split("\n").map((l) => JSON.parse(l) as { index: number }) : (JSON.parse(text) as { results: { index: number }[] }).results;
+  const rows = path.endsWith(".jsonl")
+    ? text
+        .trimEnd()
+        .split("\n")
+        .map((l) => JSON.parse(l) as { index: number })
+    : (JSON.parse(text) as { results: { index: number }[] }).results;
   const doc = path.endsWith(".jsonl") ? {} : { ...(JSON.parse(text) as object), results: null };
   return JSON.stringify(untimed({ doc, rows: [...rows].sort((a, b) => a.index - b.index) }));
 }
@@ -58,10 +68,19 @@ function invertOutput(path: string): string {
 function fig2Output(dir: string, tag: string): string {
   const j = JSON.parse(readFileSync(join(dir, `${tag}.json`), "utf8")) as { runs: { k: number; run: number }[] };
   const runs = [...j.runs].sort((a, b) => a.k - b.k || a.run - b.run);
-  const csv = readFileSync(join(dir, `${tag}.csv`), "utf8").trimEnd().split("\n");
+  const csv = readFileSync(join(dir, `${tag}.csv`), "utf8")
+    .trimEnd()
+    .split("\n");
   const header = csv[0]!.split(",");
   const keep = header.map((h) => !/time/i.test(h));
-  const body = csv.map((l) => l.split(",").filter((_, i) => keep[i]).join(",")).sort();
+  const body = csv
+    .map((l) =>
+      l
+        .split(",")
+        .filter((_, i) => keep[i])
+        .join(","),
+    )
+    .sort();
   return JSON.stringify(untimed({ ...j, runs, csv: body }));
 }
 
@@ -80,7 +99,8 @@ export async function run(): Promise<void> {
     const net = join(dir, "net.json");
     const obs = join(dir, "obs.json");
     if (geninv(["random", "--sizes", "20,100,500", "--seed", "1", "-o", net]).status !== 0) throw new Error("random failed");
-    if (geninv(["sample", "--model", net, "--count", String(rows), "--seed", "2", "--noise", "uniform:0.001", "-o", obs]).status !== 0) throw new Error("sample failed");
+    if (geninv(["sample", "--model", net, "--count", String(rows), "--seed", "2", "--noise", "uniform:0.001", "-o", obs]).status !== 0)
+      throw new Error("sample failed");
     const invertArgs = (out: string, ...more: string[]) => ["invert", "--model", net, "--obs", obs, "--method", "exact", "--workers", "2", "-o", out, ...more];
     const refJsonl = join(dir, "ref.jsonl");
     const refJson = join(dir, "ref.json");
@@ -99,9 +119,14 @@ export async function run(): Promise<void> {
       const resumed = geninv(invertArgs(out, "--resume"));
       if (/torn last line/.test(resumed.stderr)) invertStats.torn++;
       const same = resumed.status === 0 && invertOutput(out) === reference[ext];
-      process.stdout.write(`invert kill ${i + 1}/${kills} (.${ext}) at ${at.toFixed(0)} ms: ${invertStats.kept[i]} rows kept, resumed ${same ? "=" : "≠"} uninterrupted\n`);
+      process.stdout.write(
+        `invert kill ${i + 1}/${kills} (.${ext}) at ${at.toFixed(0)} ms: ${invertStats.kept[i]} rows kept, resumed ${same ? "=" : "≠"} uninterrupted\n`,
+      );
       if (same) invertStats.equal++;
-      else process.stderr.write(`invert kill ${i} (${ext}, ${at.toFixed(0)} ms): resumed output differs (exit ${resumed.status}) ${resumed.stderr.slice(0, 400)}\n`);
+      else
+        process.stderr.write(
+          `invert kill ${i} (${ext}, ${at.toFixed(0)} ms): resumed output differs (exit ${resumed.status}) ${resumed.stderr.slice(0, 400)}\n`,
+        );
     }
 
     // reproduce fig2: the same, on its run log
@@ -129,8 +154,22 @@ export async function run(): Promise<void> {
       `SIGKILL at a random moment, then --resume: resumed output = uninterrupted output (${kills} kills each; machine load ${(await import("node:os")).loadavg()[0]!.toFixed(1)})`,
       ["target", "uninterrupted run", "killed mid-run", "rows kept at kill (median)", "torn lines repaired", "resumed = uninterrupted"],
       [
-        [`invert ${rows} obs (exact, 2 workers, .jsonl/.json)`, `${(invertStats.ms / 1000).toFixed(1)} s`, `${invertStats.killed}/${kills}`, String(median(invertStats.kept)), String(invertStats.torn), `${invertStats.equal}/${kills}`],
-        [`reproduce fig2 ${fig2Flags.join(" ")} (2 workers)`, `${(figStats.ms / 1000).toFixed(1)} s`, `${figStats.killed}/${kills}`, String(median(figStats.kept)), String(figStats.torn), `${figStats.equal}/${kills}`],
+        [
+          `invert ${rows} obs (exact, 2 workers, .jsonl/.json)`,
+          `${(invertStats.ms / 1000).toFixed(1)} s`,
+          `${invertStats.killed}/${kills}`,
+          String(median(invertStats.kept)),
+          String(invertStats.torn),
+          `${invertStats.equal}/${kills}`,
+        ],
+        [
+          `reproduce fig2 ${fig2Flags.join(" ")} (2 workers)`,
+          `${(figStats.ms / 1000).toFixed(1)} s`,
+          `${figStats.killed}/${kills}`,
+          String(median(figStats.kept)),
+          String(figStats.torn),
+          `${figStats.equal}/${kills}`,
+        ],
       ],
     );
   } finally {

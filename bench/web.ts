@@ -18,7 +18,16 @@ import { Rng } from "../src/model/rng.js";
 import { median, printTable } from "./common.js";
 
 const CHROMIUM = [process.env.CHROMIUM_PATH, "/usr/bin/chromium", "/usr/bin/chromium-browser"].find((p): p is string => !!p && existsSync(p));
-const ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
+const ARGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
 const COLD_LOADS = 5;
 const SEEDS = [0, 1, 2];
 /** Side-by-side runs: noisy samples (σ = NOISE), so that the LPs search ε and iterate, after one warm-up seed on each side. */
@@ -27,10 +36,25 @@ const METHODS = ["exact", "linf", "l1", "relaxed", "adam", "linf+gd", "region", 
 
 type Data = Record<string, string | undefined>;
 const datasets = (page: Page): Promise<Record<string, Data>> =>
-  page.$$eval(".col", (cols) => Object.fromEntries(cols.map((c) => { const d = (c as unknown as { dataset: Data }).dataset; return [d.method!, { ...d }]; })));
+  page.$$eval(".col", (cols) =>
+    Object.fromEntries(
+      cols.map((c) => {
+        const d = (c as unknown as { dataset: Data }).dataset;
+        return [d.method!, { ...d }];
+      }),
+    ),
+  );
 
 async function runMethods(page: Page, methods: string[]): Promise<Record<string, Data>> {
-  await page.$$eval("#methods input", (boxes, want) => boxes.forEach((b) => { const i = b as unknown as { value: string; checked: boolean }; i.checked = want.includes(i.value); }), methods);
+  await page.$$eval(
+    "#methods input",
+    (boxes, want) =>
+      boxes.forEach((b) => {
+        const i = b as unknown as { value: string; checked: boolean };
+        i.checked = want.includes(i.value);
+      }),
+    methods,
+  );
   await page.click("#run");
   await page.waitForSelector("#results[data-state=done]", { timeout: 300_000 });
   return datasets(page);
@@ -70,7 +94,10 @@ export async function run(): Promise<void> {
       await page.waitForSelector("body[data-ready=true]");
       const shown = await runMethods(page, ["linf"]);
       const t = await page.evaluate(() => {
-        const p = performance as unknown as { getEntriesByType(t: string): { name: string; startTime: number }[]; getEntriesByName(n: string): { startTime: number }[] };
+        const p = performance as unknown as {
+          getEntriesByType(t: string): { name: string; startTime: number }[];
+          getEntriesByName(n: string): { startTime: number }[];
+        };
         return {
           fcp: p.getEntriesByType("paint").find((e) => e.name === "first-contentful-paint")?.startTime ?? NaN,
           ready: p.getEntriesByName("geninv-ready")[0]?.startTime ?? NaN,
@@ -100,13 +127,22 @@ export async function run(): Promise<void> {
     const pageMs: Record<string, number[]> = {};
     const nodeMs: Record<string, number[]> = {};
     await page.selectOption("#noise-kind", "gaussian");
-    await page.$eval("#noise-level", (e, v) => {
-      (e as unknown as { value: string }).value = String(v);
-    }, NOISE);
+    await page.$eval(
+      "#noise-level",
+      (e, v) => {
+        (e as unknown as { value: string }).value = String(v);
+      },
+      NOISE,
+    );
     for (const seed of [99, ...SEEDS]) {
       await page.fill("#seed", String(seed));
       await page.dispatchEvent("#seed", "change");
-      await page.waitForFunction((s) => (globalThis as unknown as { document: { getElementById(id: string): { dataset: Data } | null } }).document.getElementById("clean")?.dataset.source === `sample:${s}`, seed);
+      await page.waitForFunction(
+        (s) =>
+          (globalThis as unknown as { document: { getElementById(id: string): { dataset: Data } | null } }).document.getElementById("clean")?.dataset.source ===
+          `sample:${s}`,
+        seed,
+      );
       const shown = await runMethods(page, METHODS);
       const x = sampleObservations(gen, 1, seed).clean.data;
       addNoise(x, { kind: "gaussian", level: NOISE }, new Rng(seed + 1)); // the page's noise stream (web/src/scenario.ts)

@@ -25,7 +25,6 @@ import { HOSTILE_CASES, SPARSE_SIZE } from "../test/model/io/hostile-files.js";
 
 const self = fileURLToPath(import.meta.url);
 
-
 type ToChild = { t: "run"; format: string; from: number; to: number } | { t: "hostile"; name: string; dir: string };
 type FromChild =
   | { t: "start"; i: number }
@@ -68,7 +67,17 @@ function child(): void {
       const cpuMs = (cu.user + cu.system) / 1000;
       const expected = c.message;
       const matches = typeof expected === "string" ? message === expected.replace("<file>", path) : expected.test(message.replace(path, "<file>"));
-      process.send!({ t: "hostile", name: c.name, ms, cpuMs, rssMb: maxRssMb(), baselineMb, refused, matches, message: message.slice(0, 400) } satisfies FromChild);
+      process.send!({
+        t: "hostile",
+        name: c.name,
+        ms,
+        cpuMs,
+        rssMb: maxRssMb(),
+        baselineMb,
+        refused,
+        matches,
+        message: message.slice(0, 400),
+      } satisfies FromChild);
       return;
     }
     const format = FORMATS.find((f) => f.name === m.format)!;
@@ -166,7 +175,8 @@ function runRange(format: string, from: number, to: number, timeoutMs: number, t
           tally.peakMb = Math.max(tally.peakMb, m.rssMb);
           tally.slowestMs = Math.max(tally.slowestMs, m.ms);
           if (m.rssMb > 1024) tally.over1g++;
-          if ((m.kind === "untyped" || m.kind === "different") && tally.examples.length < 8) tally.examples.push(`case ${m.i} (${m.mutation}): ${m.kind}: ${m.message}`);
+          if ((m.kind === "untyped" || m.kind === "different") && tally.examples.length < 8)
+            tally.examples.push(`case ${m.i} (${m.mutation}): ${m.kind}: ${m.message}`);
         } else if (m.t === "end") {
           ended = true;
           c.disconnect();
@@ -228,7 +238,9 @@ async function parent(): Promise<void> {
   let failed = false;
   const pad = (s: string | number, n: number): string => String(s).padStart(n);
   process.stdout.write(`fuzz: ${cases} cases per format, ${workers} worker processes, hang = ${timeoutMs} ms\n\n`);
-  process.stdout.write(`${"format".padEnd(16)}${pad("cases", 8)}${pad("loaded", 8)}${pad("typed", 8)}${pad("untyped", 9)}${pad("hangs", 7)}${pad("different", 11)}${pad(">1GiB", 7)}${pad("peak MB", 9)}${pad("max CPU ms", 12)}${pad("s", 7)}\n`);
+  process.stdout.write(
+    `${"format".padEnd(16)}${pad("cases", 8)}${pad("loaded", 8)}${pad("typed", 8)}${pad("untyped", 9)}${pad("hangs", 7)}${pad("different", 11)}${pad(">1GiB", 7)}${pad("peak MB", 9)}${pad("max CPU ms", 12)}${pad("s", 7)}\n`,
+  );
   for (const f of formats) {
     const tally: Tally = { cases: 0, loaded: 0, typed: 0, untyped: 0, different: 0, hangs: 0, over1g: 0, peakMb: 0, slowestMs: 0, examples: [] };
     const t0 = performance.now();
@@ -244,21 +256,27 @@ async function parent(): Promise<void> {
   if (!process.argv.includes("--no-hostile")) {
     const dir = mkdtempSync(join(tmpdir(), "geninv-fuzz-"));
     process.stdout.write(`\nhostile files of issue 15 (each in a fresh process; goal: refused in ≤ 1 s with ≤ 300 MB peak RSS):\n`);
-    process.stdout.write(`${"case".padEnd(20)}${pad("refused", 8)}${pad("message", 9)}${pad("wall ms", 8)}${pad("CPU ms", 8)}${pad("peak MB", 9)}${pad("base MB", 9)}  what\n`);
+    process.stdout.write(
+      `${"case".padEnd(20)}${pad("refused", 8)}${pad("message", 9)}${pad("wall ms", 8)}${pad("CPU ms", 8)}${pad("peak MB", 9)}${pad("base MB", 9)}  what\n`,
+    );
     for (const c of HOSTILE_CASES) {
       const r = await runHostile(c.name, dir);
       const ok = r.refused && r.matches && r.ms <= 1000 && r.rssMb <= 300;
       if (!ok) failed = true;
-      process.stdout.write(`${c.name.padEnd(20)}${pad(r.refused ? "yes" : "NO", 8)}${pad(r.matches ? "exact" : "OTHER", 9)}${pad(r.ms.toFixed(0), 8)}${pad(r.cpuMs.toFixed(0), 8)}${pad(r.rssMb.toFixed(0), 9)}${pad(r.baselineMb.toFixed(0), 9)}  ${c.what}\n`);
+      process.stdout.write(
+        `${c.name.padEnd(20)}${pad(r.refused ? "yes" : "NO", 8)}${pad(r.matches ? "exact" : "OTHER", 9)}${pad(r.ms.toFixed(0), 8)}${pad(r.cpuMs.toFixed(0), 8)}${pad(r.rssMb.toFixed(0), 9)}${pad(r.baselineMb.toFixed(0), 9)}  ${c.what}\n`,
+      );
       if (!r.matches) process.stdout.write(`    got: ${r.message}\n`);
     }
     rmSync(dir, { recursive: true, force: true });
   }
-  process.stdout.write(failed ? "\nSOME GOALS MISSED\n" : "\nall goals met: 0 untyped, 0 hangs, 0 silently different, 0 above 1 GiB; every hostile file refused in ≤ 1 s with ≤ 300 MB\n");
+  process.stdout.write(
+    failed
+      ? "\nSOME GOALS MISSED\n"
+      : "\nall goals met: 0 untyped, 0 hangs, 0 silently different, 0 above 1 GiB; every hostile file refused in ≤ 1 s with ≤ 300 MB\n",
+  );
   process.exitCode = failed ? 1 : 0;
 }
 
 if (process.argv.includes("--child")) child();
 else await parent();
-
-

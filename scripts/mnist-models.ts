@@ -26,7 +26,8 @@ export const MNIST_RECIPES: readonly MnistModelRecipe[] = [
   {
     name: "mnist",
     file: "mnist-relu-20-60-784.json",
-    description: "MNIST generator 20 → 60 → 784, ReLU after every layer, no biases (the paper's section 5.2 architecture; trained as a VAE decoder like the authors' released network)",
+    description:
+      "MNIST generator 20 → 60 → 784, ReLU after every layer, no biases (the paper's section 5.2 architecture; trained as a VAE decoder like the authors' released network)",
     config: {
       latent: 20,
       decoder: [

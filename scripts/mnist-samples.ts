@@ -28,7 +28,12 @@ export function writeSampleGrid(models: readonly string[], out: string, seed = S
     return imageGrid(tiles, { cols: 8, scale: 2, padding: 2, background: 0.35, title });
   });
   const picture = besideEachOther(grids, 12, 1);
-  writeFile(out, grayToPng(picture.data, picture.width, picture.height, { text: { Software: "geninv scripts/mnist-samples.ts", Description: `8x8 samples G(z), z ~ N(0, I), seed ${seed}` } }));
+  writeFile(
+    out,
+    grayToPng(picture.data, picture.width, picture.height, {
+      text: { Software: "geninv scripts/mnist-samples.ts", Description: `8x8 samples G(z), z ~ N(0, I), seed ${seed}` },
+    }),
+  );
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

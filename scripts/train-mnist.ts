@@ -17,14 +17,7 @@ import { isMainThread, parentPort, Worker, workerData } from "node:worker_thread
 import { formatSeconds, Progress } from "../src/cli/progress.js";
 import { processIo } from "../src/cli/io.js";
 import { loadMnist, MNIST_PIXELS, MNIST_TRAIN_COUNT } from "./lib/mnist-data.js";
-import {
-  aggregatePosteriorMoment,
-  cholesky,
-  type EpochStats,
-  foldInputTransform,
-  trainVae,
-  type VaeConfig,
-} from "./lib/vae.js";
+import { aggregatePosteriorMoment, cholesky, type EpochStats, foldInputTransform, trainVae, type VaeConfig } from "./lib/vae.js";
 import { formatActivation } from "../src/model/activation.js";
 import { Generator } from "../src/model/generator.js";
 import { writeFile } from "../src/model/io/files.js";
@@ -41,10 +34,7 @@ interface Job {
   epochs: number;
 }
 
-type WorkerMessage =
-  | { type: "step"; done: number; total: number }
-  | { type: "epoch"; stats: EpochStats }
-  | { type: "done"; result: TrainedModel };
+type WorkerMessage = { type: "step"; done: number; total: number } | { type: "epoch"; stats: EpochStats } | { type: "done"; result: TrainedModel };
 
 /** What a worker sends back: the finished generator's layers and its training record. */
 interface TrainedModel {
@@ -92,7 +82,13 @@ function trainJob(job: Job, post: (m: WorkerMessage) => void): TrainedModel {
 }
 
 /** Per-pixel MSE of G'(L⁻¹ μ(x)) on held-out digits: the shipped generator reconstructing through the encoder. */
-function heldOutMse(gen: Generator, encoder: ReturnType<typeof trainVae>["encoder"], l: Float64Array, data: { count: number; images: Float64Array }, k: number): number {
+function heldOutMse(
+  gen: Generator,
+  encoder: ReturnType<typeof trainVae>["encoder"],
+  l: Float64Array,
+  data: { count: number; images: Float64Array },
+  k: number,
+): number {
   const B = encoder.maxBatch;
   const z = new Float64Array(k);
   const out = new Float64Array(MNIST_PIXELS);
@@ -133,7 +129,14 @@ interface Args {
 }
 
 function parseArgs(argv: string[], root: string): Args {
-  const args: Args = { seed: DEFAULT_SEED, only: null, epochs: null, out: join(root, "models"), samples: join(root, "docs", "mnist-samples.png"), sequential: false };
+  const args: Args = {
+    seed: DEFAULT_SEED,
+    only: null,
+    epochs: null,
+    out: join(root, "models"),
+    samples: join(root, "docs", "mnist-samples.png"),
+    sequential: false,
+  };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const value = (): string => {
@@ -150,9 +153,7 @@ function parseArgs(argv: string[], root: string): Args {
       args.samples = v === "none" ? null : resolve(v);
     } else if (a === "--sequential") args.sequential = true;
     else if (a === "--help" || a === "-h") {
-      process.stdout.write(
-        "usage: npm run train -- [--seed N] [--only mnist|mnist-leaky] [--epochs N] [--out DIR] [--samples FILE|none] [--sequential]\n",
-      );
+      process.stdout.write("usage: npm run train -- [--seed N] [--only mnist|mnist-leaky] [--epochs N] [--out DIR] [--samples FILE|none] [--sequential]\n");
       process.exit(0);
     } else throw new Error(`unknown argument ${a}`);
   }
@@ -183,7 +184,9 @@ async function main(argv: string[]): Promise<number> {
     seed: args.seed,
     epochs: args.epochs ?? recipe.config.epochs,
   }));
-  io.err(`training ${jobs.map((j) => `${j.recipe.name} (${j.epochs} epochs)`).join(" and ")} with seed ${args.seed}${args.sequential ? ", one after the other" : ", in parallel"}\n`);
+  io.err(
+    `training ${jobs.map((j) => `${j.recipe.name} (${j.epochs} epochs)`).join(" and ")} with seed ${args.seed}${args.sequential ? ", one after the other" : ", in parallel"}\n`,
+  );
   const start = performance.now();
   const totals = new Map<string, { done: number; total: number }>();
   const stepsTotal = jobs.reduce((s, j) => s + j.epochs * Math.ceil(MNIST_TRAIN_COUNT / j.recipe.config.batchSize), 0);

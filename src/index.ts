@@ -30,15 +30,7 @@ export {
 } from "./model/activation.js";
 export { Generator, type DenseLayer } from "./model/generator.js";
 export { Rng } from "./model/rng.js";
-export {
-  randomGenerator,
-  type RandomGeneratorOptions,
-  sampleObservations,
-  type SampleBatch,
-  type NoiseSpec,
-  parseNoise,
-  addNoise,
-} from "./model/random.js";
+export { randomGenerator, type RandomGeneratorOptions, sampleObservations, type SampleBatch, type NoiseSpec, parseNoise, addNoise } from "./model/random.js";
 export {
   loadModel,
   type LoadModelOptions,
@@ -91,14 +83,7 @@ export { LadSolver, type LadSolution, type LadSolveOptions } from "./lp/lad.js";
 export { RelaxedSolver, type RelaxedSolveOptions } from "./lp/relaxed.js";
 export { FitSolver, type FitSolverOptions, type FitResult, type LpBackendName, LP_BACKENDS } from "./lp/backend.js";
 export { loadHighsBackend, highsLoaded, solveWithHighs, type HighsSolveOptions } from "./lp/highs.js";
-export {
-  type InversionMethod,
-  type LayerwiseMethod,
-  type WholeNetworkMethod,
-  registerMethod,
-  getMethod,
-  listMethods,
-} from "./invert/registry.js";
+export { type InversionMethod, type LayerwiseMethod, type WholeNetworkMethod, registerMethod, getMethod, listMethods } from "./invert/registry.js";
 export { invert, invertBatch, type InvertCall } from "./invert/invert.js";
 export {
   type MeasurementOperator,

@@ -63,7 +63,11 @@ const graph = new Map(files.map((f) => [f, importsOf(f)]));
 describe("architecture: the import graph of src/", () => {
   it("finds the modules and reads dynamic imports too", () => {
     expect(files.length).toBeGreaterThan(50);
-    const parsed = ts.preProcessFile('import a from "./a.js"; export { b } from "./b.js"; const c = await import("./c.js"); import type { D } from "./d.js";', true, true);
+    const parsed = ts.preProcessFile(
+      'import a from "./a.js"; export { b } from "./b.js"; const c = await import("./c.js"); import type { D } from "./d.js";',
+      true,
+      true,
+    );
     expect(parsed.importedFiles.map((r) => r.fileName).sort()).toEqual(["./a.js", "./b.js", "./c.js", "./d.js"]);
   });
 

@@ -30,7 +30,15 @@ describe("the README's API snippet", () => {
     writeFileSync(join(dir, "s.json"), JSON.stringify({ x: toRows(s.x), z: toRows(s.z) }));
     writeFileSync(join(dir, "digit.png"), grayToPng(s.x.data, 28, 28));
 
-    const options: ts.CompilerOptions = { module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext, target: ts.ScriptTarget.ES2022, strict: true, types: ["node"], noEmit: true, skipLibCheck: true };
+    const options: ts.CompilerOptions = {
+      module: ts.ModuleKind.NodeNext,
+      moduleResolution: ts.ModuleResolutionKind.NodeNext,
+      target: ts.ScriptTarget.ES2022,
+      strict: true,
+      types: ["node"],
+      noEmit: true,
+      skipLibCheck: true,
+    };
     const program = ts.createProgram([join(dir, "snippet.ts")], options);
     const diagnostics = ts.getPreEmitDiagnostics(program).map((d) => ts.flattenDiagnosticMessageText(d.messageText, "\n"));
     expect(diagnostics).toEqual([]);

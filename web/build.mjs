@@ -48,7 +48,17 @@ export const availableParallelism = no; export class Worker { constructor() { no
 export async function buildPage({ quiet = false } = {}) {
   rmSync(out, { recursive: true, force: true });
   mkdirSync(join(out, "models"), { recursive: true });
-  const common = { bundle: true, format: "esm", platform: "browser", target: "es2022", minify: true, sourcemap: false, legalComments: "none", logLevel: "warning", plugins: [nodeBuiltins] };
+  const common = {
+    bundle: true,
+    format: "esm",
+    platform: "browser",
+    target: "es2022",
+    minify: true,
+    sourcemap: false,
+    legalComments: "none",
+    logLevel: "warning",
+    plugins: [nodeBuiltins],
+  };
   await build({ ...common, entryPoints: [join(web, "src", "worker.ts")], outfile: join(out, "worker.js") });
   await build({ ...common, entryPoints: [join(web, "src", "main.ts")], outfile: join(out, "main.js") });
   for (const f of ["index.html", "style.css"]) copyFileSync(join(web, f), join(out, f));
@@ -93,7 +103,11 @@ export function assetSizes() {
       if (e.isDirectory()) walk(p);
       else {
         const bytes = readFileSync(p);
-        files.push({ file: relative(out, p).split("\\").join("/"), bytes: bytes.length, gzip: p.endsWith(".gz") ? bytes.length : gzipSync(bytes, { level: 9 }).length });
+        files.push({
+          file: relative(out, p).split("\\").join("/"),
+          bytes: bytes.length,
+          gzip: p.endsWith(".gz") ? bytes.length : gzipSync(bytes, { level: 9 }).length,
+        });
       }
     }
   };

@@ -61,13 +61,19 @@ function loadClasses(): Float64Array[] {
     }
     const data = (doc as { data?: unknown } | null)?.data;
     if (!Array.isArray(data) || data.length === 0 || data.length % MNIST_PIXELS !== 0) {
-      throw new DataFormatError(`expected "data": a list of 784·N numbers, got ${Array.isArray(data) ? `${data.length} values` : typeof data}`, { file, field: "data" });
+      throw new DataFormatError(`expected "data": a list of 784·N numbers, got ${Array.isArray(data) ? `${data.length} values` : typeof data}`, {
+        file,
+        field: "data",
+      });
     }
     const arr = new Float64Array(data.length);
     for (let i = 0; i < data.length; i++) {
       const v = data[i];
       if (typeof v !== "number" || !(v >= 0 && v <= 1)) {
-        throw new DataFormatError(`value ${i} (digit ${Math.floor(i / MNIST_PIXELS)}, pixel ${i % MNIST_PIXELS}) is ${JSON.stringify(v)}, expected a number in [0, 1]`, { file, field: "data" });
+        throw new DataFormatError(
+          `value ${i} (digit ${Math.floor(i / MNIST_PIXELS)}, pixel ${i % MNIST_PIXELS}) is ${JSON.stringify(v)}, expected a number in [0, 1]`,
+          { file, field: "data" },
+        );
       }
       arr[i] = v;
     }

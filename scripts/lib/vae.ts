@@ -126,7 +126,11 @@ export class TrainableNet {
   readonly layers: TrainableDense[];
   private lastInput: Float64Array | null = null;
 
-  constructor(inputs: number, specs: readonly TrainLayerSpec[], readonly maxBatch: number) {
+  constructor(
+    inputs: number,
+    specs: readonly TrainLayerSpec[],
+    readonly maxBatch: number,
+  ) {
     if (specs.length === 0) throw new ShapeError("a network needs at least one layer");
     let n = inputs;
     this.layers = specs.map((s) => {
@@ -188,10 +192,7 @@ export class TrainableNet {
 
   /** Every parameter array with its gradient, in a fixed order. */
   parameters(): { value: Float64Array; grad: Float64Array }[] {
-    return this.layers.flatMap((l) => [
-      { value: l.weight, grad: l.gradWeight },
-      ...(l.bias ? [{ value: l.bias, grad: l.gradBias! }] : []),
-    ]);
+    return this.layers.flatMap((l) => [{ value: l.weight, grad: l.gradWeight }, ...(l.bias ? [{ value: l.bias, grad: l.gradBias! }] : [])]);
   }
 
   /** The layers as an immutable geninv generator (weights copied), named fc1, fc2, … */
@@ -329,7 +330,12 @@ export function stepsPerEpoch(count: number, batchSize: number): number {
 export function trainVae(config: VaeConfig, train: TrainingData, test: TrainingData | null, hooks: TrainHooks = {}): VaeResult {
   const { latent: k, batchSize, epochs, sigma } = config;
   const dim = config.decoder[config.decoder.length - 1]?.outputs ?? 0;
-  for (const [v, name] of [[k, "latent"], [batchSize, "batchSize"], [epochs, "epochs"], [config.encoderHidden, "encoderHidden"]] as const) {
+  for (const [v, name] of [
+    [k, "latent"],
+    [batchSize, "batchSize"],
+    [epochs, "epochs"],
+    [config.encoderHidden, "encoderHidden"],
+  ] as const) {
     if (!Number.isSafeInteger(v) || v < 1) throw new OptionError(`${name} must be a positive integer, got ${v}`);
   }
   if (!(sigma > 0) || !(config.learningRate > 0) || !(config.finalLearningRate > 0)) {
@@ -545,7 +551,9 @@ export function logHalfErfc(w: number): number {
   const t = 1 / (1 + 0.5 * aw);
   const p =
     -1.26551223 +
-    t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277))))))));
+    t *
+      (1.00002368 +
+        t * (0.37409196 + t * (0.09678418 + t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277))))))));
   if (w >= 0) {
     // e^{−w²}/erfc(w) = e^{−P}/t
     logHalfErfcSlope = (-TWO_OVER_SQRT_PI * portableExp(-p)) / t;

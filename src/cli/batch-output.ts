@@ -137,7 +137,8 @@ export function openBatchOutput(path: string, options: BatchOutputOptions): Batc
         throw new DataFormatError("is not a JSON document, so --resume cannot continue it (use --force to overwrite it)", { file: path });
       }
       const results = (doc as { results?: unknown } | null)?.results;
-      if (!Array.isArray(results)) throw new DataFormatError('has no "results" list, so it is not an output --resume can continue (use --force to overwrite it)', { file: path });
+      if (!Array.isArray(results))
+        throw new DataFormatError('has no "results" list, so it is not an output --resume can continue (use --force to overwrite it)', { file: path });
       results.forEach((r, i) => addResumed(resumed, r, options, path, `results[${i}]`));
     }
   }
@@ -197,10 +198,14 @@ function writeAll(fd: number, text: string): void {
 }
 
 function addResumed(into: Map<number, BatchRow>, r: unknown, options: BatchOutputOptions, file: string, where: string): void {
-  if (typeof r !== "object" || r === null || Array.isArray(r)) throw new DataFormatError(`${where} is not a result object (use --force to overwrite the file)`, { file });
+  if (typeof r !== "object" || r === null || Array.isArray(r))
+    throw new DataFormatError(`${where} is not a result object (use --force to overwrite the file)`, { file });
   const row = r as BatchRow;
   if (!Number.isSafeInteger(row.index) || row.index < 0 || row.index >= options.total) {
-    throw new DataFormatError(`${where} has index ${JSON.stringify(row.index)}, but this batch has rows 0 … ${options.total - 1}: it belongs to another input (use --force to overwrite it)`, { file });
+    throw new DataFormatError(
+      `${where} has index ${JSON.stringify(row.index)}, but this batch has rows 0 … ${options.total - 1}: it belongs to another input (use --force to overwrite it)`,
+      { file },
+    );
   }
   const why = options.checkRow(row);
   if (why !== null) throw new DataFormatError(`${where}: ${why}, so it belongs to another batch (use --force to overwrite it)`, { file });
@@ -211,7 +216,9 @@ function addResumed(into: Map<number, BatchRow>, r: unknown, options: BatchOutpu
 /** Lines in a file, for messages (never throws). */
 function safeCount(path: string): number {
   try {
-    return readFileSync(path, "utf8").split("\n").filter((s) => s.trim() !== "").length;
+    return readFileSync(path, "utf8")
+      .split("\n")
+      .filter((s) => s.trim() !== "").length;
   } catch {
     return 0;
   }

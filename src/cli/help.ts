@@ -32,9 +32,15 @@ export const EXAMPLES: Record<string, readonly string[]> = {
   "reproduce fig3": ["geninv reproduce fig3 --quick"],
   "reproduce fig4": ["geninv reproduce fig4 --quick"],
   "reproduce example1": ["geninv reproduce example1 -o example1.svg"],
-  certify: ["geninv certify --model net.json --obs obs.json --method linf --radius 1e-3", "geninv certify --model net.json --obs obs.json --z z.npy --time-limit 30"],
+  certify: [
+    "geninv certify --model net.json --obs obs.json --method linf --radius 1e-3",
+    "geninv certify --model net.json --obs obs.json --z z.npy --time-limit 30",
+  ],
   hardness: ["geninv hardness 3sat --vars 5 --clauses 20 --seed 1 -o sat.json --obs-output x.json --solve"],
-  "hardness 3sat": ["geninv hardness 3sat formula.cnf -o sat.json --solve", "geninv hardness 3sat --vars 5 --clauses 20 --seed 1 -o sat.json --obs-output x.json"],
+  "hardness 3sat": [
+    "geninv hardness 3sat formula.cnf -o sat.json --solve",
+    "geninv hardness 3sat --vars 5 --clauses 20 --seed 1 -o sat.json --obs-output x.json",
+  ],
   "reproduce sensing": ["geninv reproduce sensing --quick", "geninv reproduce sensing --ms 20,50,100 --methods pgd,adam+pgd"],
 };
 

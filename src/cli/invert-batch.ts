@@ -59,7 +59,8 @@ export async function runInvertBatch(io: CliIo, job: InvertBatchJob): Promise<vo
   }
   const side = Math.round(Math.sqrt(job.gen.outputSize));
   for (const png of pngs) {
-    if (side * side !== job.gen.outputSize) throw new OptionError(`-o ${png}: the model outputs ${job.gen.outputSize} values, not a square image; write JSON instead`);
+    if (side * side !== job.gen.outputSize)
+      throw new OptionError(`-o ${png}: the model outputs ${job.gen.outputSize} values, not a square image; write JSON instead`);
   }
   const file: BatchOutput | null =
     resultsPath !== null && resultsPath !== "-"
@@ -68,14 +69,17 @@ export async function runInvertBatch(io: CliIo, job: InvertBatchJob): Promise<vo
           total: job.rows,
           checkRow: (row) => {
             if (row.method !== job.method) return `it was inverted by '${String(row.method)}', not '${job.method}'`;
-            if (row.error === undefined && (!Array.isArray(row.z) || row.z.length !== job.gen.inputSize)) return `its z does not have the model's ${job.gen.inputSize} entries`;
+            if (row.error === undefined && (!Array.isArray(row.z) || row.z.length !== job.gen.inputSize))
+              return `its z does not have the model's ${job.gen.inputSize} entries`;
             return null;
           },
         })
       : null;
   const done = new Map<number, BatchRow>(file?.resumed ?? []);
   if (file && file.resumed.size > 0) {
-    io.err(`resuming ${file.path}: ${file.resumed.size} of ${job.rows} rows already done${file.repairedTornLine ? " (a torn last line was cut off and is redone)" : ""}\n`);
+    io.err(
+      `resuming ${file.path}: ${file.resumed.size} of ${job.rows} rows already done${file.repairedTornLine ? " (a torn last line was cut off and is redone)" : ""}\n`,
+    );
   }
   const record = (row: BatchRow): void => {
     done.set(row.index, row);
@@ -151,7 +155,9 @@ export async function runInvertBatch(io: CliIo, job: InvertBatchJob): Promise<vo
     counts[s] = (counts[s] ?? 0) + 1;
     if (r.error !== undefined) errors++;
   }
-  const summary = `${rows.length}${complete ? "" : ` of ${job.rows}`} observation${rows.length === 1 ? "" : "s"} by ${job.method}: ${Object.entries(counts).map(([s, n]) => `${s} ${n}`).join(", ")}`;
+  const summary = `${rows.length}${complete ? "" : ` of ${job.rows}`} observation${rows.length === 1 ? "" : "s"} by ${job.method}: ${Object.entries(counts)
+    .map(([s, n]) => `${s} ${n}`)
+    .join(", ")}`;
   if (!complete) {
     file?.close();
     io.err(`geninv: interrupted after ${rows.length} of ${job.rows} rows${file ? `; run the same command with --resume to finish ${file.path}` : ""}\n`);
@@ -188,8 +194,18 @@ function writeReconstructions(path: string, rows: readonly BatchRow[], gen: Gene
   const images = rows.map((r) =>
     Array.isArray(r.z) || ArrayBuffer.isView(r.z) ? gen.forward(Float64Array.from(r.z as ArrayLike<number>)) : new Float64Array(gen.outputSize).fill(NaN),
   );
-  const grid = images.length === 1 ? { width: side, height: side, data: images[0]! } : imageGrid(images, { cols: Math.min(8, images.length), tileWidth: side, tileHeight: side, padding: 2 });
-  writeOutputFile(path, grayToPng(Float64Array.from(grid.data, (v) => (Number.isFinite(v) ? v : 0)), grid.width, grid.height));
+  const grid =
+    images.length === 1
+      ? { width: side, height: side, data: images[0]! }
+      : imageGrid(images, { cols: Math.min(8, images.length), tileWidth: side, tileHeight: side, padding: 2 });
+  writeOutputFile(
+    path,
+    grayToPng(
+      Float64Array.from(grid.data, (v) => (Number.isFinite(v) ? v : 0)),
+      grid.width,
+      grid.height,
+    ),
+  );
 }
 
 /** The rows of a matrix as vectors (views). */

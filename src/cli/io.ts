@@ -63,9 +63,12 @@ export function toJsonText(value: unknown, pretty = false): string {
     pretty ? 2 : undefined,
   );
   if (!pretty) return text + "\n";
-  return text.replace(/\[\s*\n\s*(-?[\d.eE+-]+|null)((?:,\s*\n\s*(?:-?[\d.eE+-]+|null))*)\s*\n\s*\]/g, (_m, first: string, rest: string) =>
-    `[${first}${rest.replace(/,\s*\n\s*/g, ", ")}]`,
-  ) + "\n";
+  return (
+    text.replace(
+      /\[\s*\n\s*(-?[\d.eE+-]+|null)((?:,\s*\n\s*(?:-?[\d.eE+-]+|null))*)\s*\n\s*\]/g,
+      (_m, first: string, rest: string) => `[${first}${rest.replace(/,\s*\n\s*/g, ", ")}]`,
+    ) + "\n"
+  );
 }
 
 /** Write a JSON document to `path` (atomically), or to stdout when no path (or `-`) is given. */

@@ -30,7 +30,17 @@ export function buildProgram(io: CliIo): Command {
     .showHelpAfterError("(run with --help for usage)")
     .configureOutput({ writeOut: io.out, writeErr: io.err })
     .exitOverride();
-  for (const make of [randomCommand, sampleCommand, invertCommand, certifyCommand, inspectCommand, convertCommand, demoCommand, reproduceCommand, hardnessCommand]) {
+  for (const make of [
+    randomCommand,
+    sampleCommand,
+    invertCommand,
+    certifyCommand,
+    inspectCommand,
+    convertCommand,
+    demoCommand,
+    reproduceCommand,
+    hardnessCommand,
+  ]) {
     const cmd = make(io);
     // every level (reproduce fig1, hardness 3sat) writes through io and exits through main
     const wire = (c: Command): void => {

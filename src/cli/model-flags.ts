@@ -24,13 +24,22 @@ export interface ModelFlags {
 /** Add `--model`, `--format`, `--layers`, `--activation` and `--manifest` to a command. */
 export function addModelFlags(cmd: Command): Command {
   return cmd
-    .requiredOption("--model <file>", "model file: geninv JSON, PyTorch .pth/.pt (legacy or zip), .safetensors, .onnx or .npz of weights; or a built-in model: mnist, mnist-leaky")
+    .requiredOption(
+      "--model <file>",
+      "model file: geninv JSON, PyTorch .pth/.pt (legacy or zip), .safetensors, .onnx or .npz of weights; or a built-in model: mnist, mnist-leaky",
+    )
     .option("--format <name>", `model format instead of guessing from the extension (${MODEL_FORMATS.join(", ")})`)
     .option("--layers <names>", "for state dicts: the tensors forming the generator, first layer first (e.g. fc3,fc4 → fc3.weight, fc3.bias, …)")
     .option("--activation <spec>", "for state dicts: activation after each layer: relu | leaky_relu:<slope> | identity | sigmoid | tanh, or a comma list")
     .option("--manifest <file>", 'for state dicts: JSON {"layers": [{"name": "fc3", "activation": "relu"}, …]} instead of --layers/--activation')
-    .option("--max-model-bytes <n>", "most bytes the model file may hold or expand to when inflated (default 1 GiB, and at most 64× the file's size); setting it trusts the file up to n")
-    .option("--max-model-objects <n>", "most objects a PyTorch checkpoint's pickle may build, shared references counted as copies (default 65536 + 4 per pickle byte)");
+    .option(
+      "--max-model-bytes <n>",
+      "most bytes the model file may hold or expand to when inflated (default 1 GiB, and at most 64× the file's size); setting it trusts the file up to n",
+    )
+    .option(
+      "--max-model-objects <n>",
+      "most objects a PyTorch checkpoint's pickle may build, shared references counted as copies (default 65536 + 4 per pickle byte)",
+    );
 }
 
 /** The load options the flags describe (reads the manifest file). */

@@ -65,9 +65,7 @@ export class Progress {
     const remaining = Math.max(0, this.total - done);
     // no estimate before anything moved; never a negative one
     const eta = remaining === 0 ? 0 : doneHere > 0 ? Math.max(0, (elapsed / doneHere) * remaining) : NaN;
-    const bar = this.color
-      ? `\x1b[36m${"█".repeat(filled)}\x1b[0m${"░".repeat(width - filled)}`
-      : `${"#".repeat(filled)}${"-".repeat(width - filled)}`;
+    const bar = this.color ? `\x1b[36m${"█".repeat(filled)}\x1b[0m${"░".repeat(width - filled)}` : `${"#".repeat(filled)}${"-".repeat(width - filled)}`;
     return `${this.label} ${this.finished}/${this.total} [${bar}] ${formatSeconds(elapsed)} elapsed, ETA ${formatSeconds(eta)}`;
   }
 

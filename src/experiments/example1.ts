@@ -115,7 +115,22 @@ export function activationRegions(gen: Generator, window: [number, number]): Reg
   const [lo, hi] = window;
   // each cell: polygon, pattern so far, and the affine map of the current layer's input
   type Cell = { polygon: Point[]; pattern: number[]; J: number[][]; o: number[] };
-  let cells: Cell[] = [{ polygon: [[lo, lo], [hi, lo], [hi, hi], [lo, hi]], pattern: [], J: [[1, 0], [0, 1]], o: [0, 0] }];
+  let cells: Cell[] = [
+    {
+      polygon: [
+        [lo, lo],
+        [hi, lo],
+        [hi, hi],
+        [lo, hi],
+      ],
+      pattern: [],
+      J: [
+        [1, 0],
+        [0, 1],
+      ],
+      o: [0, 0],
+    },
+  ];
   for (const layer of gen.layers) {
     const { rows, cols, data } = layer.weight;
     const relu = layer.activation.kind === "relu";
@@ -247,7 +262,9 @@ export function example1Svg(r: Example1Result, size = 480): string {
   const Y = (v: number): string => (size - pad - (v - lo) * s).toFixed(2);
   const path = (pts: Point[]): string => pts.map((p) => `${X(p[0])},${Y(p[1])}`).join(" ");
   const parts: string[] = [];
-  parts.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${size}" height="${size + 30}" viewBox="0 0 ${size} ${size + 30}" font-family="sans-serif" font-size="12">`);
+  parts.push(
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${size}" height="${size + 30}" viewBox="0 0 ${size} ${size + 30}" font-family="sans-serif" font-size="12">`,
+  );
   parts.push(`<rect width="100%" height="100%" fill="white"/>`);
   for (const reg of r.regions) parts.push(`<polygon points="${path(reg.polygon)}" fill="none" stroke="#bbb" stroke-width="0.8"/>`);
   for (const pc of r.pieces) {
@@ -259,12 +276,20 @@ export function example1Svg(r: Example1Result, size = 480): string {
     const { p, q, mid } = r.pair;
     parts.push(`<line x1="${X(p[0])}" y1="${Y(p[1])}" x2="${X(q[0])}" y2="${Y(q[1])}" stroke="#c0392b" stroke-width="1.5" stroke-dasharray="5,4"/>`);
     for (const z of [p, q]) parts.push(`<circle cx="${X(z[0])}" cy="${Y(z[1])}" r="5" fill="#c0392b"/>`);
-    parts.push(`<path d="M${X(mid[0] - 0.07)},${Y(mid[1] - 0.07)} L${X(mid[0] + 0.07)},${Y(mid[1] + 0.07)} M${X(mid[0] - 0.07)},${Y(mid[1] + 0.07)} L${X(mid[0] + 0.07)},${Y(mid[1] - 0.07)}" stroke="#c0392b" stroke-width="2.5"/>`);
-    parts.push(`<text x="${Number(X(mid[0])) + 8}" y="${Number(Y(mid[1])) - 8}" fill="#c0392b">G(midpoint) = (${r.pair.gMid.map((v) => v.toFixed(2)).join(", ")})</text>`);
+    parts.push(
+      `<path d="M${X(mid[0] - 0.07)},${Y(mid[1] - 0.07)} L${X(mid[0] + 0.07)},${Y(mid[1] + 0.07)} M${X(mid[0] - 0.07)},${Y(mid[1] + 0.07)} L${X(mid[0] + 0.07)},${Y(mid[1] - 0.07)}" stroke="#c0392b" stroke-width="2.5"/>`,
+    );
+    parts.push(
+      `<text x="${Number(X(mid[0])) + 8}" y="${Number(Y(mid[1])) - 8}" fill="#c0392b">G(midpoint) = (${r.pair.gMid.map((v) => v.toFixed(2)).join(", ")})</text>`,
+    );
   }
   parts.push(`<rect x="${pad}" y="${pad}" width="${size - 2 * pad}" height="${size - 2 * pad}" fill="none" stroke="#333"/>`);
-  parts.push(`<text x="${pad}" y="${pad - 22}" font-size="13">Example 1: pre-image of x = (0, 0) under G(z) = (relu(1 − |z₁| − |z₂|), relu(|z₁| − |z₂|))</text>`);
-  parts.push(`<text x="${pad}" y="${pad - 7}" fill="#555">${r.regions.length} activation regions (grey), pre-image exact (blue, ${r.pieces.length} pieces); red: two pre-images whose midpoint is not one</text>`);
+  parts.push(
+    `<text x="${pad}" y="${pad - 22}" font-size="13">Example 1: pre-image of x = (0, 0) under G(z) = (relu(1 − |z₁| − |z₂|), relu(|z₁| − |z₂|))</text>`,
+  );
+  parts.push(
+    `<text x="${pad}" y="${pad - 7}" fill="#555">${r.regions.length} activation regions (grey), pre-image exact (blue, ${r.pieces.length} pieces); red: two pre-images whose midpoint is not one</text>`,
+  );
   parts.push(`<text x="${size / 2}" y="${size - pad + 22}" text-anchor="middle">z₁ ∈ [${lo}, ${hi}]</text>`);
   parts.push(`<text x="${pad - 12}" y="${size / 2}" text-anchor="middle" transform="rotate(-90 ${pad - 12} ${size / 2})">z₂ ∈ [${lo}, ${hi}]</text>`);
   parts.push("</svg>");

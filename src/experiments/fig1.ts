@@ -25,7 +25,17 @@ import { addNoise, randomGenerator } from "../model/random.js";
 import { type Generator } from "../model/generator.js";
 import { loadModel } from "../model/io/load.js";
 import { Rng } from "../model/rng.js";
-import { checkMethods, finiteOrNull, LP_METHODS, TRAINED_NET_METHOD_OPTIONS, type MethodOutcome, methodOptions, methodStyle, runOutcome, toCsv } from "./common.js";
+import {
+  checkMethods,
+  finiteOrNull,
+  LP_METHODS,
+  TRAINED_NET_METHOD_OPTIONS,
+  type MethodOutcome,
+  methodOptions,
+  methodStyle,
+  runOutcome,
+  toCsv,
+} from "./common.js";
 import { runTrials, type RunTrialsOptions, type TrialBatch, type TrialKind } from "./runner.js";
 import { logLogSlope, median, quantile } from "./stats.js";
 import { renderChart, type Series } from "../render/svg.js";
@@ -141,7 +151,8 @@ export function fig1Config(partial: Partial<Fig1Config> = {}): Fig1Config {
     methodOptions: partial.methodOptions ?? {},
     successThreshold: partial.successThreshold ?? FIG1_DEFAULTS.successThreshold,
   };
-  if (!(Number.isFinite(c.successThreshold) && c.successThreshold > 0)) throw new OptionError(`success threshold must be a finite number > 0, got ${c.successThreshold}`);
+  if (!(Number.isFinite(c.successThreshold) && c.successThreshold > 0))
+    throw new OptionError(`success threshold must be a finite number > 0, got ${c.successThreshold}`);
   if (c.sizes.length < 2) throw new OptionError(`fig1 sizes need at least two widths, got [${c.sizes.join(",")}]`);
   c.sizes.forEach((n) => {
     if (!Number.isSafeInteger(n) || n < 1) throw new OptionError(`layer widths must be positive integers, got ${n}`);
@@ -309,7 +320,23 @@ export function fig1Svg(config: Fig1Config, records: readonly (Fig1Record | unde
 
 /** The CSV of every run: one row per (level, run, method). */
 export function fig1Csv(config: Fig1Config, records: readonly (Fig1Record | undefined)[]): string {
-  const header = ["seed", "noise", "level", "run", "noise_l2", "signal_l2", "rel_noise", "method", "status", "rel_error", "residual_l2", "residual_linf", "time_ms", "iterations", "error"];
+  const header = [
+    "seed",
+    "noise",
+    "level",
+    "run",
+    "noise_l2",
+    "signal_l2",
+    "rel_noise",
+    "method",
+    "status",
+    "rel_error",
+    "residual_l2",
+    "residual_linf",
+    "time_ms",
+    "iterations",
+    "error",
+  ];
   const rows: (string | number | boolean | null | undefined)[][] = [];
   for (const r of records) {
     if (!r) continue;

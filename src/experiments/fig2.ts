@@ -151,9 +151,7 @@ export const FIG2_TRIALS: TrialKind<Fig2Config, Fig2Trial, Fig2Record> = {
     } catch (e) {
       exactOutcome = failedOutcome("exact", performance.now() - t0, e);
     }
-    const methods = config.methods.map((m) =>
-      m === "exact" ? exactOutcome! : runOutcome(gen, x, z, m, methodOptions(m, config.methodOptions, { seed })),
-    );
+    const methods = config.methods.map((m) => (m === "exact" ? exactOutcome! : runOutcome(gen, x, z, m, methodOptions(m, config.methodOptions, { seed }))));
     return { k, run, certificate, methods };
   },
   failed(_config, { k, run }, message) {
@@ -255,7 +253,12 @@ export function fig2Svg(config: Fig2Config, points: readonly Fig2Point[]): strin
       marker: st.marker,
     });
   });
-  const act = config.activation.kind === "relu" ? "ReLU" : config.activation.kind === "leaky_relu" ? `LeakyReLU (slope ${config.activation.slope})` : formatActivation(config.activation);
+  const act =
+    config.activation.kind === "relu"
+      ? "ReLU"
+      : config.activation.kind === "leaky_relu"
+        ? `LeakyReLU (slope ${config.activation.slope})`
+        : formatActivation(config.activation);
   const runs = Math.max(0, ...points.map((p) => p.runs));
   const kMax = Math.max(...config.ks);
   return renderChart({
@@ -275,17 +278,55 @@ export function fig2Svg(config: Fig2Config, points: readonly Fig2Point[]): strin
 
 /** The CSV of every run: one row per (k, run, method). */
 export function fig2Csv(config: Fig2Config, records: readonly (Fig2Record | undefined)[]): string {
-  const header = ["seed", "activation", "sizes", "k", "run", "non_unique", "non_unique_layers", "active_rows", "method", "status", "rel_error", "success", "residual_l2", "residual_linf", "time_ms", "iterations", "error"];
+  const header = [
+    "seed",
+    "activation",
+    "sizes",
+    "k",
+    "run",
+    "non_unique",
+    "non_unique_layers",
+    "active_rows",
+    "method",
+    "status",
+    "rel_error",
+    "success",
+    "residual_l2",
+    "residual_linf",
+    "time_ms",
+    "iterations",
+    "error",
+  ];
   const rows: (string | number | boolean | null | undefined)[][] = [];
   const act = formatActivation(config.activation);
   for (const r of records) {
     if (!r) continue;
     const sizes = [r.k, ...config.layers].join("-");
     const cert = r.certificate;
-    const base = [config.seed, act, sizes, r.k, r.run, cert ? cert.nonUnique : null, cert ? cert.nonUniqueLayers.join(" ") : null, cert ? cert.activeRows.join(" ") : null];
+    const base = [
+      config.seed,
+      act,
+      sizes,
+      r.k,
+      r.run,
+      cert ? cert.nonUnique : null,
+      cert ? cert.nonUniqueLayers.join(" ") : null,
+      cert ? cert.activeRows.join(" ") : null,
+    ];
     if (r.methods.length === 0) rows.push([...base, null, "failed", null, false, null, null, null, null, r.error]);
     for (const o of r.methods) {
-      rows.push([...base, o.method, o.status, o.relError, o.relError !== null && o.relError <= config.successThreshold, o.residualL2, o.residualLinf, o.timeMs, o.iterations, o.error]);
+      rows.push([
+        ...base,
+        o.method,
+        o.status,
+        o.relError,
+        o.relError !== null && o.relError <= config.successThreshold,
+        o.residualL2,
+        o.residualLinf,
+        o.timeMs,
+        o.iterations,
+        o.error,
+      ]);
     }
   }
   return toCsv(header, rows);

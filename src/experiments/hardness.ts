@@ -70,7 +70,10 @@ export function parseDimacs(text: string, file = "<cnf>"): Cnf {
       }
       if (current.length === 0) currentLine = ln + 1;
       if (Math.abs(lit) > vars) {
-        throw new DataFormatError(`clause ${clauses.length + 1}: literal ${lit} is out of range (the header declares ${vars} variables)`, { file, field: `line ${ln + 1}` });
+        throw new DataFormatError(`clause ${clauses.length + 1}: literal ${lit} is out of range (the header declares ${vars} variables)`, {
+          file,
+          field: `line ${ln + 1}`,
+        });
       }
       current.push(lit);
     }
@@ -122,7 +125,7 @@ export function reductionNetwork(cnf: Cnf, depth = 4): { gen: Generator; x: Floa
   const b1 = new Float64Array(h);
   for (let i = 0; i < n; i++) {
     // rows 4i…4i+3: relu(z_i), relu(z_i − ½), relu(z_i − 1), relu(−z_i)
-    w1[(4 * i) * n + i] = 1;
+    w1[4 * i * n + i] = 1;
     w1[(4 * i + 1) * n + i] = 1;
     b1[4 * i + 1] = -0.5;
     w1[(4 * i + 2) * n + i] = 1;
@@ -134,7 +137,8 @@ export function reductionNetwork(cnf: Cnf, depth = 4): { gen: Generator; x: Floa
     let bias = 1;
     for (const lit of clause) {
       const v = Math.abs(lit) - 1;
-      if (lit > 0) w1[row * n + v]! -= 1; // − z_v
+      if (lit > 0)
+        w1[row * n + v]! -= 1; // − z_v
       else {
         w1[row * n + v]! += 1; // − (1 − z_v)
         bias -= 1;
@@ -154,7 +158,8 @@ export function reductionNetwork(cnf: Cnf, depth = 4): { gen: Generator; x: Floa
     { weight: { rows: h, cols: n, data: w1 }, bias: b1, activation: RELU, name: "literals" },
     { weight: { rows: 2, cols: h, data: w2 }, bias: null, activation: RELU, name: "penalties" },
   ];
-  for (let d = 3; d <= depth; d++) layers.push({ weight: { rows: 2, cols: 2, data: Float64Array.from([1, 0, 0, 1]) }, bias: null, activation: RELU, name: `pass${d}` });
+  for (let d = 3; d <= depth; d++)
+    layers.push({ weight: { rows: 2, cols: 2, data: Float64Array.from([1, 0, 0, 1]) }, bias: null, activation: RELU, name: `pass${d}` });
   return { gen: new Generator(layers), x: new Float64Array(2) };
 }
 
@@ -195,11 +200,14 @@ export function solveCnfByMilp(cnf: Cnf, options: InvertOptions = {}): SatByMilp
   // LP bounds fix none of these units (every one is undecided over the box), so they are skipped by default
   const result = invertMilp(gen, x, { maxBinaries: 100_000, milpTighten: false, ...options, box: 2, maxMisfit: SAT_TAU, milpStart: "none" });
   if (result.status === "infeasible") return { verdict: "unsat", result };
-  if (result.status !== "optimal" && result.status !== "time_limit") return { verdict: "unknown", result, message: `milp ${result.status}: ${result.warnings.join("; ")}` };
-  if (result.residual.linf > SAT_TAU) return { verdict: "unknown", result, message: `milp stopped (${result.status}) with misfit ${result.residual.linf} > τ = ${SAT_TAU}: no verdict` };
+  if (result.status !== "optimal" && result.status !== "time_limit")
+    return { verdict: "unknown", result, message: `milp ${result.status}: ${result.warnings.join("; ")}` };
+  if (result.residual.linf > SAT_TAU)
+    return { verdict: "unknown", result, message: `milp stopped (${result.status}) with misfit ${result.residual.linf} > τ = ${SAT_TAU}: no verdict` };
   const assignment = assignmentOf(result.z);
   const bad = firstFalseClause(cnf, assignment);
-  if (bad >= 0) return { verdict: "unknown", result, message: `the rounded z leaves clause ${bad + 1} false (misfit ${result.residual.linf}): tolerance trouble` };
+  if (bad >= 0)
+    return { verdict: "unknown", result, message: `the rounded z leaves clause ${bad + 1} false (misfit ${result.residual.linf}): tolerance trouble` };
   const z = Float64Array.from(assignment, (b) => (b ? 1 : 0));
   const fit = gen.forward(z);
   if (fit[0] !== 0 || fit[1] !== 0) return { verdict: "unknown", result, message: `the rounded z gives G(z) = (${fit[0]}, ${fit[1]}), not (0, 0)` };

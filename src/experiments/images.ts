@@ -168,7 +168,14 @@ export function runImageFigure(config: ImageFigureConfig, onProgress?: (done: nu
     const truth = gen.forward(z);
     const observed = addNoise(Float64Array.from(truth), config.noise, rng);
     const mask = config.mask ? parseMaskSpec(config.mask, side, side, Rng.derive(config.seed, IMAGES_STREAM, d, 1)) : null;
-    const row: ImageRow = { digit: d, truth, observed, observedPixels: mask ? observedIndices(mask).length : observed.length, reconstructions: [], outcomes: [] };
+    const row: ImageRow = {
+      digit: d,
+      truth,
+      observed,
+      observedPixels: mask ? observedIndices(mask).length : observed.length,
+      reconstructions: [],
+      outcomes: [],
+    };
     for (const m of config.methods) {
       const opts = methodOptions(m, { [m]: { ...(TRAINED_NET_METHOD_OPTIONS[m] ?? {}), ...(config.methodOptions[m] ?? {}) } }, { seed: d });
       const { outcome, image } = invertImage(gen, observed, mask, { z, image: truth }, m, opts);
@@ -186,7 +193,12 @@ export function runImageFigure(config: ImageFigureConfig, onProgress?: (done: nu
       const v = outs.map(f).filter((x): x is number => x !== null);
       return v.length ? finiteOrNull(median(v)) : null;
     };
-    summary[m] = { medianImageError: pick((o) => o.imageError), medianRelError: pick((o) => o.relError), medianTimeMs: pick((o) => o.timeMs), failed: outs.filter((o) => o.status === "failed").length };
+    summary[m] = {
+      medianImageError: pick((o) => o.imageError),
+      medianRelError: pick((o) => o.relError),
+      medianTimeMs: pick((o) => o.timeMs),
+      failed: outs.filter((o) => o.status === "failed").length,
+    };
   });
   return { config, side, rows, summary, wallTimeMs: performance.now() - t0 };
 }
@@ -208,7 +220,10 @@ export function imageFigurePng(result: ImageFigureResult): Uint8Array {
     padding: 3,
     range: [0, peak],
     columnLabels: ["truth", obsLabel, ...config.methods.map(shortLabel)],
-    title: config.figure === "fig3" ? `denoising: ${noiseTitle(config.noise)}` : `inpainting: ${config.mask}${config.noise.kind === "none" ? "" : `, ${noiseTitle(config.noise)}`}`,
+    title:
+      config.figure === "fig3"
+        ? `denoising: ${noiseTitle(config.noise)}`
+        : `inpainting: ${config.mask}${config.noise.kind === "none" ? "" : `, ${noiseTitle(config.noise)}`}`,
   });
   return grayToPng(grid.data, grid.width, grid.height, {
     text: { Software: "geninv", Title: `${config.figure} on ${config.model}`, Seed: String(config.seed) },
@@ -229,7 +244,21 @@ export function imageFigureCsv(result: ImageFigureResult): string {
   const { config } = result;
   const header = ["figure", "model", "seed", "noise", "mask", "digit", "observed_pixels", "method", "status", "image_error", "rel_error", "time_ms", "error"];
   const rows = result.rows.flatMap((r) =>
-    r.outcomes.map((o) => [config.figure, config.model, config.seed, formatNoise(config.noise), config.mask ?? "", r.digit, r.observedPixels, o.method, o.status, o.imageError, o.relError, o.timeMs, o.error]),
+    r.outcomes.map((o) => [
+      config.figure,
+      config.model,
+      config.seed,
+      formatNoise(config.noise),
+      config.mask ?? "",
+      r.digit,
+      r.observedPixels,
+      o.method,
+      o.status,
+      o.imageError,
+      o.relError,
+      o.timeMs,
+      o.error,
+    ]),
   );
   return toCsv(header, rows);
 }

@@ -130,10 +130,15 @@ export async function runTrials<C, T, R>(
     const results: (R | undefined)[] = trials.map((t, i) => finished(t, i));
     const todo = results.flatMap((r, i) => (r === undefined ? [i] : []));
     const { finished: _drop, onResult, ...rest } = options;
-    const sub = await runTrials(kind, config, todo.map((i) => trials[i]!), {
-      ...rest,
-      ...(onResult ? { onResult: (r: R, j: number) => onResult(r, todo[j]!) } : {}),
-    });
+    const sub = await runTrials(
+      kind,
+      config,
+      todo.map((i) => trials[i]!),
+      {
+        ...rest,
+        ...(onResult ? { onResult: (r: R, j: number) => onResult(r, todo[j]!) } : {}),
+      },
+    );
     sub.results.forEach((r, j) => (results[todo[j]!] = r));
     return { ...sub, results, complete: results.every((r) => r !== undefined) };
   }
@@ -202,7 +207,14 @@ async function runInProcess<C, T, R>(kind: TrialKind<C, T, R>, config: C, trials
       lastYield = performance.now();
     }
   }
-  return { results: tally.results, complete: tally.done === trials.length, failed: tally.failed, mode: "in-process", workers: 1, wallTimeMs: performance.now() - tally.start };
+  return {
+    results: tally.results,
+    complete: tally.done === trials.length,
+    failed: tally.failed,
+    mode: "in-process",
+    workers: 1,
+    wallTimeMs: performance.now() - tally.start,
+  };
 }
 
 /** Messages a worker sends. */
@@ -233,7 +245,15 @@ function runOnWorkers<C, T, R>(kind: TrialKind<C, T, R>, config: C, trials: read
       for (const w of live) void w.terminate();
       live.clear();
       if (error) reject(error);
-      else resolve({ results: tally.results, complete: tally.done === trials.length, failed: tally.failed, mode: "workers", workers: count, wallTimeMs: performance.now() - tally.start });
+      else
+        resolve({
+          results: tally.results,
+          complete: tally.done === trials.length,
+          failed: tally.failed,
+          mode: "workers",
+          workers: count,
+          wallTimeMs: performance.now() - tally.start,
+        });
     };
     const onAbort = (): void => finish();
     if (options.signal?.aborted) {

@@ -85,7 +85,12 @@ export interface SensingRecord {
 
 /** A validated config. @throws OptionError */
 export function sensingConfig(partial: Partial<SensingConfig> = {}): SensingConfig {
-  const c: SensingConfig = { ...SENSING_DEFAULTS, ...partial, ms: [...(partial.ms ?? SENSING_DEFAULTS.ms)], methods: [...(partial.methods ?? SENSING_DEFAULTS.methods)] };
+  const c: SensingConfig = {
+    ...SENSING_DEFAULTS,
+    ...partial,
+    ms: [...(partial.ms ?? SENSING_DEFAULTS.ms)],
+    methods: [...(partial.methods ?? SENSING_DEFAULTS.methods)],
+  };
   if (c.ms.length === 0) throw new OptionError("sensing needs at least one number of measurements");
   c.ms.forEach((m) => {
     if (!Number.isSafeInteger(m) || m < 1) throw new OptionError(`numbers of measurements must be positive integers, got ${m}`);
@@ -150,7 +155,10 @@ export const SENSING_TRIALS: TrialKind<SensingConfig, SensingTrial, SensingRecor
 export interface SensingPoint {
   m: number;
   runs: number;
-  methods: Record<string, { medianImageError: number | null; q25ImageError: number | null; q75ImageError: number | null; medianTimeMs: number | null; failed: number }>;
+  methods: Record<
+    string,
+    { medianImageError: number | null; q25ImageError: number | null; q75ImageError: number | null; medianTimeMs: number | null; failed: number }
+  >;
 }
 
 /** Medians per m. */
@@ -184,7 +192,17 @@ export function sensingSvg(config: SensingConfig, records: readonly (SensingReco
       const o = r?.methods.find((q) => q.method === name);
       if (r && o && o.imageError !== null && o.imageError > 0) dots.push([r.m, o.imageError]);
     }
-    series.push({ name: `${st.label} runs`, kind: "scatter", points: dots, color: st.color, offset: (i - (config.methods.length - 1) / 2) * 5, jitter: 1.5, opacity: 0.3, radius: 2, hideInLegend: true });
+    series.push({
+      name: `${st.label} runs`,
+      kind: "scatter",
+      points: dots,
+      color: st.color,
+      offset: (i - (config.methods.length - 1) / 2) * 5,
+      jitter: 1.5,
+      opacity: 0.3,
+      radius: 2,
+      hideInLegend: true,
+    });
     series.push({
       name: st.label,
       kind: "line",
@@ -212,8 +230,24 @@ export function sensingCsv(config: SensingConfig, records: readonly (SensingReco
   const rows: (string | number | null | undefined)[][] = [];
   for (const r of records) {
     if (!r) continue;
-    if (r.methods.length === 0) rows.push([config.seed, config.model, formatNoise(config.noise), r.m, r.run, null, "failed", null, null, null, null, null, r.error]);
-    for (const o of r.methods) rows.push([config.seed, config.model, formatNoise(config.noise), r.m, r.run, o.method, o.status, o.imageError, o.relError, o.measurementFit, o.timeMs, o.iterations, o.error]);
+    if (r.methods.length === 0)
+      rows.push([config.seed, config.model, formatNoise(config.noise), r.m, r.run, null, "failed", null, null, null, null, null, r.error]);
+    for (const o of r.methods)
+      rows.push([
+        config.seed,
+        config.model,
+        formatNoise(config.noise),
+        r.m,
+        r.run,
+        o.method,
+        o.status,
+        o.imageError,
+        o.relError,
+        o.measurementFit,
+        o.timeMs,
+        o.iterations,
+        o.error,
+      ]);
   }
   return toCsv(header, rows);
 }

@@ -45,7 +45,13 @@ interface RunRecord {
  * @param y the measurements (length m of the operator; n for the identity)
  * @throws ShapeError / InvalidValueError for bad y or init; OptionError for bad settings
  */
-export function invertGradient(gen: Generator, y: ArrayLike<number>, options: InvertOptions, optimizer: Optimizer, method: string = optimizer): InversionResult {
+export function invertGradient(
+  gen: Generator,
+  y: ArrayLike<number>,
+  options: InvertOptions,
+  optimizer: Optimizer,
+  method: string = optimizer,
+): InversionResult {
   const t0 = performance.now();
   const op = options.operator ?? identityOperator(gen.outputSize);
   checkOperator(op, gen.outputSize);
@@ -205,7 +211,10 @@ export function invertGradient(gen: Generator, y: ArrayLike<number>, options: In
   const residual = diffNorms(fitted, y, measurementCount(op));
   const warnings: string[] = [];
   const stepName = optimizer === "adam" ? `learning rate ${lr}` : `fixed step ${lr}`;
-  const cure = optimizer === "adam" ? "lower --lr (learningRate)" : "the default Armijo line search avoids this (do not pass --fixed-step / lineSearch: false), or lower --lr";
+  const cure =
+    optimizer === "adam"
+      ? "lower --lr (learningRate)"
+      : "the default Armijo line search avoids this (do not pass --fixed-step / lineSearch: false), or lower --lr";
   const grew = runs.filter((run) => run.reason === "diverged" || (Number.isFinite(run.minF) && run.lastF > 2 * run.minF + 1e-300));
   if (grew.length > 0) {
     // a descent method whose objective grows has a step too large for the network's curvature

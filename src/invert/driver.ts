@@ -15,13 +15,7 @@ const UNBOUNDED: readonly [number, number] = [-Infinity, Infinity];
  * Invert `x ≈ G(z)` one layer at a time: for i = d … 1, x_{i-1} = inverter(layer i, x_i).
  * @throws ShapeError / InvalidValueError when x has the wrong length or non-finite entries
  */
-export function invertLayerwise(
-  gen: Generator,
-  x: ArrayLike<number>,
-  inverter: LayerInverter,
-  options: InvertOptions,
-  method: string,
-): InversionResult {
+export function invertLayerwise(gen: Generator, x: ArrayLike<number>, inverter: LayerInverter, options: InvertOptions, method: string): InversionResult {
   checkVector(x, gen.outputSize, "observation");
   const t0 = performance.now();
   const d = gen.depth;

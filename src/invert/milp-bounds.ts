@@ -193,7 +193,14 @@ export function tightenBounds(
       matrix: { format: "csr", numRows: built.numRows, numCols: built.numCols, starts: built.starts, indices: built.indices, values: built.values },
     });
     try {
-      model.options.set({ output_flag: false, log_to_console: false, solver: "simplex", primal_feasibility_tolerance: 1e-9, dual_feasibility_tolerance: 1e-9, time_limit: 30 });
+      model.options.set({
+        output_flag: false,
+        log_to_console: false,
+        solver: "simplex",
+        primal_feasibility_tolerance: 1e-9,
+        dual_feasibility_tolerance: 1e-9,
+        time_limit: 30,
+      });
       const inCols = li === 0 ? Int32Array.from({ length: gen.inputSize }, (_, i) => i) : built.outCol[li - 1]!;
       const { cols: nIn, data: w } = layer.weight;
       let costed: number[] = [];

@@ -35,4 +35,3 @@ export interface MilpReport {
   /** Where the MIP start came from. */
   start: "layerwise" | "given" | "none";
 }
-

@@ -17,14 +17,20 @@ import { checkVector, type Generator } from "../model/generator.js";
 import { checkOperator, identityOperator, measurementCount, type MeasurementOperator, observedRows } from "../operators/operator.js";
 import { invertLayerwise } from "./driver.js";
 import { invertLinfLayer } from "./linf.js";
+import { countUndecided, intervalBounds, observationBounds, tightenBounds, type BoundsReport } from "./milp-bounds.js";
 import {
-  countUndecided,
-  intervalBounds,
-  observationBounds,
-  tightenBounds,
-  type BoundsReport,
-} from "./milp-bounds.js";
-import { buildMilp, type BuiltModel, measure, type MilpNorm, type MilpObservation, type NetworkBounds, observedValueByUnit, pieceSlope, startVector, type UnitMode, unitModes } from "./milp-model.js";
+  buildMilp,
+  type BuiltModel,
+  measure,
+  type MilpNorm,
+  type MilpObservation,
+  type NetworkBounds,
+  observedValueByUnit,
+  pieceSlope,
+  startVector,
+  type UnitMode,
+  unitModes,
+} from "./milp-model.js";
 import { DEFAULT_TOLERANCES, type InvertOptions } from "./options.js";
 import { type MilpReport } from "./milp-report.js";
 import { type InversionResult, type InversionStatus } from "./result.js";
@@ -135,7 +141,19 @@ export function solveMip(h: Highs, task: MipTask): MipOutcome {
       integrality: built.integrality,
     });
   } catch (e) {
-    return { ...base, status: "failed", solverStatus: "model error", z: null, objective: NaN, bound: -Infinity, gap: Infinity, nodes: 0, lpIterations: 0, seconds: 0, message: `HiGHS rejected the MIP: ${errorText(e)}` };
+    return {
+      ...base,
+      status: "failed",
+      solverStatus: "model error",
+      z: null,
+      objective: NaN,
+      bound: -Infinity,
+      gap: Infinity,
+      nodes: 0,
+      lpIterations: 0,
+      seconds: 0,
+      message: `HiGHS rejected the MIP: ${errorText(e)}`,
+    };
   }
   try {
     model.options.set({ ...MIP_OPTIONS, time_limit: Math.max(task.timeLimit, 0.01) });
@@ -146,7 +164,10 @@ export function solveMip(h: Highs, task: MipTask): MipOutcome {
     const callbacks =
       task.stopBelow !== undefined || task.stopAbove !== undefined
         ? {
-            [h.constants.callbackType.mipInterrupt]: (event: { data: { mip_primal_bound?: number; mip_dual_bound?: number }; interrupt(): void }): undefined => {
+            [h.constants.callbackType.mipInterrupt]: (event: {
+              data: { mip_primal_bound?: number; mip_dual_bound?: number };
+              interrupt(): void;
+            }): undefined => {
               const p = event.data.mip_primal_bound;
               const d = event.data.mip_dual_bound;
               if (task.stopBelow !== undefined && p !== undefined && p < task.stopBelow) event.interrupt();
@@ -174,7 +195,17 @@ export function solveMip(h: Highs, task: MipTask): MipOutcome {
     const lpIterations = info("mip_total_lp_iterations") || info("simplex_iteration_count");
     const seconds = model.getRunTime();
     const status: MipOutcome["status"] =
-      code === ms.optimal ? "optimal" : code === ms.infeasible ? "infeasible" : code === ms.timeLimit ? "time_limit" : code === ms.interrupted ? "interrupted" : code === ms.iterationLimit || code === ms.solutionLimit ? "time_limit" : "failed";
+      code === ms.optimal
+        ? "optimal"
+        : code === ms.infeasible
+          ? "infeasible"
+          : code === ms.timeLimit
+            ? "time_limit"
+            : code === ms.interrupted
+              ? "interrupted"
+              : code === ms.iterationLimit || code === ms.solutionLimit
+                ? "time_limit"
+                : "failed";
     return {
       ...base,
       status,
@@ -189,7 +220,19 @@ export function solveMip(h: Highs, task: MipTask): MipOutcome {
       ...(status === "failed" ? { message: `HiGHS ended with model status '${statusName(h, code)}'` } : {}),
     };
   } catch (e) {
-    return { ...base, status: "failed", solverStatus: "exception", z: null, objective: NaN, bound: -Infinity, gap: Infinity, nodes: 0, lpIterations: 0, seconds: 0, message: `HiGHS failed: ${errorText(e)}` };
+    return {
+      ...base,
+      status: "failed",
+      solverStatus: "exception",
+      z: null,
+      objective: NaN,
+      bound: -Infinity,
+      gap: Infinity,
+      nodes: 0,
+      lpIterations: 0,
+      seconds: 0,
+      message: `HiGHS failed: ${errorText(e)}`,
+    };
   } finally {
     model.dispose();
   }
@@ -238,7 +281,16 @@ export function preActivations(gen: Generator, z: ArrayLike<number>): Float64Arr
  * minimised exactly by one LP (or, with `zCost`, that cost over the region's points within the
  * cap). Used to polish the MIP's answer to LP accuracy.
  */
-export function regionLp(h: Highs, gen: Generator, obs: MilpObservation, box: { lower: Float64Array; upper: Float64Array }, bounds: NetworkBounds, modes: UnitMode[][], cap: number, zCost?: Float64Array): Float64Array | null {
+export function regionLp(
+  h: Highs,
+  gen: Generator,
+  obs: MilpObservation,
+  box: { lower: Float64Array; upper: Float64Array },
+  bounds: NetworkBounds,
+  modes: UnitMode[][],
+  cap: number,
+  zCost?: Float64Array,
+): Float64Array | null {
   const built = buildMilp(gen, obs, box, bounds, h.infinity, { modes, misfitCap: cap, ...(zCost ? { zCost } : {}) });
   const model = h.createModel({
     numCols: built.numCols,
@@ -252,7 +304,14 @@ export function regionLp(h: Highs, gen: Generator, obs: MilpObservation, box: { 
     matrix: { format: "csr", numRows: built.numRows, numCols: built.numCols, starts: built.starts, indices: built.indices, values: built.values },
   });
   try {
-    model.options.set({ output_flag: false, log_to_console: false, solver: "simplex", primal_feasibility_tolerance: 1e-10, dual_feasibility_tolerance: 1e-10, time_limit: 10 });
+    model.options.set({
+      output_flag: false,
+      log_to_console: false,
+      solver: "simplex",
+      primal_feasibility_tolerance: 1e-10,
+      dual_feasibility_tolerance: 1e-10,
+      time_limit: 10,
+    });
     model.run();
     if (model.getModelStatus() !== h.constants.modelStatus.optimal) return null;
     return Float64Array.from(model.getSolution().colValue.subarray(0, built.k));
@@ -293,7 +352,15 @@ function layerwiseStart(gen: Generator, obs: MilpObservation, options: InvertOpt
 }
 
 /** Bounds for a misfit cap: interval, observation, LP. */
-export function computeBounds(h: Highs, gen: Generator, obs: MilpObservation, box: { lower: Float64Array; upper: Float64Array }, cap: number, budgetMs: number, tighten = true): { bounds: NetworkBounds; report: BoundsReport } {
+export function computeBounds(
+  h: Highs,
+  gen: Generator,
+  obs: MilpObservation,
+  box: { lower: Float64Array; upper: Float64Array },
+  cap: number,
+  budgetMs: number,
+  tighten = true,
+): { bounds: NetworkBounds; report: BoundsReport } {
   const t0 = performance.now();
   const bounds = intervalBounds(gen, box);
   observationBounds(gen, obs, cap, bounds);
@@ -314,7 +381,9 @@ export function computeBounds(h: Highs, gen: Generator, obs: MilpObservation, bo
  */
 export function checkBinaryLimit(count: number, limit: number, what = "milp"): void {
   if (count > limit) {
-    throw new OptionError(`${what}: the network has ${count} undecided ReLU units after bound tightening, more than the limit of ${limit} binaries (raise it with --max-binaries / maxBinaries, or shrink the box)`);
+    throw new OptionError(
+      `${what}: the network has ${count} undecided ReLU units after bound tightening, more than the limit of ${limit} binaries (raise it with --max-binaries / maxBinaries, or shrink the box)`,
+    );
   }
 }
 
@@ -368,7 +437,10 @@ export function invertMilp(gen: Generator, x: ArrayLike<number>, options: Invert
     }
   }
   // the optimum is ≤ the incumbent's misfit: cap δ there (padded for rounding) — it fixes units
-  const xScale = Math.max(1, obs.x.reduce((m, v) => Math.max(m, Math.abs(v)), 0));
+  const xScale = Math.max(
+    1,
+    obs.x.reduce((m, v) => Math.max(m, Math.abs(v)), 0),
+  );
   // never below CAP_FLOOR: a cap at rounding level makes HiGHS's presolve call the model infeasible
   const paddedIncumbent = Math.max(incumbentMisfit * (1 + 1e-9), CAP_FLOOR * xScale);
   const cap = Math.min(maxMisfit, paddedIncumbent);
@@ -441,11 +513,14 @@ export function invertMilp(gen: Generator, x: ArrayLike<number>, options: Invert
   }
   if (out.status === "optimal" && z) {
     const fitTol = options.fitTolerance ?? DEFAULT_TOLERANCES.fitTolerance;
-    if (misfitOf(gen, obs, z) > out.objective + fitTol * xScale) warnings.push(`the MIP's z misfits by ${misfitOf(gen, obs, z)} in a forward pass, above HiGHS's objective ${out.objective}: tolerance trouble`);
+    if (misfitOf(gen, obs, z) > out.objective + fitTol * xScale)
+      warnings.push(`the MIP's z misfits by ${misfitOf(gen, obs, z)} in a forward pass, above HiGHS's objective ${out.objective}: tolerance trouble`);
     return result("optimal", z, milp);
   }
   if (out.status === "time_limit" || out.status === "interrupted") {
-    warnings.push(`time limit (${timeLimit} s): the gap is open — best misfit ${z ? misfitOf(gen, obs, z) : "none"}, best bound ${out.bound}; this is not a proved optimum`);
+    warnings.push(
+      `time limit (${timeLimit} s): the gap is open — best misfit ${z ? misfitOf(gen, obs, z) : "none"}, best bound ${out.bound}; this is not a proved optimum`,
+    );
     return result("time_limit", z ?? incumbent, milp);
   }
   return result("failed", z ?? incumbent, milp);

@@ -118,7 +118,14 @@ export function fitLp(
   const solver = new FitSolver(a, solverOptions);
   const r = norm === "linf" ? solver.chebyshev({ kind: "chebyshev", a, upper, lower }, { z0: z }) : solver.ladFit({ kind: "lad", a, upper, lower }, { z0: z });
   if (r.status !== "optimal") {
-    return { ok: false, rank: k, rows: m, lpSolves: solver.solves, pivots: solver.pivots, message: `${norm} region LP: ${r.status}${r.message ? ` (${r.message})` : ""}` };
+    return {
+      ok: false,
+      rank: k,
+      rows: m,
+      lpSolves: solver.solves,
+      pivots: solver.pivots,
+      message: `${norm} region LP: ${r.status}${r.message ? ` (${r.message})` : ""}`,
+    };
   }
   out.set(r.z);
   return { ok: true, rank: k, rows: m, lpSolves: solver.solves, pivots: solver.pivots };

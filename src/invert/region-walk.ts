@@ -90,7 +90,7 @@ export class RegionWalker {
     let localMinimum = false;
     let stopped: WalkOutcome["stop"] = "max_steps";
     let message: string | undefined;
-    for (; steps < this.maxSteps; ) {
+    for (; steps < this.maxSteps;) {
       if (linf <= this.roundingLevel) {
         stopped = "fitted";
         break;

@@ -81,7 +81,10 @@ export function invertRegion(gen: Generator, y: ArrayLike<number>, options: Inve
   let steps = 0;
   const total = starts.length + restarts;
   for (let s = 0; s < total; s++) {
-    const start = s < starts.length ? starts[s]! : { name: `random ${s - starts.length + 1}`, z: Rng.derive(seed, REGION_STREAM, s - starts.length).fillNormal(new Float64Array(k)) };
+    const start =
+      s < starts.length
+        ? starts[s]!
+        : { name: `random ${s - starts.length + 1}`, z: Rng.derive(seed, REGION_STREAM, s - starts.length).fillNormal(new Float64Array(k)) };
     const w = walker.walk(start.z);
     walked++;
     steps += w.steps;
@@ -103,11 +106,15 @@ export function invertRegion(gen: Generator, y: ArrayLike<number>, options: Inve
     warnings.push(`the region fit failed: ${b.message ?? "unknown reason"}`);
   } else if (b.rank < k) {
     status = "non_unique";
-    warnings.push(`J_P has rank ${b.rank} < k = ${k} on the final activation region: z is one of a ${k - b.rank}-dimensional family that fits as well, not identified`);
+    warnings.push(
+      `J_P has rank ${b.rank} < k = ${k} on the final activation region: z is one of a ${k - b.rank}-dimensional family that fits as well, not identified`,
+    );
   } else if (fitted && b.rows <= k) {
     // k equations in k unknowns: every region whose affine map reaches y has its own exact fit
     status = "non_unique";
-    warnings.push(`the fit uses ${b.rows} observed values for k = ${k} unknowns: with no redundant equation an exact fit does not single out z (other activation regions may fit as exactly)`);
+    warnings.push(
+      `the fit uses ${b.rows} observed values for k = ${k} unknowns: with no redundant equation an exact fit does not single out z (other activation regions may fit as exactly)`,
+    );
   } else if (fitted) status = "exact";
   else if (b.stop === "max_steps") {
     status = "max_iterations";

@@ -171,7 +171,6 @@ registerMethod({
   invert: (gen, y, options) => projectedGradientDescent(gen, y, options),
 });
 
-
 registerMethod({
   name: "milp",
   kind: "whole",
@@ -195,7 +194,8 @@ export function projectedGradientDescent(gen: Generator, y: ArrayLike<number>, o
  * @throws OptionError naming the projection and the accepted kinds
  */
 export function projectionMethod(name: string): InversionMethod {
-  if (name === "pgd" || hybridParts(name)?.then === "pgd") throw new OptionError(`pgd cannot project with itself ('${name}'): choose a layer-wise method, e.g. projection l1 or l1+gd`);
+  if (name === "pgd" || hybridParts(name)?.then === "pgd")
+    throw new OptionError(`pgd cannot project with itself ('${name}'): choose a layer-wise method, e.g. projection l1 or l1+gd`);
   let method: InversionMethod;
   try {
     method = getMethod(name);
@@ -204,7 +204,9 @@ export function projectionMethod(name: string): InversionMethod {
   }
   const base = hybridParts(name)?.base ?? name;
   if (getMethod(base).kind !== "layerwise") {
-    const layerwise = listMethods().filter((m) => m.kind === "layerwise").map((m) => m.name);
+    const layerwise = listMethods()
+      .filter((m) => m.kind === "layerwise")
+      .map((m) => m.name);
     throw new OptionError(`projection '${name}' is not a layer-wise method: pgd projects with one of ${layerwise.join(", ")}, optionally refined (e.g. l1+gd)`);
   }
   return method;
@@ -234,6 +236,7 @@ registerMethod({
 registerMethod({
   name: "auto",
   kind: "whole",
-  description: "the default: exact (Theorem 2) when the data are realizable and identified layer by layer, region descent from the layer-wise answer otherwise; producedBy names which",
+  description:
+    "the default: exact (Theorem 2) when the data are realizable and identified layer by layer, region descent from the layer-wise answer otherwise; producedBy names which",
   invert: (gen, y, options) => invertAuto(gen, y, options),
 });

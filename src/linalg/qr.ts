@@ -88,15 +88,7 @@ function gatherRows(a: Matrix, rows: Int32Array, m: number, b: ArrayLike<number>
  * Least squares on a column-major m×n matrix already in `ws.a` (overwritten), rhs in `ws.rhs`.
  * Exposed for callers that assemble their own system.
  */
-export function factorAndSolve(
-  A: Float64Array,
-  r: Float64Array,
-  m: number,
-  n: number,
-  x: Float64Array,
-  ws: QrWorkspace,
-  rankTol: number,
-): LeastSquaresInfo {
+export function factorAndSolve(A: Float64Array, r: Float64Array, m: number, n: number, x: Float64Array, ws: QrWorkspace, rankTol: number): LeastSquaresInfo {
   const { vn1, vn2, perm, y } = ws;
   for (let j = 0; j < n; j++) {
     perm[j] = j;
@@ -114,12 +106,22 @@ export function factorAndSolve(
     // pivot: the remaining column of largest (partial) norm
     let p = k;
     let best = vn1[k]!;
-    for (let j = k + 1; j < n; j++) if (vn1[j]! > best) { best = vn1[j]!; p = j; }
+    for (let j = k + 1; j < n; j++)
+      if (vn1[j]! > best) {
+        best = vn1[j]!;
+        p = j;
+      }
     if (p !== k) {
       const op = p * m;
       const ok = k * m;
-      for (let i = 0; i < m; i++) { const t = A[op + i]!; A[op + i] = A[ok + i]!; A[ok + i] = t; }
-      const tp = perm[p]!; perm[p] = perm[k]!; perm[k] = tp;
+      for (let i = 0; i < m; i++) {
+        const t = A[op + i]!;
+        A[op + i] = A[ok + i]!;
+        A[ok + i] = t;
+      }
+      const tp = perm[p]!;
+      perm[p] = perm[k]!;
+      perm[k] = tp;
       vn1[p] = vn1[k]!;
       vn2[p] = vn2[k]!;
     }

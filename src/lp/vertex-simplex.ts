@@ -228,8 +228,6 @@ export class VertexSimplex {
     }
   }
 
-
-
   /** True when row j is in the LP. */
   rowActive(j: number): boolean {
     return this.isActive[j] === 1;
@@ -503,8 +501,6 @@ export class VertexSimplex {
     return this.refactor();
   }
 
-
-
   /** Copy of the current basis and factors, for a later warm start. */
   snapshot(): VertexSnapshot {
     return {
@@ -669,7 +665,7 @@ export class VertexSimplex {
         if (!this.refactor()) return { status: "numerical_error", pivots: this.pivots, message: "singular basis at refactorisation" };
       }
       const obj = this.objective();
-      if (!this.perturbed  && obj > stopAbove + this.tolP && !this.hasPhantoms()) {
+      if (!this.perturbed && obj > stopAbove + this.tolP && !this.hasPhantoms()) {
         // a clear excess needs no confirmation; a marginal one is confirmed on fresh factors
         if (obj > stopAbove * (1 + 1e-6) + 1e3 * this.tolP) return { status: "bound", pivots: this.pivots };
         if (this.sinceRefactor > 0 && !this.refactor()) return { status: "numerical_error", pivots: this.pivots, message: "singular basis" };
@@ -964,7 +960,6 @@ export class VertexSimplex {
     return { r: candId[best]!, t: Math.max(candSlack[best]!, 0) / candRate[best]! };
   }
 
-
   /**
    * Pivot remaining zero-multiplier artificial slots out (degenerate moves that keep the objective)
    * so the answer is a vertex; returns how many remain (directions nothing constrains).
@@ -993,8 +988,6 @@ export class VertexSimplex {
     if (this.sinceRefactor > 0) this.refactor();
     return remaining;
   }
-
-
 }
 
 /** `row 12 (upper)` etc., for messages. */

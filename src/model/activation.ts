@@ -5,12 +5,7 @@
 import { OptionError } from "../errors.js";
 
 /** An activation function. LeakyReLU's slope is always explicit. */
-export type Activation =
-  | { kind: "relu" }
-  | { kind: "leaky_relu"; slope: number }
-  | { kind: "identity" }
-  | { kind: "sigmoid" }
-  | { kind: "tanh" };
+export type Activation = { kind: "relu" } | { kind: "leaky_relu"; slope: number } | { kind: "identity" } | { kind: "sigmoid" } | { kind: "tanh" };
 
 /** The activation kinds geninv knows. */
 export const ACTIVATION_KINDS = ["relu", "leaky_relu", "identity", "sigmoid", "tanh"] as const;
@@ -130,9 +125,7 @@ export function parseActivation(spec: string): Activation {
     }
     return { kind: "leaky_relu", slope };
   }
-  throw new OptionError(
-    `unknown activation '${spec}' (expected relu, leaky_relu:<slope>, identity, sigmoid or tanh)`,
-  );
+  throw new OptionError(`unknown activation '${spec}' (expected relu, leaky_relu:<slope>, identity, sigmoid or tanh)`);
 }
 
 /** The CLI spelling of an activation (inverse of {@link parseActivation}). */
@@ -145,9 +138,7 @@ export function parseActivationList(spec: string, layers: number): Activation[] 
   const parts = spec.split(",").map((p) => p.trim());
   if (parts.length === 1) return Array.from({ length: layers }, () => parseActivation(parts[0]!));
   if (parts.length !== layers) {
-    throw new OptionError(
-      `--activation lists ${parts.length} activations for ${layers} layers (give one, or one per layer)`,
-    );
+    throw new OptionError(`--activation lists ${parts.length} activations for ${layers} layers (give one, or one per layer)`);
   }
   return parts.map(parseActivation);
 }

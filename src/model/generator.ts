@@ -34,18 +34,14 @@ export class Generator {
         throw new ShapeError(`${where}: weight is ${rows}×${cols} with ${data.length} entries`);
       }
       if (i > 0 && cols !== layers[i - 1]!.weight.rows) {
-        throw new ShapeError(
-          `${where}: weight takes ${cols} inputs but ${layerName(layers[i - 1]!, i - 1)} has ${layers[i - 1]!.weight.rows} outputs`,
-        );
+        throw new ShapeError(`${where}: weight takes ${cols} inputs but ${layerName(layers[i - 1]!, i - 1)} has ${layers[i - 1]!.weight.rows} outputs`);
       }
       if (layer.bias && layer.bias.length !== rows) {
         throw new ShapeError(`${where}: bias has ${layer.bias.length} entries, expected ${rows}`);
       }
       const bad = firstNonFinite(data);
       if (bad >= 0) {
-        throw new InvalidValueError(
-          `${where}: weight[${Math.floor(bad / cols)}][${bad % cols}] is ${data[bad]} (weights must be finite)`,
-        );
+        throw new InvalidValueError(`${where}: weight[${Math.floor(bad / cols)}][${bad % cols}] is ${data[bad]} (weights must be finite)`);
       }
       if (layer.bias) {
         const bb = firstNonFinite(layer.bias);
@@ -126,10 +122,7 @@ export class Generator {
 
   /** One line per layer, e.g. `layer 1: 20 → 100, relu, bias`. */
   describe(): string[] {
-    return this.layers.map(
-      (l, i) =>
-        `${layerName(l, i)}: ${l.weight.cols} → ${l.weight.rows}, ${formatActivation(l.activation)}${l.bias ? ", bias" : ""}`,
-    );
+    return this.layers.map((l, i) => `${layerName(l, i)}: ${l.weight.cols} → ${l.weight.rows}, ${formatActivation(l.activation)}${l.bias ? ", bias" : ""}`);
   }
 }
 

@@ -103,7 +103,10 @@ export function sampleObservations(gen: Generator, count: number, rng: Rng | num
 /** The error for a sample whose image is not finite: the first layer whose output overflows, and by how much its weights are to blame. */
 export function nonFiniteOutput(gen: Generator, z: Float64Array, sample: number): InvalidValueError {
   const trace = gen.forwardTrace(z);
-  const i = Math.max(0, trace.findIndex((o) => firstNonFinite(o) >= 0));
+  const i = Math.max(
+    0,
+    trace.findIndex((o) => firstNonFinite(o) >= 0),
+  );
   const layer = gen.layers[i]!;
   const j = firstNonFinite(trace[i]!);
   let big = 0;

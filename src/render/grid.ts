@@ -46,7 +46,12 @@ export function imageGrid(tiles: readonly (ArrayLike<number> | null)[], opts: Im
   const bg = opts.background ?? 0.5;
   const { cols } = opts;
   const [lo, hi] = opts.range ?? [0, 1];
-  for (const [v, name] of [[cols, "cols"], [tw, "tileWidth"], [th, "tileHeight"], [scale, "scale"]] as const) {
+  for (const [v, name] of [
+    [cols, "cols"],
+    [tw, "tileWidth"],
+    [th, "tileHeight"],
+    [scale, "scale"],
+  ] as const) {
     if (!Number.isSafeInteger(v) || v < 1) throw new OptionError(`imageGrid: ${name} must be a positive integer, got ${v}`);
   }
   if (!Number.isSafeInteger(pad) || pad < 0) throw new OptionError(`imageGrid: padding must be a non-negative integer, got ${pad}`);

@@ -64,7 +64,6 @@ const ADAM7 = [
   [0, 1, 1, 2],
 ] as const;
 
-
 // ---------------------------------------------------------------- decoding
 
 /**
@@ -148,7 +147,8 @@ export function decodePng(bytes: Uint8Array, file = "<png>", opts: { pixels?: nu
 
   const spp = SAMPLES_PER_PIXEL[h.colorType]!;
   const bitsPerPixel = spp * h.depth;
-  const passes = h.interlace === 1 ? ADAM7.map(([x0, y0, dx, dy]) => [passSize(h.width, x0, dx), passSize(h.height, y0, dy)] as const) : [[h.width, h.height] as const];
+  const passes =
+    h.interlace === 1 ? ADAM7.map(([x0, y0, dx, dy]) => [passSize(h.width, x0, dx), passSize(h.height, y0, dy)] as const) : [[h.width, h.height] as const];
   let expected = 0;
   for (const [pw, ph] of passes) if (pw > 0 && ph > 0) expected += ph * (1 + Math.ceil((pw * bitsPerPixel) / 8));
 
@@ -194,7 +194,12 @@ export function decodePng(bytes: Uint8Array, file = "<png>", opts: { pixels?: nu
 }
 
 /** Refuse, from the header alone, an image of the wrong pixel count or one whose decoding would exceed the budget. */
-function checkImageSize(h: { width: number; height: number; depth: number; colorType: number }, fileSize: number, opts: { pixels?: number; limits?: LoadLimits }, fail: (m: string) => never): void {
+function checkImageSize(
+  h: { width: number; height: number; depth: number; colorType: number },
+  fileSize: number,
+  opts: { pixels?: number; limits?: LoadLimits },
+  fail: (m: string) => never,
+): void {
   const pixels = h.width * h.height;
   if (opts.pixels !== undefined && pixels !== opts.pixels) {
     fail(`the image has ${h.width}×${h.height} = ${pixels} pixels, but the model outputs ${opts.pixels} values`);
@@ -381,7 +386,9 @@ export function encodePng(img: RawImage, opts: EncodePngOptions = {}): Uint8Arra
     colorType = PALETTE;
   } else colorType = [GRAY, GRAY_ALPHA, RGB, RGBA][channels - 1]!;
   if (!ALLOWED_DEPTHS[colorType]!.includes(depth)) {
-    throw new OptionError(`bit depth ${depth} is not allowed for ${opts.palette ? "palette" : `${channels}-channel`} PNGs (allowed: ${ALLOWED_DEPTHS[colorType]!.join(", ")})`);
+    throw new OptionError(
+      `bit depth ${depth} is not allowed for ${opts.palette ? "palette" : `${channels}-channel`} PNGs (allowed: ${ALLOWED_DEPTHS[colorType]!.join(", ")})`,
+    );
   }
   const spp = channels;
   if (img.data.length !== width * height * spp) {
@@ -416,7 +423,8 @@ export function encodePng(img: RawImage, opts: EncodePngOptions = {}): Uint8Arra
     }
   }
   for (const [key, value] of Object.entries(opts.text ?? {})) {
-    if (!/^[\x20-\x7e\xa1-\xff]{1,79}$/.test(key) || /^ | $| {2}/.test(key)) throw new OptionError(`PNG text keyword ${JSON.stringify(key)} is not a valid tEXt keyword`);
+    if (!/^[\x20-\x7e\xa1-\xff]{1,79}$/.test(key) || /^ | $| {2}/.test(key))
+      throw new OptionError(`PNG text keyword ${JSON.stringify(key)} is not a valid tEXt keyword`);
     chunks.push(chunk("tEXt", latin1(`${key}\0${value}`)));
   }
   const bitsPerPixel = spp * depth;

@@ -81,7 +81,7 @@ export interface ChartSpec {
 /** Matplotlib's "tab10" colours, the palette the paper's figures use. */
 export const PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"] as const;
 
-const FONT = "font-family=\"Helvetica, Arial, sans-serif\"";
+const FONT = 'font-family="Helvetica, Arial, sans-serif"';
 
 /** Escape text for use in SVG element content or a double-quoted attribute. */
 export function escapeXml(s: string): string {
@@ -272,13 +272,19 @@ export function renderChart(spec: ChartSpec): string {
   const sy = makeScale(yKind, y0, y1, bottom, top);
 
   const out: string[] = [];
-  out.push(
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" ${FONT} font-size="13">`,
-  );
+  out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" ${FONT} font-size="13">`);
   out.push(`<rect width="${W}" height="${H}" fill="#ffffff"/>`);
-  out.push(`<defs><clipPath id="plot-area"><rect x="${num(left - 6)}" y="${num(top - 6)}" width="${num(right - left + 12)}" height="${num(bottom - top + 12)}"/></clipPath></defs>`);
-  if (spec.title) out.push(`<text class="title" x="${num((left + right) / 2)}" y="20" text-anchor="middle" font-size="15" font-weight="bold">${escapeXml(spec.title)}</text>`);
-  if (spec.subtitle) out.push(`<text class="subtitle" x="${num((left + right) / 2)}" y="${spec.title ? 38 : 20}" text-anchor="middle" font-size="11" fill="#555">${escapeXml(spec.subtitle)}</text>`);
+  out.push(
+    `<defs><clipPath id="plot-area"><rect x="${num(left - 6)}" y="${num(top - 6)}" width="${num(right - left + 12)}" height="${num(bottom - top + 12)}"/></clipPath></defs>`,
+  );
+  if (spec.title)
+    out.push(
+      `<text class="title" x="${num((left + right) / 2)}" y="20" text-anchor="middle" font-size="15" font-weight="bold">${escapeXml(spec.title)}</text>`,
+    );
+  if (spec.subtitle)
+    out.push(
+      `<text class="subtitle" x="${num((left + right) / 2)}" y="${spec.title ? 38 : 20}" text-anchor="middle" font-size="11" fill="#555">${escapeXml(spec.subtitle)}</text>`,
+    );
 
   // axes: grid, ticks, labels
   const xTicks = (spec.x.ticks ?? (xKind === "log" ? logTicks(x0, x1) : linearTicks(x0, x1))).filter((t) => inDomain(t, x0, x1, xKind));
@@ -293,8 +299,10 @@ export function renderChart(spec: ChartSpec): string {
   out.push(`</g>`);
   // minor ticks at 2..9 × 10^k on log axes
   out.push(`<g class="minor-ticks" stroke="#444" stroke-width="0.8">`);
-  if (xKind === "log") for (const t of minorLogTicks(x0, x1)) out.push(`<line x1="${num(sx.map(t))}" y1="${num(bottom)}" x2="${num(sx.map(t))}" y2="${num(bottom + 3)}"/>`);
-  if (yKind === "log") for (const t of minorLogTicks(y0, y1)) out.push(`<line x1="${num(left - 3)}" y1="${num(sy.map(t))}" x2="${num(left)}" y2="${num(sy.map(t))}"/>`);
+  if (xKind === "log")
+    for (const t of minorLogTicks(x0, x1)) out.push(`<line x1="${num(sx.map(t))}" y1="${num(bottom)}" x2="${num(sx.map(t))}" y2="${num(bottom + 3)}"/>`);
+  if (yKind === "log")
+    for (const t of minorLogTicks(y0, y1)) out.push(`<line x1="${num(left - 3)}" y1="${num(sy.map(t))}" x2="${num(left)}" y2="${num(sy.map(t))}"/>`);
   out.push(`</g>`);
   out.push(`<g class="x-axis" font-size="12">`);
   for (const t of xTicks) {
@@ -303,7 +311,9 @@ export function renderChart(spec: ChartSpec): string {
     out.push(`<line x1="${num(px)}" y1="${num(bottom)}" x2="${num(px)}" y2="${num(bottom + 6)}" stroke="#222"/>`);
     out.push(`<text class="tick-label" x="${num(px)}" y="${num(bottom + 20)}" text-anchor="middle" data-value="${t}">${label}</text>`);
   }
-  out.push(`<text class="axis-title" x="${num((left + right) / 2)}" y="${num(bottom + 42)}" text-anchor="middle" font-size="13">${escapeXml(spec.x.label)}</text>`);
+  out.push(
+    `<text class="axis-title" x="${num((left + right) / 2)}" y="${num(bottom + 42)}" text-anchor="middle" font-size="13">${escapeXml(spec.x.label)}</text>`,
+  );
   out.push(`</g>`);
   out.push(`<g class="y-axis" font-size="12">`);
   for (const t of yTicks) {
@@ -313,7 +323,9 @@ export function renderChart(spec: ChartSpec): string {
     out.push(`<text class="tick-label" x="${num(left - 9)}" y="${num(py + 4)}" text-anchor="end" data-value="${t}">${label}</text>`);
   }
   const yMid = (top + bottom) / 2;
-  out.push(`<text class="axis-title" x="18" y="${num(yMid)}" text-anchor="middle" transform="rotate(-90 18 ${num(yMid)})" font-size="13">${escapeXml(spec.y.label)}</text>`);
+  out.push(
+    `<text class="axis-title" x="18" y="${num(yMid)}" text-anchor="middle" transform="rotate(-90 18 ${num(yMid)})" font-size="13">${escapeXml(spec.y.label)}</text>`,
+  );
   out.push(`</g>`);
 
   // data
@@ -361,7 +373,9 @@ export function renderChart(spec: ChartSpec): string {
     out.push(`</g>`);
   });
   out.push(`</g>`);
-  out.push(`<rect class="frame" x="${num(left)}" y="${num(top)}" width="${num(right - left)}" height="${num(bottom - top)}" fill="none" stroke="#222" stroke-width="1"/>`);
+  out.push(
+    `<rect class="frame" x="${num(left)}" y="${num(top)}" width="${num(right - left)}" height="${num(bottom - top)}" fill="none" stroke="#222" stroke-width="1"/>`,
+  );
 
   // legend
   if (legendPos !== "none" && shown.length > 0) {
@@ -379,10 +393,15 @@ export function renderChart(spec: ChartSpec): string {
       if (s.kind === "scatter") {
         out.push(`<circle cx="${num(x + 13)}" cy="${num(cy)}" r="3.5" fill="${color}" fill-opacity="${Math.max(0.5, s.opacity ?? 0.35)}"/>`);
       } else if (s.kind === "area") {
-        out.push(`<rect x="${num(x)}" y="${num(cy - 6)}" width="26" height="12" fill="${color}" fill-opacity="${s.opacity ?? 0.18}" stroke="${color}"${s.dash ? ` stroke-dasharray="${escapeXml(s.dash)}"` : ""}/>`);
+        out.push(
+          `<rect x="${num(x)}" y="${num(cy - 6)}" width="26" height="12" fill="${color}" fill-opacity="${s.opacity ?? 0.18}" stroke="${color}"${s.dash ? ` stroke-dasharray="${escapeXml(s.dash)}"` : ""}/>`,
+        );
       } else {
-        out.push(`<line x1="${num(x)}" y1="${num(cy)}" x2="${num(x + 26)}" y2="${num(cy)}" stroke="${color}" stroke-width="${s.width ?? 2}"${s.dash ? ` stroke-dasharray="${escapeXml(s.dash)}"` : ""}/>`);
-        if ((s.marker ?? "circle") !== "none") out.push(`<g fill="${color}" stroke="#ffffff" stroke-width="0.8">${markerPath(s.marker ?? "circle", x + 13, cy, 3.5)}</g>`);
+        out.push(
+          `<line x1="${num(x)}" y1="${num(cy)}" x2="${num(x + 26)}" y2="${num(cy)}" stroke="${color}" stroke-width="${s.width ?? 2}"${s.dash ? ` stroke-dasharray="${escapeXml(s.dash)}"` : ""}/>`,
+        );
+        if ((s.marker ?? "circle") !== "none")
+          out.push(`<g fill="${color}" stroke="#ffffff" stroke-width="0.8">${markerPath(s.marker ?? "circle", x + 13, cy, 3.5)}</g>`);
       }
       out.push(`<text class="legend-label" x="${num(x + 34)}" y="${num(cy + 4)}">${escapeXml(s.name)}</text>`);
     });

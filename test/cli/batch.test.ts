@@ -34,14 +34,21 @@ const p = (name: string): string => join(dir, name);
 function untimed(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(untimed);
   if (v && typeof v === "object") {
-    return Object.fromEntries(Object.entries(v).filter(([k]) => !/timems$/i.test(k)).map(([k, x]) => [k, untimed(x)]));
+    return Object.fromEntries(
+      Object.entries(v)
+        .filter(([k]) => !/timems$/i.test(k))
+        .map(([k, x]) => [k, untimed(x)]),
+    );
   }
   return v;
 }
 
 /** The rows of a .jsonl output by index, untimed. */
 function jsonlRows(path: string): unknown[] {
-  const rows = readFileSync(path, "utf8").trimEnd().split("\n").map((l) => JSON.parse(l) as { index: number });
+  const rows = readFileSync(path, "utf8")
+    .trimEnd()
+    .split("\n")
+    .map((l) => JSON.parse(l) as { index: number });
   return untimed(rows.sort((a, b) => a.index - b.index)) as unknown[];
 }
 

@@ -21,7 +21,10 @@ function memoryIo(): CliIo & { stdout: string; stderr: string } {
 
 describe("--model with a built-in name", () => {
   it("geninv inspect --model mnist / mnist-leaky reads the shipped generators", async () => {
-    for (const [name, sizes] of [["mnist", [20, 60, 784]], ["mnist-leaky", [20, 200, 500, 784]]] as const) {
+    for (const [name, sizes] of [
+      ["mnist", [20, 60, 784]],
+      ["mnist-leaky", [20, 200, 500, 784]],
+    ] as const) {
       const io = memoryIo();
       expect(await main(["inspect", "--model", name], io)).toBe(0);
       expect((JSON.parse(io.stdout) as { generator: { sizes: number[] } }).generator.sizes).toEqual(sizes);

@@ -109,23 +109,62 @@ describe("geninv CLI", () => {
     writeFileSync(p("digit.png"), grayToPng(gen.forward(z), 28, 28));
     writeFileSync(p("digit-z.json"), JSON.stringify([Array.from(z)]));
     // 8-bit rounding is noise of up to 0.002 per pixel; hiding half the pixels amplifies it
-    for (const [extra, bound] of [[[], 0.05], [["--mask", "half:bottom"], 0.3], [["--mask", "random:0.4", "--noise", "uniform:0.002"], 0.05]] as const) {
-      const r = await run("invert", "--model", "mnist", "--image", p("digit.png"), "--truth", p("digit-z.json"), "--method", "l1", ...extra, "-o", p("rec.png"), "-o", "-");
+    for (const [extra, bound] of [
+      [[], 0.05],
+      [["--mask", "half:bottom"], 0.3],
+      [["--mask", "random:0.4", "--noise", "uniform:0.002"], 0.05],
+    ] as const) {
+      const r = await run(
+        "invert",
+        "--model",
+        "mnist",
+        "--image",
+        p("digit.png"),
+        "--truth",
+        p("digit-z.json"),
+        "--method",
+        "l1",
+        ...extra,
+        "-o",
+        p("rec.png"),
+        "-o",
+        "-",
+      );
       expect(r.code, extra.join(" ")).toBe(0);
       expect(JSON.parse(r.out).results[0].relError, extra.join(" ")).toBeLessThan(bound);
       const rec = decodePng(readFileSync(p("rec.png")));
       expect([rec.width, rec.height]).toEqual([28, 28]);
     }
-    const cs = await run("invert", "--model", "mnist", "--image", p("digit.png"), "--truth", p("digit-z.json"), "--method", "pgd", "--measurements", "200", "--pgd-iterations", "30");
+    const cs = await run(
+      "invert",
+      "--model",
+      "mnist",
+      "--image",
+      p("digit.png"),
+      "--truth",
+      p("digit-z.json"),
+      "--method",
+      "pgd",
+      "--measurements",
+      "200",
+      "--pgd-iterations",
+      "30",
+    );
     expect(cs.code).toBe(0);
     // far from the noiseless PGD accuracy (tested in test/sensing): 8-bit rounding, few iterations
     expect(JSON.parse(cs.out).results[0].relError).toBeLessThan(0.3);
     expect(JSON.parse(cs.out).results[0].method).toBe("pgd");
-    expect((await run("invert", "--model", "mnist", "--image", p("digit.png"), "--method", "linf", "--measurements", "100")).err).toMatch(/cannot take a dense measurement matrix: use pgd, gd or adam/);
-    expect((await run("invert", "--model", "mnist", "--image", p("digit.png"), "--obs", p("obs.json"))).err).toMatch(/exactly one of --obs FILE or --image FILE\.png/);
+    expect((await run("invert", "--model", "mnist", "--image", p("digit.png"), "--method", "linf", "--measurements", "100")).err).toMatch(
+      /cannot take a dense measurement matrix: use pgd, gd or adam/,
+    );
+    expect((await run("invert", "--model", "mnist", "--image", p("digit.png"), "--obs", p("obs.json"))).err).toMatch(
+      /exactly one of --obs FILE or --image FILE\.png/,
+    );
     expect((await run("invert", "--model", "mnist", "--image", p("digit.png"), "--mask", "random:0")).err).toMatch(/observed fraction must be in \(0, 1\]/);
     writeFileSync(p("small.png"), grayToPng(new Float64Array(100), 10, 10));
-    expect((await run("invert", "--model", "mnist", "--image", p("small.png"))).err).toMatch(/small\.png: the image has 10×10 = 100 pixels, but the model outputs 784 values/);
+    expect((await run("invert", "--model", "mnist", "--image", p("small.png"))).err).toMatch(
+      /small\.png: the image has 10×10 = 100 pixels, but the model outputs 784 values/,
+    );
     writeFileSync(p("broken.png"), readFileSync(p("digit.png")).subarray(0, 40));
     const broken = await run("invert", "--model", "mnist", "--image", p("broken.png"));
     expect(broken.code).toBe(1);
@@ -152,7 +191,14 @@ describe("geninv CLI", () => {
     });
 
     it("layers whose shapes do not chain", async () => {
-      const bad = { format: "geninv.model", version: 1, layers: [{ weight: [[1, 2]], bias: null, activation: "relu" }, { weight: [[1, 2]], bias: null, activation: "relu" }] };
+      const bad = {
+        format: "geninv.model",
+        version: 1,
+        layers: [
+          { weight: [[1, 2]], bias: null, activation: "relu" },
+          { weight: [[1, 2]], bias: null, activation: "relu" },
+        ],
+      };
       writeFileSync(p("chain.json"), JSON.stringify(bad));
       expectError(await run("inspect", p("chain.json")), 1, /chain\.json: layers\[1\]\.weight: rows have 2 entries, but layers\[0\] outputs 1 values/);
     });
@@ -166,7 +212,11 @@ describe("geninv CLI", () => {
 
     it("observation of the wrong length", async () => {
       writeFileSync(p("short.json"), JSON.stringify({ x: [[1, 2, 3]] }));
-      expectError(await run("invert", "--model", p("net.json"), "--obs", p("short.json")), 1, /short\.json: observations have 3 values each, but .*net\.json outputs 500/);
+      expectError(
+        await run("invert", "--model", p("net.json"), "--obs", p("short.json")),
+        1,
+        /short\.json: observations have 3 values each, but .*net\.json outputs 500/,
+      );
     });
 
     it("NaN / Inf / non-numbers in observations", async () => {
@@ -211,7 +261,24 @@ describe("geninv invert with gradient methods", () => {
   it("takes --lr --iterations --restarts --tol --seed --init --sign-flip and reports iterations", async () => {
     await run("random", "--sizes", "10,60,300", "--seed", "2", "-o", p("g.json"));
     await run("sample", "--model", p("g.json"), "--count", "2", "--seed", "3", "-o", p("gobs.json"));
-    const r = await run("invert", "--model", p("g.json"), "--obs", p("gobs.json"), "--method", "gd", "--lr", "1", "--iterations", "3000", "--tol", "1e-10", "--seed", "4", "--sign-flip");
+    const r = await run(
+      "invert",
+      "--model",
+      p("g.json"),
+      "--obs",
+      p("gobs.json"),
+      "--method",
+      "gd",
+      "--lr",
+      "1",
+      "--iterations",
+      "3000",
+      "--tol",
+      "1e-10",
+      "--seed",
+      "4",
+      "--sign-flip",
+    );
     expect(r.code).toBe(0);
     const res = JSON.parse(r.out);
     for (const one of res.results) {
@@ -220,7 +287,10 @@ describe("geninv invert with gradient methods", () => {
       expect(one.relError).toBeLessThan(1e-8);
     }
     writeFileSync(p("z0.npy"), encodeNpy([10], new Array(10).fill(0.1)));
-    const short = JSON.parse((await run("invert", "--model", p("g.json"), "--obs", p("gobs.json"), "--method", "adam", "--iterations", "7", "--init", p("z0.npy"), "--restarts", "2")).out);
+    const short = JSON.parse(
+      (await run("invert", "--model", p("g.json"), "--obs", p("gobs.json"), "--method", "adam", "--iterations", "7", "--init", p("z0.npy"), "--restarts", "2"))
+        .out,
+    );
     expect(short.results[0]).toMatchObject({ status: "max_iterations", iterations: 14 });
     const hybrid = JSON.parse((await run("invert", "--model", p("g.json"), "--obs", p("gobs.json"), "--method", "exact+gd")).out);
     expect(hybrid.results[0].method).toBe("exact+gd");

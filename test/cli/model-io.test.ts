@@ -32,7 +32,21 @@ describe.skipIf(!FIXTURES)(fixtureSuite("geninv invert / inspect / convert on th
   const pth = (): string => fixture("trained_vae_20_60_784_nobias.pth");
 
   it("invert --method exact on the legacy .pth recovers z* on the four unique rows and reports non_unique for row 2", async () => {
-    const r = await run("invert", "--model", pth(), "--layers", "fc3,fc4", "--activation", "relu", "--obs", fixture("vae_relu_decoder_x.npy"), "--truth", fixture("vae_relu_decoder_z.npy"), "--method", "exact");
+    const r = await run(
+      "invert",
+      "--model",
+      pth(),
+      "--layers",
+      "fc3,fc4",
+      "--activation",
+      "relu",
+      "--obs",
+      fixture("vae_relu_decoder_x.npy"),
+      "--truth",
+      fixture("vae_relu_decoder_z.npy"),
+      "--method",
+      "exact",
+    );
     expect(r.code, r.err).toBe(0);
     const doc = r.json();
     expect(doc.summary).toEqual({ exact: 4, non_unique: 1 });
@@ -49,9 +63,27 @@ describe.skipIf(!FIXTURES)(fixtureSuite("geninv invert / inspect / convert on th
     const x = parseNpy(readFileSync(fixture("vae_relu_decoder_x.npy")));
     const z = parseNpy(readFileSync(fixture("vae_relu_decoder_z.npy")));
     const pairs = join(tmp, "pairs.npz");
-    writeFileSync(pairs, makeZip([{ name: "x.npy", data: encodeNpy(x.shape, x.data), method: 8 }, { name: "z.npy", data: encodeNpy(z.shape, z.data), method: 8 }]));
+    writeFileSync(
+      pairs,
+      makeZip([
+        { name: "x.npy", data: encodeNpy(x.shape, x.data), method: 8 },
+        { name: "z.npy", data: encodeNpy(z.shape, z.data), method: 8 },
+      ]),
+    );
     const a = await run("invert", "--model", pth(), "--layers", "fc3,fc4", "--activation", "relu", "--obs", pairs);
-    const b = await run("invert", "--model", pth(), "--layers", "fc3,fc4", "--activation", "relu", "--obs", fixture("vae_relu_decoder_x.npy"), "--truth", fixture("vae_relu_decoder_z.npy"));
+    const b = await run(
+      "invert",
+      "--model",
+      pth(),
+      "--layers",
+      "fc3,fc4",
+      "--activation",
+      "relu",
+      "--obs",
+      fixture("vae_relu_decoder_x.npy"),
+      "--truth",
+      fixture("vae_relu_decoder_z.npy"),
+    );
     expect(a.code).toBe(0);
     const ra = a.json().results as Row[];
     const rb = b.json().results as Row[];
@@ -88,7 +120,10 @@ describe.skipIf(!FIXTURES)(fixtureSuite("geninv invert / inspect / convert on th
   it("inspect shows the ONNX graph's nodes and the generator built from them", async () => {
     const r = await run("inspect", fixture("vae_relu_decoder.onnx"));
     expect(r.code, r.err).toBe(0);
-    const doc = r.json() as { graph: { nodes: { op: string }[]; inputs: { name: string; shape: unknown[] }[]; opsets: unknown[] }; generator: { sizes: number[] } };
+    const doc = r.json() as {
+      graph: { nodes: { op: string }[]; inputs: { name: string; shape: unknown[] }[]; opsets: unknown[] };
+      generator: { sizes: number[] };
+    };
     expect(doc.graph.nodes.map((n) => n.op)).toEqual(["MatMul", "Relu", "MatMul", "Relu"]);
     expect(doc.graph.inputs).toEqual([{ name: "z", shape: [1, 20] }]);
     expect(doc.graph.opsets).toEqual([{ domain: "", version: 13 }]);
@@ -120,7 +155,11 @@ describe("model-format CLI errors and commands (self-made files)", () => {
   it("inspect infers nn.Sequential order when --activation is given", async () => {
     const r = await run("inspect", "--model", pt, "--activation", "relu,identity");
     expect(r.code, r.err).toBe(0);
-    const doc = r.json() as { format: string; tensors: unknown[]; generator: { sizes: number[]; layers: { name: string; activation: string; bias: boolean }[] } };
+    const doc = r.json() as {
+      format: string;
+      tensors: unknown[];
+      generator: { sizes: number[]; layers: { name: string; activation: string; bias: boolean }[] };
+    };
     expect(doc.format).toBe("pytorch-zip");
     expect(doc.tensors).toEqual([
       { name: "0.weight", dtype: "float16", shape: [3, 2] },
@@ -136,7 +175,15 @@ describe("model-format CLI errors and commands (self-made files)", () => {
 
   it("--manifest works, and combining it with --layers is a usage error (exit 2)", async () => {
     const m = join(tmp, "manifest.json");
-    writeFileSync(m, JSON.stringify({ layers: [{ name: "0", activation: "leaky_relu:0.2" }, { name: "2", activation: "relu" }] }));
+    writeFileSync(
+      m,
+      JSON.stringify({
+        layers: [
+          { name: "0", activation: "leaky_relu:0.2" },
+          { name: "2", activation: "relu" },
+        ],
+      }),
+    );
     const ok = await run("convert", pt, "--manifest", m, "-o", "-");
     expect(ok.code, ok.err).toBe(0);
     expect(ok.out).toMatch(/"format":"geninv.model"/);

@@ -27,7 +27,12 @@ describe("geninv reproduce", () => {
     expect(r.out).toMatch(/k\s+exact \(Thm\. 2\)\s+certified non-unique/);
     expect(r.out).toMatch(/^ 60\s+1\.000\s+0\.000$/m);
     expect(r.out).toMatch(/21\/21 runs in [\d.]+s \(wall\)/);
-    const json = JSON.parse(readFileSync(join(out, "fig2-relu-quick.json"), "utf8")) as { seed: number; complete: boolean; runs: unknown[]; config: { ks: number[] } };
+    const json = JSON.parse(readFileSync(join(out, "fig2-relu-quick.json"), "utf8")) as {
+      seed: number;
+      complete: boolean;
+      runs: unknown[];
+      config: { ks: number[] };
+    };
     expect(json.seed).toBe(7);
     expect(json.complete).toBe(true);
     expect(json.runs).toHaveLength(21);
@@ -41,7 +46,23 @@ describe("geninv reproduce", () => {
 
   it("fig2 --json prints the summary as JSON; --sizes and --ks shape the sweep; files are named for the variant", async () => {
     const out = join(dir, "fig2b");
-    const r = await run(["reproduce", "fig2", "--activation", "leaky_relu:0.1", "--sizes", "k,100,300", "--ks", "10:30:10", "--runs", "2", "--methods", "exact", "--json", "--out", out]);
+    const r = await run([
+      "reproduce",
+      "fig2",
+      "--activation",
+      "leaky_relu:0.1",
+      "--sizes",
+      "k,100,300",
+      "--ks",
+      "10:30:10",
+      "--runs",
+      "2",
+      "--methods",
+      "exact",
+      "--json",
+      "--out",
+      out,
+    ]);
     expect(r.code).toBe(0);
     const j = JSON.parse(r.out) as { seed: number; summary: { k: number; methods: { exact: { successRate: number } } }[]; files: { svg: string } };
     expect(j.seed).toBe(0);
@@ -55,13 +76,23 @@ describe("geninv reproduce", () => {
     const out = join(dir, "fig2");
     const argv = ["reproduce", "fig2", "--quick", "--methods", "exact", "--runs", "3", "--seed", "7", "--out", out, "--json"];
     const untimed = (v: unknown): unknown =>
-      Array.isArray(v) ? v.map(untimed) : v && typeof v === "object" ? Object.fromEntries(Object.entries(v).filter(([k]) => !/time(ms)?$/i.test(k)).map(([k, x]) => [k, untimed(x)])) : v;
+      Array.isArray(v)
+        ? v.map(untimed)
+        : v && typeof v === "object"
+          ? Object.fromEntries(
+              Object.entries(v)
+                .filter(([k]) => !/time(ms)?$/i.test(k))
+                .map(([k, x]) => [k, untimed(x)]),
+            )
+          : v;
     const logPath = join(out, "fig2-relu-quick.runs.jsonl");
     const reference = readFileSync(join(out, "fig2-relu-quick.json"), "utf8");
     const csv = readFileSync(join(out, "fig2-relu-quick.csv"), "utf8");
     const again = await run(argv);
     expect(again.code).toBe(2);
-    expect(again.err).toMatch(/fig2-relu-quick\.runs\.jsonl holds 21 finished runs of an earlier sweep: give --resume to continue it, or --force to start over/);
+    expect(again.err).toMatch(
+      /fig2-relu-quick\.runs\.jsonl holds 21 finished runs of an earlier sweep: give --resume to continue it, or --force to start over/,
+    );
     // what a SIGKILL leaves: the header, 8 runs, half of the 9th
     const lines = readFileSync(logPath, "utf8").split("\n");
     writeFileSync(logPath, lines.slice(0, 9).join("\n") + "\n" + lines[9]!.slice(0, 30));
@@ -70,7 +101,13 @@ describe("geninv reproduce", () => {
     expect(resumed.err).toContain("8 finished runs kept (a torn last line was cut off and is redone)");
     const sortRuns = (j: { runs: { k: number; run: number }[] }) => ({ ...j, runs: [...j.runs].sort((a, b) => a.k - b.k || a.run - b.run) });
     expect(untimed(sortRuns(JSON.parse(readFileSync(join(out, "fig2-relu-quick.json"), "utf8"))))).toEqual(untimed(sortRuns(JSON.parse(reference))));
-    const noTime = (t: string) => t.split("\n").map((l) => l.split(",").filter((_, i) => !/time/i.test(csv.split("\n")[0]!.split(",")[i] ?? "")).join(","));
+    const noTime = (t: string) =>
+      t.split("\n").map((l) =>
+        l
+          .split(",")
+          .filter((_, i) => !/time/i.test(csv.split("\n")[0]!.split(",")[i] ?? ""))
+          .join(","),
+      );
     expect(noTime(readFileSync(join(out, "fig2-relu-quick.csv"), "utf8"))).toEqual(noTime(csv));
     expect(readFileSync(logPath, "utf8").trimEnd().split("\n")).toHaveLength(22);
     // another sweep's log is not continued
@@ -81,7 +118,23 @@ describe("geninv reproduce", () => {
 
   it("fig1 --quick writes its files and prints medians per noise level and the log–log slope", async () => {
     const out = join(dir, "fig1");
-    const r = await run(["reproduce", "fig1", "--quick", "--methods", "exact", "--levels", "1e-2,1e-4", "--runs", "3", "--noise", "gaussian", "--options", '{"exact":{"activeTolerance":0.05}}', "--out", out]);
+    const r = await run([
+      "reproduce",
+      "fig1",
+      "--quick",
+      "--methods",
+      "exact",
+      "--levels",
+      "1e-2,1e-4",
+      "--runs",
+      "3",
+      "--noise",
+      "gaussian",
+      "--options",
+      '{"exact":{"activeTolerance":0.05}}',
+      "--out",
+      out,
+    ]);
     expect(r.code).toBe(0);
     expect(r.out).toContain("Figure 1 (gaussian noise)");
     expect(r.out).toMatch(/^\s*1e-2\s+\S+\s+\S+$/m);

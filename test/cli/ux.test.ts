@@ -51,9 +51,17 @@ describe("NaN in a JSON observation (Python writes NaN, which JSON does not have
 
 describe("inspect describes; describing is a success", () => {
   it("a state dict that is no generator by itself (a VAE) is described with a note and exit 0; a generator asked for and not buildable is exit 1", async () => {
-    const t = (name: string, rows: number, cols: number) => ({ name, dtype: "float32" as const, shape: [rows, cols], values: Array.from({ length: rows * cols }, (_, i) => i / 100) });
+    const t = (name: string, rows: number, cols: number) => ({
+      name,
+      dtype: "float32" as const,
+      shape: [rows, cols],
+      values: Array.from({ length: rows * cols }, (_, i) => i / 100),
+    });
     // an encoder with two heads (mu, logvar) and a decoder: the tensors do not form one chain
-    writeFileSync(p("vae.safetensors"), makeSafetensors([t("fc1.weight", 8, 12), t("fc21.weight", 3, 8), t("fc22.weight", 3, 8), t("fc3.weight", 6, 3), t("fc4.weight", 12, 6)]));
+    writeFileSync(
+      p("vae.safetensors"),
+      makeSafetensors([t("fc1.weight", 8, 12), t("fc21.weight", 3, 8), t("fc22.weight", 3, 8), t("fc3.weight", 6, 3), t("fc4.weight", 12, 6)]),
+    );
     const r = await run("inspect", p("vae.safetensors"));
     expect(r.code, r.err).toBe(0);
     expect(JSON.parse(r.out).tensors.map((x: { name: string }) => x.name)).toContain("fc22.weight");
@@ -74,7 +82,10 @@ describe("--projection is validated up front like --method (exit 2, nothing inve
     const base = ["invert", "--model", p("net.json"), "--obs", p("obs.json")];
     const cases: [string[], RegExp][] = [
       [["--method", "pgd", "--projection", "foo"], /^geninv: projection: unknown method 'foo' \(known: /],
-      [["--method", "pgd", "--projection", "gd"], /^geninv: projection 'gd' is not a layer-wise method: pgd projects with one of exact, linf, l1, relaxed, feasible/],
+      [
+        ["--method", "pgd", "--projection", "gd"],
+        /^geninv: projection 'gd' is not a layer-wise method: pgd projects with one of exact, linf, l1, relaxed, feasible/,
+      ],
       [["--method", "pgd", "--projection", "adam+gd"], /^geninv: projection 'adam\+gd' is not a layer-wise method/],
       [["--method", "pgd", "--projection", "pgd"], /^geninv: pgd cannot project with itself \('pgd'\)/],
       [["--method", "adam+pgd", "--projection", "l1+pgd"], /^geninv: pgd cannot project with itself \('l1\+pgd'\)/],
@@ -114,8 +125,29 @@ describe("help marks required options, shows defaults as values, gives examples 
       commands.push([c.name(), c]);
       for (const s of c.commands) if (s.name() !== "help") commands.push([`${c.name()} ${s.name()}`, s]);
     }
-    const KNOWN = ["random", "sample", "invert", "certify", "inspect", "convert", "demo", "reproduce", "reproduce fig1", "reproduce fig2", "reproduce fig3", "reproduce fig4", "reproduce sensing", "reproduce example1", "hardness", "hardness 3sat"];
-    for (const path of KNOWN) expect(commands.map(([p]) => p), path).toContain(path);
+    const KNOWN = [
+      "random",
+      "sample",
+      "invert",
+      "certify",
+      "inspect",
+      "convert",
+      "demo",
+      "reproduce",
+      "reproduce fig1",
+      "reproduce fig2",
+      "reproduce fig3",
+      "reproduce fig4",
+      "reproduce sensing",
+      "reproduce example1",
+      "hardness",
+      "hardness 3sat",
+    ];
+    for (const path of KNOWN)
+      expect(
+        commands.map(([p]) => p),
+        path,
+      ).toContain(path);
     for (const [path, cmd] of commands) {
       const help = (await run(...path.split(" "), "--help")).out;
       expect(help, path).toMatch(/\nExit codes:\n {2}0 .*\n {2}1 .*\n {2}2 {4}usage error.*\n {2}141 /);
@@ -130,7 +162,10 @@ describe("help marks required options, shows defaults as values, gives examples 
         let target = cmd;
         for (const w of words.slice(path.split(" ").length)) target = target.commands.find((c) => c.name() === w) ?? target;
         for (const flag of words.filter((w) => w.startsWith("-") && w !== "-")) {
-          expect(target.options.some((o) => o.long === flag || o.short === flag), `${ex}: ${flag}`).toBe(true);
+          expect(
+            target.options.some((o) => o.long === flag || o.short === flag),
+            `${ex}: ${flag}`,
+          ).toBe(true);
         }
       }
     }

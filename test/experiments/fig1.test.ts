@@ -79,7 +79,15 @@ describe("fig1 (exact method with a fixed active threshold, quick)", () => {
       description: "records its options",
       invert: (gen, _x, options) => {
         seen.push({ ...options });
-        return { method: "spy", status: "converged", z: new Float64Array(gen.inputSize), residual: { l1: 0, l2: 0, linf: 0 }, layers: [], timeMs: 0, warnings: [] };
+        return {
+          method: "spy",
+          status: "converged",
+          z: new Float64Array(gen.inputSize),
+          residual: { l1: 0, l2: 0, linf: 0 },
+          layers: [],
+          timeMs: 0,
+          warnings: [],
+        };
       },
     });
     const config = fig1Config({ methods: ["spy"], levels: [1e-3], runs: 1, methodOptions: { spy: { custom: 7 } } });
@@ -93,7 +101,14 @@ describe("fig1 (exact method with a fixed active threshold, quick)", () => {
   });
 
   it("a method that throws is recorded as failed with its message; the other methods' results stay", () => {
-    registerMethod({ name: "broken", kind: "whole", description: "always throws", invert: () => { throw new Error("solver exploded"); } });
+    registerMethod({
+      name: "broken",
+      kind: "whole",
+      description: "always throws",
+      invert: () => {
+        throw new Error("solver exploded");
+      },
+    });
     const config = fig1Config({ methods: ["broken", "exact"], levels: [1e-3], runs: 1, activation: IDENTITY });
     const rec = FIG1_TRIALS.run(config, { level: 1e-3, run: 0 });
     expect(rec.methods[0]).toMatchObject({ method: "broken", status: "failed", relError: null, error: "solver exploded" });
@@ -108,7 +123,6 @@ describe("fig1 (exact method with a fixed active threshold, quick)", () => {
     expect(() => fig1Config({ methods: [] })).toThrow(/no methods/);
   });
 });
-
 
 describe("fig1 with the LP and gradient methods (quick)", () => {
   for (const method of ["linf", "l1", "relaxed", "gd"]) {

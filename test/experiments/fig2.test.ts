@@ -74,7 +74,9 @@ describe("fig2 (exact method, quick)", () => {
 
   it("writes a CSV row per run and method, with the seed, and an SVG with one line per method over the non-unique area", () => {
     const csv = fig2Csv(relu.config, relu.records).trimEnd().split("\n");
-    expect(csv[0]).toBe("seed,activation,sizes,k,run,non_unique,non_unique_layers,active_rows,method,status,rel_error,success,residual_l2,residual_linf,time_ms,iterations,error");
+    expect(csv[0]).toBe(
+      "seed,activation,sizes,k,run,non_unique,non_unique_layers,active_rows,method,status,rel_error,success,residual_l2,residual_linf,time_ms,iterations,error",
+    );
     expect(csv).toHaveLength(1 + FIG2_QUICK.ks.length * FIG2_QUICK.runs);
     expect(csv[1]!.startsWith("0,relu,10-250-600,10,0,false,,")).toBe(true);
     const svg = parseXml(fig2Svg(relu.config, relu.points));
@@ -100,7 +102,6 @@ describe("fig2 (exact method, quick)", () => {
     expect(() => fig2Config({ successThreshold: 0, methods: ["exact"] })).toThrow(/threshold/);
   });
 });
-
 
 describe("fig2 with the LP and gradient methods (quick)", () => {
   it("linf LP recovers every run at k = 60 and matches the identifiable fraction at k = 120 (ReLU)", async () => {

@@ -57,7 +57,9 @@ describe("Theorem 1: the 3SAT reduction", () => {
     const cnf = randomThreeSat(5, 7, 3);
     expect(parseDimacs(toDimacs(cnf, "x"))).toEqual(cnf);
     expect(() => parseDimacs("p cnf 3 1\n1 -2 x 0\n", "f.cnf")).toThrow("f.cnf: line 2: 'x' is not an integer literal");
-    expect(() => parseDimacs("p cnf 3 2\n1 -2 0\n4 1 0\n", "f.cnf")).toThrow("f.cnf: line 3: clause 2: literal 4 is out of range (the header declares 3 variables)");
+    expect(() => parseDimacs("p cnf 3 2\n1 -2 0\n4 1 0\n", "f.cnf")).toThrow(
+      "f.cnf: line 3: clause 2: literal 4 is out of range (the header declares 3 variables)",
+    );
     expect(() => parseDimacs("c hi\np dnf 3 1\n", "f.cnf")).toThrow("f.cnf: line 2: expected 'p cnf <variables> <clauses>', got 'p dnf 3 1'");
     expect(() => parseDimacs("1 2 0\n", "f.cnf")).toThrow("f.cnf: line 1: clause before the 'p cnf' header");
     expect(() => parseDimacs("p cnf 3 1\n1 2\n", "f.cnf")).toThrow("f.cnf: clause 1 (from line 2) is not terminated by 0");

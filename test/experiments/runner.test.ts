@@ -71,12 +71,17 @@ describe("runTrials in process", () => {
 
   it("stops on abort and returns the trials that finished", async () => {
     const controller = new AbortController();
-    const batch = await runTrials(KIND, { seed: 5 }, Array.from({ length: 50 }, (_, i) => i + 1), {
-      signal: controller.signal,
-      onResult: (_r, i) => {
-        if (i === 6) controller.abort();
+    const batch = await runTrials(
+      KIND,
+      { seed: 5 },
+      Array.from({ length: 50 }, (_, i) => i + 1),
+      {
+        signal: controller.signal,
+        onResult: (_r, i) => {
+          if (i === 6) controller.abort();
+        },
       },
-    });
+    );
     expect(batch.complete).toBe(false);
     expect(batch.results.filter((r) => r !== undefined)).toHaveLength(7);
     expect(batch.results[7]).toBeUndefined();
@@ -116,7 +121,9 @@ describe("runTrials on worker threads (compiled dist/)", () => {
     const batch = await runner.runTrials(KIND, { seed: 2 }, [1, 2, 3], { workers: 2 });
     expect(batch.mode).toBe("in-process");
     expect(batch.results[0]!.value).toBe(Rng.derive(2, 1).uniform());
-    await expect(runner.runTrials(KIND, { seed: 2 }, [1, 2], { workers: 2, mode: "workers" })).rejects.toThrow(/'test-kind' is not listed in experiments\/trial-kinds.ts/);
+    await expect(runner.runTrials(KIND, { seed: 2 }, [1, 2], { workers: 2, mode: "workers" })).rejects.toThrow(
+      /'test-kind' is not listed in experiments\/trial-kinds.ts/,
+    );
   });
 
   it("refuses a method that is registered only in this process, naming it", async (ctx) => {
@@ -131,7 +138,6 @@ describe("runTrials on worker threads (compiled dist/)", () => {
     expect(ok.points[0]!.methods["local-only-exact"]!.successRate).toBe(1);
   });
 });
-
 
 describe("runTrials resume and WebAssembly aborts", () => {
   it("runs only the trials without a finished record and puts every record at its index", async () => {

@@ -59,7 +59,17 @@ describe("gradient descent baselines", () => {
   it("warn about a stationary point that does not fit, which the sign flip escapes", () => {
     // every ReLU is off at −z*, so the gradient vanishes there: a stationary point with f = ½‖x‖²,
     // where G is flat (Jacobian rank 0), so z is not identified either
-    const gen = new Generator([{ weight: fromRows([[1, 0], [0, 1], [1, 1]]), bias: null, activation: RELU }]);
+    const gen = new Generator([
+      {
+        weight: fromRows([
+          [1, 0],
+          [0, 1],
+          [1, 1],
+        ]),
+        bias: null,
+        activation: RELU,
+      },
+    ]);
     const zStar = [1, 2];
     const x = gen.forward(zStar);
     const stuck = invert(gen, x, { method: "gd", init: [-1, -2] });
@@ -84,7 +94,10 @@ describe("gradient descent baselines", () => {
   it("invert through a mask and a dense Gaussian operator", () => {
     const gen = randomGenerator({ sizes: [10, 60, 300], activation: leakyRelu(0.2), rng: 8 });
     const s = sampleObservations(gen, 1, 2);
-    const mask = maskOperator(300, Array.from({ length: 150 }, (_, i) => 2 * i));
+    const mask = maskOperator(
+      300,
+      Array.from({ length: 150 }, (_, i) => 2 * i),
+    );
     const ym = applyOperator(mask, s.x.data, new Float64Array(150));
     const rm = invert(gen, ym, { method: "gd", operator: mask, iterations: 5000 });
     expect(relativeError(rm.z, s.z.data)).toBeLessThan(1e-6);
@@ -174,7 +187,9 @@ describe("gradient methods tell what happened (issue 14)", () => {
     const budget = invert(mnist, y, { method: "gd", objectiveTolerance: 0 });
     expect(budget.status).toBe("max_iterations");
     expect(budget.stopping).toMatchObject({ reason: "budget", met: false, iterations: 1000 });
-    expect(budget.warnings.join(" ")).toMatch(/gd: stopped by the iteration budget \(1000\) before a stopping rule was met \(‖∇f‖ = [\d.e+-]+ > 1e-9\); the fit is ‖A·G\(z\) − y‖\/‖y‖ = [\d.e+-]+; raise --iterations/);
+    expect(budget.warnings.join(" ")).toMatch(
+      /gd: stopped by the iteration budget \(1000\) before a stopping rule was met \(‖∇f‖ = [\d.e+-]+ > 1e-9\); the fit is ‖A·G\(z\) − y‖\/‖y‖ = [\d.e+-]+; raise --iterations/,
+    );
     // the stall rule stops where the fit no longer moves: within 1% of the budget run's fit
     expect(stalled.residual.l2).toBeLessThan(1.01 * budget.residual.l2);
   });
@@ -185,12 +200,17 @@ describe("gradient methods tell what happened (issue 14)", () => {
       { weight: { rows: 20, cols: 8, data: Float64Array.from({ length: 160 }, (_, i) => Math.sin(i)) }, bias: null, activation: RELU },
     ]);
     const thin = randomGenerator({ sizes: [3, 1, 30], activation: RELU, rng: 3 });
-    for (const [gen, rank] of [[zero, 0], [thin, 1]] as const) {
+    for (const [gen, rank] of [
+      [zero, 0],
+      [thin, 1],
+    ] as const) {
       const x = gen.forward([0.5, 0.2, 0.1]);
       for (const method of ["gd", "adam", "pgd"]) {
         const r = invert(gen, x, { method });
         expect(r.status, `${method} rank ${rank}`).toBe("non_unique");
-        expect(r.warnings.join("\n")).toMatch(new RegExp(`^${method}: ∂\\(A·G\\)/∂z has rank ${rank} < 3 at z \\(the network is flat along ${3 - rank} direction\\(s\\) there`, "m"));
+        expect(r.warnings.join("\n")).toMatch(
+          new RegExp(`^${method}: ∂\\(A·G\\)/∂z has rank ${rank} < 3 at z \\(the network is flat along ${3 - rank} direction\\(s\\) there`, "m"),
+        );
       }
     }
   });

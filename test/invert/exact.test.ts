@@ -79,7 +79,17 @@ describe("exact inversion (Theorem 2)", () => {
 
   it("reports rank-deficient active rows as non_unique even with enough rows", () => {
     // the two rows of W are parallel: 3 active rows, rank 1 < 2 unknowns
-    const gen = new Generator([{ weight: fromRows([[1, 2], [2, 4], [-1, -2]]), bias: null, activation: IDENTITY }]);
+    const gen = new Generator([
+      {
+        weight: fromRows([
+          [1, 2],
+          [2, 4],
+          [-1, -2],
+        ]),
+        bias: null,
+        activation: IDENTITY,
+      },
+    ]);
     const r = invert(gen, [1, 2, -1], { method: "exact" });
     expect(r.status).toBe("non_unique");
     expect(r.layers[0]).toMatchObject({ rank: 1, deficit: 1 });

@@ -17,7 +17,13 @@ const activations: [string, Activation][] = [
 function operators(n: number): [string, MeasurementOperator][] {
   return [
     ["A = I", identityOperator(n)],
-    ["A = mask", maskOperator(n, Array.from({ length: n }, (_, i) => i).filter((i) => i % 3 !== 1))],
+    [
+      "A = mask",
+      maskOperator(
+        n,
+        Array.from({ length: n }, (_, i) => i).filter((i) => i % 3 !== 1),
+      ),
+    ],
     ["A = dense Gaussian", gaussianOperator(17, n, 5)],
   ];
 }

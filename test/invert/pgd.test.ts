@@ -23,7 +23,10 @@ describe("projected gradient descent (Shah & Hegde) with layer-wise projections"
   it("takes any registered projection, rejects itself and dense A for layer-wise methods", () => {
     const gen = randomGenerator({ sizes: [5, 30, 120], activation: RELU, rng: 4 });
     const s = sampleObservations(gen, 1, 5);
-    const mask = maskOperator(120, Array.from({ length: 80 }, (_, i) => i));
+    const mask = maskOperator(
+      120,
+      Array.from({ length: 80 }, (_, i) => i),
+    );
     const y = applyOperator(mask, s.x.data, new Float64Array(80));
     const r = invert(gen, y, { method: "pgd", operator: mask, projection: "exact+gd", pgdIterations: 40 } as never);
     expect(relativeError(r.z, s.z.data)).toBeLessThan(1e-3);
@@ -59,6 +62,8 @@ describe("pgd reports what stopped it (issue 14)", () => {
     expect(r.stopping).toMatchObject({ reason: "step", met: true, budget: 50 });
     const short = invert(gen, s.x.data, { method: "pgd", pgdIterations: 2 } as never);
     expect(short.status).toBe("max_iterations");
-    expect(short.warnings.join(" ")).toMatch(/pgd: stopped by the iteration budget \(2\) before a stopping rule was met; the fit is ‖A·G\(z\) − y‖\/‖y‖ = [\d.e+-]+; raise --pgd-iterations/);
+    expect(short.warnings.join(" ")).toMatch(
+      /pgd: stopped by the iteration budget \(2\) before a stopping rule was met; the fit is ‖A·G\(z\) − y‖\/‖y‖ = [\d.e+-]+; raise --pgd-iterations/,
+    );
   });
 });

@@ -133,8 +133,12 @@ describe("region descent", () => {
 
   it("bad operators are named errors", () => {
     const { x } = sampleOne(leaky, 1);
-    expect(() => invert(leaky, x, { method: "region", operator: maskOperator(199, [0, 1]) })).toThrow(/the measurement operator takes 199 values, the generator outputs 200/);
-    expect(() => invert(leaky, new Float64Array(3), { method: "region", operator: maskOperator(200, [0, 1]) })).toThrow(/observation has 3 entries, expected 2/);
+    expect(() => invert(leaky, x, { method: "region", operator: maskOperator(199, [0, 1]) })).toThrow(
+      /the measurement operator takes 199 values, the generator outputs 200/,
+    );
+    expect(() => invert(leaky, new Float64Array(3), { method: "region", operator: maskOperator(200, [0, 1]) })).toThrow(
+      /observation has 3 entries, expected 2/,
+    );
     const a = new Float64Array(2 * 200);
     a[7] = NaN;
     expect(() => denseOperator({ rows: 2, cols: 200, data: a })).toThrow(/measurement matrix entry \[0\]\[7\] is NaN/);

@@ -12,7 +12,14 @@ function naiveNT(m: number, n: number, k: number, a: Float64Array, b: Float64Arr
 describe("gemmNT", () => {
   const rng = new Rng(5);
   it("equals the triple loop A·Bᵀ for every remainder of the 4×4 blocking", () => {
-    for (const [m, n, k] of [[1, 1, 1], [4, 4, 4], [5, 7, 3], [8, 13, 1], [17, 6, 31], [3, 9, 64]] as const) {
+    for (const [m, n, k] of [
+      [1, 1, 1],
+      [4, 4, 4],
+      [5, 7, 3],
+      [8, 13, 1],
+      [17, 6, 31],
+      [3, 9, 64],
+    ] as const) {
       const a = rng.fillNormal(new Float64Array(m * k));
       const b = rng.fillNormal(new Float64Array(n * k));
       const c = gemmNT(m, n, k, a, b, new Float64Array(m * n).fill(NaN));

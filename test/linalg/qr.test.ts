@@ -12,7 +12,11 @@ describe("Householder least squares with column pivoting", () => {
 
   it("solves consistent tall systems on a subset of rows to machine precision", () => {
     const rng = new Rng(1);
-    for (const [m, n] of [[60, 20], [300, 250], [250, 250]] as const) {
+    for (const [m, n] of [
+      [60, 20],
+      [300, 250],
+      [250, 250],
+    ] as const) {
       const a = randomMatrix(m + 17, n, rng);
       const xTrue = rng.fillNormal(new Float64Array(n));
       const rows = Int32Array.from({ length: m }, (_, i) => i + 17);
@@ -65,7 +69,12 @@ describe("Householder least squares with column pivoting", () => {
 
   it("nullSpaceRows: a basis of the rows' null space (A·N = 0, full column rank) and a particular solution", () => {
     const rng = new Rng(9);
-    for (const [m, n, dependent] of [[30, 50, 0], [125, 160, 0], [40, 40, 6], [70, 30, 12]] as const) {
+    for (const [m, n, dependent] of [
+      [30, 50, 0],
+      [125, 160, 0],
+      [40, 40, 6],
+      [70, 30, 12],
+    ] as const) {
       const a = randomMatrix(m + 5, n, rng);
       // make `dependent` columns combinations of others: the selected rows lose that much rank
       for (let c = dependent - 1; c >= 0; c--) for (let r = 0; r < a.rows; r++) a.data[r * n + c] = a.data[r * n + c + 1]! - 2 * a.data[r * n + c + 2]!;
@@ -91,7 +100,14 @@ describe("Householder least squares with column pivoting", () => {
       if (ns.dim > 0) {
         const nt = { rows: ns.dim, cols: n, data: new Float64Array(ns.dim * n) };
         for (let i = 0; i < n; i++) for (let q = 0; q < ns.dim; q++) nt.data[q * n + i] = ns.basis[i * ns.dim + q]!;
-        const r2 = nullSpaceRows(nt, Int32Array.from({ length: ns.dim }, (_, i) => i), ns.dim, new Float64Array(ns.dim), new Float64Array(n), new QrWorkspace());
+        const r2 = nullSpaceRows(
+          nt,
+          Int32Array.from({ length: ns.dim }, (_, i) => i),
+          ns.dim,
+          new Float64Array(ns.dim),
+          new Float64Array(n),
+          new QrWorkspace(),
+        );
         expect(r2.rank).toBe(ns.dim);
       }
     }

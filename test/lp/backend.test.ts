@@ -40,7 +40,11 @@ describe("FitSolver: backend choice and fallback", () => {
     const p = randomLp({ family: "chebyshev", n: 60, k: 10, noise: 1e-2 }, 6) as ChebyshevProblem;
     const s = new FitSolver(p.a, { maxPivots: 100_000 }); // a private engine set
     // corrupt the engine behind the solver's back: its next solve throws
-    (s as unknown as { set: { cheb: unknown } }).set.cheb = { solve: () => { throw new Error("boom"); } };
+    (s as unknown as { set: { cheb: unknown } }).set.cheb = {
+      solve: () => {
+        throw new Error("boom");
+      },
+    };
     const r = s.chebyshev(p);
     expect(r.backend).toBe("highs");
     expect(r.fallback).toMatch(/engine error: boom/);

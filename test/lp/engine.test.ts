@@ -28,7 +28,9 @@ describe("LP engine edge cases", () => {
   it("rejects mismatched shapes", () => {
     const p = cheb(2);
     expect(() => validateProblem({ ...p, upper: new Float64Array(3) })).toThrow(ShapeError);
-    expect(() => validateProblem({ kind: "relaxed", a: p.a, upper: p.upper, lower: p.lower, cost: new Float64Array(2) })).toThrow(/cost has 2 entries, expected 20/);
+    expect(() => validateProblem({ kind: "relaxed", a: p.a, upper: p.upper, lower: p.lower, cost: new Float64Array(2) })).toThrow(
+      /cost has 2 entries, expected 20/,
+    );
   });
 
   it("a realizable Chebyshev LP has optimum δ = 0 and recovers the generating z", () => {

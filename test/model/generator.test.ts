@@ -7,8 +7,23 @@ import { leakyRelu, RELU } from "../../src/model/activation.js";
 
 describe("Generator", () => {
   const gen = new Generator([
-    { weight: fromRows([[1, -1], [2, 0], [0, 1]]), bias: Float64Array.from([0, -1, 0.5]), activation: RELU },
-    { weight: fromRows([[1, 1, 1], [-1, 0, 2]]), bias: null, activation: leakyRelu(0.1) },
+    {
+      weight: fromRows([
+        [1, -1],
+        [2, 0],
+        [0, 1],
+      ]),
+      bias: Float64Array.from([0, -1, 0.5]),
+      activation: RELU,
+    },
+    {
+      weight: fromRows([
+        [1, 1, 1],
+        [-1, 0, 2],
+      ]),
+      bias: null,
+      activation: leakyRelu(0.1),
+    },
   ]);
 
   it("computes G(z) = φ2(W2 φ1(W1 z + b1)) by hand", () => {
@@ -38,9 +53,13 @@ describe("Generator", () => {
   it("rejects layers that do not chain, wrong bias lengths and non-finite weights", () => {
     const w = (r: number, c: number) => ({ rows: r, cols: c, data: new Float64Array(r * c) });
     expect(() => new Generator([])).toThrow(ShapeError);
-    expect(() => new Generator([{ weight: w(4, 2), bias: null, activation: RELU }, { weight: w(5, 3), bias: null, activation: RELU }])).toThrow(
-      /layer 2: weight takes 3 inputs but layer 1 has 4 outputs/,
-    );
+    expect(
+      () =>
+        new Generator([
+          { weight: w(4, 2), bias: null, activation: RELU },
+          { weight: w(5, 3), bias: null, activation: RELU },
+        ]),
+    ).toThrow(/layer 2: weight takes 3 inputs but layer 1 has 4 outputs/);
     expect(() => new Generator([{ weight: w(4, 2), bias: new Float64Array(3), activation: RELU }])).toThrow(/bias has 3 entries, expected 4/);
     const bad = w(2, 2);
     bad.data[3] = NaN;

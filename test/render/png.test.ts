@@ -2,16 +2,7 @@ import { deflateSync } from "node:zlib";
 import { PNG } from "pngjs";
 import { describe, expect, it } from "vitest";
 import { DataFormatError, InvalidValueError, OptionError, ShapeError } from "../../src/errors.js";
-import {
-  decodePng,
-  encodePng,
-  type EncodePngOptions,
-  grayToPng,
-  type PngImage,
-  pngToGray,
-  pngToGrayVector,
-  type RawImage,
-} from "../../src/render/png.js";
+import { decodePng, encodePng, type EncodePngOptions, grayToPng, type PngImage, pngToGray, pngToGrayVector, type RawImage } from "../../src/render/png.js";
 import { Rng } from "../../src/model/rng.js";
 import { crc32 } from "../../src/util/crc32.js";
 
@@ -149,7 +140,12 @@ describe("interoperability with pngjs", () => {
 
   it("pngjs decodes every variant encodePng writes to the same pixels", () => {
     const variants: [RawImage, EncodePngOptions][] = [];
-    for (const [channels, depths] of [[1, [1, 2, 4, 8, 16]], [2, [8, 16]], [3, [8, 16]], [4, [8, 16]]] as const) {
+    for (const [channels, depths] of [
+      [1, [1, 2, 4, 8, 16]],
+      [2, [8, 16]],
+      [3, [8, 16]],
+      [4, [8, 16]],
+    ] as const) {
       for (const depth of depths) {
         for (const interlace of [false, true]) {
           for (const filter of FILTERS) variants.push([randomImage(rng, 19, 11, channels, depth), { interlace, filter }]);
@@ -195,13 +191,28 @@ describe("interoperability with pngjs", () => {
 describe("decodePng on hand-made scanlines", () => {
   it("undoes Sub, Up, Average and Paeth as the PNG spec defines them", () => {
     // rows of a 2×2 gray image: [[10, 20], [30, 5]]
-    const none = grayPngFromRows([[0, 10, 20], [0, 30, 5]]);
-    const sub = grayPngFromRows([[1, 10, 10], [1, 30, (5 - 30) & 0xff]]);
-    const up = grayPngFromRows([[2, 10, 20], [2, 20, (5 - 20) & 0xff]]);
+    const none = grayPngFromRows([
+      [0, 10, 20],
+      [0, 30, 5],
+    ]);
+    const sub = grayPngFromRows([
+      [1, 10, 10],
+      [1, 30, (5 - 30) & 0xff],
+    ]);
+    const up = grayPngFromRows([
+      [2, 10, 20],
+      [2, 20, (5 - 20) & 0xff],
+    ]);
     // Average: row 1 predicts floor((left + up)/2): pixel 0 → floor(10/2)=5, pixel 1 → floor((30+20)/2)=25
-    const avg = grayPngFromRows([[3, 10, 15], [3, 25, (5 - 25) & 0xff]]);
+    const avg = grayPngFromRows([
+      [3, 10, 15],
+      [3, 25, (5 - 25) & 0xff],
+    ]);
     // Paeth on row 1: pixel 0 predicts up = 10; pixel 1 has a=30, b=20, c=10 → p=40, picks a=30
-    const paeth = grayPngFromRows([[4, 10, 10], [4, 20, (5 - 30) & 0xff]]);
+    const paeth = grayPngFromRows([
+      [4, 10, 10],
+      [4, 20, (5 - 30) & 0xff],
+    ]);
     for (const bytes of [none, sub, up, avg, paeth]) expect(Array.from(decodePng(bytes).data)).toEqual([10, 20, 30, 5]);
   });
 });
@@ -250,7 +261,13 @@ describe("decodePng rejects malformed files with DataFormatError", () => {
   });
 
   it("names an unknown filter type and its row", () => {
-    expectDataError(grayPngFromRows([[0, 1, 2], [5, 3, 4]]), /row 1: unknown filter type 5/);
+    expectDataError(
+      grayPngFromRows([
+        [0, 1, 2],
+        [5, 3, 4],
+      ]),
+      /row 1: unknown filter type 5/,
+    );
   });
 
   it("checks palettes: PLTE present, well-sized, indices in range", () => {
@@ -299,9 +316,7 @@ describe("grayscale conversions", () => {
   });
 
   it("pngToGrayVector rejects an image of the wrong size, naming the file", () => {
-    expect(() => pngToGrayVector(grayToPng(new Float64Array(30), 6, 5), 28, 28, "digit.png")).toThrow(
-      /digit\.png: image is 6×5, expected 28×28/,
-    );
+    expect(() => pngToGrayVector(grayToPng(new Float64Array(30), 6, 5), 28, 28, "digit.png")).toThrow(/digit\.png: image is 6×5, expected 28×28/);
   });
 });
 

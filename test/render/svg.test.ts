@@ -10,9 +10,35 @@ describe("svg charts", () => {
     x: { label: "relative noise level", scale: "log" },
     y: { label: "relative recovery error", scale: "log" },
     series: [
-      { name: "ℓ∞ LP runs", kind: "scatter", points: [[1e-6, 2e-6], [1e-3, 3e-3], [1e-1, 0.2]], hideInLegend: true },
-      { name: "ℓ∞ LP", kind: "line", points: [[1e-1, 0.2], [1e-6, 2e-6], [1e-3, 3e-3]] },
-      { name: "gradient descent", kind: "line", points: [[1e-6, 5e-6], [1e-1, 0.5]], marker: "diamond", dash: "4 2" },
+      {
+        name: "ℓ∞ LP runs",
+        kind: "scatter",
+        points: [
+          [1e-6, 2e-6],
+          [1e-3, 3e-3],
+          [1e-1, 0.2],
+        ],
+        hideInLegend: true,
+      },
+      {
+        name: "ℓ∞ LP",
+        kind: "line",
+        points: [
+          [1e-1, 0.2],
+          [1e-6, 2e-6],
+          [1e-3, 3e-3],
+        ],
+      },
+      {
+        name: "gradient descent",
+        kind: "line",
+        points: [
+          [1e-6, 5e-6],
+          [1e-1, 0.5],
+        ],
+        marker: "diamond",
+        dash: "4 2",
+      },
     ],
   });
 
@@ -65,7 +91,21 @@ describe("svg charts", () => {
     expect(px).toEqual([...px].sort((a, b) => a - b));
 
     const lin = parseXml(
-      renderChart({ x: { label: "k" }, y: { label: "success", min: 0, max: 1 }, series: [{ name: "exact", kind: "line", points: [[10, 1], [100, 0.5], [250, 0]] }] }),
+      renderChart({
+        x: { label: "k" },
+        y: { label: "success", min: 0, max: 1 },
+        series: [
+          {
+            name: "exact",
+            kind: "line",
+            points: [
+              [10, 1],
+              [100, 0.5],
+              [250, 0],
+            ],
+          },
+        ],
+      }),
     );
     const marks = descendants(byClass(lin, "line")[0]!, (e) => e.name === "rect");
     const mx = marks.map((m) => Number(m.attrs.x));
@@ -77,7 +117,24 @@ describe("svg charts", () => {
   it("escapes every piece of text, so names with markup characters cannot break the document", () => {
     const nasty = `a<b & "c" 'd'>`;
     const svg = parseXml(
-      renderChart({ title: nasty, subtitle: nasty, x: { label: nasty }, y: { label: "y" }, notes: [nasty], series: [{ name: nasty, kind: "area", points: [[0, 0], [1, 1]], dash: `"><x` }] }),
+      renderChart({
+        title: nasty,
+        subtitle: nasty,
+        x: { label: nasty },
+        y: { label: "y" },
+        notes: [nasty],
+        series: [
+          {
+            name: nasty,
+            kind: "area",
+            points: [
+              [0, 0],
+              [1, 1],
+            ],
+            dash: `"><x`,
+          },
+        ],
+      }),
     );
     expect(allText(byClass(svg, "title")[0]!)).toBe(nasty);
     expect(byClass(svg, "legend-label").map(allText)).toEqual([nasty]);
@@ -86,14 +143,46 @@ describe("svg charts", () => {
 
   it("leaves out points a log axis cannot show, and says how many in a note", () => {
     const svg = parseXml(
-      renderChart({ x: { label: "x", scale: "log" }, y: { label: "y", scale: "log" }, series: [{ name: "s", kind: "scatter", points: [[1, 1], [10, 0], [-1, 5], [NaN, 1], [100, 10]] }] }),
+      renderChart({
+        x: { label: "x", scale: "log" },
+        y: { label: "y", scale: "log" },
+        series: [
+          {
+            name: "s",
+            kind: "scatter",
+            points: [
+              [1, 1],
+              [10, 0],
+              [-1, 5],
+              [NaN, 1],
+              [100, 10],
+            ],
+          },
+        ],
+      }),
     );
     expect(descendants(byClass(svg, "scatter")[0]!, (e) => e.name === "circle")).toHaveLength(2);
     expect(allText(byClass(svg, "notes")[0]!)).toContain("3 points not shown");
   });
 
   it("fills an area series down to its baseline and closes the path", () => {
-    const svg = parseXml(renderChart({ x: { label: "k" }, y: { label: "f", min: 0, max: 1 }, series: [{ name: "non-unique", kind: "area", points: [[10, 0], [150, 1]], baseline: 0 }] }));
+    const svg = parseXml(
+      renderChart({
+        x: { label: "k" },
+        y: { label: "f", min: 0, max: 1 },
+        series: [
+          {
+            name: "non-unique",
+            kind: "area",
+            points: [
+              [10, 0],
+              [150, 1],
+            ],
+            baseline: 0,
+          },
+        ],
+      }),
+    );
     const paths = descendants(byClass(svg, "area")[0]!, (e) => e.name === "path");
     expect(paths[0]!.attrs.d!.endsWith("Z")).toBe(true);
     expect(Number(paths[0]!.attrs["fill-opacity"])).toBeGreaterThan(0);

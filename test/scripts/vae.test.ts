@@ -1,15 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { OptionError } from "../../src/errors.js";
-import {
-  Adam,
-  aggregatePosteriorMoment,
-  cholesky,
-  decoderNll,
-  foldInputTransform,
-  TrainableNet,
-  trainVae,
-  type VaeConfig,
-} from "../../scripts/lib/vae.js";
+import { Adam, aggregatePosteriorMoment, cholesky, decoderNll, foldInputTransform, TrainableNet, trainVae, type VaeConfig } from "../../scripts/lib/vae.js";
 import { type Activation } from "../../src/model/activation.js";
 import { randomGenerator } from "../../src/model/random.js";
 import { Rng } from "../../src/model/rng.js";
@@ -39,11 +30,15 @@ describe("TrainableNet backward", () => {
     it(`matches finite differences for ${act.kind} layers, weights, biases and inputs (batch not a multiple of 4)`, () => {
       const rng = new Rng(7);
       const B = 5;
-      const net = new TrainableNet(7, [
-        { outputs: 9, activation: act, bias: true },
-        { outputs: 6, activation: act, bias: false },
-        { outputs: 5, activation: act, bias: true },
-      ], B);
+      const net = new TrainableNet(
+        7,
+        [
+          { outputs: 9, activation: act, bias: true },
+          { outputs: 6, activation: act, bias: false },
+          { outputs: 5, activation: act, bias: true },
+        ],
+        B,
+      );
       net.initialize(rng);
       for (const l of net.layers) if (l.bias) rng.fillNormal(l.bias, 0.3);
       const x = rng.fillNormal(new Float64Array(B * 7));
@@ -66,7 +61,14 @@ describe("TrainableNet backward", () => {
 
   it("takes the gradient at the last pre-activation when asked", () => {
     const rng = new Rng(4);
-    const net = new TrainableNet(3, [{ outputs: 4, activation: RELU, bias: false }, { outputs: 2, activation: RELU, bias: false }], 2);
+    const net = new TrainableNet(
+      3,
+      [
+        { outputs: 4, activation: RELU, bias: false },
+        { outputs: 2, activation: RELU, bias: false },
+      ],
+      2,
+    );
     net.initialize(rng);
     const x = rng.fillNormal(new Float64Array(6));
     const w = Float64Array.of(0.3, -1.2, 0.7, 2.0);

@@ -27,9 +27,21 @@ import { maskOperator, type MeasurementOperator } from "../../src/operators/oper
 const CHROMIUM = [process.env.CHROMIUM_PATH, "/usr/bin/chromium", "/usr/bin/chromium-browser"].find((p): p is string => !!p && existsSync(p));
 const DIST = join(import.meta.dirname, "..", "..", "web", "dist");
 const SHOTS = join(import.meta.dirname, "..", "..", "test-results", "web");
-const ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
+const ARGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
 /** A pickle whose unpickling would run os.system("echo pwned") (protocol 2, as torch.save writes). */
-const HOSTILE_PTH = Buffer.from("80027d7100580a00000073746174655f64696374710163706f7369780a73797374656d0a7102580a0000006563686f2070776e65647103857104527105732e", "hex");
+const HOSTILE_PTH = Buffer.from(
+  "80027d7100580a00000073746174655f64696374710163706f7369780a73797374656d0a7102580a0000006563686f2070776e65647103857104527105732e",
+  "hex",
+);
 
 if (!CHROMIUM && process.env.CI === "true") throw new Error("CI=true but no Chromium found (/usr/bin/chromium): .ci/run installs Debian's chromium package");
 if (!CHROMIUM) console.warn("test/web: SKIPPED — no Chromium found (install Debian's `chromium`, or set CHROMIUM_PATH)");
@@ -97,11 +109,17 @@ describe.skipIf(!CHROMIUM)("the browser page (headless Chromium)", () => {
   }
 
   async function columns(): Promise<Record<string, Record<string, string>>> {
-    return page.$$eval(".col", (cols) => Object.fromEntries(cols.map((c) => [(c as HTMLElement).dataset.method!, { ...(c as HTMLElement).dataset } as Record<string, string>])));
+    return page.$$eval(".col", (cols) =>
+      Object.fromEntries(cols.map((c) => [(c as HTMLElement).dataset.method!, { ...(c as HTMLElement).dataset } as Record<string, string>])),
+    );
   }
 
   async function setMethods(names: string[]): Promise<void> {
-    await page.$$eval("#methods input", (boxes, want) => boxes.forEach((b) => ((b as HTMLInputElement).checked = want.includes((b as HTMLInputElement).value))), names);
+    await page.$$eval(
+      "#methods input",
+      (boxes, want) => boxes.forEach((b) => ((b as HTMLInputElement).checked = want.includes((b as HTMLInputElement).value))),
+      names,
+    );
   }
 
   function expectSame(shown: Record<string, string>, node: ReturnType<typeof nodeResult>, method: string): void {
@@ -155,7 +173,12 @@ describe.skipIf(!CHROMIUM)("the browser page (headless Chromium)", () => {
     for (const m of ["exact", "linf", "l1", "relaxed", "feasible", "gd", "adam", "pgd", "linf+gd", "adam+pgd"]) expect(listed).toContain(m);
     // whatever the registry holds (auto, region methods, … as they land), the hybrids the page offers
     // (milp: a global MILP whose time limit, not its answer, would set the test's length; the dropped-model test runs it)
-    await compareRun(listed.filter((m) => m !== "milp"), 0, 0, "methods-clean.png");
+    await compareRun(
+      listed.filter((m) => m !== "milp"),
+      0,
+      0,
+      "methods-clean.png",
+    );
     // and the fast ones on a noisy sample (σ = 0.05, seed 2; PGD on noisy data takes a minute: not here)
     await page.fill("#seed", "2");
     await page.dispatchEvent("#seed", "change");

@@ -149,7 +149,8 @@ function draw(canvas: HTMLCanvasElement, values: ArrayLike<number>, hiddenMask?:
   ctx.putImageData(img, 0, 0);
 }
 
-const fmt = (v: number | null): string => (v === null ? "—" : !Number.isFinite(v) ? String(v) : v === 0 ? "0" : Math.abs(v) < 1e-3 || Math.abs(v) >= 1e4 ? v.toExponential(2) : v.toPrecision(3));
+const fmt = (v: number | null): string =>
+  v === null ? "—" : !Number.isFinite(v) ? String(v) : v === 0 ? "0" : Math.abs(v) < 1e-3 || Math.abs(v) >= 1e4 ? v.toExponential(2) : v.toPrecision(3);
 const fmtMs = (ms: number): string => (ms < 1000 ? `${ms.toFixed(ms < 10 ? 1 : 0)} ms` : `${(ms / 1000).toFixed(2)} s`);
 
 // ---- status, progress -----------------------------------------------------------------------
@@ -206,7 +207,7 @@ async function loadModel(): Promise<void> {
 }
 
 async function newTarget(): Promise<void> {
-  const useDigit = ($<HTMLInputElement>("digits-radio").checked && n() === 784 && chosenDigit >= 0);
+  const useDigit = $<HTMLInputElement>("digits-radio").checked && n() === 784 && chosenDigit >= 0;
   if (useDigit) {
     clean = Float64Array.from(digits[chosenDigit]!.pixels);
     zTrue = null;
@@ -234,7 +235,12 @@ function spec(): ObservationSpec {
   return {
     noise: { kind, level: Number($<HTMLInputElement>("noise-level").value) },
     noiseSeed: seed + 1,
-    view: v === "mask" ? { kind: "mask", hidden: hidden.slice() } : v === "sensing" ? { kind: "sensing", m: Number($<HTMLInputElement>("sensing-m").value), seed: seed + 2 } : { kind: "full" },
+    view:
+      v === "mask"
+        ? { kind: "mask", hidden: hidden.slice() }
+        : v === "sensing"
+          ? { kind: "sensing", m: Number($<HTMLInputElement>("sensing-m").value), seed: seed + 2 }
+          : { kind: "full" },
   };
 }
 
@@ -248,7 +254,8 @@ function redrawObserved(): void {
     draw($<HTMLCanvasElement>("observed"), new Float64Array(n()).fill(NaN));
     return;
   }
-  cap.textContent = v === "mask" ? `observed: ${n() - hidden.reduce((s, h) => s + h, 0)} of ${n()} pixels (draw to hide)` : "observed (noise is added when you run)";
+  cap.textContent =
+    v === "mask" ? `observed: ${n() - hidden.reduce((s, h) => s + h, 0)} of ${n()} pixels (draw to hide)` : "observed (noise is added when you run)";
   draw($<HTMLCanvasElement>("observed"), clean, v === "mask" ? hidden : undefined);
 }
 
@@ -361,14 +368,35 @@ function fillColumn(col: HTMLElement, r: InvertReply): void {
     w.textContent = r.warnings.join("\n");
     col.append(w);
   }
-  const layers = r.layers as { layer: number; status: string; inputs: number; outputs: number; activeRows: number; eps?: number; delta?: number; lpSolves?: number; pivots?: number; rank?: number; backend?: string; timeMs: number }[];
+  const layers = r.layers as {
+    layer: number;
+    status: string;
+    inputs: number;
+    outputs: number;
+    activeRows: number;
+    eps?: number;
+    delta?: number;
+    lpSolves?: number;
+    pivots?: number;
+    rank?: number;
+    backend?: string;
+    timeMs: number;
+  }[];
   if (layers.length) {
     const d = document.createElement("details");
     d.innerHTML = `<summary>per layer</summary><table><tr><th>layer</th><th>status</th><th>ε</th><th>δ</th><th>LPs</th><th>pivots</th><th>ms</th></tr></table>`;
     const t = d.querySelector("table")!;
     for (const l of layers) {
       const tr = document.createElement("tr");
-      for (const v of [String(l.layer), l.status, l.eps === undefined ? "—" : fmt(l.eps), l.delta === undefined ? "—" : fmt(l.delta), String(l.lpSolves ?? "—"), String(l.pivots ?? "—"), l.timeMs.toFixed(1)]) {
+      for (const v of [
+        String(l.layer),
+        l.status,
+        l.eps === undefined ? "—" : fmt(l.eps),
+        l.delta === undefined ? "—" : fmt(l.delta),
+        String(l.lpSolves ?? "—"),
+        String(l.pivots ?? "—"),
+        l.timeMs.toFixed(1),
+      ]) {
         const td = document.createElement("td");
         td.textContent = v;
         tr.append(td);
@@ -550,7 +578,6 @@ function on(id: string, ev: string, f: (e: Event) => void): void {
   $(id).addEventListener(ev, f);
 }
 
-
 on("model-select", "change", () => {
   const v = $<HTMLSelectElement>("model-select").value;
   if (v === "file") return;
@@ -577,7 +604,11 @@ on("clear-mask", "click", () => {
   hidden = new Uint8Array(n());
   redrawObserved();
 });
-for (const [id, digitsAfter] of [["noise-level", 3], ["random-fraction", 2], ["sensing-m", 0]] as const) {
+for (const [id, digitsAfter] of [
+  ["noise-level", 3],
+  ["random-fraction", 2],
+  ["sensing-m", 0],
+] as const) {
   on(id, "input", () => {
     const v = Number($<HTMLInputElement>(id).value);
     $(`${id}-out`).textContent = v.toFixed(digitsAfter);

@@ -21,7 +21,11 @@ import {
 import { type InvertReply, type ObservationSpec } from "./protocol.js";
 
 /** The observation y of `clean` and the operator that produced it (undefined: every pixel). */
-export function observe(gen: Generator, clean: Float64Array, spec: ObservationSpec): { y: Float64Array; operator: MeasurementOperator | undefined; shown: Float64Array } {
+export function observe(
+  gen: Generator,
+  clean: Float64Array,
+  spec: ObservationSpec,
+): { y: Float64Array; operator: MeasurementOperator | undefined; shown: Float64Array } {
   const n = gen.outputSize;
   let y: Float64Array;
   let operator: MeasurementOperator | undefined;

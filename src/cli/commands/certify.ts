@@ -47,7 +47,8 @@ export function certifyCommand(io: CliIo): Command {
       const xs = obs.x;
       const zs = flags.z ? loadArrayFile(flags.z, "z") : null;
       if (zs && zs.rows !== xs.rows) throw new OptionError(`--z ${flags.z} has ${zs.rows} rows for ${xs.rows} observations`);
-      if (zs && zs.cols !== gen.inputSize) throw new OptionError(`--z ${flags.z}: the latent vectors have ${zs.cols} entries, but the model takes ${gen.inputSize}`);
+      if (zs && zs.cols !== gen.inputSize)
+        throw new OptionError(`--z ${flags.z}: the latent vectors have ${zs.cols} entries, but the model takes ${gen.inputSize}`);
       const tauFlag = flags.tau !== undefined ? parseNumberFlag(flags.tau, "--tau") : undefined;
       if (tauFlag !== undefined && tauFlag < 0) throw new OptionError(`--tau expects a number ≥ 0, got '${flags.tau}'`);
       const radiusFlag = flags.radius !== undefined ? parseNumberFlag(flags.radius, "--radius", true) : undefined;
@@ -83,7 +84,9 @@ export function certifyCommand(io: CliIo): Command {
           radius: c.radius,
           bound: c.bound,
           candidate: { ...candidate, z: Array.from(zHat), fit: c.candidateFit },
-          ...(c.witness ? { witness: { z: Array.from(c.witness.z), distanceInf: c.witness.distanceInf, distance2: c.witness.distance2, fit: c.witness.fit } } : {}),
+          ...(c.witness
+            ? { witness: { z: Array.from(c.witness.z), distanceInf: c.witness.distanceInf, distance2: c.witness.distance2, fit: c.witness.fit } }
+            : {}),
           mips: c.mips,
           nodes: c.nodes,
           binaries: c.binaries,
@@ -91,7 +94,9 @@ export function certifyCommand(io: CliIo): Command {
           timeMs: c.timeMs,
           warnings: c.warnings,
         });
-        io.err(`observation ${b}: ${c.verdict} (bound ${c.bound.toExponential(3)}, r = ${radius.toExponential(3)}, τ = ${tau.toExponential(3)}${c.witness ? `; second pre-image at ℓ∞ distance ${c.witness.distanceInf.toExponential(3)} fitting to ${c.witness.fit.linf.toExponential(3)}` : ""})\n`);
+        io.err(
+          `observation ${b}: ${c.verdict} (bound ${c.bound.toExponential(3)}, r = ${radius.toExponential(3)}, τ = ${tau.toExponential(3)}${c.witness ? `; second pre-image at ℓ∞ distance ${c.witness.distanceInf.toExponential(3)} fitting to ${c.witness.fit.linf.toExponential(3)}` : ""})\n`,
+        );
       }
       emitJson(io, out.length === 1 ? out[0] : out, flags.output);
     });

@@ -54,8 +54,16 @@ export function demoCommand(io: CliIo): Command {
       const methods = large ? ["auto", "exact", "adam"] : DEMO_METHODS;
       const methodOptions: Record<string, Record<string, unknown>> = large ? { adam: { restarts: 1 } } : {};
       const scenarios = [
-        { name: "noisy", what: "G(z*) + Gaussian noise σ = 0.05", config: imageFigureConfig("fig3", { model: opts.model, digits, seed, methods, methodOptions, noise: { kind: "gaussian", level: 0.05 } }) },
-        { name: "half hidden", what: "bottom half of G(z*) hidden", config: imageFigureConfig("fig4", { model: opts.model, digits, seed: seed + 1, methods, methodOptions, mask: "half:bottom" }) },
+        {
+          name: "noisy",
+          what: "G(z*) + Gaussian noise σ = 0.05",
+          config: imageFigureConfig("fig3", { model: opts.model, digits, seed, methods, methodOptions, noise: { kind: "gaussian", level: 0.05 } }),
+        },
+        {
+          name: "half hidden",
+          what: "bottom half of G(z*) hidden",
+          config: imageFigureConfig("fig4", { model: opts.model, digits, seed: seed + 1, methods, methodOptions, mask: "half:bottom" }),
+        },
       ];
       const progress = new Progress(io, "demo", scenarios.length * digits * methods.length);
       let done = 0;
@@ -75,9 +83,7 @@ export function demoCommand(io: CliIo): Command {
       });
       const picture = besideEachOther(grids, 12);
       writeOutputFile(opts.output, grayToPng(picture.data, picture.width, picture.height, { text: { Software: "geninv demo", Seed: String(seed) } }));
-      const rows = results.flatMap((r) =>
-        methods.map((m) => ({ corruption: r.name, method: m, ...r.result.summary[m]! })),
-      );
+      const rows = results.flatMap((r) => methods.map((m) => ({ corruption: r.name, method: m, ...r.result.summary[m]! })));
       const wallMs = results.reduce((s, r) => s + r.result.wallTimeMs, 0);
       // the work done, in solver units (the demo's budget is in these, not in seconds)
       const outcomes = results.flatMap((r) => r.result.rows.flatMap((row) => row.outcomes));
@@ -90,7 +96,16 @@ export function demoCommand(io: CliIo): Command {
         ? `${skipped.join(", ")} skipped and Adam run from 1 start (csgm: 3): a layer of '${opts.model}' has ${widest} weights, past the demo's ${DEMO_LP_LAYER_ENTRIES} for layer-wise LPs (run them with geninv reproduce fig4 --model ${opts.model} --methods ${skipped.join(",")})`
         : null;
       if (opts.json) {
-        emitJson(io, { model: opts.model, seed, digits, picture: opts.output, wallTimeMs: wallMs, rows, work, ...(skipNote ? { skipped, note: skipNote } : {}) });
+        emitJson(io, {
+          model: opts.model,
+          seed,
+          digits,
+          picture: opts.output,
+          wallTimeMs: wallMs,
+          rows,
+          work,
+          ...(skipNote ? { skipped, note: skipNote } : {}),
+        });
         return;
       }
       io.out(`geninv demo: ${digits} digits of the shipped generator '${opts.model}' per corruption, seed ${seed}\n`);
@@ -109,7 +124,9 @@ export function demoCommand(io: CliIo): Command {
         ),
       );
       if (skipNote) io.out(`\n${skipNote}\n`);
-      io.out(`\nwork: ${work.lpPivots} LP pivots, ${work.iterations} iterations (budget ${work.budget.lpPivots} pivots, ${work.budget.iterations} iterations)\n`);
+      io.out(
+        `\nwork: ${work.lpPivots} LP pivots, ${work.iterations} iterations (budget ${work.budget.lpPivots} pivots, ${work.budget.iterations} iterations)\n`,
+      );
       io.out(`\nwrote ${opts.output} (columns: truth | corrupted | each method), ${(wallMs / 1000).toFixed(1)} s in all\n`);
     });
 }

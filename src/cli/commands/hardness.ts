@@ -27,7 +27,9 @@ interface HardnessFlags extends MilpFlags {
 export function hardnessCommand(io: CliIo): Command {
   const cmd = new Command("hardness").description("the paper's section 3 hardness results, runnable");
   const sat = addMilpFlags(new Command("3sat"), false)
-    .description("Theorem 1: write the ReLU network G and observation x of the 3SAT reduction (G(z) = x has a solution iff the formula is satisfiable); --solve decides it with milp")
+    .description(
+      "Theorem 1: write the ReLU network G and observation x of the 3SAT reduction (G(z) = x has a solution iff the formula is satisfiable); --solve decides it with milp",
+    )
     .argument("[cnf]", "a DIMACS CNF file (or use --vars/--clauses for random 3-SAT)")
     .option("--vars <n>", "random 3-SAT: number of variables")
     .option("--clauses <m>", "random 3-SAT: number of clauses (default round(4.26·vars), the hard ratio)")
@@ -89,9 +91,15 @@ async function run(io: CliIo, file: string | undefined, flags: HardnessFlags): P
       summary.clausesChecked = firstFalseClause(cnf, s.assignment) < 0 ? cnf.clauses.length : 0;
       summary.preimage = Array.from(s.z!);
     }
-    if (s.verdict === "unsat") summary.proof = `HiGHS proved the MIP infeasible: no z in [−2, 2]^${cnf.vars} has ‖G(z) − x‖∞ ≤ ${SAT_TAU}, and every pre-image would lie there`;
+    if (s.verdict === "unsat")
+      summary.proof = `HiGHS proved the MIP infeasible: no z in [−2, 2]^${cnf.vars} has ‖G(z) − x‖∞ ≤ ${SAT_TAU}, and every pre-image would lie there`;
     if (s.message) summary.message = s.message;
-    summary.milp = { status: s.result.status, misfit: s.result.residual.linf, ...(m ? { bound: m.bound, nodes: m.nodes, binaries: m.binaries, highsSeconds: m.highsSeconds } : {}), timeMs: s.result.timeMs };
+    summary.milp = {
+      status: s.result.status,
+      misfit: s.result.residual.linf,
+      ...(m ? { bound: m.bound, nodes: m.nodes, binaries: m.binaries, highsSeconds: m.highsSeconds } : {}),
+      timeMs: s.result.timeMs,
+    };
     io.err(`${s.verdict}${s.assignment ? `: the assignment read off z satisfies all ${cnf.clauses.length} clauses` : ""}\n`);
   }
   if (flags.output === undefined || flags.solve) emitJson(io, summary);

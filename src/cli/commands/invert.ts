@@ -120,17 +120,34 @@ function loadMask(spec: string, n: number, seed: number, limits: LoadLimits = {}
 export function invertCommand(io: CliIo): Command {
   return addMilpFlags(addModelFlags(new Command("invert")))
     .description("invert each observation: find z with G(z) ≈ x")
-    .option("--obs <file>", 'observations (required, or --image): JSON {"x": [...] | [[...]], "z"?: ...}, .npy (one row per observation) or .npz with arrays x and optionally z')
-    .option("--max-input-bytes <n>", "most bytes an input file (--obs, --image, --truth, --mask, --init, --sensing-matrix) may hold or expand to when inflated (default 1 GiB, and at most 64× the file's size); setting it trusts the file up to n")
+    .option(
+      "--obs <file>",
+      'observations (required, or --image): JSON {"x": [...] | [[...]], "z"?: ...}, .npy (one row per observation) or .npz with arrays x and optionally z',
+    )
+    .option(
+      "--max-input-bytes <n>",
+      "most bytes an input file (--obs, --image, --truth, --mask, --init, --sensing-matrix) may hold or expand to when inflated (default 1 GiB, and at most 64× the file's size); setting it trusts the file up to n",
+    )
     .option("--truth <file>", "ground-truth z (.npy, .npz with array z, or JSON), to report relError = ‖z − z*‖/‖z*‖")
-    .option("--method <name>", `inversion method (${listMethods().map((m) => m.name).join(", ")}; <method>+gd, <method>+adam: then descent from its answer; <method>+pgd: then PGD from it; default auto: exact when the data allow, region descent otherwise)`, "auto")
+    .option(
+      "--method <name>",
+      `inversion method (${listMethods()
+        .map((m) => m.name)
+        .join(
+          ", ",
+        )}; <method>+gd, <method>+adam: then descent from its answer; <method>+pgd: then PGD from it; default auto: exact when the data allow, region descent otherwise)`,
+      "auto",
+    )
     .option("--active-tol <t>", "ReLU outputs above t·‖y‖∞ count as active (default 1e-5)")
     .option("--fit-tol <t>", "relative residual accepted as an exact fit (default 1e-5)")
     .option("--rank-tol <t>", "relative pivot size below which rank is lost (default 1e-10)")
     .option("--lr <rate>", "gradient methods: learning rate (default 1 for gd, where it is the line search's first step; 0.01 for adam)")
     .option("--fixed-step", "gd: the paper's fixed step --lr instead of the Armijo line search (may diverge on trained networks)")
     .option("--iterations <n>", "gradient methods: iterations per start (default 1000); region methods: region fits per start (default 60)")
-    .option("--restarts <n>", "gradient methods: random starts, best kept (default 1); region methods and auto: seeded random starts after the layer-wise one, stopping at the first exact fit (default 8)")
+    .option(
+      "--restarts <n>",
+      "gradient methods: random starts, best kept (default 1); region methods and auto: seeded random starts after the layer-wise one, stopping at the first exact fit (default 8)",
+    )
     .option("--tol <t>", "gradient methods: stop when ‖∇f‖ ≤ t (default 1e-9)")
     .option("--objective-tol <t>", "gradient methods: also stop when f fell by less than t·f over 20 iterations (default 1e-10; 0: off, as in the paper)")
     .option("--sign-flip", "gradient methods: Huang et al.'s sign flip (keep the better of z and −z)")
@@ -143,9 +160,15 @@ export function invertCommand(io: CliIo): Command {
     .option("--no-refine", "LP methods: skip the whole-network refinement (the paper's layer-wise algorithms as they are)")
     .option("--no-lp-fallback", "LP methods: do not re-solve with HiGHS when the engine reports trouble")
     .option("--image <file>", "the observation as a PNG image (grayscale in [0, 1]; colour is converted): required unless --obs is given")
-    .option("--mask <mask>", "observe only some outputs: a PNG (white = observed), a .npy/JSON 0/1 vector, or random:<fraction>, half:top|bottom|left|right, block:x0,y0,x1,y1, center:<side>")
+    .option(
+      "--mask <mask>",
+      "observe only some outputs: a PNG (white = observed), a .npy/JSON 0/1 vector, or random:<fraction>, half:top|bottom|left|right, block:x0,y0,x1,y1, center:<side>",
+    )
     .option("--noise <spec>", "add noise to the observations before inverting (simulation): uniform:<a> or gaussian:<sigma>, seeded by --seed")
-    .option("--measurements <m>", "compressed sensing (simulation): observe y = A·x with a Gaussian m × n matrix A (N(0, 1/m), seeded by --seed); use pgd, gd or adam")
+    .option(
+      "--measurements <m>",
+      "compressed sensing (simulation): observe y = A·x with a Gaussian m × n matrix A (N(0, 1/m), seeded by --seed); use pgd, gd or adam",
+    )
     .option("--sensing-matrix <file>", "compressed sensing: the observations are y = A·G(z*) for this m × n matrix (.npy or JSON)")
     .option("--projection <method>", "pgd: the method projecting onto the range of G (default l1)")
     .option("--pgd-iterations <n>", "pgd: outer iterations (default 50)")
@@ -209,7 +232,8 @@ export function invertCommand(io: CliIo): Command {
       if (typeof options.init === "object" && options.init.length !== gen.inputSize) {
         throw new ShapeError(`--init ${flags.init}: the latent vector has ${options.init.length} entries, but ${flags.model} takes ${gen.inputSize}`);
       }
-      if ((flags.obs === undefined) === (flags.image === undefined)) throw new OptionError("give the observations with exactly one of --obs FILE or --image FILE.png");
+      if ((flags.obs === undefined) === (flags.image === undefined))
+        throw new OptionError("give the observations with exactly one of --obs FILE or --image FILE.png");
       const source = flags.obs ?? flags.image!;
       const obs =
         flags.image !== undefined
@@ -230,7 +254,8 @@ export function invertCommand(io: CliIo): Command {
       let operator: MeasurementOperator | null = null;
       if (flags.sensingMatrix !== undefined) {
         const A = loadArrayFile(flags.sensingMatrix, "A", maxInputBytes(flags));
-        if (A.cols !== gen.outputSize) throw new ShapeError(`${flags.sensingMatrix}: the matrix has ${A.cols} columns, but ${flags.model} outputs ${gen.outputSize}`);
+        if (A.cols !== gen.outputSize)
+          throw new ShapeError(`${flags.sensingMatrix}: the matrix has ${A.cols} columns, but ${flags.model} outputs ${gen.outputSize}`);
         try {
           operator = denseOperator(A);
         } catch (e) {
@@ -246,12 +271,17 @@ export function invertCommand(io: CliIo): Command {
       const bad = new Map((obs.badRows ?? []).map((p) => [p.index, p.message] as const));
       if (bad.size > 0 && (flags.strict || bad.size === obs.x.rows)) {
         for (const [b, why] of bad) io.err(`observation ${b}: ${why}\n`);
-        const what = bad.size === obs.x.rows ? `none of the ${obs.x.rows} observation row${obs.x.rows === 1 ? "" : "s"} can be used` : `${bad.size} of ${obs.x.rows} observation rows cannot be used`;
+        const what =
+          bad.size === obs.x.rows
+            ? `none of the ${obs.x.rows} observation row${obs.x.rows === 1 ? "" : "s"} can be used`
+            : `${bad.size} of ${obs.x.rows} observation rows cannot be used`;
         throw new DataFormatError(`${what} (listed above)${bad.size < obs.x.rows ? "; without --strict the other rows are inverted" : ""}`, { file: source });
       }
       const expected = operator && operator.kind === "dense" && flags.sensingMatrix !== undefined ? measurementCount(operator) : gen.outputSize;
       if (obs.x.cols !== expected) {
-        throw new ShapeError(`${source}: observations have ${obs.x.cols} values each, but ${flags.sensingMatrix !== undefined ? `${flags.sensingMatrix} takes` : `${flags.model} outputs`} ${expected}`);
+        throw new ShapeError(
+          `${source}: observations have ${obs.x.cols} values each, but ${flags.sensingMatrix !== undefined ? `${flags.sensingMatrix} takes` : `${flags.model} outputs`} ${expected}`,
+        );
       }
       if (flags.noise !== undefined) {
         const noise = parseNoise(flags.noise);

@@ -25,15 +25,7 @@ import {
 import { FIG2_DEFAULTS, FIG2_QUICK, fig2Architecture, fig2Config, fig2Csv, type Fig2Record, fig2Svg, runFig2 } from "../../experiments/fig2.js";
 import { writeExperimentFiles } from "../../experiments/output.js";
 import { finishedLookup, openRunLog } from "../batch-output.js";
-import {
-  FIG3_DEFAULTS,
-  FIG4_DEFAULTS,
-  imageFigureConfig,
-  imageFigureCsv,
-  imageFigureJson,
-  imageFigurePng,
-  runImageFigure,
-} from "../../experiments/images.js";
+import { FIG3_DEFAULTS, FIG4_DEFAULTS, imageFigureConfig, imageFigureCsv, imageFigureJson, imageFigurePng, runImageFigure } from "../../experiments/images.js";
 import { formatNoise, parseNoise } from "../../model/random.js";
 import { runSensing, SENSING_DEFAULTS, SENSING_QUICK, sensingConfig, sensingCsv, type SensingRecord, sensingSvg } from "../../experiments/sensing.js";
 import { writeFile } from "../../model/io/files.js";
@@ -43,7 +35,6 @@ import { parseIntFlag, parseNumberFlag } from "../parse.js";
 import { formatSeconds, Progress } from "../progress.js";
 import { table } from "../table.js";
 import { VERSION } from "../version.js";
-
 
 interface CommonFlags {
   runs?: string;
@@ -96,7 +87,9 @@ function openSweepLog(io: CliIo, path: string, figure: string, config: unknown, 
   if (flags.resume && flags.force) throw new OptionError("--resume and --force exclude each other");
   const log = openRunLog(path, { figure, generator: `geninv ${VERSION}`, config }, flags.resume ? "resume" : flags.force ? "force" : "refuse");
   if (log.resumed.length > 0 || log.repairedTornLine) {
-    io.err(`resuming ${path}: ${log.resumed.length} finished run${log.resumed.length === 1 ? "" : "s"} kept${log.repairedTornLine ? " (a torn last line was cut off and is redone)" : ""}\n`);
+    io.err(
+      `resuming ${path}: ${log.resumed.length} finished run${log.resumed.length === 1 ? "" : "s"} kept${log.repairedTornLine ? " (a torn last line was cut off and is redone)" : ""}\n`,
+    );
   }
   return log;
 }
@@ -113,7 +106,11 @@ export function reproduceCommand(io: CliIo): Command {
     .option("--x-axis <what>", "relative (‖e‖₂/‖G(z*)‖₂ per run) or level (a)", "relative")
     .option("--model <file>", "a trained generator instead of random nets (Figure 1(c)(d)): mnist, mnist-leaky or a model file")
     .option("--layers <list>", "with --model: the checkpoint's layers, e.g. fc3,fc4 (then --activation gives their activations)")
-    .option("--eps0 <from>", "method: LP methods find ε themselves (default); noise: they start ε at the true noise level a, as the authors' code does", "method")
+    .option(
+      "--eps0 <from>",
+      "method: LP methods find ε themselves (default); noise: they start ε at the true noise level a, as the authors' code does",
+      "method",
+    )
     .option("--threshold <t>", "a run succeeds when ‖z − z*‖/‖z*‖ ≤ t (default 1e-3)")
     .action(async (flags: Fig1Flags) => reproduceFig1(io, await withLpFallback(flags)));
   const fig2 = addCommonFlags(new Command("fig2"), FIG2_DEFAULTS.methods, FIG2_DEFAULTS.runs, FIG2_QUICK.runs)
@@ -130,7 +127,10 @@ export function reproduceCommand(io: CliIo): Command {
       .option("--model <name>", "generator: mnist, mnist-leaky or a model file", d.model)
       .option("--digits <n>", `digits (rows of the picture) (default ${d.digits}; 3 with --quick)`)
       .option("--noise <spec>", `uniform:<a>, gaussian:<sigma> or none (default ${formatNoise(d.noise)})`)
-      .option("--mask <spec>", `observed pixels: random:<fraction>, half:top|bottom|left|right, block:x0,y0,x1,y1, center:<side> or none (default ${d.mask ?? "none"})`)
+      .option(
+        "--mask <spec>",
+        `observed pixels: random:<fraction>, half:top|bottom|left|right, block:x0,y0,x1,y1, center:<side> or none (default ${d.mask ?? "none"})`,
+      )
       .option("--methods <list>", `comma list of registered methods (default ${d.methods.join(",")})`)
       .option("--options <json>", "per-method option overrides as JSON")
       .option("--seed <n>", "random seed", "0")
@@ -148,7 +148,9 @@ export function reproduceCommand(io: CliIo): Command {
     .option("--noise <spec>", "measurement noise: uniform:<a>, gaussian:<sigma> or none", "none")
     .action(async (flags: SensingFlags) => reproduceSensing(io, await withLpFallback(flags)));
   const example1 = new Command("example1")
-    .description("Example 1 (section 3): a 2-layer ReLU network with k = 2 whose pre-image of x is not convex, computed exactly from the plane's activation regions and drawn as SVG")
+    .description(
+      "Example 1 (section 3): a 2-layer ReLU network with k = 2 whose pre-image of x is not convex, computed exactly from the plane's activation regions and drawn as SVG",
+    )
     .option("-o, --output <file>", "the SVG", "example1.svg")
     .action((flags: { output: string }) => {
       const r = runExample1();
@@ -181,7 +183,10 @@ function common(flags: CommonFlags, defaults: { runs: number; quickRuns: number;
 }
 
 function parseList(value: string, flag: string): string[] {
-  const parts = value.split(",").map((s) => s.trim()).filter((s) => s !== "");
+  const parts = value
+    .split(",")
+    .map((s) => s.trim())
+    .filter((s) => s !== "");
   if (parts.length === 0) throw new OptionError(`${flag} needs at least one entry`);
   return parts;
 }
@@ -194,7 +199,8 @@ export function parseMethodOptions(text: string): Record<string, Record<string, 
   } catch (e) {
     throw new OptionError(`--options is not valid JSON: ${(e as Error).message}`);
   }
-  if (typeof v !== "object" || v === null || Array.isArray(v)) throw new OptionError('--options must be a JSON object of method → options, e.g. {"linf":{"alpha":1.5}}');
+  if (typeof v !== "object" || v === null || Array.isArray(v))
+    throw new OptionError('--options must be a JSON object of method → options, e.g. {"linf":{"alpha":1.5}}');
   for (const [m, o] of Object.entries(v)) {
     if (typeof o !== "object" || o === null || Array.isArray(o)) throw new OptionError(`--options: the entry for '${m}' must be an object of options`);
   }
@@ -292,11 +298,19 @@ async function reproduceFig1(io: CliIo, flags: Fig1Flags): Promise<void> {
   if (config.model) fig1Model(config); // a bad model file fails here, before any worker starts
   const log = openSweepLog(io, join(dir, `${tag}.runs.jsonl`), "fig1", config, flags);
   const total = config.levels.length * config.runs;
-  io.err(`fig1: ${config.noise} noise, ${config.model ? `model ${config.model}` : `${config.sizes.join("-")} ${formatActivation(config.activation)}`}, ${config.levels.length} levels × ${config.runs} runs × ${config.methods.join(", ")}, seed ${config.seed}\n`);
+  io.err(
+    `fig1: ${config.noise} noise, ${config.model ? `model ${config.model}` : `${config.sizes.join("-")} ${formatActivation(config.activation)}`}, ${config.levels.length} levels × ${config.runs} runs × ${config.methods.join(", ")}, seed ${config.seed}\n`,
+  );
   const s = session(io, "fig1", total, log.resumed.length);
   let result;
   try {
-    result = await runFig1(config, { workers: c.workers, signal: s.signal, onProgress: s.onProgress, onResult: (r: Fig1Record) => log.append(r), finished: finishedLookup(log.resumed, log.path) });
+    result = await runFig1(config, {
+      workers: c.workers,
+      signal: s.signal,
+      onProgress: s.onProgress,
+      onResult: (r: Fig1Record) => log.append(r),
+      finished: finishedLookup(log.resumed, log.path),
+    });
   } finally {
     s.close();
     log.close();
@@ -323,7 +337,12 @@ async function reproduceFig1(io: CliIo, flags: Fig1Flags): Promise<void> {
   });
   const methodFailures = result.records.reduce((n, r) => n + (r ? r.methods.filter((o) => o.status === "failed").length : 0), 0);
   if (flags.json) {
-    io.out(toJsonText({ ...meta, runsDone: done, runsTotal: total, methodFailures, files: { ...paths, log: log.path }, summary: result.points, slopes: result.slopes }, true));
+    io.out(
+      toJsonText(
+        { ...meta, runsDone: done, runsTotal: total, methodFailures, files: { ...paths, log: log.path }, summary: result.points, slopes: result.slopes },
+        true,
+      ),
+    );
   } else {
     io.out(`Figure 1 (${config.noise} noise): median relative recovery error ‖z − z*‖/‖z*‖, seed ${config.seed}\n\n`);
     const header = ["a", "‖e‖/‖G(z*)‖", ...config.methods.map((m, i) => methodStyle(m, i).label)];
@@ -373,7 +392,13 @@ async function reproduceFig2(io: CliIo, flags: Fig2Flags): Promise<void> {
   const s = session(io, "fig2", total, log.resumed.length);
   let result;
   try {
-    result = await runFig2(config, { workers: c.workers, signal: s.signal, onProgress: s.onProgress, onResult: (r: Fig2Record) => log.append(r), finished: finishedLookup(log.resumed, log.path) });
+    result = await runFig2(config, {
+      workers: c.workers,
+      signal: s.signal,
+      onProgress: s.onProgress,
+      onResult: (r: Fig2Record) => log.append(r),
+      finished: finishedLookup(log.resumed, log.path),
+    });
   } finally {
     s.close();
     log.close();
@@ -423,21 +448,48 @@ interface SensingFlags extends CommonFlags {
 async function reproduceSensing(io: CliIo, flags: SensingFlags): Promise<void> {
   const c = common(flags, { runs: SENSING_DEFAULTS.runs, quickRuns: SENSING_QUICK.runs, methods: SENSING_DEFAULTS.methods });
   const ms = flags.ms !== undefined ? parseList(flags.ms, "--ms").map((p) => parseIntFlag(p, "--ms", 1)) : flags.quick ? [...SENSING_QUICK.ms] : undefined;
-  const config = sensingConfig({ model: flags.model, runs: c.runs, seed: c.seed, methods: c.methods, methodOptions: c.methodOptions, noise: parseNoise(flags.noise), ...(ms ? { ms } : {}) });
+  const config = sensingConfig({
+    model: flags.model,
+    runs: c.runs,
+    seed: c.seed,
+    methods: c.methods,
+    methodOptions: c.methodOptions,
+    noise: parseNoise(flags.noise),
+    ...(ms ? { ms } : {}),
+  });
   const dir = flags.out ?? join("results", "sensing");
   const tag = tagOf(`sensing-${modelTag(config.model)}`, flags.quick);
   const log = openSweepLog(io, join(dir, `${tag}.runs.jsonl`), "sensing", config, flags);
   const total = config.ms.length * config.runs;
-  io.err(`sensing: ${config.model}, m ∈ {${config.ms.join(", ")}} × ${config.runs} runs × ${config.methods.join(", ")}, noise ${formatNoise(config.noise)}, seed ${config.seed}\n`);
+  io.err(
+    `sensing: ${config.model}, m ∈ {${config.ms.join(", ")}} × ${config.runs} runs × ${config.methods.join(", ")}, noise ${formatNoise(config.noise)}, seed ${config.seed}\n`,
+  );
   const s = session(io, "sensing", total, log.resumed.length);
   let result;
   try {
-    result = await runSensing(config, { workers: c.workers, signal: s.signal, onProgress: s.onProgress, onResult: (r: SensingRecord) => log.append(r), finished: finishedLookup(log.resumed, log.path) });
+    result = await runSensing(config, {
+      workers: c.workers,
+      signal: s.signal,
+      onProgress: s.onProgress,
+      onResult: (r: SensingRecord) => log.append(r),
+      finished: finishedLookup(log.resumed, log.path),
+    });
   } finally {
     s.close();
     log.close();
   }
-  const meta = { figure: "sensing", generator: `geninv ${VERSION}`, node: process.version, seed: config.seed, config: { ...config, noise: formatNoise(config.noise) }, complete: result.batch.complete, failedTrials: result.batch.failed, wallTimeMs: result.batch.wallTimeMs, mode: result.batch.mode, workers: result.batch.workers };
+  const meta = {
+    figure: "sensing",
+    generator: `geninv ${VERSION}`,
+    node: process.version,
+    seed: config.seed,
+    config: { ...config, noise: formatNoise(config.noise) },
+    complete: result.batch.complete,
+    failedTrials: result.batch.failed,
+    wallTimeMs: result.batch.wallTimeMs,
+    mode: result.batch.mode,
+    workers: result.batch.workers,
+  };
   const done = result.records.filter((r) => r !== undefined).length;
   const paths = writeExperimentFiles(dir, tag, {
     csv: sensingCsv(config, result.records),
@@ -489,7 +541,9 @@ function reproduceImages(io: CliIo, figure: "fig3" | "fig4", flags: ImageFlags):
   });
   const dir = flags.out ?? join("results", figure);
   const tag = tagOf(`${figure}-${modelTag(config.model)}`, flags.quick);
-  io.err(`${figure}: ${config.digits} digits of ${config.model}, noise ${formatNoise(config.noise)}, mask ${config.mask ?? "none"}, methods ${config.methods.join(", ")}, seed ${config.seed}\n`);
+  io.err(
+    `${figure}: ${config.digits} digits of ${config.model}, noise ${formatNoise(config.noise)}, mask ${config.mask ?? "none"}, methods ${config.methods.join(", ")}, seed ${config.seed}\n`,
+  );
   const bar = new Progress(io, figure, config.digits * config.methods.length);
   let result;
   try {
@@ -507,13 +561,21 @@ function reproduceImages(io: CliIo, figure: "fig3" | "fig4", flags: ImageFlags):
   if (flags.json) {
     io.out(toJsonText({ figure, seed: config.seed, summary: result.summary, wallTimeMs: result.wallTimeMs, files: { png, csv, json } }, true));
   } else {
-    io.out(`${figure === "fig3" ? "Figure 3 (denoising)" : "Figure 4 (inpainting)"} on ${config.model}: median over ${config.digits} digits, seed ${config.seed}\n\n`);
+    io.out(
+      `${figure === "fig3" ? "Figure 3 (denoising)" : "Figure 4 (inpainting)"} on ${config.model}: median over ${config.digits} digits, seed ${config.seed}\n\n`,
+    );
     io.out(
       table(
         ["method", "‖G(z) − G(z*)‖/‖G(z*)‖", "‖z − z*‖/‖z*‖", "time / image", "failed"],
         config.methods.map((m, i) => {
           const r = result.summary[m]!;
-          return [methodStyle(m, i).label, fmt(r.medianImageError), fmt(r.medianRelError), r.medianTimeMs === null ? "—" : `${r.medianTimeMs.toFixed(1)} ms`, String(r.failed)];
+          return [
+            methodStyle(m, i).label,
+            fmt(r.medianImageError),
+            fmt(r.medianRelError),
+            r.medianTimeMs === null ? "—" : `${r.medianTimeMs.toFixed(1)} ms`,
+            String(r.failed),
+          ];
         }),
       ),
     );
@@ -536,7 +598,9 @@ function finishStatus(io: CliIo, complete: boolean, done: number, total: number,
     io.exitCode = 1;
   }
   if (failedTrials > 0 || methodFailures > 0) {
-    io.err(`geninv: ${failedTrials} run${failedTrials === 1 ? "" : "s"} failed outright and ${methodFailures} method call${methodFailures === 1 ? "" : "s"} failed; see the error column of the CSV\n`);
+    io.err(
+      `geninv: ${failedTrials} run${failedTrials === 1 ? "" : "s"} failed outright and ${methodFailures} method call${methodFailures === 1 ? "" : "s"} failed; see the error column of the CSV\n`,
+    );
     io.exitCode = 1;
   }
 }

@@ -25,7 +25,6 @@ export function setRawInflater(f: RawInflater | null): void {
   inflater = f ?? fflateInflater;
 }
 
-
 /** True when `bytes` start with the gzip magic number (1f 8b), which no UTF-8 text does. */
 export function isGzip(bytes: Uint8Array): boolean {
   return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
@@ -49,7 +48,10 @@ export function maybeGunzip(bytes: Uint8Array, file: string, budget = new ByteBu
   const size = dv.getUint32(bytes.length - 4, true);
   // deflate expands at most ~1032:1; a larger claim is a lie, refused before allocating
   if (size > bytes.length * 1032 + 64) throw fail(`declares ${size} bytes from ${bytes.length} compressed bytes, more than deflate can produce`);
-  if (size > MAX_TEXT_BYTES) throw mk(`gzip data declares ${size} bytes, more than the ${MAX_TEXT_BYTES} characters a JavaScript string can hold; store large models as .safetensors, .npz or .pt`);
+  if (size > MAX_TEXT_BYTES)
+    throw mk(
+      `gzip data declares ${size} bytes, more than the ${MAX_TEXT_BYTES} characters a JavaScript string can hold; store large models as .safetensors, .npz or .pt`,
+    );
   const over = budget.charge(size);
   if (over) throw mk(`gzip data declares ${size} bytes from ${bytes.length}: the file ${over}`);
   let out: Uint8Array;

@@ -23,7 +23,10 @@ export function parseJsonText(text: string, makeError: (msg: string) => Error, b
     // what parsing will allocate, charged before JSON.parse: ~24 bytes a value (a 5 MB .json.gz of "0,0,…" is 150 M values)
     const values = countValues(text);
     const over = budget.charge(values * BYTES_PER_JSON_VALUE);
-    if (over) throw makeError(`JSON text of ${values} values (${formatBytes(values * BYTES_PER_JSON_VALUE)} once parsed) ${over.replace(/^would expand to [^,]*, /, "is ")}`);
+    if (over)
+      throw makeError(
+        `JSON text of ${values} values (${formatBytes(values * BYTES_PER_JSON_VALUE)} once parsed) ${over.replace(/^would expand to [^,]*, /, "is ")}`,
+      );
   }
   try {
     return JSON.parse(text);
@@ -37,7 +40,9 @@ export function parseJsonText(text: string, makeError: (msg: string) => Error, b
     // Python's json.dump writes NaN / Infinity / -Infinity by default: name the token, not V8's "Unexpected token"
     const token = p >= 0 ? /^(?:NaN|-?Infinity)/.exec(text.slice(p, p + 9))?.[0] : undefined;
     if (token !== undefined) {
-      throw makeError(`holds ${token}, which is not valid JSON${where}: write finite numbers (or null where a value is missing; Python: json.dump(..., allow_nan=False) catches this when writing)`);
+      throw makeError(
+        `holds ${token}, which is not valid JSON${where}: write finite numbers (or null where a value is missing; Python: json.dump(..., allow_nan=False) catches this when writing)`,
+      );
     }
     // V8 quotes a snippet of the text; keep the reason short for multi-megabyte files
     const reason = raw

@@ -110,7 +110,9 @@ export const MAX_TEXT_BYTES = 0x1fffffe8;
 /** UTF-8 bytes → string, refusing text longer than JavaScript strings can be (instead of a RangeError). */
 export function decodeText(bytes: Uint8Array, makeError: (msg: string) => Error): string {
   if (bytes.length > MAX_TEXT_BYTES) {
-    throw makeError(`holds ${bytes.length} bytes of text, more than the ${MAX_TEXT_BYTES} characters a JavaScript string can hold; store large models as .safetensors, .npz or .pt instead of JSON`);
+    throw makeError(
+      `holds ${bytes.length} bytes of text, more than the ${MAX_TEXT_BYTES} characters a JavaScript string can hold; store large models as .safetensors, .npz or .pt instead of JSON`,
+    );
   }
   return new TextDecoder("utf-8").decode(bytes);
 }

@@ -8,7 +8,15 @@ import { type Generator } from "../generator.js";
 import { resolveModelPath } from "./builtin.js";
 import { readBytes, readText } from "./files.js";
 import { parseJsonText } from "./json-text.js";
-import { inspectModelBytes, limitsOf, type LoadModelOptions, MODEL_BYTES_FLAG, type ModelFileDescription, modelFormatOf, openModelBytes } from "./model-bytes.js";
+import {
+  inspectModelBytes,
+  limitsOf,
+  type LoadModelOptions,
+  MODEL_BYTES_FLAG,
+  type ModelFileDescription,
+  modelFormatOf,
+  openModelBytes,
+} from "./model-bytes.js";
 import { type LayerManifest, parseManifest } from "./state-dict.js";
 
 export {
@@ -56,8 +64,5 @@ function readModelFile(file: string, opts: LoadModelOptions): Uint8Array {
 /** Read a manifest file (JSON). @throws FileError, ModelFormatError */
 export function loadManifest(path: string): LayerManifest {
   const mk = (msg: string): ModelFormatError => new ModelFormatError(msg, { file: path });
-  return parseManifest(
-    parseJsonText(readText(path, {}, MODEL_BYTES_FLAG, mk), mk),
-    path,
-  );
+  return parseManifest(parseJsonText(readText(path, {}, MODEL_BYTES_FLAG, mk), mk), path);
 }

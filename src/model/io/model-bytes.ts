@@ -147,7 +147,12 @@ export function openModelBytes(buf: Uint8Array, path: string, opts: LoadModelOpt
     }
     case "npz": {
       const npz = readNpz(buf, makeError, new ByteBudget(buf.length, limits, MODEL_BYTES_FLAG));
-      return tensorModel(path, "npz", npz.keys.map((k) => npz.get(k).tensor), {});
+      return tensorModel(
+        path,
+        "npz",
+        npz.keys.map((k) => npz.get(k).tensor),
+        {},
+      );
     }
     case "onnx":
       return onnxModel(path, readOnnx(buf, makeError), makeError);
@@ -178,7 +183,8 @@ function openJson(bytes: Uint8Array, path: string, limits: LoadLimits): OpenedMo
     },
     fixedLayers: true,
     build(sel) {
-      if (hasSelection(sel)) throw new OptionError(`${path} is a native geninv model: its layers and activations are fixed (drop --layers/--activation/--manifest)`);
+      if (hasSelection(sel))
+        throw new OptionError(`${path} is a native geninv model: its layers and activations are fixed (drop --layers/--activation/--manifest)`);
       return gen;
     },
   };

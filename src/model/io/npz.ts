@@ -28,7 +28,15 @@ export function readNpz(buf: Uint8Array, makeError: MakeError, budget?: ByteBudg
     }
     members.set(e.name.slice(0, -4), e.name);
   }
-  if (members.size === 0) throw makeError(`holds no .npy members (entries: ${zip.entries.map((e) => e.name).slice(0, 10).join(", ") || "none"})`);
+  if (members.size === 0)
+    throw makeError(
+      `holds no .npy members (entries: ${
+        zip.entries
+          .map((e) => e.name)
+          .slice(0, 10)
+          .join(", ") || "none"
+      })`,
+    );
   const cache = new Map<string, NpyFile>();
   return {
     keys: [...members.keys()],

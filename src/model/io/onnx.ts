@@ -91,7 +91,10 @@ export function readOnnx(buf: Uint8Array, makeError: MakeError): OnnxModel {
     graphName: graph.string(2) ?? "",
     nodes,
     initializers,
-    inputs: graph.messages(11, "GraphProto.input").map(valueInfo).filter((v) => !initNames.has(v.name)),
+    inputs: graph
+      .messages(11, "GraphProto.input")
+      .map(valueInfo)
+      .filter((v) => !initNames.has(v.name)),
     outputs: graph.messages(12, "GraphProto.output").map(valueInfo),
   };
 }
@@ -215,7 +218,8 @@ export function onnxLayers(model: OnnxModel, makeError: MakeError): DenseLayer[]
       else {
         const f = n.attributes.get("value_float") ?? n.attributes.get("value_floats") ?? n.attributes.get("value_int") ?? n.attributes.get("value_ints");
         if (!f) throw nodeErr(n, "holds a kind of value geninv does not read");
-        const vals = f.kind === "float" ? [f.value] : f.kind === "int" ? [Number(f.value)] : f.kind === "floats" ? f.value : f.kind === "ints" ? f.value.map(Number) : [];
+        const vals =
+          f.kind === "float" ? [f.value] : f.kind === "int" ? [Number(f.value)] : f.kind === "floats" ? f.value : f.kind === "ints" ? f.value.map(Number) : [];
         constants.set(out, { shape: f.kind === "float" || f.kind === "int" ? [] : [vals.length], data: Float64Array.from(vals) });
       }
       continue;
@@ -236,7 +240,9 @@ export function onnxLayers(model: OnnxModel, makeError: MakeError): DenseLayer[]
   }
   const dataInputs = model.inputs.filter((i) => !constants.has(i.name));
   if (dataInputs.length !== 1) {
-    throw makeError(`the graph has ${dataInputs.length} data inputs (${dataInputs.map((i) => i.name).join(", ") || "none"}); a generator takes exactly one (z)`);
+    throw makeError(
+      `the graph has ${dataInputs.length} data inputs (${dataInputs.map((i) => i.name).join(", ") || "none"}); a generator takes exactly one (z)`,
+    );
   }
   if (model.outputs.length !== 1) throw makeError(`the graph has ${model.outputs.length} outputs; a generator has exactly one`);
   const output = model.outputs[0]!.name;
@@ -265,14 +271,18 @@ export function onnxLayers(model: OnnxModel, makeError: MakeError): DenseLayer[]
   };
   const setLayout = (n: OnnxNode, need: "row" | "col", then: "row" | "col"): void => {
     if (layout !== "any" && layout !== need) {
-      throw nodeErr(n, `expects its input as a ${need === "row" ? "row [batch, features]" : "column [features, batch]"} but the value is laid out as a ${layout}`);
+      throw nodeErr(
+        n,
+        `expects its input as a ${need === "row" ? "row [batch, features]" : "column [features, batch]"} but the value is laid out as a ${layout}`,
+      );
     }
     layout = then;
   };
   while (cur !== output || (consumers.get(cur)?.length ?? 0) > 0) {
     const next = consumers.get(cur) ?? [];
     if (next.length === 0) throw makeError(`value '${cur}' feeds no node but is not the graph output '${output}'`);
-    if (next.length > 1) throw makeError(`value '${cur}' feeds ${next.length} nodes (${next.map((n) => `'${n.name}'`).join(", ")}); geninv reads a single chain of layers`);
+    if (next.length > 1)
+      throw makeError(`value '${cur}' feeds ${next.length} nodes (${next.map((n) => `'${n.name}'`).join(", ")}); geninv reads a single chain of layers`);
     const n = next[0]!;
     if (visited.has(n)) throw nodeErr(n, "is reached twice: the graph has a cycle");
     visited.add(n);
@@ -340,7 +350,8 @@ export function onnxLayers(model: OnnxModel, makeError: MakeError): DenseLayer[]
       case "Sigmoid":
       case "Tanh": {
         const layer = current();
-        if (!layer) throw nodeErr(n, layers.length === 0 ? "an activation before any dense layer is not supported" : "a second activation in a row is not supported");
+        if (!layer)
+          throw nodeErr(n, layers.length === 0 ? "an activation before any dense layer is not supported" : "a second activation in a row is not supported");
         if (n.op === "LeakyRelu") {
           const slope = floatAttr(n, "alpha", 0.01); // ONNX's default slope
           if (!(slope > 0) || !Number.isFinite(slope)) throw nodeErr(n, `alpha ${slope} must be a finite number > 0`);
@@ -374,7 +385,10 @@ export function onnxLayers(model: OnnxModel, makeError: MakeError): DenseLayer[]
   const unused = chainNodes.filter((n) => !visited.has(n));
   if (unused.length > 0) {
     const n = unused[0]!;
-    throw nodeErr(n, `is not on the chain from input '${dataInputs[0]!.name}' to output '${output}'${unused.length > 1 ? ` (nor are ${unused.length - 1} other nodes)` : ""}`);
+    throw nodeErr(
+      n,
+      `is not on the chain from input '${dataInputs[0]!.name}' to output '${output}'${unused.length > 1 ? ` (nor are ${unused.length - 1} other nodes)` : ""}`,
+    );
   }
   return layers.map((l) => ({
     weight: { rows: l.rows, cols: l.cols, data: l.weight },
@@ -403,7 +417,10 @@ function addBias(
       (s.length === 2 && s[0] === 1 && s[1] === m && layout !== "col") ||
       (s.length === 2 && s[0] === m && s[1] === 1 && layout === "col"));
   if (!scalar && !perUnit) {
-    throw nodeErr(n, `bias of shape (${s.join(", ")}) does not add one value per output of a ${m}-unit layer laid out as a ${layout === "col" ? "column" : "row"}`);
+    throw nodeErr(
+      n,
+      `bias of shape (${s.join(", ")}) does not add one value per output of a ${m}-unit layer laid out as a ${layout === "col" ? "column" : "row"}`,
+    );
   }
   const bias = layer.bias ?? new Float64Array(m);
   for (let j = 0; j < m; j++) bias[j] = bias[j]! + scale * (scalar ? c.data[0]! : c.data[j]!);

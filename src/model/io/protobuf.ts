@@ -6,9 +6,7 @@
 import { type MakeError } from "./tensor.js";
 
 /** One field occurrence: a varint (as bigint), or the raw bytes of a fixed or length-delimited value. */
-export type ProtoField =
-  | { readonly wire: 0; readonly varint: bigint }
-  | { readonly wire: 1 | 5 | 2; readonly bytes: Uint8Array };
+export type ProtoField = { readonly wire: 0; readonly varint: bigint } | { readonly wire: 1 | 5 | 2; readonly bytes: Uint8Array };
 
 /** A decoded message: field number → occurrences in order. */
 export type ProtoMessage = Map<number, ProtoField[]>;

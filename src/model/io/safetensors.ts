@@ -93,7 +93,10 @@ export function readSafetensors(buf: Uint8Array, makeError: MakeError): Safetens
   let at = 0;
   for (const r of ranges) {
     if (r.begin !== at) {
-      throw makeError(r.begin < at ? `overlaps the tensor before it (starts at ${r.begin}, previous ends at ${at})` : `leaves a gap of ${r.begin - at} bytes before it`, r.name);
+      throw makeError(
+        r.begin < at ? `overlaps the tensor before it (starts at ${r.begin}, previous ends at ${at})` : `leaves a gap of ${r.begin - at} bytes before it`,
+        r.name,
+      );
     }
     at = r.end;
   }

@@ -85,7 +85,8 @@ export function generatorFromTensors(tensors: readonly Tensor[], sel: LayerSelec
   } else if (typeof sel.activation === "string") acts = parseActivationList(sel.activation, specs.length);
   else if (Array.isArray(sel.activation)) {
     const list = sel.activation as readonly Activation[];
-    if (list.length !== 1 && list.length !== specs.length) throw new OptionError(`${list.length} activations for ${specs.length} layers (give one, or one per layer)`);
+    if (list.length !== 1 && list.length !== specs.length)
+      throw new OptionError(`${list.length} activations for ${specs.length} layers (give one, or one per layer)`);
     acts = specs.map((_s, i) => list[list.length === 1 ? 0 : i]!);
   } else acts = specs.map(() => sel.activation as Activation);
 
@@ -158,11 +159,25 @@ function biasFor(weightName: string, byName: Map<string, Tensor>): Tensor | null
 }
 
 /** Infer the layers of a pure generator: Sequential order, or file order when the shapes chain. */
-function inferLayers(tensors: readonly Tensor[], err: (msg: string, field?: string) => ModelFormatError): { weight: Tensor; bias: Tensor | null; name: string }[] {
+function inferLayers(
+  tensors: readonly Tensor[],
+  err: (msg: string, field?: string) => ModelFormatError,
+): { weight: Tensor; bias: Tensor | null; name: string }[] {
   const byName = new Map(tensors.map((t) => [t.name, t]));
   let weights = tensors.filter((t) => (t.name === "weight" || t.name.endsWith(".weight")) && t.shape.length === 2);
-  const hint = `give the layers in order, e.g. --layers ${weights.slice(-2).map((w) => w.name.replace(/\.weight$/, "")).join(",") || "fc1,fc2"}, or a --manifest`;
-  if (weights.length === 0) throw err(`has no 2-D '*.weight' tensors to infer layers from (tensors: ${tensors.slice(0, 12).map((t) => t.name).join(", ")}); name the layers with --layers or a --manifest`);
+  const hint = `give the layers in order, e.g. --layers ${
+    weights
+      .slice(-2)
+      .map((w) => w.name.replace(/\.weight$/, ""))
+      .join(",") || "fc1,fc2"
+  }, or a --manifest`;
+  if (weights.length === 0)
+    throw err(
+      `has no 2-D '*.weight' tensors to infer layers from (tensors: ${tensors
+        .slice(0, 12)
+        .map((t) => t.name)
+        .join(", ")}); name the layers with --layers or a --manifest`,
+    );
   // nn.Sequential: <prefix><index>.weight, ordered by index (activation modules leave gaps)
   const seq = weights.map((w) => /^(|.*\.)(\d+)\.weight$/.exec(w.name));
   if (seq.every((m) => m !== null) && new Set(seq.map((m) => m![1])).size === 1) {
@@ -214,7 +229,8 @@ export function parseManifest(doc: unknown, file: string): LayerManifest {
   const err = (field: string, msg: string): ModelFormatError => new ModelFormatError(msg, { file, field });
   if (typeof doc !== "object" || doc === null || Array.isArray(doc)) throw err("(top)", 'expected an object {"layers": [...]}');
   const d = doc as Record<string, unknown>;
-  for (const k of Object.keys(d)) if (!["layers", "activation", "format", "version", "comment"].includes(k)) throw err(k, "unknown field (expected layers, activation)");
+  for (const k of Object.keys(d))
+    if (!["layers", "activation", "format", "version", "comment"].includes(k)) throw err(k, "unknown field (expected layers, activation)");
   const act = (v: unknown, at: string): Activation | undefined => {
     if (v === undefined) return undefined;
     let spec: string | null = null;
@@ -236,7 +252,8 @@ export function parseManifest(doc: unknown, file: string): LayerManifest {
   const layers = d.layers.map((l: unknown, i: number): ManifestLayer => {
     const at = `layers[${i}]`;
     if (typeof l === "string") return { name: l };
-    if (typeof l !== "object" || l === null || Array.isArray(l)) throw err(at, 'expected a layer name or an object {"name"|"weight", "bias"?, "activation"?, "transpose"?}');
+    if (typeof l !== "object" || l === null || Array.isArray(l))
+      throw err(at, 'expected a layer name or an object {"name"|"weight", "bias"?, "activation"?, "transpose"?}');
     const o = l as Record<string, unknown>;
     for (const k of Object.keys(o)) if (!["name", "weight", "bias", "activation", "transpose"].includes(k)) throw err(`${at}.${k}`, "unknown field");
     if (o.name !== undefined && typeof o.name !== "string") throw err(`${at}.name`, "expected a string");

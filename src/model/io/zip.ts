@@ -90,7 +90,8 @@ export class ZipArchive {
         const msg = e instanceof Error ? e.message : String(e);
         throw makeError(`cannot inflate deflated data (${msg})`, field);
       }
-      if (out.length !== entry.size) throw makeError(`inflates to ${out.length > entry.size ? `more than ${entry.size}` : out.length} bytes, the directory says ${entry.size}`, field);
+      if (out.length !== entry.size)
+        throw makeError(`inflates to ${out.length > entry.size ? `more than ${entry.size}` : out.length} bytes, the directory says ${entry.size}`, field);
     } else {
       throw makeError(`uses compression method ${entry.method}; only stored (0) and deflate (8) are supported`, field);
     }
@@ -114,9 +115,12 @@ function readCentralDirectory(buf: Uint8Array, makeError: MakeError): ZipEntry[]
     }
   }
   if (eocd < 0) throw makeError("no zip end-of-central-directory record: not a zip archive, or truncated");
-  if (dv.getUint16(eocd + 4, true) !== 0 || dv.getUint16(eocd + 6, true) !== 0) throw makeError("the end-of-central-directory record describes a multi-disk archive (unsupported, or corrupted)");
+  if (dv.getUint16(eocd + 4, true) !== 0 || dv.getUint16(eocd + 6, true) !== 0)
+    throw makeError("the end-of-central-directory record describes a multi-disk archive (unsupported, or corrupted)");
   if (dv.getUint16(eocd + 8, true) !== dv.getUint16(eocd + 10, true)) {
-    throw makeError(`the end-of-central-directory record counts ${dv.getUint16(eocd + 8, true)} entries on this disk but ${dv.getUint16(eocd + 10, true)} in all: corrupted`);
+    throw makeError(
+      `the end-of-central-directory record counts ${dv.getUint16(eocd + 8, true)} entries on this disk but ${dv.getUint16(eocd + 10, true)} in all: corrupted`,
+    );
   }
   let count = dv.getUint16(eocd + 10, true);
   let cdSize = dv.getUint32(eocd + 12, true);
@@ -134,10 +138,13 @@ function readCentralDirectory(buf: Uint8Array, makeError: MakeError): ZipEntry[]
     const cdOffset64 = safeU64(dv, e64 + 48, makeError, "zip64 directory offset");
     // where the 32-bit record holds a value rather than its zip64 sentinel, both must agree
     if ((count !== 0xffff && count !== count64) || (cdSize !== 0xffffffff && cdSize !== cdSize64) || (cdOffset !== 0xffffffff && cdOffset !== cdOffset64)) {
-      throw makeError(`the end-of-central-directory record (${count} entries, ${cdSize} bytes at ${cdOffset}) and its zip64 record (${count64}, ${cdSize64} at ${cdOffset64}) disagree: corrupted`);
+      throw makeError(
+        `the end-of-central-directory record (${count} entries, ${cdSize} bytes at ${cdOffset}) and its zip64 record (${count64}, ${cdSize64} at ${cdOffset64}) disagree: corrupted`,
+      );
     }
     [count, cdSize, cdOffset] = [count64, cdSize64, cdOffset64];
-    if (safeU64(dv, e64 + 24, makeError, "zip64 entry count on this disk") !== count) throw makeError("the zip64 end record's two entry counts differ: corrupted");
+    if (safeU64(dv, e64 + 24, makeError, "zip64 entry count on this disk") !== count)
+      throw makeError("the zip64 end record's two entry counts differ: corrupted");
     cdEndsAt = e64;
   }
   if (cdOffset + cdSize > buf.length) {
@@ -193,9 +200,17 @@ function readCentralDirectory(buf: Uint8Array, makeError: MakeError): ZipEntry[]
     if (localHeaderOffset + 30 > buf.length) {
       throw makeError(`local header offset ${localHeaderOffset} lies past the end of the file (${buf.length} bytes)`, `zip entry '${name}'`);
     }
-    const dataOffset = checkLocalHeader(dv, buf, { name, nameBytes: buf.subarray(p + 46, p + 46 + nameLen), method, flags, crc, compressedSize, size, localHeaderOffset }, makeError);
+    const dataOffset = checkLocalHeader(
+      dv,
+      buf,
+      { name, nameBytes: buf.subarray(p + 46, p + 46 + nameLen), method, flags, crc, compressedSize, size, localHeaderOffset },
+      makeError,
+    );
     if (dataOffset + compressedSize > cdOffset) {
-      throw makeError(`${compressedSize} bytes of data at ${dataOffset} run into the central directory at ${cdOffset}: truncated or corrupted`, `zip entry '${name}'`);
+      throw makeError(
+        `${compressedSize} bytes of data at ${dataOffset} run into the central directory at ${cdOffset}: truncated or corrupted`,
+        `zip entry '${name}'`,
+      );
     }
     entries.push({ name, method, compressedSize, size, crc32: crc, localHeaderOffset, flags, dataOffset });
     p = next;
@@ -214,7 +229,10 @@ function readCentralDirectory(buf: Uint8Array, makeError: MakeError): ZipEntry[]
     const prev = byOffset[i - 1]!;
     const cur = byOffset[i]!;
     if (prev.dataOffset + prev.compressedSize > cur.localHeaderOffset) {
-      throw makeError(`overlaps entry '${prev.name}' (its data ends at ${prev.dataOffset + prev.compressedSize}, this header starts at ${cur.localHeaderOffset}): corrupted or a zip bomb`, `zip entry '${cur.name}'`);
+      throw makeError(
+        `overlaps entry '${prev.name}' (its data ends at ${prev.dataOffset + prev.compressedSize}, this header starts at ${cur.localHeaderOffset}): corrupted or a zip bomb`,
+        `zip entry '${cur.name}'`,
+      );
     }
   }
   return entries;
@@ -245,7 +263,8 @@ function checkLocalHeader(
     throw makeError(`the local header at ${lh} names '${new TextDecoder().decode(localName).slice(0, 80)}': the archive is corrupted`, field);
   }
   if (method !== e.method) throw makeError(`the local header says compression method ${method}, the central directory ${e.method}: corrupted`, field);
-  if ((flags & 0x8) !== (e.flags & 0x8)) throw makeError("the local header and the central directory disagree on where the sizes are (flag bit 3): corrupted", field);
+  if ((flags & 0x8) !== (e.flags & 0x8))
+    throw makeError("the local header and the central directory disagree on where the sizes are (flag bit 3): corrupted", field);
   if ((flags & 0x8) === 0) {
     const crc = dv.getUint32(lh + 14, true);
     let csize = dv.getUint32(lh + 18, true);
@@ -297,4 +316,3 @@ function view(buf: Uint8Array): DataView {
 function hex(n: number): string {
   return `0x${n.toString(16).padStart(8, "0")}`;
 }
-

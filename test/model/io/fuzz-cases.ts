@@ -29,7 +29,20 @@ import { Rng } from "../../../src/model/rng.js";
 import { crc32 } from "../../../src/util/crc32.js";
 import { decodePng, encodePng, grayToPng } from "../../../src/render/png.js";
 import { laughsPickle, pngChunk } from "./hostile-files.js";
-import { concat, makeLegacyPth, makeNpy, makeOnnx, makeSafetensors, makeZip, type ZipInput, P, statePickle, storageOf, type TorchTensorSpec, utf8 } from "./writers.js";
+import {
+  concat,
+  makeLegacyPth,
+  makeNpy,
+  makeOnnx,
+  makeSafetensors,
+  makeZip,
+  type ZipInput,
+  P,
+  statePickle,
+  storageOf,
+  type TorchTensorSpec,
+  utf8,
+} from "./writers.js";
 
 /** A mutated file and the byte range of the seed the mutation touched (for the weight-value exemption). */
 export interface Mutant {
@@ -112,7 +125,11 @@ const generic: Mutator[] = [
     const len = 1 + r.int(Math.min(64, src.length - a));
     const at = r.int(src.length);
     if (r.uniform() < 0.5) return { bytes: concat([src.subarray(0, at), src.subarray(a, a + len), src.subarray(at)]), kind: "splice in", range: [at, at] };
-    return { bytes: concat([src.subarray(0, at), src.subarray(Math.min(src.length, at + len))]), kind: "splice out", range: [at, Math.min(src.length, at + len)] };
+    return {
+      bytes: concat([src.subarray(0, at), src.subarray(Math.min(src.length, at + len))]),
+      kind: "splice out",
+      range: [at, Math.min(src.length, at + len)],
+    };
   },
   (s, r) => {
     const b = s.bytes.slice();
@@ -141,7 +158,9 @@ export function runCase(format: FuzzFormat, seeds: readonly Seed[], signatures: 
     const sig = format.load(c.bytes, seeds[c.seedIndex]!);
     if (sig === signatures[c.seedIndex]) return { kind: "loaded", mutation: c.kind };
     const inWeights = c.range !== null && seeds[c.seedIndex]!.weightRanges.some(([lo, hi]) => c.range![0] >= lo && c.range![1] <= hi);
-    return inWeights ? { kind: "loaded", mutation: c.kind } : { kind: "different", mutation: c.kind, message: `loaded ${sig}, the seed is ${signatures[c.seedIndex]}` };
+    return inWeights
+      ? { kind: "loaded", mutation: c.kind }
+      : { kind: "different", mutation: c.kind, message: `loaded ${sig}, the seed is ${signatures[c.seedIndex]}` };
   } catch (e) {
     if (e instanceof GeninvError && e.message.length > 0) return { kind: "typed", mutation: c.kind };
     return { kind: "untyped", mutation: c.kind, message: e instanceof Error ? `${e.name}: ${e.message}`.slice(0, 300) : String(e) };
@@ -181,13 +200,27 @@ const zipStructure: Mutator = (s, r) => {
   let width: 2 | 4;
   if (pick === 0 && eocd >= 0) {
     // entry counts (disk, total), directory size, directory offset
-    const f = [[8, 2], [10, 2], [12, 4], [16, 4]][r.int(4)]!;
+    const f = [
+      [8, 2],
+      [10, 2],
+      [12, 4],
+      [16, 4],
+    ][r.int(4)]!;
     at = eocd + f[0]!;
     width = f[1] as 2 | 4;
   } else if (pick === 1 && central.length > 0) {
     const c = central[r.int(central.length)]!;
     // method, CRC, compressed size, size, name length, extra length, local header offset, a name byte
-    const f = [[10, 2], [16, 4], [20, 4], [24, 4], [28, 2], [30, 2], [42, 4], [46 + r.int(Math.max(1, dv.getUint16(c + 28, true))), 1]][r.int(8)]!;
+    const f = [
+      [10, 2],
+      [16, 4],
+      [20, 4],
+      [24, 4],
+      [28, 2],
+      [30, 2],
+      [42, 4],
+      [46 + r.int(Math.max(1, dv.getUint16(c + 28, true))), 1],
+    ][r.int(8)]!;
     at = c + f[0]!;
     width = f[1] === 1 ? 2 : (f[1] as 2 | 4);
     if (f[1] === 1) {
@@ -196,7 +229,15 @@ const zipStructure: Mutator = (s, r) => {
     }
   } else if (local.length > 0) {
     const l = local[r.int(local.length)]!;
-    const f = [[8, 2], [14, 4], [18, 4], [22, 4], [26, 2], [28, 2], [30, 1]][r.int(7)]!;
+    const f = [
+      [8, 2],
+      [14, 4],
+      [18, 4],
+      [22, 4],
+      [26, 2],
+      [28, 2],
+      [30, 1],
+    ][r.int(7)]!;
     at = l + f[0]!;
     width = f[1] === 1 ? 2 : (f[1] as 2 | 4);
     if (f[1] === 1) {
@@ -444,7 +485,7 @@ const jsonTokens: Mutator[] = [
 function pngChunks(b: Uint8Array): { at: number; len: number; type: string }[] {
   const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
   const out: { at: number; len: number; type: string }[] = [];
-  for (let p = 8; p + 12 <= b.length; ) {
+  for (let p = 8; p + 12 <= b.length;) {
     const len = dv.getUint32(p);
     if (p + 12 + len > b.length) break;
     out.push({ at: p, len, type: String.fromCharCode(...b.subarray(p + 4, p + 8)) });
@@ -486,7 +527,10 @@ const pngMutations: Mutator[] = [
     if (what === 0) return { bytes: concat([b.subarray(0, c.at), b.subarray(c.at + 12 + c.len)]), kind: `png: ${c.type} dropped`, range: null };
     if (what === 1) return { bytes: concat([b.subarray(0, c.at), whole, b.subarray(c.at)]), kind: `png: ${c.type} doubled`, range: null };
     const type = ["tEXt", "zzZz", "IDAT", "PLTE", "tRNS", "IHDR", "Abcd"][r.int(7)]!;
-    const extra = pngChunk(type, Uint8Array.from({ length: r.int(40) }, () => r.int(256)));
+    const extra = pngChunk(
+      type,
+      Uint8Array.from({ length: r.int(40) }, () => r.int(256)),
+    );
     return { bytes: concat([b.subarray(0, c.at), extra, b.subarray(c.at)]), kind: `png: ${type} inserted`, range: null };
   },
 ];
@@ -516,7 +560,10 @@ function shared(name: string): Uint8Array[] {
 }
 
 const relu: LoadModelOptions = { activation: "relu" };
-const mk = (file: string): ((msg: string) => ModelFormatError) => (msg) => new ModelFormatError(msg, { file });
+const mk =
+  (file: string): ((msg: string) => ModelFormatError) =>
+  (msg) =>
+    new ModelFormatError(msg, { file });
 const sizes = (bytes: Uint8Array, file: string, opts: LoadModelOptions = {}): string => loadModelBytes(bytes, file, opts).sizes.join("-");
 const plain = (bytes: Uint8Array): Seed => ({ bytes, weightRanges: [] });
 
@@ -573,7 +620,12 @@ function pngSeeds(): Seed[] {
   return [
     plain(grayToPng(gray, 28, 28)),
     plain(encodePng({ width: 7, height: 5, channels: 4, data: rgba }, { interlace: true })),
-    plain(encodePng({ width: 9, height: 4, channels: 1, data: idx }, { palette: { colors: [0, 0, 0, 255, 0, 0, 0, 255, 0, 0, 0, 255], alpha: [255, 128, 0, 255] } })),
+    plain(
+      encodePng(
+        { width: 9, height: 4, channels: 1, data: idx },
+        { palette: { colors: [0, 0, 0, 255, 0, 0, 0, 255, 0, 0, 0, 255], alpha: [255, 128, 0, 255] } },
+      ),
+    ),
   ];
 }
 
@@ -600,14 +652,22 @@ export const FORMATS: readonly FuzzFormat[] = [
   {
     name: "pytorch-zip",
     file: "fuzz.pt",
-    seeds: () => [zipSeed(ptEntries(false)), zipSeed(ptEntries(true)), plain(golden("golden_p4_deflated.pt")), ...shared("vae_relu_decoder_sequential.pt").map(plain)],
+    seeds: () => [
+      zipSeed(ptEntries(false)),
+      zipSeed(ptEntries(true)),
+      plain(golden("golden_p4_deflated.pt")),
+      ...shared("vae_relu_decoder_sequential.pt").map(plain),
+    ],
     load: (b) => sizes(b, "fuzz.pt", relu),
     mutators: [zipStructure, rezip((n) => n.endsWith("data.pkl"), pickleOps), rezip((n) => n.includes("/data/"), [])],
   },
   {
     name: "safetensors",
     file: "fuzz.safetensors",
-    seeds: () => [plain(makeSafetensors(SPECS.map(({ name, dtype, shape: s, values }) => ({ name, dtype, shape: s, values })))), ...shared("vae_relu_decoder.safetensors").map(plain)],
+    seeds: () => [
+      plain(makeSafetensors(SPECS.map(({ name, dtype, shape: s, values }) => ({ name, dtype, shape: s, values })))),
+      ...shared("vae_relu_decoder.safetensors").map(plain),
+    ],
     load: (b) => sizes(b, "fuzz.safetensors", relu),
     mutators: [safetensorsHeader],
   },
@@ -618,7 +678,15 @@ export const FORMATS: readonly FuzzFormat[] = [
       plain(
         makeOnnx({
           nodes: [
-            { op: "Gemm", inputs: ["z", "W", "b"], outputs: ["a"], attrs: [{ name: "transB", i: 1 }, { name: "alpha", f: 0.5 }] },
+            {
+              op: "Gemm",
+              inputs: ["z", "W", "b"],
+              outputs: ["a"],
+              attrs: [
+                { name: "transB", i: 1 },
+                { name: "alpha", f: 0.5 },
+              ],
+            },
             { op: "LeakyRelu", inputs: ["a"], outputs: ["c"] },
             { op: "MatMul", inputs: ["c", "V"], outputs: ["d"] },
             { op: "Relu", inputs: ["d"], outputs: ["y"] },
@@ -644,7 +712,15 @@ export const FORMATS: readonly FuzzFormat[] = [
       zipSeed([
         { name: "0.weight.npy", data: makeNpy([3, 2], [1, 2, 3, 4, 5, 6]) },
         { name: "0.bias.npy", data: makeNpy([3], [1, 2, 3], { dtype: "float32" }) },
-        { name: "2.weight.npy", data: makeNpy([4, 3], Array.from({ length: 12 }, (_v, i) => i / 3), { fortran: true }), method: 8 },
+        {
+          name: "2.weight.npy",
+          data: makeNpy(
+            [4, 3],
+            Array.from({ length: 12 }, (_v, i) => i / 3),
+            { fortran: true },
+          ),
+          method: 8,
+        },
       ]),
     ],
     load: (b) => sizes(b, "fuzz.npz", relu),
@@ -653,7 +729,17 @@ export const FORMATS: readonly FuzzFormat[] = [
   {
     name: "npy-obs",
     file: "fuzz.npy",
-    seeds: () => [plain(makeNpy([3, 4], Array.from({ length: 12 }, (_v, i) => i), { dtype: "float16", fortran: true })), plain(golden("golden_be_f4.npy")), ...shared("vae_relu_decoder_x.npy").map(plain)],
+    seeds: () => [
+      plain(
+        makeNpy(
+          [3, 4],
+          Array.from({ length: 12 }, (_v, i) => i),
+          { dtype: "float16", fortran: true },
+        ),
+      ),
+      plain(golden("golden_be_f4.npy")),
+      ...shared("vae_relu_decoder_x.npy").map(plain),
+    ],
     load: (b) => {
       // as loadObservations sees it: the first axis is rows, the rest flattened
       const a = parseNpy(b, "fuzz.npy");
@@ -667,7 +753,15 @@ export const FORMATS: readonly FuzzFormat[] = [
     file: "fuzz-obs.npz",
     seeds: () => [
       zipSeed([
-        { name: "x.npy", data: makeNpy([3, 4], Array.from({ length: 12 }, (_v, i) => i), { dtype: "float32" }), method: 8 },
+        {
+          name: "x.npy",
+          data: makeNpy(
+            [3, 4],
+            Array.from({ length: 12 }, (_v, i) => i),
+            { dtype: "float32" },
+          ),
+          method: 8,
+        },
         { name: "z.npy", data: makeNpy([3, 2], [1, 2, 3, 4, 5, 6]) },
       ]),
       plain(golden("golden_arrays.npz")),

@@ -79,18 +79,40 @@ function tensorFragment(n: number): Uint8Array {
 }
 
 /** A 1 MiB deflated zip member that declares `size` bytes (within deflate's 1032:1). */
-function forged(name: string, size: number, compressed = 1 << 20): { name: string; data: Uint8Array; method: 8; forge: { body: Uint8Array; size: number; crc: number } } {
+function forged(
+  name: string,
+  size: number,
+  compressed = 1 << 20,
+): { name: string; data: Uint8Array; method: 8; forge: { body: Uint8Array; size: number; crc: number } } {
   return { name, data: new Uint8Array(0), method: 8, forge: { body: new Uint8Array(compressed), size, crc: 0 } };
 }
 
 /** The .npz of a 2-layer Sequential model (3 → 4 → 5). */
 function npzModel(): Uint8Array {
   return makeZip([
-    { name: "0.weight.npy", data: makeNpy([4, 3], Array.from({ length: 12 }, (_v, i) => i / 10)) },
+    {
+      name: "0.weight.npy",
+      data: makeNpy(
+        [4, 3],
+        Array.from({ length: 12 }, (_v, i) => i / 10),
+      ),
+    },
     { name: "0.bias.npy", data: makeNpy([4], [1, 2, 3, 4]) },
-    { name: "2.weight.npy", data: makeNpy([5, 4], Array.from({ length: 20 }, (_v, i) => i / 7)) },
+    {
+      name: "2.weight.npy",
+      data: makeNpy(
+        [5, 4],
+        Array.from({ length: 20 }, (_v, i) => i / 7),
+      ),
+    },
     { name: "2.bias.npy", data: makeNpy([5], [1, 2, 3, 4, 5]) },
-    { name: "4.weight.npy", data: makeNpy([2, 5], Array.from({ length: 10 }, (_v, i) => i / 3)) },
+    {
+      name: "4.weight.npy",
+      data: makeNpy(
+        [2, 5],
+        Array.from({ length: 10 }, (_v, i) => i / 3),
+      ),
+    },
     { name: "4.bias.npy", data: makeNpy([2], [1, 2]) },
   ]);
 }
@@ -139,7 +161,12 @@ function bigPng(w: number, h: number, colorType: number, depth: number, idatByte
   dv.setUint32(4, h);
   ihdr[8] = depth;
   ihdr[9] = colorType;
-  return concat([Uint8Array.of(0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a), pngChunk("IHDR", ihdr), pngChunk("IDAT", new Uint8Array(idatBytes)), pngChunk("IEND", new Uint8Array(0))]);
+  return concat([
+    Uint8Array.of(0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a),
+    pngChunk("IHDR", ihdr),
+    pngChunk("IDAT", new Uint8Array(idatBytes)),
+    pngChunk("IEND", new Uint8Array(0)),
+  ]);
 }
 
 /** Read a PNG observation as `invert --image` does (any size: no model to compare with). */
@@ -163,9 +190,14 @@ export const HOSTILE_CASES: readonly HostileCase[] = [
     name: "laughs-tensors20",
     file: "laughs-tensors20.pt",
     what: "2^20 references to one tensor through memo reuse",
-    bytes: () => makeZip([{ name: "archive/data.pkl", data: laughsPickle(20, tensorFragment(4)) }, { name: "archive/data/0", data: new Uint8Array(16) }]),
+    bytes: () =>
+      makeZip([
+        { name: "archive/data.pkl", data: laughsPickle(20, tensorFragment(4)) },
+        { name: "archive/data/0", data: new Uint8Array(16) },
+      ]),
     load: (path) => loadModel(path, relu),
-    message: /^<file>: archive\/data\.pkl: pickle at byte \d+: builds a value of more than \d+ objects, counting each reuse of a memoized object as the copy it stands for/,
+    message:
+      /^<file>: archive\/data\.pkl: pickle at byte \d+: builds a value of more than \d+ objects, counting each reuse of a memoized object as the copy it stands for/,
   },
   {
     name: "inflate-1g",
@@ -198,7 +230,8 @@ export const HOSTILE_CASES: readonly HostileCase[] = [
     what: "1.2 MB .json.gz declaring 1.25 GB of text (more than a JavaScript string holds)",
     bytes: () => forgedGzip(1_250_000_000, 1_250_000),
     load: (path) => loadModel(path),
-    message: "<file>: gzip data declares 1250000000 bytes, more than the 536870888 characters a JavaScript string can hold; store large models as .safetensors, .npz or .pt",
+    message:
+      "<file>: gzip data declares 1250000000 bytes, more than the 536870888 characters a JavaScript string can hold; store large models as .safetensors, .npz or .pt",
   },
   {
     name: "gzip-300m",
@@ -206,7 +239,8 @@ export const HOSTILE_CASES: readonly HostileCase[] = [
     what: "300 KB .json.gz declaring 300 MB (within the string limit, past the 64:1 default)",
     bytes: () => forgedGzip(300_000_000, 300_000),
     load: (path) => loadModel(path),
-    message: /^<file>: gzip data declares 300000000 bytes from \d+: the file would expand to 286 MiB \(300000000 bytes\), more than the 64 MiB \(67108864 bytes\) a 293 KiB \(\d+ bytes\) file may expand to by default/,
+    message:
+      /^<file>: gzip data declares 300000000 bytes from \d+: the file would expand to 286 MiB \(300000000 bytes\), more than the 64 MiB \(67108864 bytes\) a 293 KiB \(\d+ bytes\) file may expand to by default/,
   },
   {
     name: "deep-json",
@@ -261,7 +295,8 @@ export const HOSTILE_CASES: readonly HostileCase[] = [
     what: "a 1.1 GiB model file (sparse), refused from its size before it is read",
     bytes: () => new Uint8Array(0), // written sparse by the harness (see `sparseBytes`)
     load: (path) => loadModel(path, relu),
-    message: "<file>: is 1.1 GiB (1181116006 bytes), more than the default limit of 1.0 GiB (1073741824 bytes); raise it with --max-model-bytes <bytes> (library option maxBytes)",
+    message:
+      "<file>: is 1.1 GiB (1181116006 bytes), more than the default limit of 1.0 GiB (1073741824 bytes); raise it with --max-model-bytes <bytes> (library option maxBytes)",
   },
   {
     name: "png-8192-gray",
@@ -278,7 +313,8 @@ export const HOSTILE_CASES: readonly HostileCase[] = [
     what: "522 KB PNG declaring 8192×8192 RGBA 16-bit pixels",
     bytes: () => bigPng(8192, 8192, 6, 16, 522_000),
     load: loadPng,
-    message: /^<file>: IHDR: decoding the 8192×8192 image needs 1\.0 GiB \(1073750016 bytes\), more than the 64 MiB \(67108864 bytes\) a 510 KiB \(\d+ bytes\) file may expand to by default/,
+    message:
+      /^<file>: IHDR: decoding the 8192×8192 image needs 1\.0 GiB \(1073750016 bytes\), more than the 64 MiB \(67108864 bytes\) a 510 KiB \(\d+ bytes\) file may expand to by default/,
   },
 ];
 

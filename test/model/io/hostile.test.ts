@@ -66,10 +66,14 @@ describe("the byte budget", () => {
     expect(new ByteBudget(2 ** 21).maxExpandedBytes).toBe(2 ** 27);
     expect(new ByteBudget(2 ** 26).maxExpandedBytes).toBe(2 ** 30);
     expect(small.charge(60 * 2 ** 20)).toBeNull();
-    expect(small.charge(5 * 2 ** 20)).toMatch(/^would expand to 65 MiB \(68157440 bytes\), more than the 64 MiB \(67108864 bytes\) a 1000 bytes file may expand to by default/);
+    expect(small.charge(5 * 2 ** 20)).toMatch(
+      /^would expand to 65 MiB \(68157440 bytes\), more than the 64 MiB \(67108864 bytes\) a 1000 bytes file may expand to by default/,
+    );
     const trusted = new ByteBudget(1000, { maxBytes: 3e9 }, "--max-model-bytes");
     expect(trusted.charge(2.5e9)).toBeNull();
-    expect(trusted.charge(1e9)).toMatch(/more than the limit of 2\.8 GiB \(3000000000 bytes\); if you trust the file, raise the limit with --max-model-bytes <bytes>/);
+    expect(trusted.charge(1e9)).toMatch(
+      /more than the limit of 2\.8 GiB \(3000000000 bytes\); if you trust the file, raise the limit with --max-model-bytes <bytes>/,
+    );
     expect(trusted.fileSizeProblem(2e9)).toBeNull();
     expect(new ByteBudget(0).fileSizeProblem(2 ** 31)).toMatch(/is 2\.0 GiB \(2147483648 bytes\), more than the default limit of 1\.0 GiB/);
   });

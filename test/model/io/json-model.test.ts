@@ -34,7 +34,19 @@ describe("native model format", () => {
   });
 
   it("reads weights as rows (output-major, like PyTorch's Linear.weight)", () => {
-    const gen = parseModelJson(ok([{ weight: [[1, 2, 3], [4, 5, 6]], bias: [0, 1], activation: { leaky_relu: 0.1 }, name: "fc" }]));
+    const gen = parseModelJson(
+      ok([
+        {
+          weight: [
+            [1, 2, 3],
+            [4, 5, 6],
+          ],
+          bias: [0, 1],
+          activation: { leaky_relu: 0.1 },
+          name: "fc",
+        },
+      ]),
+    );
     expect(gen.sizes).toEqual([3, 2]);
     expect(Array.from(gen.forward([1, 0, 0]))).toEqual([1, 5]);
     expect(gen.layers[0]!.name).toBe("fc");
@@ -49,8 +61,32 @@ describe("native model format", () => {
     expect(errorOf(ok([layer(4, 3, { activation: "softplus" })]))).toMatch(/layers\[0\]\.activation: unknown activation "softplus"/);
     expect(errorOf(ok([layer(4, 3, { activation: { leaky_relu: 0 } })]))).toMatch(/layers\[0\]\.activation\.leaky_relu: slope must be a finite number > 0/);
     expect(errorOf(ok([layer(4, 3, { activation: "leaky_relu" })]))).toMatch(/unknown activation "leaky_relu"/);
-    expect(errorOf(ok([{ ...layer(2, 2), weight: [[1, null], [1, 2]] }]))).toMatch(/layers\[0\]\.weight\[0\]\[1\]: expected a finite number, got null/);
-    expect(errorOf(ok([{ ...layer(2, 2), weight: [[1, "NaN"], [1, 2]] }]))).toMatch(/weight\[0\]\[1\]: expected a finite number, got "NaN"/);
+    expect(
+      errorOf(
+        ok([
+          {
+            ...layer(2, 2),
+            weight: [
+              [1, null],
+              [1, 2],
+            ],
+          },
+        ]),
+      ),
+    ).toMatch(/layers\[0\]\.weight\[0\]\[1\]: expected a finite number, got null/);
+    expect(
+      errorOf(
+        ok([
+          {
+            ...layer(2, 2),
+            weight: [
+              [1, "NaN"],
+              [1, 2],
+            ],
+          },
+        ]),
+      ),
+    ).toMatch(/weight\[0\]\[1\]: expected a finite number, got "NaN"/);
     expect(errorOf('{"format":"geninv.model","version":1,"layers":[{"weight":[[1e999]],"bias":null,"activation":"relu"}]}')).toMatch(
       /weight\[0\]\[0\]: expected a finite number, got Infinity/,
     );

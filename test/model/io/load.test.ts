@@ -47,7 +47,13 @@ describe("loadModel: choosing the format", () => {
 
   it("an .npz of weights is a state dict too", () => {
     const p = join(dir, "w.npz");
-    writeFileSync(p, makeZip([{ name: "fc1.weight.npy", data: makeNpy([3, 2], [1, 2, 3, 4, 5, 6], { fortran: true }) }, { name: "fc1.bias.npy", data: makeNpy([3], [0, 1, 0]) }]));
+    writeFileSync(
+      p,
+      makeZip([
+        { name: "fc1.weight.npy", data: makeNpy([3, 2], [1, 2, 3, 4, 5, 6], { fortran: true }) },
+        { name: "fc1.bias.npy", data: makeNpy([3], [0, 1, 0]) },
+      ]),
+    );
     const g = loadModel(p, { layers: ["fc1"], activation: "identity" });
     expect(Array.from(g.forward([1, 1]))).toEqual([3, 8, 11]);
   });

@@ -70,13 +70,17 @@ describe(".npy round trips and refusals", () => {
   };
 
   it("object, complex and structured dtypes are refused with the reason", () => {
-    expect(() => parseNpy(header("{'descr': '|O', 'fortran_order': False, 'shape': (2,), }"), "a.npy")).toThrow(/a\.npy: unsupported dtype '\|O' \(object arrays hold pickled Python objects/);
+    expect(() => parseNpy(header("{'descr': '|O', 'fortran_order': False, 'shape': (2,), }"), "a.npy")).toThrow(
+      /a\.npy: unsupported dtype '\|O' \(object arrays hold pickled Python objects/,
+    );
     expect(() => parseNpy(header("{'descr': '<c16', 'fortran_order': False, 'shape': (2,), }"), "a.npy")).toThrow(/complex numbers are not supported/);
     expect(() => parseNpy(header("{'descr': [('a', '<f4')], 'fortran_order': False, 'shape': (2,), }"), "a.npy")).toThrow(/structured dtype/);
   });
 
   it("truncated data, absurd shapes and broken headers are DataFormatErrors naming the file", () => {
-    expect(() => parseNpy(header("{'descr': '<f8', 'fortran_order': False, 'shape': (3, 4), }"), "a.npy")).toThrow(/a\.npy: data is truncated: shape \(3, 4\) of <f8 needs 96 bytes, the file has 0/);
+    expect(() => parseNpy(header("{'descr': '<f8', 'fortran_order': False, 'shape': (3, 4), }"), "a.npy")).toThrow(
+      /a\.npy: data is truncated: shape \(3, 4\) of <f8 needs 96 bytes, the file has 0/,
+    );
     expect(() => parseNpy(header("{'descr': '<f8', 'fortran_order': False, 'shape': (99999999999, 99999999999), }"), "a.npy")).toThrow(/absurdly large/);
     expect(() => parseNpy(header("{'descr': '<f8', 'fortran_order': False, 'shape': (3, 4}"), "a.npy")).toThrow(/header is not a valid dict literal/);
     expect(() => parseNpy(header("{'descr': '<f8', 'shape': (3,), }"), "a.npy")).toThrow(/'fortran_order' is missing/);
@@ -91,7 +95,13 @@ describe("observations and ground truth from .npy / .npz", () => {
 
   it("--obs pairs.npz with arrays x and z gives both, one row each", () => {
     const p = join(dir, "pairs.npz");
-    writeFileSync(p, makeZip([{ name: "x.npy", data: makeNpy([2, 3], x), method: 8 }, { name: "z.npy", data: makeNpy([2, 1], z) }]));
+    writeFileSync(
+      p,
+      makeZip([
+        { name: "x.npy", data: makeNpy([2, 3], x), method: 8 },
+        { name: "z.npy", data: makeNpy([2, 1], z) },
+      ]),
+    );
     const o = loadObservations(p);
     expect(o.x).toEqual({ rows: 2, cols: 3, data: Float64Array.from(x) });
     expect(o.z).toEqual({ rows: 2, cols: 1, data: Float64Array.from(z) });
@@ -118,7 +128,13 @@ describe("observations and ground truth from .npy / .npz", () => {
 
   it("an .npz without x, and NaN entries, are refused naming the file and array", () => {
     const p = join(dir, "bad.npz");
-    writeFileSync(p, makeZip([{ name: "a.npy", data: makeNpy([3], x.slice(0, 3)) }, { name: "b.npy", data: makeNpy([3], x.slice(0, 3)) }]));
+    writeFileSync(
+      p,
+      makeZip([
+        { name: "a.npy", data: makeNpy([3], x.slice(0, 3)) },
+        { name: "b.npy", data: makeNpy([3], x.slice(0, 3)) },
+      ]),
+    );
     expect(() => loadObservations(p)).toThrow(/bad\.npz: has no array 'x' \(it holds: a, b\)/);
     const q = join(dir, "nan.npy");
     writeFileSync(q, makeNpy([2], [1, Number.NaN]));

@@ -7,7 +7,9 @@ import { makeOnnx, type OnnxInit, type OnnxNodeSpec } from "./writers.js";
 
 const mk: MakeError = (msg, field) => new ModelFormatError(msg, { file: "m.onnx", ...(field ? { field } : {}) });
 const build = (nodes: OnnxNodeSpec[], initializers: OnnxInit[], inShape: (number | string)[] = ["N", 2], outName = "y"): Generator =>
-  new Generator(onnxLayers(readOnnx(makeOnnx({ nodes, initializers, input: { name: "z", shape: inShape }, output: { name: outName, shape: ["N", 3] } }), mk), mk));
+  new Generator(
+    onnxLayers(readOnnx(makeOnnx({ nodes, initializers, input: { name: "z", shape: inShape }, output: { name: outName, shape: ["N", 3] } }), mk), mk),
+  );
 
 // W (3×2) and b (3), exactly representable in float32
 const W = [0.5, -1, 2, 0.25, -0.75, 1.5];
@@ -18,27 +20,47 @@ const affine = (scale = 1, bscale = 1): number[] => [0, 1, 2].map((i) => scale *
 
 describe("ONNX graphs", () => {
   it("Gemm with transB = 1 (torch's Linear export) and bias C", () => {
-    const g = build([{ op: "Gemm", inputs: ["z", "W", "b"], outputs: ["y"], attrs: [{ name: "transB", i: 1 }] }], [
-      { name: "W", shape: [3, 2], values: W },
-      { name: "b", shape: [3], values: b },
-    ]);
+    const g = build(
+      [{ op: "Gemm", inputs: ["z", "W", "b"], outputs: ["y"], attrs: [{ name: "transB", i: 1 }] }],
+      [
+        { name: "W", shape: [3, 2], values: W },
+        { name: "b", shape: [3], values: b },
+      ],
+    );
     expect(g.layers[0]!.activation).toEqual({ kind: "identity" });
     expect(Array.from(g.forward(z))).toEqual(affine());
   });
 
   it("Gemm with transB = 0 (B stored [in, out]), alpha and beta", () => {
-    const g = build([{ op: "Gemm", inputs: ["z", "B", "C"], outputs: ["y"], attrs: [{ name: "alpha", f: 2 }, { name: "beta", f: 0.5 }] }], [
-      { name: "B", shape: [2, 3], values: Wt },
-      { name: "C", shape: [1, 3], values: b },
-    ]);
+    const g = build(
+      [
+        {
+          op: "Gemm",
+          inputs: ["z", "B", "C"],
+          outputs: ["y"],
+          attrs: [
+            { name: "alpha", f: 2 },
+            { name: "beta", f: 0.5 },
+          ],
+        },
+      ],
+      [
+        { name: "B", shape: [2, 3], values: Wt },
+        { name: "C", shape: [1, 3], values: b },
+      ],
+    );
     expect(Array.from(g.forward(z))).toEqual(affine(2, 0.5));
   });
 
   it("Gemm with the data as B (column layout): W·x + C with C of shape [out, 1]", () => {
-    const g = build([{ op: "Gemm", inputs: ["W", "z", "C"], outputs: ["y"] }], [
-      { name: "W", shape: [3, 2], values: W },
-      { name: "C", shape: [3, 1], values: b },
-    ], [2, 1]);
+    const g = build(
+      [{ op: "Gemm", inputs: ["W", "z", "C"], outputs: ["y"] }],
+      [
+        { name: "W", shape: [3, 2], values: W },
+        { name: "C", shape: [3, 1], values: b },
+      ],
+      [2, 1],
+    );
     expect(Array.from(g.forward(z))).toEqual(affine());
   });
 
@@ -113,7 +135,9 @@ describe("ONNX graphs", () => {
         init,
       ),
     ).toThrow(/node 'again' \(Relu\): a second activation in a row/);
-    expect(() => build([{ op: "MatMul", inputs: ["z", "z"], outputs: ["y"], name: "sq" }], init)).toThrow(/node 'sq' \(MatMul\): input 1 \('z'\) must be a constant/);
+    expect(() => build([{ op: "MatMul", inputs: ["z", "z"], outputs: ["y"], name: "sq" }], init)).toThrow(
+      /node 'sq' \(MatMul\): input 1 \('z'\) must be a constant/,
+    );
     expect(() =>
       build(
         [
@@ -126,7 +150,12 @@ describe("ONNX graphs", () => {
   });
 
   it("external data and truncated protobufs are refused as ModelFormatError", () => {
-    const buf = makeOnnx({ nodes: [], initializers: [{ name: "W", shape: [3, 2], values: W }], input: { name: "z", shape: [2] }, output: { name: "y", shape: [3] } });
+    const buf = makeOnnx({
+      nodes: [],
+      initializers: [{ name: "W", shape: [3, 2], values: W }],
+      input: { name: "z", shape: [2] },
+      output: { name: "y", shape: [3] },
+    });
     expect(() => readOnnx(buf.subarray(0, buf.length - 7), mk)).toThrow(ModelFormatError);
     expect(() => onnxLayers(readOnnx(buf, mk), mk)).toThrow(/value 'z' feeds no node|no dense layers/);
   });

@@ -46,7 +46,9 @@ describe("PyTorch checkpoints written by CPython's own pickler (golden files)", 
   ] as const) {
     it(`${file}: the global ${global} is refused before anything could run`, () => {
       expect(() => readTorchCheckpoint(golden(file), mk)).toThrow(ModelFormatError);
-      expect(() => readTorchCheckpoint(golden(file), mk)).toThrow(new RegExp(`refuses global '${global.replace(".", "\\.")}'.*nothing in a model file is executed`));
+      expect(() => readTorchCheckpoint(golden(file), mk)).toThrow(
+        new RegExp(`refuses global '${global.replace(".", "\\.")}'.*nothing in a model file is executed`),
+      );
     });
   }
 });
@@ -101,7 +103,9 @@ describe("PyTorch checkpoints written by the test writers", () => {
       { name: "a/data.pkl", data: bad },
       { name: "a/data/0", data: new Uint8Array(12) },
     ]);
-    expect(() => readTorchCheckpoint(zip, mk)).toThrow(/fc1\.weight: shape \(3, 2\) with strides \(2, 1\) and offset 0 reaches element 5, but its storage holds 3/);
+    expect(() => readTorchCheckpoint(zip, mk)).toThrow(
+      /fc1\.weight: shape \(3, 2\) with strides \(2, 1\) and offset 0 reaches element 5, but its storage holds 3/,
+    );
   });
 
   it("a legacy file cut inside the storages says it is truncated, naming the storage", () => {

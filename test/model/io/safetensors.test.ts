@@ -39,20 +39,30 @@ describe("safetensors", () => {
 
   it("offsets past the buffer, wrong sizes, overlaps, gaps and trailing bytes are each named", () => {
     const d = new Uint8Array(16);
-    expect(() => readSafetensors(withHeader({ a: { dtype: "F32", shape: [4], data_offsets: [0, 32] } }, d), mk)).toThrow(/a: data_offsets \[0, 32\] run past the 16-byte data buffer/);
-    expect(() => readSafetensors(withHeader({ a: { dtype: "F32", shape: [3], data_offsets: [0, 16] } }, d), mk)).toThrow(/a: data_offsets \[0, 16\] span 16 bytes, but shape \(3\) of F32 needs 12/);
+    expect(() => readSafetensors(withHeader({ a: { dtype: "F32", shape: [4], data_offsets: [0, 32] } }, d), mk)).toThrow(
+      /a: data_offsets \[0, 32\] run past the 16-byte data buffer/,
+    );
+    expect(() => readSafetensors(withHeader({ a: { dtype: "F32", shape: [3], data_offsets: [0, 16] } }, d), mk)).toThrow(
+      /a: data_offsets \[0, 16\] span 16 bytes, but shape \(3\) of F32 needs 12/,
+    );
     expect(() =>
       readSafetensors(withHeader({ a: { dtype: "F32", shape: [4], data_offsets: [0, 16] }, b: { dtype: "F32", shape: [2], data_offsets: [8, 16] } }, d), mk),
     ).toThrow(/b: overlaps the tensor before it/);
     expect(() => readSafetensors(withHeader({ a: { dtype: "F32", shape: [2], data_offsets: [8, 16] } }, d), mk)).toThrow(/a: leaves a gap of 8 bytes/);
-    expect(() => readSafetensors(withHeader({ a: { dtype: "F32", shape: [2], data_offsets: [0, 8] } }, d), mk)).toThrow(/data: the tensors cover 8 bytes of the 16-byte data buffer/);
+    expect(() => readSafetensors(withHeader({ a: { dtype: "F32", shape: [2], data_offsets: [0, 8] } }, d), mk)).toThrow(
+      /data: the tensors cover 8 bytes of the 16-byte data buffer/,
+    );
   });
 
   it("absurd shapes, unknown dtypes and non-JSON headers are refused", () => {
     const d = new Uint8Array(8);
-    expect(() => readSafetensors(withHeader({ a: { dtype: "F32", shape: [2 ** 40, 2 ** 40], data_offsets: [0, 8] } }, d), mk)).toThrow(/a: shape .* is absurdly large/);
+    expect(() => readSafetensors(withHeader({ a: { dtype: "F32", shape: [2 ** 40, 2 ** 40], data_offsets: [0, 8] } }, d), mk)).toThrow(
+      /a: shape .* is absurdly large/,
+    );
     expect(() => readSafetensors(withHeader({ a: { dtype: "C64", shape: [1], data_offsets: [0, 8] } }, d), mk)).toThrow(/a: dtype "C64" is not supported/);
-    expect(() => readSafetensors(withHeader({ a: { dtype: "F32", shape: [-1], data_offsets: [0, 8] } }, d), mk)).toThrow(/shape entry -1 is not a non-negative integer/);
+    expect(() => readSafetensors(withHeader({ a: { dtype: "F32", shape: [-1], data_offsets: [0, 8] } }, d), mk)).toThrow(
+      /shape entry -1 is not a non-negative integer/,
+    );
     const bad = concat([new Uint8Array([3, 0, 0, 0, 0, 0, 0, 0]), utf8("{x}")]);
     expect(() => readSafetensors(bad, mk)).toThrow(/header: is not valid UTF-8 JSON/);
   });

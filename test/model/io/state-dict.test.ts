@@ -36,7 +36,9 @@ describe("choosing the generator's layers in a state dict", () => {
 
   it("inference refuses to drop tensors it cannot map (a BatchNorm between the layers)", () => {
     const ts = [t("0.weight", [3, 2]), t("1.weight", [3]), t("1.running_mean", [3]), t("2.weight", [4, 3])];
-    expect(() => generatorFromTensors(ts, { activation: "relu" }, "bn.pt")).toThrow(/bn\.pt: cannot infer the generator: 2 tensors would be left unused \(1\.weight \(3\), 1\.running_mean \(3\)\)/);
+    expect(() => generatorFromTensors(ts, { activation: "relu" }, "bn.pt")).toThrow(
+      /bn\.pt: cannot infer the generator: 2 tensors would be left unused \(1\.weight \(3\), 1\.running_mean \(3\)\)/,
+    );
   });
 
   it("--layers accepts prefixes, full weight names and unique suffixes (state_dict.fc3 via fc3)", () => {
@@ -44,8 +46,12 @@ describe("choosing the generator's layers in a state dict", () => {
     const a = generatorFromTensors(ts, { layers: ["fc3", "model.fc4.weight"], activation: "relu" }, "c.pt");
     expect(a.sizes).toEqual([2, 3, 4]);
     expect(a.layers[0]!.bias).not.toBeNull();
-    expect(() => generatorFromTensors(ts, { layers: ["fc5"], activation: "relu" }, "c.pt")).toThrow(/c\.pt: --layers: no tensor 'fc5' or 'fc5\.weight' \(weights here: model\.fc3\.weight 3×2, model\.fc4\.weight 4×3\)/);
-    expect(() => generatorFromTensors(ts, { layers: ["fc4", "fc3"], activation: "relu" }, "c.pt")).toThrow(/model\.fc3\.weight: takes 2 inputs but the layer before it \(fc4\) outputs 4: wrong layer order/);
+    expect(() => generatorFromTensors(ts, { layers: ["fc5"], activation: "relu" }, "c.pt")).toThrow(
+      /c\.pt: --layers: no tensor 'fc5' or 'fc5\.weight' \(weights here: model\.fc3\.weight 3×2, model\.fc4\.weight 4×3\)/,
+    );
+    expect(() => generatorFromTensors(ts, { layers: ["fc4", "fc3"], activation: "relu" }, "c.pt")).toThrow(
+      /model\.fc3\.weight: takes 2 inputs but the layer before it \(fc4\) outputs 4: wrong layer order/,
+    );
   });
 
   it("the number of activations must match the layers", () => {

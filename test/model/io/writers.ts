@@ -168,7 +168,18 @@ export function makeZip(entries: readonly ZipInput[], opts: { zip64?: boolean; a
   const cd = concat(central);
   const tail: Uint8Array[] = [];
   if (opts.zip64) {
-    const eocd64 = concat([le(0x06064b50, 4), le(44, 8), le(45, 2), le(45, 2), le(0, 4), le(0, 4), le(entries.length, 8), le(entries.length, 8), le(cd.length, 8), le(offset, 8)]);
+    const eocd64 = concat([
+      le(0x06064b50, 4),
+      le(44, 8),
+      le(45, 2),
+      le(45, 2),
+      le(0, 4),
+      le(0, 4),
+      le(entries.length, 8),
+      le(entries.length, 8),
+      le(cd.length, 8),
+      le(offset, 8),
+    ]);
     const locator = concat([le(0x07064b50, 4), le(0, 4), le(offset + cd.length, 8), le(1, 4)]);
     tail.push(eocd64, locator);
     tail.push(concat([le(0x06054b50, 4), le(0, 2), le(0, 2), le(0xffff, 2), le(0xffff, 2), le(0xffffffff, 4), le(0xffffffff, 4), le(0, 2)]));
@@ -181,7 +192,11 @@ export function makeZip(entries: readonly ZipInput[], opts: { zip64?: boolean; a
 // ---------------------------------------------------------------- npy
 
 /** A `.npy` file (version 1) of `values` given in C order, written as `descr`, optionally Fortran-ordered. */
-export function makeNpy(shape: readonly number[], values: readonly number[], opts: { dtype?: WDType; fortran?: boolean; bigEndian?: boolean } = {}): Uint8Array {
+export function makeNpy(
+  shape: readonly number[],
+  values: readonly number[],
+  opts: { dtype?: WDType; fortran?: boolean; bigEndian?: boolean } = {},
+): Uint8Array {
   const dtype = opts.dtype ?? "float64";
   const code = { float64: "f8", float32: "f4", float16: "f2", bfloat16: "" }[dtype];
   if (!code) throw new Error("npy has no bfloat16");
@@ -256,7 +271,8 @@ export const P = {
     const b = utf8(s);
     return concat([new Uint8Array([0x58]), le(b.length, 4), b]);
   },
-  int: (n: number) => (n < 256 ? new Uint8Array([0x4b, n]) : n < 65536 ? concat([new Uint8Array([0x4d]), le(n, 2)]) : concat([new Uint8Array([0x4a]), le(n, 4)])),
+  int: (n: number) =>
+    n < 256 ? new Uint8Array([0x4b, n]) : n < 65536 ? concat([new Uint8Array([0x4d]), le(n, 2)]) : concat([new Uint8Array([0x4a]), le(n, 4)]),
   none: () => new Uint8Array([0x4e]),
   false: () => new Uint8Array([0x89]),
   tuple: () => new Uint8Array([0x74]),

@@ -181,7 +181,9 @@ function legacyPersistentLoad(pid: PyValue, storages: Map<string, StorageRef>, f
   if (!(view instanceof PyTuple) || view.items.length !== 3) throw makeError(`storage view metadata of '${String(key)}' is ${describe(view)}`);
   const [vkey, voff, vsize] = view.items;
   if (typeof vkey !== "string" || !isCount(voff) || !isCount(vsize) || voff + vsize > root.numel) {
-    throw makeError(`storage view of '${String(key)}' (${describe(vkey!)}, ${describe(voff!)}, ${describe(vsize!)}) does not fit its ${root.numel}-element storage`);
+    throw makeError(
+      `storage view of '${String(key)}' (${describe(vkey!)}, ${describe(voff!)}, ${describe(vsize!)}) does not fit its ${root.numel}-element storage`,
+    );
   }
   const existing = storages.get(vkey);
   if (existing) return existing;
@@ -197,7 +199,12 @@ function readZipCheckpoint(buf: Uint8Array, makeError: MakeError, limits: LoadLi
   if (pkl.length !== 1) {
     throw makeError(
       pkl.length === 0
-        ? `zip archive has no data.pkl: not a PyTorch checkpoint (entries: ${zip.entries.map((e) => e.name).slice(0, 8).join(", ") || "none"})`
+        ? `zip archive has no data.pkl: not a PyTorch checkpoint (entries: ${
+            zip.entries
+              .map((e) => e.name)
+              .slice(0, 8)
+              .join(", ") || "none"
+          })`
         : `zip archive has ${pkl.length} data.pkl entries (${pkl.map((e) => e.name).join(", ")}); expected one`,
     );
   }
@@ -221,7 +228,9 @@ function readZipCheckpoint(buf: Uint8Array, makeError: MakeError, limits: LoadLi
       // a stored member is at most the file; a deflated one at most what the budget lets it inflate to
       const most = Math.max(buf.length, Math.min(buf.length * MAX_DEFLATE_RATIO, budget.maxExpandedBytes));
       if ((numel as number) * DTYPE_SIZE[dtype] > most && !storages.has(key as string)) {
-        throw makeError(`storage '${String(key)}' claims ${numel} ${dtype} elements (${(numel as number) * DTYPE_SIZE[dtype]} bytes): the file ${budget.overMessage((numel as number) * DTYPE_SIZE[dtype])}`);
+        throw makeError(
+          `storage '${String(key)}' claims ${numel} ${dtype} elements (${(numel as number) * DTYPE_SIZE[dtype]} bytes): the file ${budget.overMessage((numel as number) * DTYPE_SIZE[dtype])}`,
+        );
       }
       return storageFor(storages, key as string, dtype, location as string, numel as number, most, makeError);
     },
@@ -251,11 +260,18 @@ function wholeModelHint(module: string): string | undefined {
 function storageId(pid: PyValue, makeError: MakeError): PyValue[] {
   if (!(pid instanceof PyTuple) || pid.items.length < 5 || pid.items[0] !== "storage") {
     const what = pid instanceof PyTuple && typeof pid.items[0] === "string" ? `a '${pid.items[0]}' record` : describe(pid);
-    throw makeError(`persistent id is ${what}, not a ('storage', type, key, location, size) record${pid instanceof PyTuple && pid.items[0] === "module" ? " (the file pickles a whole model: save model.state_dict() instead)" : ""}`);
+    throw makeError(
+      `persistent id is ${what}, not a ('storage', type, key, location, size) record${pid instanceof PyTuple && pid.items[0] === "module" ? " (the file pickles a whole model: save model.state_dict() instead)" : ""}`,
+    );
   }
   const [, , key, location, numel] = pid.items;
   if (typeof key !== "string" || typeof location !== "string" || !isCount(numel)) {
-    throw makeError(`storage record (${pid.items.slice(1, 5).map((v) => describe(v)).join(", ")}) has the wrong types`);
+    throw makeError(
+      `storage record (${pid.items
+        .slice(1, 5)
+        .map((v) => describe(v))
+        .join(", ")}) has the wrong types`,
+    );
   }
   return pid.items;
 }
@@ -352,7 +368,8 @@ export function findTorchGlobal(makeError: MakeError): (module: string, name: st
     "_codecs.encode": (a) => {
       // protocol 2 pickles Python 3 bytes as _codecs.encode(text, 'latin1')
       const [text, enc] = a;
-      if (typeof text !== "string" || (enc !== "latin1" && enc !== "latin-1")) throw makeError(`_codecs.encode(${describe(text ?? null)}, ${describe(enc ?? null)}) is not a latin-1 bytes literal`);
+      if (typeof text !== "string" || (enc !== "latin1" && enc !== "latin-1"))
+        throw makeError(`_codecs.encode(${describe(text ?? null)}, ${describe(enc ?? null)}) is not a latin-1 bytes literal`);
       const out = new Uint8Array(text.length);
       for (let i = 0; i < text.length; i++) out[i] = text.charCodeAt(i) & 0xff;
       return out;
@@ -390,7 +407,10 @@ function collect(format: string, root: PyValue, little: boolean, makeError: Make
   const walk = (v: PyValue, path: string, depth: number): void => {
     if (depth > MAX_NESTING) throw makeError(`objects nest deeper than ${MAX_NESTING} levels`, path || undefined);
     // shared references are walked as the copies they stand for: bounded like the unpickler
-    if (++visits > maxVisits) throw makeError(`the checkpoint's objects stand for more than ${maxVisits} values (shared references counted as copies); raise the limit with --max-model-objects <n> (library option maxObjects)`);
+    if (++visits > maxVisits)
+      throw makeError(
+        `the checkpoint's objects stand for more than ${maxVisits} values (shared references counted as copies); raise the limit with --max-model-objects <n> (library option maxObjects)`,
+      );
     if (v instanceof TorchTensor) {
       const name = path || "tensor";
       if (names.has(name)) throw makeError("two tensors have this name", name);

@@ -14,20 +14,7 @@
 import { type MakeError } from "../tensor.js";
 
 /** A Python value as the interpreter represents it. */
-export type PyValue =
-  | null
-  | boolean
-  | number
-  | bigint
-  | string
-  | Uint8Array
-  | PyValue[]
-  | PyTuple
-  | PyDict
-  | PySet
-  | PyRef
-  | PyCallable
-  | PyOpaque;
+export type PyValue = null | boolean | number | bigint | string | Uint8Array | PyValue[] | PyTuple | PyDict | PySet | PyRef | PyCallable | PyOpaque;
 
 /** A tuple (lists are plain arrays). */
 export class PyTuple {
@@ -332,7 +319,11 @@ export function unpickle(buf: Uint8Array, start: number, opts: UnpickleOptions):
         stack.push(latin1(bytes(u8())));
         break;
       case 0x56: // UNICODE (raw-unicode-escape)
-        stack.push(line().replace(/\\u([0-9a-fA-F]{4})|\\U([0-9a-fA-F]{8})/g, (_m, a: string, b: string) => String.fromCodePoint(Number.parseInt(a ?? b, 16) % 0x110000)));
+        stack.push(
+          line().replace(/\\u([0-9a-fA-F]{4})|\\U([0-9a-fA-F]{8})/g, (_m, a: string, b: string) =>
+            String.fromCodePoint(Number.parseInt(a ?? b, 16) % 0x110000),
+          ),
+        );
         break;
       case 0x58: // BINUNICODE
         stack.push(utf8(bytes(u32())));
@@ -544,8 +535,7 @@ export function unpickle(buf: Uint8Array, start: number, opts: UnpickleOptions):
         if (obj instanceof PyDict) {
           grow(obj, [state]);
           obj.attrs = state;
-        }
-        else if (!(obj instanceof PyOpaque && obj.acceptsState)) fail(`BUILD on ${describe(obj)}`);
+        } else if (!(obj instanceof PyOpaque && obj.acceptsState)) fail(`BUILD on ${describe(obj)}`);
         break;
       }
       case 0x50: {
@@ -609,11 +599,9 @@ function latin1(b: Uint8Array): string {
 function unquote(s: string, fail: (m: string) => never): string {
   const q = s[0];
   if (s.length < 2 || (q !== "'" && q !== '"') || s[s.length - 1] !== q) fail("STRING argument is not quoted");
-  return s
-    .slice(1, -1)
-    .replace(/\\(x[0-9a-fA-F]{2}|[0-7]{1,3}|.)/g, (_m, e: string) => {
-      if (e[0] === "x") return String.fromCharCode(Number.parseInt(e.slice(1), 16));
-      if (/^[0-7]/.test(e)) return String.fromCharCode(Number.parseInt(e, 8) & 0xff);
-      return ({ n: "\n", r: "\r", t: "\t", "0": "\0" } as Record<string, string>)[e] ?? e;
-    });
+  return s.slice(1, -1).replace(/\\(x[0-9a-fA-F]{2}|[0-7]{1,3}|.)/g, (_m, e: string) => {
+    if (e[0] === "x") return String.fromCharCode(Number.parseInt(e.slice(1), 16));
+    if (/^[0-7]/.test(e)) return String.fromCharCode(Number.parseInt(e, 8) & 0xff);
+    return ({ n: "\n", r: "\r", t: "\t", "0": "\0" } as Record<string, string>)[e] ?? e;
+  });
 }
