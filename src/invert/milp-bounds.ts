@@ -8,7 +8,7 @@
  */
 import { type Highs } from "highs";
 import { type Generator } from "../model/generator.js";
-import { buildMilp, type MilpObservation, type NetworkBounds, observedValueByUnit, pieceSlope } from "./milp-model.js";
+import { buildMilp, highsModelData, type MilpObservation, type NetworkBounds, observedValueByUnit, pieceSlope } from "./milp-model.js";
 
 /** Relative outward padding of LP bounds (HiGHS's primal feasibility tolerance is 1e-9 here). */
 const BOUND_PAD = 1e-7;
@@ -181,17 +181,7 @@ export function tightenBounds(
     }
     if (todo.length === 0) continue;
     const built = buildMilp(gen, obs, box, b, h.infinity, { relax: true, misfitCap: options.cap });
-    const model = h.createModel({
-      numCols: built.numCols,
-      numRows: built.numRows,
-      sense: h.constants.objectiveSense.minimize,
-      colCost: new Float64Array(built.numCols),
-      colLower: built.colLower,
-      colUpper: built.colUpper,
-      rowLower: built.rowLower,
-      rowUpper: built.rowUpper,
-      matrix: { format: "csr", numRows: built.numRows, numCols: built.numCols, starts: built.starts, indices: built.indices, values: built.values },
-    });
+    const model = h.createModel(highsModelData(h, built, { cost: new Float64Array(built.numCols), integer: false }));
     try {
       model.options.set({
         output_flag: false,

@@ -9,6 +9,7 @@
  * feed-forward ReLU network into one. The encoding is the standard big-M one (Tjeng et al. 2019;
  * Cheng et al. 2017); see docs/milp.md for the rows and why each is exact.
  */
+import { type Highs } from "highs";
 import { OptionError } from "../errors.js";
 import { type DenseLayer, type Generator, layerName } from "../model/generator.js";
 import { type MeasurementOperator } from "../operators/operator.js";
@@ -66,6 +67,25 @@ export interface BuiltModel {
   misfitCols: number;
   /** Binary columns. */
   binaries: number;
+}
+
+/**
+ * HiGHS's model data for a built model, minimised: its own costs and binaries by default; `cost`
+ * replaces the objective and `integer: false` drops the integrality (an LP over the same rows).
+ */
+export function highsModelData(h: Highs, built: BuiltModel, opts: { cost?: Float64Array; integer?: boolean } = {}): Parameters<Highs["createModel"]>[0] {
+  return {
+    numCols: built.numCols,
+    numRows: built.numRows,
+    sense: h.constants.objectiveSense.minimize,
+    colCost: opts.cost ?? built.colCost,
+    colLower: built.colLower,
+    colUpper: built.colUpper,
+    rowLower: built.rowLower,
+    rowUpper: built.rowUpper,
+    matrix: { format: "csr", numRows: built.numRows, numCols: built.numCols, starts: built.starts, indices: built.indices, values: built.values },
+    ...(opts.integer === false ? {} : { integrality: built.integrality }),
+  };
 }
 
 /** Options of {@link buildMilp}. */

@@ -20,6 +20,7 @@ import { invertLinfLayer } from "./linf.js";
 import { countUndecided, intervalBounds, observationBounds, tightenBounds, type BoundsReport } from "./milp-bounds.js";
 import {
   buildMilp,
+  highsModelData,
   type BuiltModel,
   measure,
   type MilpNorm,
@@ -128,18 +129,7 @@ export function solveMip(h: Highs, task: MipTask): MipOutcome {
   const base = { binaries: built.binaries, model: built };
   let model;
   try {
-    model = h.createModel({
-      numCols: built.numCols,
-      numRows: built.numRows,
-      sense: h.constants.objectiveSense.minimize,
-      colCost: built.colCost,
-      colLower: built.colLower,
-      colUpper: built.colUpper,
-      rowLower: built.rowLower,
-      rowUpper: built.rowUpper,
-      matrix: { format: "csr", numRows: built.numRows, numCols: built.numCols, starts: built.starts, indices: built.indices, values: built.values },
-      integrality: built.integrality,
-    });
+    model = h.createModel(highsModelData(h, built));
   } catch (e) {
     return {
       ...base,
@@ -292,17 +282,7 @@ export function regionLp(
   zCost?: Float64Array,
 ): Float64Array | null {
   const built = buildMilp(gen, obs, box, bounds, h.infinity, { modes, misfitCap: cap, ...(zCost ? { zCost } : {}) });
-  const model = h.createModel({
-    numCols: built.numCols,
-    numRows: built.numRows,
-    sense: h.constants.objectiveSense.minimize,
-    colCost: built.colCost,
-    colLower: built.colLower,
-    colUpper: built.colUpper,
-    rowLower: built.rowLower,
-    rowUpper: built.rowUpper,
-    matrix: { format: "csr", numRows: built.numRows, numCols: built.numCols, starts: built.starts, indices: built.indices, values: built.values },
-  });
+  const model = h.createModel(highsModelData(h, built, { integer: false }));
   try {
     model.options.set({
       output_flag: false,
