@@ -24,7 +24,7 @@ import {
 } from "../../experiments/fig1.js";
 import { FIG2_DEFAULTS, FIG2_QUICK, fig2Architecture, fig2Config, fig2Csv, type Fig2Record, fig2Svg, runFig2 } from "../../experiments/fig2.js";
 import { writeExperimentFiles } from "../../experiments/output.js";
-import { finishedLookup, openRunLog } from "../batch-output.js";
+import { finishedLookup, openRunLog, type RunLogFile } from "../batch-output.js";
 import { FIG3_DEFAULTS, FIG4_DEFAULTS, imageFigureConfig, imageFigureCsv, imageFigureJson, imageFigurePng, runImageFigure } from "../../experiments/images.js";
 import { formatNoise, parseNoise } from "../../model/random.js";
 import { runSensing, SENSING_DEFAULTS, SENSING_QUICK, sensingConfig, sensingCsv, type SensingRecord, sensingSvg } from "../../experiments/sensing.js";
@@ -257,6 +257,53 @@ function session(io: CliIo, label: string, total: number, alreadyDone = 0) {
   };
 }
 
+/** What a sweep run gets from {@link runLogged}. */
+interface SweepOptions<R> {
+  signal: AbortSignal;
+  onProgress: (p: TrialProgress) => void;
+  onResult: (r: R) => void;
+  finished: (trial: object) => R | undefined;
+}
+
+/** One sweep with its progress bar and run log: finished runs are appended, resumed ones skipped. */
+async function runLogged<R, O>(io: CliIo, label: string, total: number, log: RunLogFile, run: (options: SweepOptions<R>) => Promise<O>): Promise<O> {
+  const s = session(io, label, total, log.resumed.length);
+  try {
+    return await run({
+      signal: s.signal,
+      onProgress: s.onProgress,
+      onResult: (r: R) => log.append(r),
+      finished: finishedLookup<object, R>(log.resumed, log.path),
+    });
+  } finally {
+    s.close();
+    log.close();
+  }
+}
+
+/** The metadata every sweep's JSON starts with (`extra` follows the config). */
+function sweepMeta(
+  figure: string,
+  seed: number,
+  config: unknown,
+  batch: { complete: boolean; failed: number; wallTimeMs: number; mode: RunnerMode; workers: number },
+  extra: Record<string, unknown> = {},
+) {
+  return {
+    figure,
+    generator: `geninv ${VERSION}`,
+    node: process.version,
+    seed,
+    config,
+    ...extra,
+    complete: batch.complete,
+    failedTrials: batch.failed,
+    wallTimeMs: batch.wallTimeMs,
+    mode: batch.mode,
+    workers: batch.workers,
+  };
+}
+
 function modeText(mode: RunnerMode, workers: number): string {
   return mode === "workers" ? `${workers} worker thread${workers === 1 ? "" : "s"}` : "in process (1 thread)";
 }
@@ -301,34 +348,9 @@ async function reproduceFig1(io: CliIo, flags: Fig1Flags): Promise<void> {
   io.err(
     `fig1: ${config.noise} noise, ${config.model ? `model ${config.model}` : `${config.sizes.join("-")} ${formatActivation(config.activation)}`}, ${config.levels.length} levels × ${config.runs} runs × ${config.methods.join(", ")}, seed ${config.seed}\n`,
   );
-  const s = session(io, "fig1", total, log.resumed.length);
-  let result;
-  try {
-    result = await runFig1(config, {
-      workers: c.workers,
-      signal: s.signal,
-      onProgress: s.onProgress,
-      onResult: (r: Fig1Record) => log.append(r),
-      finished: finishedLookup(log.resumed, log.path),
-    });
-  } finally {
-    s.close();
-    log.close();
-  }
+  const result = await runLogged(io, "fig1", total, log, (options: SweepOptions<Fig1Record>) => runFig1(config, { workers: c.workers, ...options }));
   const xAxis = flags.xAxis as Fig1XAxis;
-  const meta = {
-    figure: "fig1",
-    generator: `geninv ${VERSION}`,
-    node: process.version,
-    seed: config.seed,
-    config,
-    xAxis,
-    complete: result.batch.complete,
-    failedTrials: result.batch.failed,
-    wallTimeMs: result.batch.wallTimeMs,
-    mode: result.batch.mode,
-    workers: result.batch.workers,
-  };
+  const meta = sweepMeta("fig1", config.seed, config, result.batch, { xAxis });
   const done = result.records.filter((r) => r !== undefined).length;
   const paths = writeExperimentFiles(dir, tag, {
     csv: fig1Csv(config, result.records),
@@ -389,32 +411,8 @@ async function reproduceFig2(io: CliIo, flags: Fig2Flags): Promise<void> {
   const log = openSweepLog(io, join(dir, `${tag}.runs.jsonl`), "fig2", config, flags);
   const total = config.ks.length * config.runs;
   io.err(`fig2: ${fig2Architecture(config)}, ${config.ks.length} values of k × ${config.runs} runs × ${config.methods.join(", ")}, seed ${config.seed}\n`);
-  const s = session(io, "fig2", total, log.resumed.length);
-  let result;
-  try {
-    result = await runFig2(config, {
-      workers: c.workers,
-      signal: s.signal,
-      onProgress: s.onProgress,
-      onResult: (r: Fig2Record) => log.append(r),
-      finished: finishedLookup(log.resumed, log.path),
-    });
-  } finally {
-    s.close();
-    log.close();
-  }
-  const meta = {
-    figure: "fig2",
-    generator: `geninv ${VERSION}`,
-    node: process.version,
-    seed: config.seed,
-    config,
-    complete: result.batch.complete,
-    failedTrials: result.batch.failed,
-    wallTimeMs: result.batch.wallTimeMs,
-    mode: result.batch.mode,
-    workers: result.batch.workers,
-  };
+  const result = await runLogged(io, "fig2", total, log, (options: SweepOptions<Fig2Record>) => runFig2(config, { workers: c.workers, ...options }));
+  const meta = sweepMeta("fig2", config.seed, config, result.batch);
   const done = result.records.filter((r) => r !== undefined).length;
   const paths = writeExperimentFiles(dir, tag, {
     csv: fig2Csv(config, result.records),
@@ -464,32 +462,8 @@ async function reproduceSensing(io: CliIo, flags: SensingFlags): Promise<void> {
   io.err(
     `sensing: ${config.model}, m ∈ {${config.ms.join(", ")}} × ${config.runs} runs × ${config.methods.join(", ")}, noise ${formatNoise(config.noise)}, seed ${config.seed}\n`,
   );
-  const s = session(io, "sensing", total, log.resumed.length);
-  let result;
-  try {
-    result = await runSensing(config, {
-      workers: c.workers,
-      signal: s.signal,
-      onProgress: s.onProgress,
-      onResult: (r: SensingRecord) => log.append(r),
-      finished: finishedLookup(log.resumed, log.path),
-    });
-  } finally {
-    s.close();
-    log.close();
-  }
-  const meta = {
-    figure: "sensing",
-    generator: `geninv ${VERSION}`,
-    node: process.version,
-    seed: config.seed,
-    config: { ...config, noise: formatNoise(config.noise) },
-    complete: result.batch.complete,
-    failedTrials: result.batch.failed,
-    wallTimeMs: result.batch.wallTimeMs,
-    mode: result.batch.mode,
-    workers: result.batch.workers,
-  };
+  const result = await runLogged(io, "sensing", total, log, (options: SweepOptions<SensingRecord>) => runSensing(config, { workers: c.workers, ...options }));
+  const meta = sweepMeta("sensing", config.seed, { ...config, noise: formatNoise(config.noise) }, result.batch);
   const done = result.records.filter((r) => r !== undefined).length;
   const paths = writeExperimentFiles(dir, tag, {
     csv: sensingCsv(config, result.records),
