@@ -14,6 +14,7 @@ import { gemmNT, transposeInto } from "../../src/linalg/gemm.js";
 import { type Activation, formatActivation } from "../../src/model/activation.js";
 import { type DenseLayer, Generator } from "../../src/model/generator.js";
 import { log, Rng } from "../../src/model/rng.js";
+import { AdamClock, adamUpdate, ADAM_DEFAULTS } from "../../src/invert/adam.js";
 
 /** One dense layer of a network being trained. */
 export interface TrainLayerSpec {
@@ -207,47 +208,27 @@ export class TrainableNet {
   }
 }
 
-/** Adam (Kingma & Ba 2015) over a fixed list of parameter arrays. */
+/** Adam (Kingma & Ba 2015) over a fixed list of parameter arrays: one clock, one {@link adamUpdate} per array (src/invert/adam.ts). */
 export class Adam {
   private readonly m: Float64Array[];
   private readonly v: Float64Array[];
-  private t = 0;
-  // β₁ᵗ and β₂ᵗ as running products: exact IEEE multiplications, unlike `**`, whose last bit engines may differ in
-  private b1t = 1;
-  private b2t = 1;
+  private readonly clock: AdamClock;
 
   constructor(
     private readonly params: { value: Float64Array; grad: Float64Array }[],
-    private readonly beta1 = 0.9,
-    private readonly beta2 = 0.999,
-    private readonly eps = 1e-8,
+    beta1: number = ADAM_DEFAULTS.beta1,
+    beta2: number = ADAM_DEFAULTS.beta2,
+    eps: number = ADAM_DEFAULTS.eps,
   ) {
     this.m = params.map((p) => new Float64Array(p.value.length));
     this.v = params.map((p) => new Float64Array(p.value.length));
+    this.clock = new AdamClock(beta1, beta2, eps);
   }
 
   /** One update with step size `lr` from the gradients currently stored. */
   step(lr: number): void {
-    this.t++;
-    const { beta1: b1, beta2: b2, eps } = this;
-    this.b1t *= b1;
-    this.b2t *= b2;
-    const c1 = 1 - this.b1t;
-    const c2 = 1 - this.b2t;
-    const a = lr / c1;
-    const sc2 = Math.sqrt(c2);
-    this.params.forEach((p, k) => {
-      const m = this.m[k]!;
-      const v = this.v[k]!;
-      const x = p.value;
-      const g = p.grad;
-      for (let i = 0; i < x.length; i++) {
-        const gi = g[i]!;
-        const mi = (m[i] = b1 * m[i]! + (1 - b1) * gi);
-        const vi = (v[i] = b2 * v[i]! + (1 - b2) * gi * gi);
-        x[i]! -= (a * mi) / (Math.sqrt(vi) / sc2 + eps);
-      }
-    });
+    this.clock.tick(lr);
+    this.params.forEach((p, k) => adamUpdate(p.value, p.grad, this.m[k]!, this.v[k]!, this.clock));
   }
 }
 

@@ -11,15 +11,13 @@ import { checkVector, type Generator } from "../model/generator.js";
 import { Rng } from "../model/rng.js";
 import { checkOperator, identityOperator, measurementCount } from "../operators/operator.js";
 import { GradientWorkspace, gradientOfLastObjective, jacobianRank, objective, objectiveAndGradient } from "./gradient.js";
+import { AdamClock, adamUpdate } from "./adam.js";
 import { DEFAULT_GRADIENT_OPTIONS, DEFAULT_TOLERANCES, type InvertOptions } from "./options.js";
 import { type InversionResult, type InversionStatus, type StoppingReport } from "./result.js";
 
 /** The update rule. */
 export type Optimizer = "gd" | "adam";
 
-const ADAM_BETA1 = 0.9;
-const ADAM_BETA2 = 0.999;
-const ADAM_EPS = 1e-8;
 const PROGRESS_EVERY = 100;
 /** Iterations over which the stall rule compares the run's best objective. */
 const STALL_WINDOW = 20;
@@ -79,6 +77,7 @@ export function invertGradient(
   const grad = new Float64Array(k);
   const m1 = new Float64Array(k);
   const m2 = new Float64Array(k);
+  const adam = new AdamClock();
   const best = new Float64Array(k);
   // best f of the run STALL_WINDOW iterations ago, for the stall rule
   const history = new Float64Array(STALL_WINDOW);
@@ -96,6 +95,7 @@ export function invertGradient(
     else Rng.derive(seed, r).fillNormal(z);
     m1.fill(0);
     m2.fill(0);
+    adam.reset();
     let step = lr;
     let reason: RunRecord["reason"] = "budget";
     let f = Infinity;
@@ -170,14 +170,8 @@ export function invertGradient(
       } else if (optimizer === "gd") {
         for (let i = 0; i < k; i++) z[i]! -= lr * grad[i]!;
       } else {
-        const c1 = 1 - ADAM_BETA1 ** (t + 1);
-        const c2 = 1 - ADAM_BETA2 ** (t + 1);
-        for (let i = 0; i < k; i++) {
-          const g = grad[i]!;
-          m1[i] = ADAM_BETA1 * m1[i]! + (1 - ADAM_BETA1) * g;
-          m2[i] = ADAM_BETA2 * m2[i]! + (1 - ADAM_BETA2) * g * g;
-          z[i]! -= (lr * (m1[i]! / c1)) / (Math.sqrt(m2[i]! / c2) + ADAM_EPS);
-        }
+        adam.tick(lr); // t + 1 steps of this restart
+        adamUpdate(z, grad, m1, m2, adam);
       }
       if (options.onProgress && (totalIterations + t + 1) % PROGRESS_EVERY === 0) options.onProgress(totalIterations + t + 1, planned);
     }
