@@ -15,6 +15,7 @@
 import { closeSync, existsSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from "node:fs";
 import { dirname, extname } from "node:path";
 import { DataFormatError, FileError, OptionError } from "../errors.js";
+import { fingerprintDifferences } from "./fingerprint.js";
 import { checkOutputPath, fsyncFolder, toJsonText, writeOutputFile } from "./io.js";
 
 /** A finished row of a batch: at least its input index (the key of resume). */
@@ -237,8 +238,9 @@ export interface RunLogFile {
 
 /**
  * Open the JSON-lines log of a sweep. Its first line is `header` (what the sweep is: figure,
- * config, seed); `--resume` continues a log only when its header is the same, so finished runs of
- * another sweep are never mixed in. Without resume or force, a log that holds runs is refused.
+ * config, seed, geninv version, hashes of its input files); `--resume` continues a log only when
+ * its header is the same — a difference is refused naming each field that differs — so finished
+ * runs of another sweep are never mixed in. Without resume or force, a log that holds runs is refused.
  * The log's folder is created (the sweep's `--out` folder).
  * @throws OptionError, DataFormatError, FileError
  */
@@ -258,8 +260,10 @@ export function openRunLog(path: string, header: Record<string, unknown>, existi
     if (content.rows.length === 0) {
       validBytes = 0; // only a torn header: start over
     } else if (toJsonText(first) !== headerLine) {
+      const recorded = typeof first === "object" && first !== null ? (first as { sweep?: unknown }).sweep : undefined;
+      const differences = fingerprintDifferences(recorded, (JSON.parse(headerLine) as { sweep: unknown }).sweep);
       throw new DataFormatError(
-        "was written by a different sweep (its first line records the figure, config and seed; they differ from this command's), so --resume cannot continue it: use the same flags, or --force to start over",
+        `was written by a different sweep (${differences.join("; ") || "its first line is not a sweep header"}), so --resume cannot continue it: use the same flags and files, or --force to start over`,
         { file: path },
       );
     } else {

@@ -154,8 +154,19 @@ export function imageSide(gen: Generator): number {
   return side;
 }
 
-/** Run a picture experiment in process (a few digits: seconds to a minute). */
-export function runImageFigure(config: ImageFigureConfig, onProgress?: (done: number, total: number) => void): ImageFigureResult {
+/** Resume hooks of {@link runImageFigure} (the CLI's run log): finished inversions are taken as they are. */
+export interface ImageRunHooks {
+  /** The outcome and G(ẑ) an interrupted run already finished for (digit, method), or undefined to run it. */
+  finished?: (digit: number, method: string) => { outcome: ImageOutcome; image: Float64Array | null } | undefined;
+  /** Each new inversion as soon as it exists (e.g. to append it to a run log). */
+  onResult?: (digit: number, method: string, outcome: ImageOutcome, image: Float64Array | null) => void;
+}
+
+/**
+ * Run a picture experiment in process (a few digits: seconds to a minute). A digit's truth,
+ * observation and mask depend only on (seed, digit), so a resumed run equals an uninterrupted one.
+ */
+export function runImageFigure(config: ImageFigureConfig, onProgress?: (done: number, total: number) => void, hooks: ImageRunHooks = {}): ImageFigureResult {
   const t0 = performance.now();
   const gen = loadModel(config.model);
   const side = imageSide(gen);
@@ -178,7 +189,9 @@ export function runImageFigure(config: ImageFigureConfig, onProgress?: (done: nu
     };
     for (const m of config.methods) {
       const opts = methodOptions(m, { [m]: { ...(TRAINED_NET_METHOD_OPTIONS[m] ?? {}), ...(config.methodOptions[m] ?? {}) } }, { seed: d });
-      const { outcome, image } = invertImage(gen, observed, mask, { z, image: truth }, m, opts);
+      const prior = hooks.finished?.(d, m);
+      const { outcome, image } = prior ?? invertImage(gen, observed, mask, { z, image: truth }, m, opts);
+      if (!prior) hooks.onResult?.(d, m, outcome, image);
       row.outcomes.push(outcome);
       row.reconstructions.push(image);
       onProgress?.(++done, total);

@@ -12,15 +12,20 @@ export interface ExperimentFiles {
   svg: string;
 }
 
-/** Write `<tag>.csv`, `<tag>.json` and `<tag>.svg` into `dir`; returns the paths. @throws FileError */
-export function writeExperimentFiles(dir: string, tag: string, files: ExperimentFiles): { csv: string; json: string; svg: string } {
+/**
+ * Write `<tag>.csv`, `<tag>.json` and `<tag>.svg` into `dir`; returns the paths.
+ * @param write how a file is written (default: plainly, creating `dir`); the CLI passes its atomic writer
+ * @throws FileError
+ */
+export function writeExperimentFiles(
+  dir: string,
+  tag: string,
+  files: ExperimentFiles,
+  write: (path: string, text: string) => void = writeFile,
+): { csv: string; json: string; svg: string } {
   const paths = { csv: join(dir, `${tag}.csv`), json: join(dir, `${tag}.json`), svg: join(dir, `${tag}.svg`) };
   write(paths.csv, files.csv);
   write(paths.json, JSON.stringify(files.json, null, 1) + "\n");
   write(paths.svg, files.svg);
   return paths;
-}
-
-function write(path: string, text: string): void {
-  writeFile(path, text);
 }

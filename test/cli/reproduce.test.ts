@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -114,6 +114,73 @@ describe("geninv reproduce", () => {
     const other = await run(["reproduce", "fig2", "--quick", "--methods", "exact", "--runs", "3", "--seed", "8", "--out", out, "--resume"]);
     expect(other.code).toBe(1);
     expect(other.err).toMatch(/was written by a different sweep/);
+  });
+
+  it("fig4 keeps each (digit, method) in a run log: --resume after a kill equals the uninterrupted run; a changed flag or model file is refused by name", async () => {
+    const out = join(dir, "fig4");
+    const argv = ["reproduce", "fig4", "--digits", "2", "--methods", "linf,gd", "--options", '{"gd":{"iterations":20}}', "--out", out, "--json"];
+    const first = await run(argv);
+    expect(first.err).not.toContain("geninv:");
+    expect(first.code).toBe(0);
+    // the final files are renamed into place: no temporary file is left next to them
+    expect(readdirSync(out).sort()).toEqual(["fig4-mnist.csv", "fig4-mnist.json", "fig4-mnist.png", "fig4-mnist.runs.jsonl"]);
+    const logPath = join(out, "fig4-mnist.runs.jsonl");
+    const dropTimes = (v: unknown): unknown =>
+      Array.isArray(v)
+        ? v.map(dropTimes)
+        : v && typeof v === "object"
+          ? Object.fromEntries(
+              Object.entries(v)
+                .filter(([k]) => !/time(ms)?$/i.test(k))
+                .map(([k, x]) => [k, dropTimes(x)]),
+            )
+          : v;
+    const untimed = (text: string) => JSON.stringify(dropTimes(JSON.parse(text)));
+    const reference = { json: untimed(readFileSync(join(out, "fig4-mnist.json"), "utf8")), png: readFileSync(join(out, "fig4-mnist.png")) };
+    const csvCols = (t: string) =>
+      t.split("\n").map((l) =>
+        l
+          .split(",")
+          .filter((_, i) => !/time/i.test(t.split("\n")[0]!.split(",")[i] ?? ""))
+          .join(","),
+      );
+    const csv = csvCols(readFileSync(join(out, "fig4-mnist.csv"), "utf8"));
+    expect((await run(argv)).err).toContain(`${logPath} holds 4 finished runs of an earlier sweep: give --resume to continue it, or --force to start over`);
+    // what a SIGKILL leaves: the header, 2 inversions and half of the 3rd
+    const lines = readFileSync(logPath, "utf8").split("\n");
+    writeFileSync(logPath, lines.slice(0, 3).join("\n") + "\n" + lines[3]!.slice(0, 40));
+    const resumed = await run([...argv, "--resume"]);
+    expect(resumed.code).toBe(0);
+    expect(resumed.err).toContain(`resuming ${logPath}: 2 finished runs kept (a torn last line was cut off and is redone)`);
+    expect(untimed(readFileSync(join(out, "fig4-mnist.json"), "utf8"))).toBe(reference.json);
+    expect(readFileSync(join(out, "fig4-mnist.png")).equals(reference.png)).toBe(true);
+    expect(csvCols(readFileSync(join(out, "fig4-mnist.csv"), "utf8"))).toEqual(csv);
+    expect(readFileSync(logPath, "utf8").trimEnd().split("\n")).toHaveLength(5);
+    const changed = await run([
+      "reproduce",
+      "fig4",
+      "--digits",
+      "2",
+      "--methods",
+      "linf,gd",
+      "--options",
+      '{"gd":{"iterations":21}}',
+      "--out",
+      out,
+      "--resume",
+    ]);
+    expect(changed.code).toBe(1);
+    expect(changed.err).toContain(
+      `geninv: ${logPath}: was written by a different sweep (config.methodOptions.gd.iterations: 20 in the file, 21 now), so --resume cannot continue it: use the same flags and files, or --force to start over`,
+    );
+    // the fingerprint holds the model file's hash: another file under the same name is refused
+    const header = JSON.parse(lines[0]!) as { sweep: { inputs: { model: string } } };
+    expect(header.sweep.inputs.model).toMatch(/^sha256:[0-9a-f]{64}$/);
+    header.sweep.inputs.model = `sha256:${"0".repeat(64)}`;
+    writeFileSync(logPath, [JSON.stringify(header), ...lines.slice(1)].join("\n"));
+    const otherModel = await run([...argv, "--resume"]);
+    expect(otherModel.code).toBe(1);
+    expect(otherModel.err).toMatch(/was written by a different sweep \(inputs\.model: sha256:000000000000… in the file, sha256:[0-9a-f]{12}… now\)/);
   });
 
   it("fig1 --quick writes its files and prints medians per noise level and the log–log slope", async () => {
