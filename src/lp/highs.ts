@@ -18,10 +18,30 @@ const loadHighs: HighsLoader =
 let highs: Highs | null = null;
 let loading: Promise<Highs> | null = null;
 
-/** Load the HiGHS WebAssembly module (once; later calls return the same promise). */
-export function loadHighsBackend(): Promise<void> {
+/** Options of {@link loadHighsBackend}. */
+export interface HighsLoadOptions {
+  /**
+   * Emscripten's `instantiateWasm` hook: instantiate HiGHS's WebAssembly with `imports` and hand
+   * the instance to `receive` (the browser page compiles its own, xz-compressed copy of highs.wasm).
+   * Default: the package's loader reads its own highs.wasm.
+   */
+  instantiateWasm?: (imports: object, receive: (instance: unknown) => void) => void;
+}
+
+/**
+ * Load the HiGHS WebAssembly module (once; later calls return the same promise, whatever their options).
+ * @param options how to instantiate the WebAssembly (default: the package's own loader)
+ * @returns a promise that resolves once synchronous HiGHS solves work
+ * @throws SolverError (rejecting) when the module cannot be loaded
+ * @example
+ * ```ts
+ * import { loadHighsBackend } from "geninv";
+ * await loadHighsBackend();
+ * ```
+ */
+export function loadHighsBackend(options: HighsLoadOptions = {}): Promise<void> {
   if (!loading) {
-    loading = loadHighs().then(
+    loading = (options.instantiateWasm ? loadHighs({ instantiateWasm: options.instantiateWasm }) : loadHighs()).then(
       (h: Highs) => {
         highs = h;
         return h;

@@ -57,8 +57,14 @@ class Lib {
     this.fig2Listener = null;
     this.start();
   }
+  /** Called when the worker reports HiGHS compiled or failed (again after every restart). */
+  onHighs: ((m: Extract<FromWorker, { type: "highs" }>) => void) | null = null;
   private receive(m: FromWorker): void {
     if (m.type === "ready") return;
+    if (m.type === "highs") {
+      this.onHighs?.(m);
+      return;
+    }
     if (m.type === "fig2") {
       this.fig2Listener?.(m);
       if (!m.finished) return;
@@ -537,16 +543,36 @@ async function useFile(f: File): Promise<void> {
 async function main(): Promise<void> {
   performance.mark("geninv-ui-start");
   setupBrush();
-  // the generator loads while HiGHS compiles (an inversion waits for both)
+  // the page is usable once the generator is up; HiGHS compiles after it (the LP methods wait for it)
+  let ready: Extract<FromWorker, { type: "ready" }> | null = null;
+  let highsNote = "";
+  const showStatus = (): void => {
+    if (!ready) return;
+    const h = document.body.dataset.highs;
+    setStatus(
+      `ready: worker up in ${fmtMs(ready.ms)} · ${methods.length} methods from the library's registry · HiGHS ${
+        h === "ready"
+          ? `compiled (${highsNote})`
+          : h === "error"
+            ? `not loaded (${highsNote}): the dense engine has no fallback`
+            : "compiling (LP methods wait for it)…"
+      }`,
+      h === "error" ? "error" : "ready",
+    );
+  };
+  document.body.dataset.highs = "loading";
+  lib.onHighs = (m) => {
+    highsNote = m.ok ? `${fmtMs(m.ms)} after the worker started` : (m.error ?? "?");
+    document.body.dataset.highs = m.ok ? "ready" : "error";
+    if (m.ok && !performance.getEntriesByName("geninv-highs").length) performance.mark("geninv-highs");
+    showStatus();
+  };
   const modelLoaded = loadModel();
   modelLoaded.catch(() => undefined); // awaited below; reported there
-  const ready = await lib.ready;
+  ready = await lib.ready;
   methods = ready.methods;
   renderMethodList();
-  setStatus(
-    `ready: worker up in ${fmtMs(ready.ms)} · ${methods.length} methods from the library's registry · HiGHS ${ready.highs ? "loaded" : `not loaded (${ready.highsError ?? "?"}): the dense engine has no fallback`}`,
-    ready.highs ? "ready" : "error",
-  );
+  showStatus();
   await modelLoaded;
   await newTarget();
   $<HTMLButtonElement>("run").disabled = false;

@@ -19,24 +19,69 @@ import {
   summarizeFig2,
 } from "./lib.js";
 import { type FromWorker, type ToWorker } from "./protocol.js";
+import { unpackModel } from "./packed-model.js";
 import { invertObservation } from "./scenario.js";
+import { XzReadableStream } from "xz-decompress";
 
-/** Shipped generators: name → file under models/ in the built page (the package's own files). */
+/** Shipped generators: name → file under models/ in the built page (packed by web/build.mjs from the package's models). */
 export const SHIPPED: Record<string, string> = {
-  mnist: "mnist-relu-20-60-784.json.gz",
-  "mnist-leaky": "mnist-leaky-20-200-500-784.json.gz",
+  mnist: "mnist-relu-20-60-784.safetensors.xz",
+  "mnist-leaky": "mnist-leaky-20-200-500-784.safetensors.xz",
 };
+
+/**
+ * Methods that never touch HiGHS (no LP, no MIP): the page runs them before HiGHS is compiled.
+ * Everything else waits for it — the LP methods use it as the engine's fallback, so running them
+ * without it could answer differently from Node.
+ */
+const NO_HIGHS = /^(exact|gd|adam)(\+(gd|adam))*$/;
 
 const scope = self as unknown as { postMessage(m: FromWorker, transfer?: Transferable[]): void; onmessage: ((e: MessageEvent<ToWorker>) => void) | null };
 const post = (m: FromWorker, transfer: Transferable[] = []): void => scope.postMessage(m, transfer);
 let gen: Generator | null = null;
 const t0 = performance.now();
 
-// HiGHS (the LP engine's fallback) loads while the page is used; a failure leaves the engine alone
-const highsReady = loadHighsBackend().then(
-  () => null,
-  (e: unknown) => (e instanceof Error ? e.message : String(e)),
-);
+/** The bytes of an xz-compressed file of the page, inflated as they arrive (xz-decompress, WebAssembly). */
+async function fetchXz(path: string): Promise<Uint8Array> {
+  const res = await fetch(new URL(path, self.location.href));
+  if (!res.ok || !res.body) throw new GeninvError("file", `${path}: HTTP ${res.status}`);
+  return new Uint8Array(await new Response(new XzReadableStream(res.body)).arrayBuffer());
+}
+
+// HiGHS (the LP engine's fallback, and the MILP solver): its download starts at once; it is
+// inflated and compiled after the first generator is up (the xz decoder does one file at a time),
+// or as soon as a method needs it. A failure leaves the engine alone, and is reported.
+const highsDownload = fetch(new URL("highs.wasm.xz", self.location.href));
+highsDownload.catch(() => undefined);
+let highsStarted: Promise<string | null> | null = null;
+let highsMs: number | null = null;
+function highsReady(): Promise<string | null> {
+  highsStarted ??= (async () => {
+    const res = await highsDownload;
+    if (!res.ok || !res.body) throw new Error(`highs.wasm.xz: HTTP ${res.status}`);
+    const bytes = await new Response(new XzReadableStream(res.body)).arrayBuffer();
+    const module = await WebAssembly.compile(bytes);
+    await loadHighsBackend({
+      instantiateWasm: (imports, receive) => {
+        WebAssembly.instantiate(module, imports as WebAssembly.Imports).then(receive, (e: unknown) =>
+          post({ type: "highs", ok: false, error: String(e), ms: 0 }),
+        );
+      },
+    });
+  })().then(
+    () => {
+      highsMs = performance.now() - t0;
+      post({ type: "highs", ok: true, error: null, ms: highsMs });
+      return null;
+    },
+    (e: unknown) => {
+      const error = e instanceof Error ? e.message : String(e);
+      post({ type: "highs", ok: false, error, ms: performance.now() - t0 });
+      return error;
+    },
+  );
+  return highsStarted;
+}
 
 function fail(id: number, e: unknown): void {
   const message = e instanceof Error ? e.message : String(e);
@@ -46,30 +91,34 @@ function fail(id: number, e: unknown): void {
 async function handle(msg: ToWorker): Promise<void> {
   switch (msg.type) {
     case "init": {
-      const highsError = await highsReady;
+      // ready at once: HiGHS is reported by its own message when it is compiled
       const methods = listMethods().map((m) => ({ name: m.name, kind: m.kind, description: m.description }));
-      post({ type: "ready", methods, highs: highsLoaded(), highsError, ms: performance.now() - t0 });
+      post({ type: "ready", methods, highs: highsLoaded(), highsError: null, ms: performance.now() - t0 });
       return;
     }
     case "load": {
       const s = performance.now();
-      let bytes: Uint8Array;
-      let name: string;
       if ("builtin" in msg) {
         const file = SHIPPED[msg.builtin];
         if (!file) throw new GeninvError("option", `no shipped generator '${msg.builtin}' (shipped: ${Object.keys(SHIPPED).join(", ")})`);
-        const res = await fetch(new URL(`models/${file}`, self.location.href));
-        if (!res.ok || !res.body) throw new GeninvError("file", `models/${file}: HTTP ${res.status}`);
-        // the browser's own gunzip streams while the file arrives; the loader then reads the JSON bytes
-        bytes = new Uint8Array(await new Response(res.body.pipeThrough(new DecompressionStream("gzip"))).arrayBuffer());
-        name = file.replace(/\.gz$/, "");
-      } else {
-        bytes = new Uint8Array(msg.file.bytes);
-        name = msg.file.name;
+        // packed losslessly by web/build.mjs: the same float64 weights as the package's JSON
+        gen = unpackModel(await fetchXz(`models/${file}`), file);
+        void highsReady();
+        post({
+          type: "loaded",
+          id: msg.id,
+          name: `${msg.builtin} (${file})`,
+          sizes: gen.sizes,
+          activations: gen.layers.map((l) => formatActivation(l.activation)),
+          ms: performance.now() - s,
+        });
+        return;
       }
+      const bytes = new Uint8Array(msg.file.bytes);
+      const name = msg.file.name;
       // native JSON and ONNX define their own activations (the loader refuses a choice); bare tensors need one
       const fixedLayers = /\.(json|json\.gz|onnx)$/i.test(name);
-      const g = loadModelBytes(bytes, name, "builtin" in msg || fixedLayers || !msg.activation ? {} : { activation: msg.activation });
+      const g = loadModelBytes(bytes, name, fixedLayers || !msg.activation ? {} : { activation: msg.activation });
       gen = g;
       post({ type: "loaded", id: msg.id, name, sizes: g.sizes, activations: g.layers.map((l) => formatActivation(l.activation)), ms: performance.now() - s });
       return;
@@ -82,7 +131,7 @@ async function handle(msg: ToWorker): Promise<void> {
     }
     case "invert": {
       const g = need();
-      await highsReady;
+      if (!NO_HIGHS.test(msg.method)) await highsReady();
       let last = 0;
       const r = invertObservation(g, msg.clean, msg.zTrue, msg.spec, msg.method, msg.seed, (done, total) => {
         const now = performance.now();
@@ -95,7 +144,7 @@ async function handle(msg: ToWorker): Promise<void> {
       return;
     }
     case "fig2": {
-      await highsReady;
+      await highsReady();
       // the library's own Figure 2 trial (src/experiments/fig2.ts): fresh random network and z* per run
       const config = fig2Config({ layers: msg.layers, ks: msg.ks, runs: msg.runs, seed: msg.seed, methods: msg.methods });
       const records: Fig2Record[] = [];
