@@ -59,6 +59,7 @@ function invertOutput(path: string): string {
         .trimEnd()
         .split("\n")
         .map((l) => JSON.parse(l) as { index: number })
+        .filter((r) => r.index !== undefined) // the first line is the batch's fingerprint
     : (JSON.parse(text) as { results: { index: number }[] }).results;
   const doc = path.endsWith(".jsonl") ? {} : { ...(JSON.parse(text) as object), results: null };
   return JSON.stringify(untimed({ doc, rows: [...rows].sort((a, b) => a.index - b.index) }));
@@ -115,7 +116,7 @@ export async function run(): Promise<void> {
       const log = ext === "jsonl" ? out : `${out}.part.jsonl`;
       const at = rng.uniform() * full.ms;
       if (await killAfter(invertArgs(out), at)) invertStats.killed++;
-      invertStats.kept.push(lines(log));
+      invertStats.kept.push(Math.max(0, lines(log) - 1)); // the fingerprint line not counted
       const resumed = geninv(invertArgs(out, "--resume"));
       if (/torn last line/.test(resumed.stderr)) invertStats.torn++;
       const same = resumed.status === 0 && invertOutput(out) === reference[ext];

@@ -7,8 +7,13 @@
  *   meanwhile the rows stream into a journal `<output>.part.jsonl` next to it, removed when the
  *   document is in place.
  *
+ * The first line of a `.jsonl` output (and of a journal) is the batch's fingerprint,
+ * `{"batch": {…}}` — geninv version, model weights hash, input file hashes, method and options —
+ * and a finished `.json` document carries the same object as `fingerprint`.
+ *
  * `--resume` reads the rows an output (or its journal) already holds — a torn last line, left by a
- * kill in the middle of a write, is cut off and redone — and the batch runs only the others.
+ * kill in the middle of a write, is cut off and redone — and the batch runs only the others; an
+ * output whose fingerprint differs from this command's is refused, naming each differing field.
  * Without `--resume`, an output that already holds rows (a `.jsonl`, or a journal left by a killed
  * run) is refused unless `--force`: nothing finished is ever truncated silently.
  */
@@ -75,6 +80,8 @@ export interface BatchOutputOptions {
   existing: ExistingOutput;
   /** Rows the batch has (indices 0 … total − 1). */
   total: number;
+  /** What determines the rows (see {@link fingerprintDifferences}); a resume must match it. */
+  fingerprint: Record<string, unknown>;
   /** Checks a resumed row belongs to this batch (same method …); returns why not, or null. */
   checkRow: (row: BatchRow) => string | null;
   /** Flag that named the output, for messages (default `-o`). */
@@ -93,7 +100,7 @@ export interface BatchOutput {
   readonly repairedTornLine: boolean;
   /** Record a finished row. @throws FileError */
   write(row: BatchRow): void;
-  /** All rows are in: write the document (`.json`) and close. @throws FileError */
+  /** All rows are in: write the document (`.json`, with the fingerprint added) and close. @throws FileError */
   complete(document: unknown): void;
   /** Stop early (interrupt): keep what is written for a later --resume. */
   close(): void;
@@ -113,6 +120,17 @@ export function openBatchOutput(path: string, options: BatchOutputOptions): Batc
   const resumed = new Map<number, BatchRow>();
   let validBytes = 0;
   let torn = false;
+  const headerLine = toJsonText({ batch: options.fingerprint });
+  const fingerprint = (JSON.parse(headerLine) as { batch: unknown }).batch; // as it reads back
+  const refuseOther = (recorded: unknown, file: string): void => {
+    const differences = fingerprintDifferences(recorded, fingerprint);
+    if (differences.length > 0) {
+      throw new DataFormatError(
+        `was written by a different batch (${differences.join("; ")}), so --resume cannot continue it: use the same model, files and flags, or --force to start over`,
+        { file },
+      );
+    }
+  };
 
   const logHasRows = existsSync(log) && statSync(log).size > 0;
   if (options.existing === "refuse" && logHasRows) {
@@ -128,7 +146,17 @@ export function openBatchOutput(path: string, options: BatchOutputOptions): Batc
       const content = readJsonLines(log);
       validBytes = content.validBytes;
       torn = content.torn;
-      content.rows.forEach((r, i) => addResumed(resumed, r, options, log, `line ${i + 1}`));
+      const [first, ...rows] = content.rows;
+      if (first !== undefined) {
+        if (!isHeader(first)) {
+          throw new DataFormatError(
+            'has no fingerprint (its first line is not a {"batch": …} header), so --resume cannot check that it belongs to this batch: use --force to start over',
+            { file: log },
+          );
+        }
+        refuseOther(first.batch, log);
+      }
+      rows.forEach((r, i) => addResumed(resumed, r, options, log, `line ${i + 2}`));
     } else if (!lines && existsSync(path)) {
       // a finished .json document: its rows count as done (a rerun then rewrites the same document)
       let doc: unknown;
@@ -140,6 +168,7 @@ export function openBatchOutput(path: string, options: BatchOutputOptions): Batc
       const results = (doc as { results?: unknown } | null)?.results;
       if (!Array.isArray(results))
         throw new DataFormatError('has no "results" list, so it is not an output --resume can continue (use --force to overwrite it)', { file: path });
+      refuseOther((doc as { fingerprint?: unknown }).fingerprint, path);
       results.forEach((r, i) => addResumed(resumed, r, options, path, `results[${i}]`));
     }
   }
@@ -149,6 +178,7 @@ export function openBatchOutput(path: string, options: BatchOutputOptions): Batc
     // append after the complete lines (a torn tail is cut off); force and fresh runs start empty
     fd = openSync(log, "a+");
     ftruncateSync(fd, options.existing === "resume" ? validBytes : 0);
+    if (options.existing !== "resume" || validBytes === 0) writeAll(fd, headerLine);
     if (!lines && resumed.size > 0 && validBytes === 0) {
       // resuming from a finished document: seed the journal with its rows, so a kill loses nothing
       for (const row of [...resumed.values()].sort((a, b) => a.index - b.index)) writeAll(fd, toJsonText(row));
@@ -183,7 +213,9 @@ export function openBatchOutput(path: string, options: BatchOutputOptions): Batc
     complete(document) {
       closeFd();
       if (!lines) {
-        writeOutputFile(path, toJsonText(document), flag);
+        // the document carries the fingerprint, so a later --resume can check it too
+        const doc = typeof document === "object" && document !== null && !Array.isArray(document) ? { ...document, fingerprint } : document;
+        writeOutputFile(path, toJsonText(doc), flag);
         unlinkSync(log);
         fsyncFolder(dirname(path));
       }
@@ -214,12 +246,18 @@ function addResumed(into: Map<number, BatchRow>, r: unknown, options: BatchOutpu
   into.set(row.index, row);
 }
 
-/** Lines in a file, for messages (never throws). */
+/** A fingerprint line `{"batch": {…}}`. */
+function isHeader(v: unknown): v is { batch: unknown } {
+  return typeof v === "object" && v !== null && !Array.isArray(v) && "batch" in v && !("index" in v);
+}
+
+/** Result lines in a file (a fingerprint header not counted), for messages (never throws). */
 function safeCount(path: string): number {
   try {
-    return readFileSync(path, "utf8")
+    const lines = readFileSync(path, "utf8")
       .split("\n")
-      .filter((s) => s.trim() !== "").length;
+      .filter((s) => s.trim() !== "");
+    return lines.length - (lines[0]?.startsWith('{"batch":') ? 1 : 0);
   } catch {
     return 0;
   }

@@ -16,7 +16,9 @@ import { runTrials, workersAvailable } from "../experiments/runner.js";
 import { GeninvError, OptionError } from "../errors.js";
 import { type BatchOutput, type BatchRow, type ExistingOutput, openBatchOutput } from "./batch-output.js";
 import { type CliIo, toJsonText, writeOutputFile } from "./io.js";
+import { numbersSha256, weightsSha256 } from "./fingerprint.js";
 import { Progress } from "./progress.js";
+import { VERSION } from "./version.js";
 
 /** What to invert and where the results go. */
 export interface InvertBatchJob {
@@ -38,6 +40,36 @@ export interface InvertBatchJob {
   existing: ExistingOutput;
   /** Worker threads (1 = this thread). */
   workers: number;
+  /**
+   * What besides the model, method and options determines the rows: hashes of the input files
+   * (`observations`, `truth`, …) and the simulation settings (noise, seed); see {@link batchFingerprint}.
+   */
+  inputs: Record<string, unknown>;
+}
+
+/** Lists longer than this are recorded in a fingerprint by their hash, not entry by entry. */
+const FINGERPRINT_LIST = 16;
+
+/** A value with its long lists (typed arrays, a sensing matrix, a mask's rows) replaced by their hashes. */
+function compactForFingerprint(v: unknown): unknown {
+  if (ArrayBuffer.isView(v) && !(v instanceof DataView)) {
+    const a = v as unknown as ArrayLike<number>;
+    return a.length > FINGERPRINT_LIST ? numbersSha256(a) : Array.from(a);
+  }
+  if (Array.isArray(v))
+    return v.length > FINGERPRINT_LIST && v.every((x) => typeof x === "number") ? numbersSha256(v as number[]) : v.map(compactForFingerprint);
+  if (typeof v === "object" && v !== null) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, compactForFingerprint(x)]));
+  return v;
+}
+
+/**
+ * The fingerprint of a batch (the header of its output): geninv's version, the hash of the model's
+ * weights (whatever file and flags built it), the method, every option (the measurement operator
+ * and any long list by hash) and the job's input hashes and simulation settings.
+ */
+export function batchFingerprint(job: InvertBatchJob): Record<string, unknown> {
+  const { onProgress: _drop, ...options } = job.options;
+  return { geninv: VERSION, model: weightsSha256(job.gen), method: job.method, options: compactForFingerprint(options), ...job.inputs };
 }
 
 /** Output targets of `-o`: at most one results file (or `-`), any PNG files. */
@@ -67,6 +99,7 @@ export async function runInvertBatch(io: CliIo, job: InvertBatchJob): Promise<vo
       ? openBatchOutput(resultsPath, {
           existing: job.existing,
           total: job.rows,
+          fingerprint: batchFingerprint(job),
           checkRow: (row) => {
             if (row.method !== job.method) return `it was inverted by '${String(row.method)}', not '${job.method}'`;
             if (row.error === undefined && (!Array.isArray(row.z) || row.z.length !== job.gen.inputSize))

@@ -43,12 +43,13 @@ function untimed(v: unknown): unknown {
   return v;
 }
 
-/** The rows of a .jsonl output by index, untimed. */
+/** The rows of a .jsonl output by index, untimed (its first line, the batch's fingerprint, left out). */
 function jsonlRows(path: string): unknown[] {
-  const rows = readFileSync(path, "utf8")
+  const [header, ...rows] = readFileSync(path, "utf8")
     .trimEnd()
     .split("\n")
     .map((l) => JSON.parse(l) as { index: number });
+  expect(header).toHaveProperty("batch");
   return untimed(rows.sort((a, b) => a.index - b.index)) as unknown[];
 }
 
@@ -163,9 +164,9 @@ describe("--resume and --force", () => {
     const full = readFileSync(p("full.jsonl"), "utf8");
     const reference = jsonlRows(p("full.jsonl"));
     expect(reference).toHaveLength(12);
-    // a kill after 5 rows, in the middle of writing the 6th
+    // a kill after 5 rows (lines 2-6; line 1 is the fingerprint), in the middle of writing the 6th
     const lines = full.split("\n");
-    writeFileSync(p("cut.jsonl"), lines.slice(0, 5).join("\n") + "\n" + lines[5]!.slice(0, 40));
+    writeFileSync(p("cut.jsonl"), lines.slice(0, 6).join("\n") + "\n" + lines[6]!.slice(0, 40));
     const refused = await run(...args(p("cut.jsonl")));
     expect(refused.code).toBe(2);
     expect(refused.err).toMatch(/cut\.jsonl already holds 6 result lines: give --resume to continue that batch, or --force to overwrite it/);
@@ -184,7 +185,7 @@ describe("--resume and --force", () => {
     expect((await run(...args(p("full.json")))).code).toBe(0);
     const reference = untimed(JSON.parse(readFileSync(p("full.json"), "utf8")));
     const lines = readFileSync(p("full.jsonl"), "utf8").split("\n");
-    writeFileSync(p("part.json.part.jsonl"), lines.slice(0, 7).join("\n") + "\n");
+    writeFileSync(p("part.json.part.jsonl"), lines.slice(0, 8).join("\n") + "\n");
     const refused = await run(...args(p("part.json")));
     expect(refused.code).toBe(2);
     expect(refused.err).toMatch(/part\.json\.part\.jsonl holds 7 results of an interrupted run into .*part\.json: give --resume/);
@@ -193,7 +194,39 @@ describe("--resume and --force", () => {
     expect(existsSync(p("part.json.part.jsonl"))).toBe(false);
     const other = await run(...argsOf("linf")(p("full.jsonl"), "--resume"));
     expect(other.code).toBe(1);
-    expect(other.err).toMatch(/full\.jsonl: line 1: it was inverted by 'exact', not 'linf', so it belongs to another batch/);
+    expect(other.err).toContain(
+      `geninv: ${p("full.jsonl")}: was written by a different batch (method: "exact" in the file, "linf" now), so --resume cannot continue it: use the same model, files and flags, or --force to start over`,
+    );
+    // the finished .json document carries the fingerprint too: other observations are refused by name
+    const doc = JSON.parse(readFileSync(p("full.json"), "utf8")) as { fingerprint: { observations: string } };
+    expect(doc.fingerprint.observations).toMatch(/^sha256:[0-9a-f]{64}$/);
+    writeFileSync(
+      p("obs2.json"),
+      readFileSync(p("obs.json"), "utf8").replace(/\d(?=[,\]])/, (d) => String((Number(d) + 1) % 10)),
+    );
+    const otherObs = await run(
+      "invert",
+      "--model",
+      p("net.json"),
+      "--obs",
+      p("obs2.json"),
+      "--method",
+      "exact",
+      "--noise",
+      "uniform:0.1",
+      "-o",
+      p("full.json"),
+      "--resume",
+    );
+    expect(otherObs.code).toBe(1);
+    expect(otherObs.err).toMatch(
+      /full\.json: was written by a different batch \(observations: sha256:[0-9a-f]{12}… in the file, sha256:[0-9a-f]{12}… now; noise: null in the file, "uniform:0\.1" now\), so --resume cannot continue it: use the same model, files and flags, or --force to start over/,
+    );
+    // an output without a fingerprint (first line a row) is not continued blindly
+    writeFileSync(p("bare.jsonl"), lines.slice(1, 4).join("\n") + "\n");
+    expect((await run(...args(p("bare.jsonl"), "--resume"))).err).toContain(
+      `geninv: ${p("bare.jsonl")}: has no fingerprint (its first line is not a {"batch": …} header), so --resume cannot check that it belongs to this batch: use --force to start over`,
+    );
     expect((await run(...args("-", "--resume"))).err).toMatch(/--resume needs a results file/);
   });
 
@@ -208,7 +241,7 @@ describe("--resume and --force", () => {
     // kill as soon as some rows are on disk
     await new Promise<void>((resolve) => {
       const poll = setInterval(() => {
-        const n = existsSync(out) ? readFileSync(out, "utf8").split("\n").length - 1 : 0;
+        const n = existsSync(out) ? readFileSync(out, "utf8").split("\n").length - 2 : 0; // the fingerprint line not counted
         if (n >= 2 || child.exitCode !== null) {
           clearInterval(poll);
           child.kill("SIGKILL");
@@ -217,7 +250,7 @@ describe("--resume and --force", () => {
       }, 5);
     });
     await new Promise((r) => child.once("exit", r));
-    const before = readFileSync(out, "utf8").split("\n").length - 1;
+    const before = readFileSync(out, "utf8").split("\n").length - 2;
     expect(before).toBeGreaterThanOrEqual(2);
     const resumed = spawnSync(process.execPath, [BIN, ...linf(out, "--resume", "--workers", "2")], { encoding: "utf8" });
     expect(resumed.stderr).not.toContain("geninv:");

@@ -16,6 +16,7 @@ import { loadArrayFile, loadObservations } from "../../model/io/arrays.js";
 import { type InvertOptions } from "../../invert/options.js";
 import { getMethod, listMethods, projectionMethod } from "../../invert/registry.js";
 import { type CliIo } from "../io.js";
+import { fileSha256 } from "../fingerprint.js";
 import { runInvertBatch } from "../invert-batch.js";
 import { defaultWorkers } from "../../experiments/runner.js";
 import { addModelFlags, loadModelFromFlags, type ModelFlags } from "../model-flags.js";
@@ -309,6 +310,13 @@ export function invertCommand(io: CliIo): Command {
         outputs: flags.output,
         existing: flags.resume ? "resume" : flags.force ? "force" : "refuse",
         workers: flags.workers !== undefined ? parseIntFlag(flags.workers, "--workers", 1, 1024) : defaultWorkers(),
+        // what else determines the rows, for the output's fingerprint (a resume must match it)
+        inputs: {
+          observations: fileSha256(source),
+          ...(flags.truth !== undefined ? { truth: fileSha256(flags.truth) } : {}),
+          noise: flags.noise ?? null,
+          seed,
+        },
       });
     });
 }
