@@ -13,8 +13,9 @@
  * G(z) = (P, Q) = 0 iff every z_i ∈ {0, 1} and every clause has a true literal: the pre-images
  * are exactly the satisfying assignments. Any z with ‖G(z)‖∞ ≤ τ < 1/4 rounds to one (each z_i is
  * within τ of a bit, so each clause's Σ v moves by < 3τ < 1 and stays ≥ 1 once integral), and all
- * such z lie in [−τ, 1 + τ]^n, inside the MILP's box [−2, 2]^n: infeasibility there is a proof
- * that no pre-image exists anywhere.
+ * such z lie in [−τ, 1 + τ]^n (P ≥ dist(z_i, {0, 1}) for each i), which is the MILP's box:
+ * infeasibility there is a proof that no pre-image exists anywhere. That box, rather than a
+ * wider one, is what keeps the big-M constants of the relu(z_i − ½) units small (|L|, |U| ≤ ½ + τ).
  */
 import { DataFormatError, OptionError } from "../errors.js";
 import { RELU } from "../model/activation.js";
@@ -189,16 +190,21 @@ export interface SatByMilp {
 /** The misfit cap τ of the SAT feasibility MIP: any z with ‖G(z)‖∞ ≤ τ < ¼ rounds to a solution. */
 export const SAT_TAU = 0.1;
 
+/** The z box of the SAT MIP: every z with ‖G(z)‖∞ ≤ τ lies in [−τ, 1 + τ]^n (module header). */
+export const SAT_BOX: [number, number] = [-SAT_TAU, 1 + SAT_TAU];
+
 /**
  * Decide a formula by inverting its reduction network with `milp`: feasibility of
- * ‖G(z) − x‖∞ ≤ τ over the box [−2, 2]^n (which holds every such z, see the module header).
+ * ‖G(z) − x‖∞ ≤ τ over the box [−τ, 1 + τ]^n (which holds every such z, see the module header).
+ * Only the n units relu(z_i − ½) are binaries: every other unit feeds the misfit with weights
+ * ≥ 0, so the MILP encodes it as an epigraph (src/invert/milp-model.ts, `monotoneUnits`).
  * `sat` only with an assignment that satisfies every clause and whose z is an exact pre-image;
  * `unsat` only on HiGHS's infeasibility proof.
  */
 export function solveCnfByMilp(cnf: Cnf, options: InvertOptions = {}): SatByMilp {
   const { gen, x } = reductionNetwork(cnf, 4);
   // LP bounds fix none of these units (every one is undecided over the box), so they are skipped by default
-  const result = invertMilp(gen, x, { maxBinaries: 100_000, milpTighten: false, ...options, box: 2, maxMisfit: SAT_TAU, milpStart: "none" });
+  const result = invertMilp(gen, x, { maxBinaries: 100_000, milpTighten: false, ...options, box: SAT_BOX, maxMisfit: SAT_TAU, milpStart: "none" });
   if (result.status === "infeasible") return { verdict: "unsat", result };
   if (result.status !== "optimal" && result.status !== "time_limit")
     return { verdict: "unknown", result, message: `milp ${result.status}: ${result.warnings.join("; ")}` };

@@ -121,14 +121,17 @@ export function boundMode(slope: number | null, lo: number, hi: number): UnitMod
 }
 
 /**
- * Every unit's mode: from the bounds, except a ReLU output the identity / mask observation sees
- * at a value ≤ 0, which is encoded as an epigraph (y ≥ relu(a) is then exact: the fit never
- * needs y above relu(a)).
+ * Every unit's mode: from the bounds, except that a ReLU unit whose side is open is encoded as
+ * an epigraph (y ≥ relu(a), no binary) when the misfit can only grow with its output — the
+ * "monotone" units of {@link monotoneUnits}. Then any relaxed point (z, y) has a forward pass
+ * G(z) that fits at least as well, so the optimum, the feasibility verdict and the z the MIP
+ * returns are those of the exact model (docs/milp.md, "monotone units"). The last-layer case
+ * is a ReLU output the identity / mask observation sees at a value ≤ 0.
  */
 export function unitModes(gen: Generator, bounds: NetworkBounds, obs: MilpObservation): UnitMode[][] {
   const d = gen.depth;
   const modes: UnitMode[][] = [];
-  const observedAt = observedValueByUnit(obs, gen.outputSize);
+  const monotone = monotoneUnits(gen, obs);
   for (let i = 0; i < d; i++) {
     const layer = gen.layers[i]!;
     const slope = pieceSlope(layer, i);
@@ -137,15 +140,57 @@ export function unitModes(gen: Generator, bounds: NetworkBounds, obs: MilpObserv
     const m: UnitMode[] = [];
     for (let j = 0; j < layer.weight.rows; j++) {
       let mode = boundMode(slope, lo[j]!, hi[j]!);
-      if (i === d - 1 && mode === "binary" && slope === null && observedAt) {
-        const v = observedAt[j]!;
-        if (Number.isNaN(v) || v <= 0) mode = "epigraph";
-      }
+      if (mode === "binary" && slope === null && monotone[i]![j] === 1) mode = "epigraph";
       m.push(mode);
     }
     modes.push(m);
   }
   return modes;
+}
+
+/**
+ * The units the misfit is non-decreasing in (1), by a backward pass: with an identity / mask
+ * operator, a last-layer unit that is unobserved, or a ReLU observed at x_j ≤ 0 (its output
+ * y ≥ 0 ≥ x_j, so |y − x_j| grows with y); a hidden unit all of whose weights into relevant
+ * units of the next layer are ≥ 0 and land on monotone units. Units that reach no observed
+ * output count as monotone whatever the weights' signs. Every activation here (ReLU, LeakyReLU
+ * with slope > 0, identity) is non-decreasing, so raising a monotone unit's output above its
+ * exact value can only raise the misfit. A dense operator mixes signs: no unit is monotone.
+ */
+export function monotoneUnits(gen: Generator, obs: MilpObservation): Uint8Array[] {
+  const d = gen.depth;
+  const out = gen.layers.map((l) => new Uint8Array(l.weight.rows));
+  const observedAt = observedValueByUnit(obs, gen.outputSize);
+  if (!observedAt) return out;
+  // relevant: the unit reaches an observed output through non-zero weights
+  let relevant = Uint8Array.from(observedAt, (v) => (Number.isNaN(v) ? 0 : 1));
+  const lastSlope = pieceSlope(gen.layers[d - 1]!, d - 1);
+  const last = out[d - 1]!;
+  for (let j = 0; j < last.length; j++) {
+    const v = observedAt[j]!;
+    last[j] = Number.isNaN(v) || (lastSlope === null && v <= 0) ? 1 : 0;
+  }
+  for (let li = d - 2; li >= 0; li--) {
+    const next = gen.layers[li + 1]!;
+    const { rows: nNext, cols: nHere, data: w } = next.weight;
+    const mono = out[li]!;
+    const nextMono = out[li + 1]!;
+    const rel = new Uint8Array(nHere);
+    for (let j = 0; j < nHere; j++) {
+      let ok = 1;
+      let reaches = 0;
+      for (let i = 0; i < nNext; i++) {
+        const wij = w[i * nHere + j]!;
+        if (wij === 0 || relevant[i] === 0) continue;
+        reaches = 1;
+        if (wij < 0 || nextMono[i] === 0) ok = 0;
+      }
+      rel[j] = reaches;
+      mono[j] = ok;
+    }
+    relevant = rel;
+  }
+  return out;
 }
 
 /**

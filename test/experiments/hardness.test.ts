@@ -48,6 +48,8 @@ describe("Theorem 1: the 3SAT reduction", () => {
         unsat++;
         expect(r.result.status).toBe("infeasible");
       }
+      // only relu(z_i − ½) needs a binary: every other unit is monotone in the misfit
+      expect(r.result.milp!.binaries).toBe(6);
     }
     expect(sat).toBeGreaterThan(0);
     expect(unsat).toBeGreaterThan(0);

@@ -43,6 +43,30 @@ describe("milp (global inversion by mixed-integer programming)", () => {
     expect(above.residual.linf).toBeLessThanOrEqual(bf.misfit + 1e-7);
   });
 
+  it("monotone units: ReLUs feeding an output seen at 0 only through weights ≥ 0 become epigraphs (no binary), with the brute-force optimum", () => {
+    const h = highsModule();
+    // 2-6-2: hidden units 0–2 feed only output 1 (weights ≥ 0), units 3–5 only output 0 (mixed signs)
+    const rng = new Rng(7);
+    const w1 = Float64Array.from({ length: 12 }, () => rng.normal());
+    const w2 = new Float64Array(12);
+    for (let j = 0; j < 3; j++) w2[6 + j] = Math.abs(rng.normal());
+    for (let j = 3; j < 6; j++) w2[j] = rng.normal();
+    const gen = new Generator([
+      { weight: { rows: 6, cols: 2, data: w1 }, bias: Float64Array.from({ length: 6 }, () => 0.3 * rng.normal()), activation: RELU },
+      { weight: { rows: 2, cols: 6, data: w2 }, bias: Float64Array.from([0.2, -0.1]), activation: RELU },
+    ]);
+    for (const x of [Float64Array.from([1.3, -0.2])]) {
+      const op = { kind: "identity", n: 2 } as const;
+      const bf = bruteForceMisfit(h, gen, op, x, "linf", 2);
+      const r = invertMilp(gen, x, { box: 2, milpStart: "none", milpTighten: false });
+      expect(r.status).toBe("optimal");
+      expect(Math.abs(r.residual.linf - bf.misfit)).toBeLessThanOrEqual(1e-7);
+      // at most the three mixed-sign units (and output 0) are binaries; units 0–2 and output 1 never
+      expect(r.milp!.binaries).toBeLessThanOrEqual(4);
+      expect(r.milp!.binaries).toBeLessThan(r.milp!.undecidedInterval);
+    }
+  });
+
   it("finds an exact pre-image of a hand-built 2-4-1 network whose pre-image set is two points (z1 = ±2, z2 = 0)", () => {
     // G(z) = relu(|z1| − |z2| + 1)
     const w1 = { rows: 4, cols: 2, data: Float64Array.from([1, 0, -1, 0, 0, 1, 0, -1]) };

@@ -8,7 +8,7 @@ import { OptionError } from "../../errors.js";
 import { loadHighsBackend } from "../../lp/highs.js";
 import { readText } from "../../model/io/files.js";
 import { modelToJson } from "../../model/io/json-model.js";
-import { firstFalseClause, parseDimacs, randomThreeSat, reductionNetwork, SAT_TAU, solveCnfByMilp, toDimacs } from "../../experiments/hardness.js";
+import { firstFalseClause, parseDimacs, randomThreeSat, reductionNetwork, SAT_BOX, SAT_TAU, solveCnfByMilp, toDimacs } from "../../experiments/hardness.js";
 import { type CliIo, emitJson, writeOutputFile } from "../io.js";
 import { addMilpFlags, type MilpFlags, milpOptionsFromFlags } from "../milp-flags.js";
 import { parseIntFlag } from "../parse.js";
@@ -92,7 +92,7 @@ async function run(io: CliIo, file: string | undefined, flags: HardnessFlags): P
       summary.preimage = Array.from(s.z!);
     }
     if (s.verdict === "unsat")
-      summary.proof = `HiGHS proved the MIP infeasible: no z in [−2, 2]^${cnf.vars} has ‖G(z) − x‖∞ ≤ ${SAT_TAU}, and every pre-image would lie there`;
+      summary.proof = `HiGHS proved the MIP infeasible: no z in [${SAT_BOX[0]}, ${SAT_BOX[1]}]^${cnf.vars} has ‖G(z) − x‖∞ ≤ ${SAT_TAU}, and every pre-image would lie there`;
     if (s.message) summary.message = s.message;
     summary.milp = {
       status: s.result.status,
