@@ -5,11 +5,12 @@ import { Generator } from "../../src/model/generator.js";
 import { Rng } from "../../src/model/rng.js";
 import { relativeError } from "../../src/linalg/norms.js";
 import { invert } from "../../src/invert/invert.js";
-import { applyOperator, denseOperator, gaussianOperator, maskOperator } from "../../src/operators/operator.js";
+import { applyOperator, denseOperator, gaussianOperator, identityOperator, maskOperator } from "../../src/operators/operator.js";
 import { RegionWorkspace } from "../../src/invert/region-model.js";
 import { fitLp, RegionFitWorkspace } from "../../src/invert/region-fit.js";
 import { loadHighsBackend } from "../../src/lp/highs.js";
 import { sampleOne } from "../helpers.js";
+import { GradientWorkspace, measuredJacobian } from "../../src/invert/gradient.js";
 
 /** Half of the rows of an n-vector, chosen at random (seeded). */
 function halfRows(n: number, seed: number): number[] {
@@ -143,6 +144,27 @@ describe("region descent", () => {
     a[7] = NaN;
     expect(() => denseOperator({ rows: 2, cols: 200, data: a })).toThrow(/measurement matrix entry \[0\]\[7\] is NaN/);
     expect(() => denseOperator({ rows: 0, cols: 200, data: new Float64Array(0) })).toThrow(/0 rows: at least one measurement/);
+  });
+});
+
+describe("the region model", () => {
+  it("forms ∂(A·G)/∂z exactly as the reference forward mode does (k = 13: blocks of 8, 4 and 1 columns)", () => {
+    const cases = [
+      { gen: randomGenerator({ sizes: [13, 30, 50, 70], activation: leakyRelu(0.1), rng: 21 }), dense: false },
+      { gen: randomGenerator({ sizes: [13, 40, 70], activation: RELU, rng: 22 }), dense: true },
+    ];
+    for (const { gen, dense } of cases) {
+      const n = gen.outputSize;
+      const op = dense ? gaussianOperator(25, n, new Rng(23)) : identityOperator(n);
+      const z = new Rng(24).fillNormal(new Float64Array(13));
+      const ws = new RegionWorkspace(gen, op);
+      ws.linearize(z, new Float64Array(ws.m));
+      const ref = measuredJacobian(new GradientWorkspace(gen, op), z);
+      let worst = 0;
+      for (let i = 0; i < ref.length; i++) worst = Math.max(worst, Math.abs(ws.M[i]! - ref[i]!));
+      expect(worst).toBeLessThan(1e-12);
+      expect(ref.some((v) => v !== 0)).toBe(true);
+    }
   });
 });
 
