@@ -1,0 +1,94 @@
+/**
+ * Pricing of the vertex simplex: which constraint enters (dual simplex, HiGHS's CHUZR) and which
+ * slot is released (primal simplex, CHUZC). Both read the basis and return an index; neither
+ * allocates.
+ */
+import { type VertexBasis } from "./vertex-basis.js";
+import { VERTEX_TOL } from "./tolerances.js";
+
+/**
+ * Dual pricing: the nonbasic constraint violated the most relative to its Devex weight
+ * (violation² / weight), or under Bland's rule the first violated one. Returns its id, −1 when
+ * every constraint is met to tolP (the vertex is primal feasible: optimal).
+ */
+export function chooseViolatedRow(b: VertexBasis): number {
+  const { upper, lower, wU, wL, s, slotOf, active, weight } = b;
+  const tol = b.tolP;
+  const delta = b.hasDelta ? b.v[b.k]! : 0;
+  const bland = b.bland;
+  let r = -1;
+  let best = 0;
+  const na = b.nActive;
+  for (let qa = 0; qa < na; qa++) {
+    const j = active[qa]!;
+    const u = upper[j]!;
+    if (u !== Infinity && slotOf[2 * j]! < 0) {
+      const vi = -((wU ? wU[j]! : 1) * (u - s[j]!) + delta);
+      if (vi > tol) {
+        const sc = (vi * vi) / weight[2 * j]!;
+        if (sc > best) {
+          best = sc;
+          r = 2 * j;
+        }
+      }
+    }
+    if (lower) {
+      const l = lower[j]!;
+      if (l !== -Infinity && slotOf[2 * j + 1]! < 0) {
+        const vi = -((wL ? wL[j]! : 1) * (s[j]! - l) + delta);
+        if (vi > tol) {
+          const sc = (vi * vi) / weight[2 * j + 1]!;
+          if (sc > best) {
+            best = sc;
+            r = 2 * j + 1;
+          }
+        }
+      }
+    }
+    if (bland && r >= 0) return r;
+  }
+  // the bounds and δ ≥ 0
+  for (let id = 2 * b.n; id < b.nIds; id++) {
+    if (slotOf[id]! >= 0 || !b.exists(id)) continue;
+    const vi = -b.slack(id);
+    if (vi > tol) {
+      const sc = (vi * vi) / weight[id]!;
+      if (sc > best) {
+        best = sc;
+        r = id;
+      }
+      if (bland) break;
+    }
+  }
+  return r;
+}
+
+/**
+ * Primal pricing: the slot to release. Free (artificial / phantom) slots with λ ≠ 0 come first,
+ * then real constraints with λ < 0, scored by λ² / |B⁻¹e_q|² (steepest edge on the explicit
+ * inverse); Bland's rule takes the smallest constraint id. Returns the slot, −1 when λ is dual
+ * feasible (the vertex is optimal).
+ */
+export function chooseReleasedSlot(b: VertexBasis): number {
+  const { p, lam, binv, basis } = b;
+  const tol = VERTEX_TOL.dualVerdict * b.tolD;
+  let leave = -1;
+  let best = 0;
+  let free = false;
+  for (let q = 0; q < p; q++) {
+    const isFree = b.isFreeSlot(q);
+    const l = lam[q]!;
+    const bad = isFree ? Math.abs(l) > tol : l < -tol;
+    if (!bad) continue;
+    if (free && !isFree) continue;
+    let cn = 0;
+    for (let r = 0; r < p; r++) cn += binv[r * p + q]! * binv[r * p + q]!;
+    const sc = (l * l) / Math.max(cn, 1e-300);
+    if ((isFree && !free) || (b.bland ? leave < 0 || basis[q]! < basis[leave]! : sc > best)) {
+      best = sc;
+      leave = q;
+      free = isFree;
+    }
+  }
+  return leave;
+}

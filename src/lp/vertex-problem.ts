@@ -1,0 +1,359 @@
+/**
+ * The LP the vertex simplex works on and the point it stands at: the rows' sides, weights and
+ * bounds of one solve, the rows the engine looks at, the vertex v = (z, [δ]) and the activities
+ * s = A·z. Everything a pivot asks about one constraint — does it exist, its weight, right-hand
+ * side, slack, normal and rate along a direction — is answered here through the id catalogue
+ * (vertex-ids.ts). No method allocates.
+ */
+import { type Matrix } from "../linalg/matrix.js";
+import { IdKind, idCount, idIndex, idKind } from "./vertex-ids.js";
+import { VERTEX_TOL } from "./tolerances.js";
+
+/** Row data of one solve (references, not copied). */
+export interface VertexRows {
+  upper: Float64Array;
+  /** Lower targets; ignored (no lower sides) when the LP has no δ. */
+  lower: Float64Array | null;
+  upperWeight: Float64Array | null;
+  lowerWeight: Float64Array | null;
+}
+
+const NO_TARGETS = new Float64Array(0);
+
+/** The problem and the current point; the basis and the loops are built on it. */
+export class VertexProblem {
+  readonly n: number;
+  readonly k: number;
+  readonly p: number;
+  readonly hasDelta: boolean;
+  /** A, row-major n×k (referenced). */
+  readonly A: Float64Array;
+  /** Number of non-artificial constraint ids. */
+  readonly nIds: number;
+  // the problem of the current solve
+  upper: Float64Array = NO_TARGETS;
+  lower: Float64Array | null = null;
+  wU: Float64Array | null = null;
+  wL: Float64Array | null = null;
+  zLo = -Infinity;
+  zHi = Infinity;
+  readonly cost: Float64Array;
+  /** |a_j|², for the Devex reference weights. */
+  readonly rowNorm2: Float64Array;
+  // rows the engine looks at (far-from-binding rows can be left out and checked at the end)
+  readonly active: Int32Array;
+  nActive = 0;
+  readonly isActive: Uint8Array;
+  // the point
+  readonly v: Float64Array;
+  readonly s: Float64Array;
+  // a direction: dcol (p entries) and γ = A·dcol_z on the active rows
+  readonly dcol: Float64Array;
+  readonly gam: Float64Array;
+  /** Primal and dual tolerances of this solve (VERTEX_TOL scaled by the data). */
+  tolP: number = VERTEX_TOL.primal;
+  tolD: number = VERTEX_TOL.dual;
+
+  constructor(a: Matrix, hasDelta: boolean) {
+    this.n = a.rows;
+    this.k = a.cols;
+    this.p = this.k + (hasDelta ? 1 : 0);
+    this.hasDelta = hasDelta;
+    this.A = a.data;
+    const { n, k, p } = this;
+    this.nIds = idCount(n, k);
+    this.cost = new Float64Array(p);
+    if (hasDelta) this.cost[k] = 1;
+    this.v = new Float64Array(p);
+    this.s = new Float64Array(n);
+    this.dcol = new Float64Array(p);
+    this.gam = new Float64Array(n);
+    this.active = new Int32Array(n);
+    this.isActive = new Uint8Array(n);
+    this.rowNorm2 = new Float64Array(n);
+    const A = this.A;
+    for (let j = 0; j < n; j++) {
+      let t = 0;
+      for (let i = 0; i < k; i++) t += A[j * k + i]! * A[j * k + i]!;
+      this.rowNorm2[j] = t;
+    }
+  }
+
+  /** Set the rows and bounds of the next solve (arrays are referenced, not copied). */
+  setProblem(rows: VertexRows, zLo: number, zHi: number): void {
+    this.upper = rows.upper;
+    this.lower = this.hasDelta ? rows.lower : null;
+    this.wU = rows.upperWeight;
+    this.wL = rows.lowerWeight;
+    this.zLo = zLo;
+    this.zHi = zHi;
+    this.setActiveRows(null);
+    // tolerances scale with the targets (deviations are measured in the rows' units)
+    let scale = 1;
+    const { n, upper, lower, wU, wL } = this;
+    for (let j = 0; j < n; j++) {
+      const u = upper[j]!;
+      if (u !== Infinity) {
+        const a = Math.abs(u) * (wU ? wU[j]! : 1);
+        if (a > scale) scale = a;
+      }
+      if (lower) {
+        const l = lower[j]!;
+        if (l !== -Infinity) {
+          const a = Math.abs(l) * (wL ? wL[j]! : 1);
+          if (a > scale) scale = a;
+        }
+      }
+    }
+    this.tolP = VERTEX_TOL.primal * scale;
+    let cs = 0;
+    for (let i = 0; i < this.p; i++) cs = Math.max(cs, Math.abs(this.cost[i]!));
+    this.tolD = VERTEX_TOL.dual * Math.max(cs, 1e-300);
+  }
+
+  /**
+   * Restrict the engine to these rows (null: all). Rows left out are not constraints until
+   * {@link activateRows} brings them in; the caller checks them at the end.
+   */
+  setActiveRows(list: ArrayLike<number> | null): void {
+    this.isActive.fill(0);
+    if (list === null) {
+      for (let j = 0; j < this.n; j++) {
+        this.active[j] = j;
+        this.isActive[j] = 1;
+      }
+      this.nActive = this.n;
+      return;
+    }
+    this.nActive = 0;
+    for (let q = 0; q < list.length; q++) this.addActive(list[q]!);
+  }
+
+  private addActive(j: number): void {
+    if (this.isActive[j]) return;
+    this.isActive[j] = 1;
+    this.active[this.nActive++] = j;
+  }
+
+  /** Bring rows into the LP (their activities are computed now). */
+  activateRows(list: ArrayLike<number>): void {
+    const { k, A, v, s } = this;
+    for (let q = 0; q < list.length; q++) {
+      const j = list[q]!;
+      if (this.isActive[j]) continue;
+      this.addActive(j);
+      let t = 0;
+      for (let i = 0; i < k; i++) t += A[j * k + i]! * v[i]!;
+      s[j] = t;
+    }
+  }
+
+  /** True when row j is in the LP. */
+  rowActive(j: number): boolean {
+    return this.isActive[j] === 1;
+  }
+
+  /** Set the objective (relaxed LP: minimise cost·z). */
+  setCost(c: ArrayLike<number>): void {
+    for (let i = 0; i < this.k; i++) this.cost[i] = c[i]!;
+  }
+
+  /** Objective cost·v at the current vertex. */
+  objective(): number {
+    let t = 0;
+    for (let i = 0; i < this.p; i++) t += this.cost[i]! * this.v[i]!;
+    return t;
+  }
+
+  // ---- one constraint, through the id catalogue
+
+  /** True when constraint `id` is part of the current problem. */
+  exists(id: number): boolean {
+    const i = idIndex(id, this.n);
+    switch (idKind(id, this.n, this.k)) {
+      case IdKind.upper:
+        return this.isActive[i] === 1 && this.upper[i] !== Infinity;
+      case IdKind.lower:
+        return this.isActive[i] === 1 && this.lower !== null && this.lower[i] !== -Infinity;
+      case IdKind.zLower:
+        return this.zLo !== -Infinity;
+      case IdKind.zUpper:
+        return this.zHi !== Infinity;
+      case IdKind.delta:
+        return this.hasDelta;
+      default:
+        return true;
+    }
+  }
+
+  /** The weight w of constraint `id` (its normal is w·(±a_j) for a row side, 1 otherwise). */
+  weightOf(id: number): number {
+    const j = idIndex(id, this.n);
+    switch (idKind(id, this.n, this.k)) {
+      case IdKind.upper:
+        return this.wU ? this.wU[j]! : 1;
+      case IdKind.lower:
+        return this.wL ? this.wL[j]! : 1;
+      default:
+        return 1;
+    }
+  }
+
+  /** The right-hand side h of constraint `id` (g·v ≤ h) in the current problem. */
+  rhsOf(id: number): number {
+    const j = idIndex(id, this.n);
+    switch (idKind(id, this.n, this.k)) {
+      case IdKind.upper:
+        return this.weightOf(id) * this.upper[j]!;
+      case IdKind.lower:
+        return this.lower ? -this.weightOf(id) * this.lower[j]! : Infinity;
+      case IdKind.zLower:
+        return -this.zLo;
+      case IdKind.zUpper:
+        return this.zHi;
+      default:
+        return 0;
+    }
+  }
+
+  /** Slack h − g·v of a (current-problem) constraint. */
+  slack(id: number): number {
+    const { k, v, s } = this;
+    const delta = this.hasDelta ? v[k]! : 0;
+    const i = idIndex(id, this.n);
+    switch (idKind(id, this.n, k)) {
+      case IdKind.upper:
+        return (this.wU ? this.wU[i]! : 1) * (this.upper[i]! - s[i]!) + delta;
+      case IdKind.lower:
+        return this.lower ? (this.wL ? this.wL[i]! : 1) * (s[i]! - this.lower[i]!) + delta : Infinity;
+      case IdKind.delta:
+        return delta;
+      case IdKind.zLower:
+        return v[i]! - this.zLo;
+      case IdKind.zUpper:
+        return this.zHi - v[i]!;
+      default:
+        return 0;
+    }
+  }
+
+  /** Write constraint `id`'s normal with weight `w` into `out` (length p). */
+  normal(id: number, w: number, out: Float64Array): void {
+    const { k, p } = this;
+    out.fill(0, 0, p);
+    const i = idIndex(id, this.n);
+    switch (idKind(id, this.n, k)) {
+      case IdKind.artificial:
+        out[i] = 1;
+        return;
+      case IdKind.upper:
+      case IdKind.lower: {
+        const sg = (id & 1) === 0 ? w : -w;
+        const o = i * k;
+        for (let c = 0; c < k; c++) out[c] = sg * this.A[o + c]!;
+        if (this.hasDelta) out[k] = -1;
+        return;
+      }
+      case IdKind.delta:
+        out[k] = -1;
+        return;
+      case IdKind.zLower:
+        out[i] = -1;
+        return;
+      case IdKind.zUpper:
+        out[i] = 1;
+        return;
+    }
+  }
+
+  /** g·dcol for constraint `id`, using γ (computeGamma) for the rows. */
+  dirRate(id: number): number {
+    const k = this.k;
+    const dd = this.hasDelta ? this.dcol[k]! : 0;
+    const i = idIndex(id, this.n);
+    switch (idKind(id, this.n, k)) {
+      case IdKind.upper:
+        return (this.wU ? this.wU[i]! : 1) * this.gam[i]! - dd;
+      case IdKind.lower:
+        return -(this.wL ? this.wL[i]! : 1) * this.gam[i]! - dd;
+      case IdKind.delta:
+        return -dd;
+      case IdKind.zLower:
+        return -this.dcol[i]!;
+      case IdKind.zUpper:
+        return this.dcol[i]!;
+      default:
+        return 0;
+    }
+  }
+
+  // ---- the point and the direction over all active rows
+
+  /** γ_j = a_j·dcol_z for every active row. */
+  computeGamma(): void {
+    const { k, A, dcol, gam, active } = this;
+    const na = this.nActive;
+    for (let q = 0; q < na; q++) {
+      const j = active[q]!;
+      const o = j * k;
+      let s0 = 0;
+      let s1 = 0;
+      let i = 0;
+      for (; i + 1 < k; i += 2) {
+        s0 += A[o + i]! * dcol[i]!;
+        s1 += A[o + i + 1]! * dcol[i + 1]!;
+      }
+      if (i < k) s0 += A[o + i]! * dcol[i]!;
+      gam[j] = s0 + s1;
+    }
+  }
+
+  /** s_j = a_j·z for every active row, from z (the incremental updates drift). */
+  recomputeActivities(): void {
+    const { k, A, v, s, active } = this;
+    const na = this.nActive;
+    for (let q = 0; q < na; q++) {
+      const j = active[q]!;
+      const o = j * k;
+      let t0 = 0;
+      let t1 = 0;
+      let i = 0;
+      for (; i + 1 < k; i += 2) {
+        t0 += A[o + i]! * v[i]!;
+        t1 += A[o + i + 1]! * v[i + 1]!;
+      }
+      if (i < k) t0 += A[o + i]! * v[i]!;
+      s[j] = t0 + t1;
+    }
+  }
+
+  /** Primal step v ← v − t·dcol (dual convention), s ← s − t·γ, with γ already computed. */
+  move(t: number): void {
+    const { p, v, dcol, s, gam, active } = this;
+    for (let q = 0; q < p; q++) v[q]! -= t * dcol[q]!;
+    const na = this.nActive;
+    for (let q = 0; q < na; q++) {
+      const j = active[q]!;
+      s[j]! -= t * gam[j]!;
+    }
+  }
+
+  /** Largest violation over the current problem's constraints (basic ones sit at ~0). */
+  maxViolation(): number {
+    let worst = 0;
+    for (let q = 0; q < this.nActive; q++) {
+      const j = this.active[q]!;
+      for (let id = 2 * j; id <= 2 * j + 1; id++) {
+        if (!this.exists(id)) continue;
+        const sl = this.slack(id);
+        if (-sl > worst) worst = -sl;
+      }
+    }
+    for (let id = 2 * this.n; id < this.nIds; id++) {
+      if (!this.exists(id)) continue;
+      const sl = this.slack(id);
+      if (-sl > worst) worst = -sl;
+    }
+    return worst;
+  }
+}
