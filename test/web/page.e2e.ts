@@ -22,7 +22,8 @@ import { RELU } from "../../src/model/activation.js";
 import { addNoise, randomGenerator, sampleObservations } from "../../src/model/random.js";
 import { Rng } from "../../src/model/rng.js";
 import { parseMaskSpec } from "../../src/operators/masks.js";
-import { maskOperator, type MeasurementOperator } from "../../src/operators/operator.js";
+import { applyOperator, gaussianOperator, maskOperator, type MeasurementOperator } from "../../src/operators/operator.js";
+import { FIG2_TRIALS, fig2Config, type Fig2Point, type Fig2Record, summarizeFig2 } from "../../src/experiments/fig2.js";
 
 const CHROMIUM = [process.env.CHROMIUM_PATH, "/usr/bin/chromium", "/usr/bin/chromium-browser"].find((p): p is string => !!p && existsSync(p));
 const DIST = join(import.meta.dirname, "..", "..", "web", "dist");
@@ -83,12 +84,16 @@ describe.skipIf(!CHROMIUM)("the browser page (headless Chromium)", () => {
   });
 
   /** Node's own answer for the page's scenario: the library called directly. */
-  function nodeResult(gen: Generator, seed: number, method: string, noise: number, mask: string | null) {
+  function nodeResult(gen: Generator, seed: number, method: string, noise: number, mask: string | null, sensingM?: number) {
     const b = sampleObservations(gen, 1, seed);
     const clean = b.clean.data;
     let y = Float64Array.from(clean);
     let operator: MeasurementOperator | undefined;
-    if (mask) {
+    if (sensingM !== undefined) {
+      // the page's sensing matrix: m Gaussian rows from seed + 2 (web/src/main.ts spec())
+      operator = gaussianOperator(sensingM, gen.outputSize, seed + 2);
+      y = applyOperator(operator, clean, new Float64Array(sensingM));
+    } else if (mask) {
       const observed = parseMaskSpec(mask, 28, 28, seed + 3);
       const rows = [...observed.keys()].filter((i) => observed[i]);
       operator = maskOperator(gen.outputSize, rows);
@@ -276,6 +281,72 @@ describe.skipIf(!CHROMIUM)("the browser page (headless Chromium)", () => {
       expect(shown[m]!.state, `${m}: ${shown[m]!.error ?? ""}`).toBe("done");
       expectSame(shown[m]!, node[m]!, m);
     }
+    expect(consoleErrors).toEqual([]);
+  });
+
+  it("compressed sensing from the slider (Adam, Adam then PGD), and the live Figure 2 with its stop button, as Node computes them", async () => {
+    await opened();
+    // a small dropped model keeps PGD and Adam to a second (on mnist they take tens of seconds: bench/, the README's sensing table)
+    const bytes = Buffer.from(modelToJson(randomGenerator({ sizes: [4, 12, 30], activation: RELU, rng: 11 })));
+    await page.setInputFiles("#file-input", { name: "small.json", mimeType: "application/json", buffer: bytes });
+    await page.waitForSelector('#model-info[data-sizes="4,12,30"]');
+    await page.fill("#seed", "3");
+    await page.dispatchEvent("#seed", "change");
+    await page.waitForFunction(() => document.getElementById("clean")?.dataset.source === "sample:3");
+    await page.selectOption("#noise-kind", "none");
+    // the slider as a visitor moves it: its input event picks the sensing view
+    await page.$eval("#sensing-m", (e) => {
+      (e as HTMLInputElement).value = "12";
+      e.dispatchEvent(new Event("input"));
+    });
+    expect(await page.isChecked("#view-sensing")).toBe(true);
+    expect(await page.textContent("#observed-caption")).toContain("only 12 measurements");
+    const methods = ["adam", "adam+pgd", "linf"]; // (PGD from zero: in the first test, on mnist)
+    await setMethods(methods);
+    await page.click("#run");
+    const gen = loadModelBytes(new Uint8Array(bytes), "small.json");
+    const node = Object.fromEntries(methods.slice(0, 2).map((m) => [m, nodeResult(gen, 3, m, 0, null, 12)]));
+    await page.waitForSelector("#results[data-state=done]", { timeout: 60_000 });
+    await page.screenshot({ path: join(SHOTS, "sensing.png"), fullPage: true });
+    const shown = await columns();
+    for (const m of methods.slice(0, 2)) {
+      expect(shown[m]!.state, `${m}: ${shown[m]!.error ?? ""}`).toBe("done");
+      expectSame(shown[m]!, node[m]!, m);
+    }
+    // a layer-wise LP cannot take a dense measurement matrix: the column shows the library's refusal
+    expect(shown.linf!.state).toBe("failed");
+    expect(shown.linf!.error).toMatch(/cannot take a dense measurement matrix/);
+
+    // Figure 2 live on small random networks: the points the page draws are the library's own for the same seed
+    await page.fill("#fig2-layers", "30,80");
+    await page.fill("#fig2-k", "5,20");
+    await page.fill("#fig2-runs", "2");
+    await page.click("#fig2-start");
+    await page.waitForFunction(() => document.getElementById("fig2-progress")?.textContent?.includes("done"), undefined, { timeout: 60_000 });
+    const config = fig2Config({ layers: [30, 80], ks: [5, 20], runs: 2, seed: 0, methods: ["exact", "linf", "gd"] });
+    const records: Fig2Record[] = [];
+    for (let run = 0; run < config.runs; run++) for (const k of config.ks) records.push(FIG2_TRIALS.run(config, { k, run }));
+    const strip = (ps: Fig2Point[]) =>
+      ps.map((p) => ({
+        k: p.k,
+        runs: p.runs,
+        nonUnique: p.nonUniqueFraction,
+        certified: p.certified,
+        methods: Object.fromEntries(Object.entries(p.methods).map(([m, v]) => [m, [v.successes, v.failed, v.medianRelError]])),
+      }));
+    const pagePoints = JSON.parse((await page.getAttribute("#fig2-chart", "data-points"))!) as Fig2Point[];
+    expect(strip(pagePoints)).toEqual(strip(summarizeFig2(config, records)));
+    expect(await page.$eval("#fig2-chart svg", (e) => e.querySelectorAll("path, polyline, circle").length)).toBeGreaterThan(0);
+    await page.screenshot({ path: join(SHOTS, "fig2.png"), fullPage: true });
+    // stop: a long sweep is stopped mid-way, the worker restarts and the dropped generator is reloaded
+    await page.fill("#fig2-k", "5,10,15,20,25");
+    await page.fill("#fig2-runs", "50");
+    await page.click("#fig2-start");
+    await page.waitForFunction(() => Number(document.getElementById("fig2-chart")?.dataset.done ?? 0) >= 1, undefined, { timeout: 60_000 });
+    await page.click("#fig2-stop");
+    await page.waitForFunction(() => document.getElementById("fig2-progress")?.textContent?.includes("stopped"));
+    await page.waitForFunction(() => !(document.getElementById("fig2-start") as HTMLButtonElement).disabled);
+    await page.waitForSelector('#model-info[data-sizes="4,12,30"]');
     expect(consoleErrors).toEqual([]);
   });
 });

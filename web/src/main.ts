@@ -136,6 +136,7 @@ function draw(canvas: HTMLCanvasElement, values: ArrayLike<number>, hiddenMask?:
   const h = s ?? 1;
   canvas.width = w;
   canvas.height = h;
+  canvas.classList.toggle("strip", s === null);
   const ctx = canvas.getContext("2d");
   if (!ctx) return;
   const img = ctx.createImageData(w, h);
@@ -360,13 +361,15 @@ function fillColumn(col: HTMLElement, r: InvertReply): void {
     z: JSON.stringify(Array.from(r.z)),
   });
   col.innerHTML = `<h3></h3><canvas></canvas><p><span class="badge ${cls}"></span></p>
-<dl><dt>image error</dt><dd class="image-error"></dd><dt>latent error</dt><dd class="latent-error"></dd><dt>residual ℓ∞</dt><dd class="res"></dd><dt>time</dt><dd class="time"></dd></dl>`;
+<dl><dt>image error</dt><dd class="image-error"></dd><dt>latent error</dt><dd class="latent-error"></dd><dt>residual ℓ∞</dt><dd class="res"></dd><dt>time</dt><dd class="time"></dd><dt class="it">iterations</dt><dd class="it"></dd></dl>`;
   col.querySelector("h3")!.textContent = r.method;
   col.querySelector(".badge")!.textContent = label;
   col.querySelector(".image-error")!.textContent = fmt(r.imageError);
   col.querySelector(".latent-error")!.textContent = r.latentError === null ? "— (z* unknown)" : fmt(r.latentError);
   col.querySelector(".res")!.textContent = fmt(r.residual.linf);
-  col.querySelector(".time")!.textContent = fmtMs(r.timeMs) + (r.iterations !== null ? ` · ${r.iterations} it` : "");
+  col.querySelector(".time")!.textContent = fmtMs(r.timeMs);
+  if (r.iterations !== null) col.querySelector("dd.it")!.textContent = String(r.iterations);
+  else col.querySelectorAll(".it").forEach((e) => e.remove());
   draw(col.querySelector("canvas")!, r.image);
   if (r.warnings.length) {
     const w = document.createElement("div");
@@ -501,9 +504,12 @@ async function runFig2(): Promise<void> {
   const prog = $("fig2-progress");
   const chart = $("fig2-chart");
   const t0 = performance.now();
+  chart.dataset.done = "0";
+  prog.textContent = "starting…";
   lib.onFig2((m) => {
     chart.innerHTML = m.svg; // the library's own SVG (src/experiments/svg.ts), not visitor text
     chart.dataset.done = String(m.done);
+    chart.dataset.points = JSON.stringify(m.points); // the library's summary, for the e2e test
     prog.textContent = `${m.done} / ${m.total} runs · ${fmtMs(performance.now() - t0)}${m.finished ? " · done" : ""}`;
   });
   try {
