@@ -37,7 +37,7 @@ export function benchGd(): void {
     const s = sampleObservations(gen, 1, 2);
     // fixed work: no early stop, so every run does exactly `iterations` gradient evaluations
     // the fixed step and no stopping rule: every run does exactly the passes the numpy baseline does
-    const opts = { method: "gd", iterations, gradientTolerance: 0, objectiveTolerance: 0, learningRate: 1, lineSearch: false };
+    const opts = { method: "gd" as const, iterations, gradientTolerance: 0, objectiveTolerance: 0, learningRate: 1, lineSearch: false };
     for (let w = 0; w < 3; w++) invert(gen, s.x.data, { ...opts, seed: w });
     const runs: number[] = [];
     for (let r = 0; r < 15; r++) {

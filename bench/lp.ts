@@ -18,6 +18,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { invert } from "../src/invert/invert.js";
+import { type MethodName } from "../src/invert/method-names.js";
 import { type InversionResult } from "../src/invert/result.js";
 import { relativeError } from "../src/linalg/norms.js";
 import { loadHighsBackend } from "../src/lp/highs.js";
@@ -52,7 +53,7 @@ function countLp(r: InversionResult): { solves: number; pivots: number } {
   return { solves, pivots };
 }
 
-function measure(net: string, gen: Generator, xs: Float64Array[], zs: Float64Array[], method: string, backend: "engine" | "highs", runs: number): Row {
+function measure(net: string, gen: Generator, xs: Float64Array[], zs: Float64Array[], method: MethodName, backend: "engine" | "highs", runs: number): Row {
   // warm the JIT on one inversion that is not timed
   invert(gen, xs[0]!, { method, lpBackend: backend });
   const times: number[] = [];
@@ -84,7 +85,8 @@ export async function run(): Promise<void> {
   await loadHighsBackend();
   const quick = process.env.GENINV_BENCH_QUICK === "1";
   // GENINV_BENCH_METHODS=linf (a comma list) measures only those methods
-  const methods = (process.env.GENINV_BENCH_METHODS ?? "linf,l1,relaxed").split(",").filter((m) => ["linf", "l1", "relaxed"].includes(m));
+  const lpMethods = ["linf", "l1", "relaxed"] as const;
+  const methods = lpMethods.filter((m) => (process.env.GENINV_BENCH_METHODS ?? "linf,l1,relaxed").split(",").includes(m));
   const nets: { name: string; sizes: number[]; engineRuns: number; highsRuns: number }[] = [
     { name: "20-100-500", sizes: [20, 100, 500], engineRuns: quick ? 10 : 40, highsRuns: quick ? 2 : 5 },
     { name: "100-250-600", sizes: [100, 250, 600], engineRuns: quick ? 3 : 10, highsRuns: 1 },

@@ -99,7 +99,7 @@ export async function run(): Promise<void> {
 
   // layer-wise and gradient methods on the same networks (a few satisfiable formulas)
   const others: (string | number)[][] = [];
-  for (const m of ["linf", "exact", "gd", "adam"]) {
+  for (const m of ["linf", "exact", "gd", "adam"] as const) {
     let exactFits = 0;
     let tried = 0;
     const statuses: Record<string, number> = {};

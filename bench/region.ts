@@ -17,7 +17,7 @@ import { type Generator } from "../src/model/generator.js";
 import { loadModel } from "../src/model/io/load.js";
 import { Rng } from "../src/model/rng.js";
 import { applyOperator, gaussianOperator, identityOperator, maskOperator, measurementCount, type MeasurementOperator } from "../src/operators/operator.js";
-import { getMethod, runMethod } from "../src/invert/registry.js";
+import { getMethod, methodName, runMethod } from "../src/invert/registry.js";
 import { type InvertOptions } from "../src/invert/options.js";
 import { loadMnist, mnistImage } from "../scripts/lib/mnist-data.js";
 import { median, printTable } from "./common.js";
@@ -52,7 +52,7 @@ function runOn(gen: Generator, cases: Case[], method: string, options: InvertOpt
   const row: Row = { ok: 0, n: cases.length, latent: [], image: [], times: [], jacobians: [], ids: [] };
   cases.forEach((c, i) => {
     const t0 = performance.now();
-    const r = runMethod(getMethod(method), gen, c.y, { ...options, operator: c.op, seed: i });
+    const r = runMethod(getMethod(methodName(method)), gen, c.y, { ...options, operator: c.op, seed: i });
     row.times.push(performance.now() - t0);
     const image = relativeError(gen.forward(r.z), c.clean);
     row.image.push(image);

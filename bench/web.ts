@@ -10,7 +10,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium, type Page } from "playwright-core";
 import { methodOptions, TRAINED_NET_METHOD_OPTIONS } from "../src/experiments/common.js";
-import { getMethod, runMethod } from "../src/invert/registry.js";
+import { getMethod, methodName, runMethod } from "../src/invert/registry.js";
 import { loadHighsBackend } from "../src/lp/highs.js";
 import { loadModel } from "../src/model/io/load.js";
 import { addNoise, sampleObservations } from "../src/model/random.js";
@@ -147,7 +147,7 @@ export async function run(): Promise<void> {
       const x = sampleObservations(gen, 1, seed).clean.data;
       addNoise(x, { kind: "gaussian", level: NOISE }, new Rng(seed + 1)); // the page's noise stream (web/src/scenario.ts)
       for (const m of METHODS) {
-        const r = runMethod(getMethod(m), gen, x, methodOptions(m, { [m]: { ...(TRAINED_NET_METHOD_OPTIONS[m] ?? {}) } }, { seed }));
+        const r = runMethod(getMethod(methodName(m)), gen, x, methodOptions(m, { [m]: { ...(TRAINED_NET_METHOD_OPTIONS[m] ?? {}) } }, { seed }));
         if (shown[m]!.status !== r.status) console.log(`bench/web: ${m} seed ${seed}: page says ${shown[m]!.status}, Node ${r.status}`);
         if (seed === 99) continue; // warm-up
         (pageMs[m] ??= []).push(Number(shown[m]!.timeMs));

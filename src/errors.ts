@@ -64,8 +64,11 @@ export class InvalidValueError extends GeninvError {
 
 /** An option or argument is invalid (unknown method, bad noise spec, out-of-range number). */
 export class OptionError extends GeninvError {
-  constructor(message: string) {
+  /** The option it names, when one: the field (`learningRate`) from the library, the flag (`--lr`) from the CLI. */
+  readonly option: string | undefined;
+  constructor(message: string, option?: string) {
     super("option", message);
+    this.option = option;
   }
 }
 

@@ -83,7 +83,16 @@ export { LadSolver, type LadSolution, type LadSolveOptions } from "./lp/lad.js";
 export { RelaxedSolver, type RelaxedSolveOptions } from "./lp/relaxed.js";
 export { FitSolver, type FitSolverOptions, type FitResult, type LpBackendName, LP_BACKENDS } from "./lp/backend.js";
 export { loadHighsBackend, highsLoaded, solveWithHighs, type HighsSolveOptions } from "./lp/highs.js";
-export { type InversionMethod, type LayerwiseMethod, type WholeNetworkMethod, registerMethod, getMethod, listMethods } from "./invert/registry.js";
+export { type InversionMethod, type LayerwiseMethod, type WholeNetworkMethod, registerMethod, getMethod, listMethods, methodName } from "./invert/registry.js";
+export {
+  type MethodName,
+  type BuiltinMethodName,
+  type HybridMethodName,
+  type CustomMethodName,
+  type LayerwiseName,
+  type GradientName,
+  BUILTIN_METHOD_NAMES,
+} from "./invert/method-names.js";
 export { invert, invertBatch, type InvertCall } from "./invert/invert.js";
 export {
   type MeasurementOperator,

@@ -3,7 +3,8 @@ import { type Command } from "commander";
 import { OptionError } from "../errors.js";
 import { loadArrayFile } from "../model/io/arrays.js";
 import { type InvertOptions } from "../invert/options.js";
-import { parseIntFlag, parseNumberFlag } from "./parse.js";
+import { parseNumberFlag } from "./parse.js";
+import { numberFromFlag, optionFromFlag } from "../invert/validate-options.js";
 
 /** Raw values of the milp flags. */
 export interface MilpFlags {
@@ -36,10 +37,9 @@ export function addMilpFlags(cmd: Command, withMisfit = true): Command {
 export function milpOptionsFromFlags(flags: MilpFlags): InvertOptions {
   const o: InvertOptions = {};
   if (flags.norm !== undefined) {
-    if (flags.norm !== "linf" && flags.norm !== "l1") throw new OptionError(`--norm expects linf or l1, got '${flags.norm}'`);
-    o.milpNorm = flags.norm;
+    o.milpNorm = optionFromFlag("milpNorm", flags.norm) as InvertOptions["milpNorm"];
   }
-  if (flags.timeLimit !== undefined) o.timeLimit = parseNumberFlag(flags.timeLimit, "--time-limit", true);
+  if (flags.timeLimit !== undefined) o.timeLimit = numberFromFlag("timeLimit", flags.timeLimit);
   if (flags.box !== undefined) {
     const parts = flags.box.split(",");
     if (parts.length === 1) o.box = parseNumberFlag(parts[0]!, "--box", true);
@@ -50,12 +50,8 @@ export function milpOptionsFromFlags(flags: MilpFlags): InvertOptions {
       o.box = [lo, hi];
     } else throw new OptionError(`--box expects b or lo,hi, got '${flags.box}'`);
   }
-  if (flags.maxBinaries !== undefined) o.maxBinaries = parseIntFlag(flags.maxBinaries, "--max-binaries", 0, 10_000_000);
-  if (flags.maxMisfit !== undefined) {
-    const t = parseNumberFlag(flags.maxMisfit, "--max-misfit");
-    if (t < 0) throw new OptionError(`--max-misfit expects a number ≥ 0, got '${flags.maxMisfit}'`);
-    o.maxMisfit = t;
-  }
+  if (flags.maxBinaries !== undefined) o.maxBinaries = numberFromFlag("maxBinaries", flags.maxBinaries);
+  if (flags.maxMisfit !== undefined) o.maxMisfit = numberFromFlag("maxMisfit", flags.maxMisfit);
   if (flags.milpStart !== undefined) {
     if (flags.milpStart === "layerwise" || flags.milpStart === "none") o.milpStart = flags.milpStart;
     else {

@@ -1,23 +1,15 @@
 /** Parsing of CLI flag values into typed options, with usage errors that name the flag. */
 import { OptionError } from "../errors.js";
+import { FINITE, flagValue, integer, POSITIVE } from "../invert/validate-options.js";
 
-/** A flag value as an integer in [min, max]. */
+/** A flag value as an integer in [min, max] (the words of the library's option rules, invert/validate-options.ts). */
 export function parseIntFlag(value: string, flag: string, min = -Infinity, max = Infinity): number {
-  const n = Number(value);
-  if (value.trim() === "" || !Number.isSafeInteger(n) || n < min || n > max) {
-    const range = min > -Infinity ? (max < Infinity ? ` in [${min}, ${max}]` : ` ≥ ${min}`) : "";
-    throw new OptionError(`${flag} expects an integer${range}, got '${value}'`);
-  }
-  return n;
+  return flagValue(integer(min, max), value, flag) as number;
 }
 
 /** A flag value as a finite number, optionally > 0. */
 export function parseNumberFlag(value: string, flag: string, positive = false): number {
-  const n = Number(value);
-  if (value.trim() === "" || !Number.isFinite(n) || (positive && !(n > 0))) {
-    throw new OptionError(`${flag} expects a ${positive ? "positive " : ""}number, got '${value}'`);
-  }
-  return n;
+  return flagValue(positive ? POSITIVE : FINITE, value, flag) as number;
 }
 
 /** A comma list of positive integers, e.g. `--sizes 20,100,500`. */

@@ -6,7 +6,7 @@ import { errorMessage, OptionError } from "../errors.js";
 import { relativeError } from "../linalg/norms.js";
 import { type Generator } from "../model/generator.js";
 import { type InvertOptions } from "../invert/options.js";
-import { getMethod, runMethod } from "../invert/registry.js";
+import { getMethod, methodName, runMethod } from "../invert/registry.js";
 import { type InversionResult, type InversionStatus } from "../invert/result.js";
 import { type MarkerShape, PALETTE } from "../render/svg.js";
 
@@ -95,7 +95,7 @@ export function failedOutcome(method: string, timeMs: number, e: unknown): Metho
 export function runOutcome(gen: Generator, x: Float64Array, zTrue: Float64Array, method: string, options: InvertOptions): MethodOutcome {
   const t0 = performance.now();
   try {
-    return { ...outcomeOf(runMethod(getMethod(method), gen, x, options), zTrue), method };
+    return { ...outcomeOf(runMethod(getMethod(methodName(method)), gen, x, options), zTrue), method };
   } catch (e) {
     return failedOutcome(method, performance.now() - t0, e);
   }
@@ -111,7 +111,7 @@ export function checkMethods(methods: readonly string[]): void {
   if (methods.length === 0) throw new OptionError("no methods given");
   const seen = new Set<string>();
   for (const m of methods) {
-    getMethod(m); // throws OptionError listing the known methods
+    methodName(m); // throws OptionError listing the known methods
     if (seen.has(m)) throw new OptionError(`method '${m}' listed twice`);
     seen.add(m);
   }

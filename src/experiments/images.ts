@@ -10,7 +10,7 @@ import { type Generator } from "../model/generator.js";
 import { loadModel } from "../model/io/load.js";
 import { addNoise, formatNoise, type NoiseSpec } from "../model/random.js";
 import { Rng } from "../model/rng.js";
-import { getMethod, runMethod } from "../invert/registry.js";
+import { getMethod, methodName, runMethod } from "../invert/registry.js";
 import { type InvertOptions } from "../invert/options.js";
 import { type InversionStatus } from "../invert/result.js";
 import { applyMaskForDisplay, observedIndices, parseMaskSpec, type PixelMask } from "../operators/masks.js";
@@ -128,7 +128,7 @@ export function invertImage(
       y = Float64Array.from(rows, (i) => observation[i]!);
       opts = { ...options, operator: maskOperator(gen.outputSize, rows) };
     }
-    const r = runMethod(getMethod(method), gen, y, opts);
+    const r = runMethod(getMethod(methodName(method)), gen, y, opts);
     const image = gen.forward(r.z);
     return {
       outcome: {

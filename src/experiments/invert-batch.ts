@@ -12,7 +12,7 @@ import { GeninvError } from "../errors.js";
 import { relativeError } from "../linalg/norms.js";
 import { type DenseLayer, Generator } from "../model/generator.js";
 import { type InvertOptions } from "../invert/options.js";
-import { getMethod, runMethod } from "../invert/registry.js";
+import { getMethod, methodName, runMethod } from "../invert/registry.js";
 import { type InversionStatus } from "../invert/result.js";
 import { type TrialKind } from "./runner.js";
 
@@ -62,7 +62,7 @@ export function invertBatchConfig(gen: Generator, method: string, options: Inver
 /** Invert one observation; `onProgress` (in-process runs only) reports progress inside it. */
 export function invertRow(config: InvertBatchConfig, trial: InvertBatchTrial, onProgress?: (done: number, total: number) => void): InvertBatchRow {
   const gen = batchGenerator(config);
-  const method = getMethod(config.method);
+  const method = getMethod(methodName(config.method));
   const r = runMethod(method, gen, trial.x, onProgress ? { ...config.options, onProgress } : config.options);
   const row: InvertBatchRow = { index: trial.index, ...r };
   if (trial.truth) row.relError = relativeError(r.z, trial.truth);

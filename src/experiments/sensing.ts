@@ -14,7 +14,7 @@ import { type Generator } from "../model/generator.js";
 import { loadModel } from "../model/io/load.js";
 import { addNoise, formatNoise, type NoiseSpec } from "../model/random.js";
 import { Rng } from "../model/rng.js";
-import { getMethod, runMethod } from "../invert/registry.js";
+import { getMethod, methodName, runMethod } from "../invert/registry.js";
 import { type InversionStatus } from "../invert/result.js";
 import { applyOperator, gaussianOperator } from "../operators/operator.js";
 import { checkMethods, finiteOrNull, methodOptions, methodStyle, TRAINED_NET_METHOD_OPTIONS, toCsv } from "./common.js";
@@ -129,7 +129,7 @@ export const SENSING_TRIALS: TrialKind<SensingConfig, SensingTrial, SensingRecor
       const t0 = performance.now();
       try {
         const base = { ...(TRAINED_NET_METHOD_OPTIONS[method] ?? {}), ...(config.methodOptions[method] ?? {}) };
-        const r = runMethod(getMethod(method), gen, y, { ...methodOptions(method, { [method]: base }, { seed }), operator: A });
+        const r = runMethod(getMethod(methodName(method)), gen, y, { ...methodOptions(method, { [method]: base }, { seed }), operator: A });
         const image = gen.forward(r.z);
         return {
           method,

@@ -14,6 +14,7 @@ import { GradientWorkspace, gradientOfLastObjective, jacobianRank, objective, ob
 import { AdamClock, adamUpdate } from "./adam.js";
 import { DEFAULT_GRADIENT_OPTIONS, DEFAULT_TOLERANCES, type InvertOptions } from "./options.js";
 import { type InversionResult, type InversionStatus, type StoppingReport } from "./result.js";
+import { validateOptions } from "./validate-options.js";
 
 /** The update rule. */
 export type Optimizer = "gd" | "adam";
@@ -51,6 +52,7 @@ export function invertGradient(
   method: string = optimizer,
 ): InversionResult {
   const t0 = performance.now();
+  validateOptions(options, method); // the same rules and messages as invert() and the CLI
   const op = options.operator ?? identityOperator(gen.outputSize);
   checkOperator(op, gen.outputSize);
   checkVector(y, measurementCount(op), "observation");
@@ -62,11 +64,6 @@ export function invertGradient(
   const restarts = options.restarts ?? DEFAULT_GRADIENT_OPTIONS.restarts;
   const seed = options.seed ?? DEFAULT_GRADIENT_OPTIONS.seed;
   const lineSearch = optimizer === "gd" && (options.lineSearch ?? DEFAULT_GRADIENT_OPTIONS.lineSearch);
-  if (!(lr > 0) || !Number.isFinite(lr)) throw new OptionError(`learning rate must be a positive number, got ${lr}`);
-  if (!Number.isSafeInteger(iterations) || iterations < 0) throw new OptionError(`iterations must be a non-negative integer, got ${iterations}`);
-  if (!Number.isSafeInteger(restarts) || restarts < 1) throw new OptionError(`restarts must be a positive integer, got ${restarts}`);
-  if (!(tol >= 0)) throw new OptionError(`gradient tolerance must be ≥ 0, got ${tol}`);
-  if (!(ftol >= 0 && ftol < 1)) throw new OptionError(`objective tolerance must be in [0, 1), got ${ftol}`);
   const init = options.init ?? "random";
   if (typeof init !== "string") checkVector(init, k, "initial z");
   else if (init !== "random" && init !== "zero") throw new OptionError(`init must be random, zero or a vector, got '${init}'`);

@@ -2,14 +2,15 @@
 import { ShapeError } from "../errors.js";
 import { type Matrix } from "../linalg/matrix.js";
 import { type Generator } from "../model/generator.js";
-import { type InvertOptions } from "./options.js";
+import { type PgdOptions } from "./pgd.js";
+import { type MethodName } from "./method-names.js";
 import { getMethod, runMethod } from "./registry.js";
 import { type InversionResult } from "./result.js";
 
-/** Options of {@link invert}: the method's name plus the shared and method-specific options. */
-export interface InvertCall extends InvertOptions {
+/** Options of {@link invert}: the method's name plus the shared and method-specific options (pgd's included). */
+export interface InvertCall extends PgdOptions {
   /** Registered method name (default `auto`: exact when the data allow, region descent otherwise). */
-  method?: string;
+  method?: MethodName;
 }
 
 /**

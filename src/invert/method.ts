@@ -11,6 +11,7 @@ import { type InvertOptions } from "./options.js";
 import { patternFirstLinf } from "./pattern-first.js";
 import { applyRefinement, refinable } from "./refine.js";
 import { type InversionResult, isSuccess } from "./result.js";
+import { validateOptions } from "./validate-options.js";
 
 /** A method run one layer at a time by the shared driver. */
 export interface LayerwiseMethod {
@@ -39,8 +40,10 @@ export type InversionMethod = LayerwiseMethod | WholeNetworkMethod;
 /**
  * Run a method on one observation. Layer-wise methods see only the observed rows when the
  * operator is a mask; a dense operator needs a whole-network method (gd, adam, pgd).
+ * @throws OptionError naming the first bad option (validate-options.ts), or for a dense operator given to a layer-wise method
  */
 export function runMethod(method: InversionMethod, gen: Generator, x: ArrayLike<number>, options: InvertOptions): InversionResult {
+  validateOptions(options, method.name);
   if (method.kind !== "layerwise") return method.invert(gen, x, options);
   const op = options.operator;
   let g = gen;

@@ -12,6 +12,8 @@ import { DEFAULT_TOLERANCES } from "./options.js";
 import { type InversionMethod, runMethod } from "./method.js";
 import { GradientWorkspace, jacobianRank } from "./gradient.js";
 import { type InversionResult, type InversionStatus, type StoppingReport } from "./result.js";
+import { validateOptions } from "./validate-options.js";
+import { type MethodName } from "./method-names.js";
 import { Rng } from "../model/rng.js";
 import { applyOperator, applyOperatorTranspose, checkOperator, identityOperator, measurementCount } from "../operators/operator.js";
 
@@ -21,7 +23,7 @@ export interface PgdOptions extends InvertOptions {
    * The method that projects onto the range of G (default `l1`: far from the range the error of a
    * gradient step is spread over few large entries, which the ℓ1 fit tolerates and the ℓ∞ fit does not).
    */
-  projection?: string;
+  projection?: MethodName;
   /** Outer iterations (default 50). */
   pgdIterations?: number;
   /**
@@ -71,6 +73,7 @@ export function projectedGradientDescentWith(
   methodNamed: (name: string) => InversionMethod,
 ): InversionResult {
   const t0 = performance.now();
+  validateOptions(options, "pgd"); // pgdIterations, pgdStep, pgdRestarts, … by the shared rules
   const op = options.operator ?? identityOperator(gen.outputSize);
   checkOperator(op, gen.outputSize);
   const m = measurementCount(op);
@@ -81,10 +84,7 @@ export function projectedGradientDescentWith(
   const iterations = options.pgdIterations ?? DEFAULT_PGD_OPTIONS.pgdIterations;
   const eta = options.pgdStep ?? DEFAULT_PGD_OPTIONS.pgdStep;
   const restarts = options.pgdRestarts ?? 1;
-  if (!Number.isSafeInteger(restarts) || restarts < 1) throw new OptionError(`pgd restarts must be a positive integer, got ${restarts}`);
   const tol = options.pgdTolerance ?? DEFAULT_PGD_OPTIONS.pgdTolerance;
-  if (!Number.isSafeInteger(iterations) || iterations < 1) throw new OptionError(`pgd iterations must be a positive integer, got ${iterations}`);
-  if (!(eta > 0)) throw new OptionError(`pgd step must be positive, got ${eta}`);
 
   // restart 0 starts from G(init) when a z is given (e.g. another method's answer), else from 0
   let init: Float64Array | undefined;

@@ -4,6 +4,7 @@
  * in with {@link registerMethod}; `A+gd`, `A+adam` and `A+pgd` hybrids are made on demand.
  */
 import { OptionError } from "../errors.js";
+import { type CustomMethodName, hybridParts, type MethodName } from "./method-names.js";
 import { invertExactLayer } from "./exact.js";
 import { invertGradient, type Optimizer } from "./descent.js";
 import { invertFeasibleLayer } from "./feasible.js";
@@ -19,21 +20,26 @@ import { invertRegion } from "./region.js";
 import { invertAuto } from "./auto.js";
 
 export { type InversionMethod, type LayerwiseMethod, runMethod, type WholeNetworkMethod } from "./method.js";
+export { hybridParts } from "./method-names.js";
 
 const methods = new Map<string, InversionMethod>();
 
-/** Add (or replace) a method under its name. */
-export function registerMethod(method: InversionMethod): void {
+/**
+ * Add (or replace) a method under its name.
+ * @returns the name, typed for invert() and getMethod() (its hybrids: `methodName(\`${name}+gd\`)`)
+ */
+export function registerMethod(method: InversionMethod): CustomMethodName {
   methods.set(method.name, method);
+  return method.name as CustomMethodName;
 }
 
 /**
- * The parts of a hybrid name `A+gd`, `A+adam` or `A+pgd` (A run first, then the second from its
- * answer), or null for a plain name.
+ * A run-time string (a CLI flag, a config file) checked to name a method — a registered one or a
+ * hybrid of one — and returned typed: the explicit widening from `string` to {@link MethodName}.
+ * @throws OptionError naming the known methods when it names none
  */
-export function hybridParts(name: string): { base: string; then: "gd" | "adam" | "pgd" } | null {
-  const hybrid = /^(.+)\+(gd|adam|pgd)$/.exec(name);
-  return hybrid ? { base: hybrid[1]!, then: hybrid[2] as "gd" | "adam" | "pgd" } : null;
+export function methodName(name: string): MethodName {
+  return lookup(name).name as MethodName;
 }
 
 /**
@@ -41,7 +47,12 @@ export function hybridParts(name: string): { base: string; then: "gd" | "adam" |
  * by gradient descent / Adam (e.g. `linf+gd`); `A+pgd` runs projected gradient descent from A's
  * answer (e.g. `adam+pgd`, once `pgd` is registered). @throws OptionError naming the known methods
  */
-export function getMethod(name: string): InversionMethod {
+export function getMethod(name: MethodName): InversionMethod {
+  return lookup(name);
+}
+
+/** The method called `name`, made on demand when it is a hybrid. @throws OptionError naming the known methods */
+function lookup(name: string): InversionMethod {
   const m = methods.get(name);
   if (m) return m;
   const hybrid = hybridParts(name);
@@ -198,12 +209,12 @@ export function projectionMethod(name: string): InversionMethod {
     throw new OptionError(`pgd cannot project with itself ('${name}'): choose a layer-wise method, e.g. projection l1 or l1+gd`);
   let method: InversionMethod;
   try {
-    method = getMethod(name);
+    method = lookup(name);
   } catch (e) {
     throw e instanceof OptionError ? new OptionError(`projection: ${e.message}`) : e;
   }
   const base = hybridParts(name)?.base ?? name;
-  if (getMethod(base).kind !== "layerwise") {
+  if (lookup(base).kind !== "layerwise") {
     const layerwise = listMethods()
       .filter((m) => m.kind === "layerwise")
       .map((m) => m.name);

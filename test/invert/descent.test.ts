@@ -4,6 +4,7 @@ import { RELU, leakyRelu } from "../../src/model/activation.js";
 import { invert } from "../../src/invert/invert.js";
 import { relativeError } from "../../src/linalg/norms.js";
 import { getMethod } from "../../src/invert/registry.js";
+import { type MethodName } from "../../src/invert/method-names.js";
 import { gaussianOperator, maskOperator, applyOperator } from "../../src/operators/operator.js";
 import { rowOf } from "../helpers.js";
 import { Generator } from "../../src/model/generator.js";
@@ -12,7 +13,7 @@ import { PAPER_METHOD_OPTIONS } from "../../src/experiments/common.js";
 import { loadModel } from "../../src/model/io/load.js";
 
 /** Success rate (relative error ≤ 1e-3) of `method` with the paper's settings over `runs` fresh k → 250 → 600 ReLU nets. */
-function fig2Success(k: number, method: string, runs: number): number {
+function fig2Success(k: number, method: keyof typeof PAPER_METHOD_OPTIONS & MethodName, runs: number): number {
   let ok = 0;
   for (let run = 0; run < runs; run++) {
     const gen = randomGenerator({ sizes: [k, 250, 600], activation: RELU, rng: 1000 * k + run });
@@ -116,8 +117,8 @@ describe("gradient descent baselines", () => {
   it("reject bad settings with the setting named", () => {
     const gen = randomGenerator({ sizes: [3, 10], activation: RELU, rng: 1 });
     const x = gen.forward([1, 2, 3]);
-    expect(() => invert(gen, x, { method: "gd", learningRate: -1 })).toThrow(/learning rate must be a positive number/);
-    expect(() => invert(gen, x, { method: "gd", restarts: 0 })).toThrow(/restarts must be a positive integer/);
+    expect(() => invert(gen, x, { method: "gd", learningRate: -1 })).toThrow(/^learningRate expects a positive number, got -1$/);
+    expect(() => invert(gen, x, { method: "gd", restarts: 0 })).toThrow(/^restarts expects an integer in \[1, 1000000\], got 0$/);
     expect(() => invert(gen, x, { method: "gd", init: [1, 2] })).toThrow(/initial z has 2 entries, expected 3/);
     expect(() => invert(gen, x, { method: "gd", init: [1, NaN, 2] })).toThrow(/initial z\[1\] is NaN/);
   });
@@ -129,6 +130,7 @@ describe("gradient descent baselines", () => {
     invert(gen, s.x.data, { method: "gd", iterations: 250, gradientTolerance: 0, objectiveTolerance: 0, onProgress: (d) => seen.push(d) });
     expect(seen).toEqual([100, 200, 250]);
     expect(getMethod("exact+adam").name).toBe("exact+adam");
+    // @ts-expect-error a typo is a type error too (test/invert/method-names.test.ts)
     expect(() => getMethod("nope+gd")).toThrow(/unknown method 'nope\+gd'/);
     const h = invert(gen, s.x.data, { method: "exact+gd" });
     expect(h.layers).toHaveLength(2);
@@ -205,7 +207,7 @@ describe("gradient methods tell what happened (issue 14)", () => {
       [thin, 1],
     ] as const) {
       const x = gen.forward([0.5, 0.2, 0.1]);
-      for (const method of ["gd", "adam", "pgd"]) {
+      for (const method of ["gd", "adam", "pgd"] as const) {
         const r = invert(gen, x, { method });
         expect(r.status, `${method} rank ${rank}`).toBe("non_unique");
         expect(r.warnings.join("\n")).toMatch(

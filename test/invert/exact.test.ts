@@ -125,6 +125,7 @@ describe("exact inversion (Theorem 2)", () => {
     expect(() => invert(gen, x, { method: "exact" })).toThrow(/observation\[7\] is NaN/);
     x[7] = -Infinity;
     expect(() => invert(gen, x, { method: "exact" })).toThrow(/observation\[7\] is -Infinity/);
+    // @ts-expect-error an unknown name is a type error, and a run-time OptionError for untyped callers
     expect(() => invert(gen, new Float64Array(50), { method: "nope" })).toThrow(/unknown method 'nope' \(known: exact/);
   });
 });

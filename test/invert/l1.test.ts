@@ -21,7 +21,7 @@ describe("l1 (Algorithm 2)", () => {
   it("fewer two-sided rows than unknowns is reported non_unique, as linf and exact do (k = 160 on 160-250-600)", () => {
     const gen = randomGenerator({ sizes: [160, 250, 600], activation: RELU, rng: 77 });
     const s = sampleObservations(gen, 1, 78);
-    for (const method of ["l1", "linf", "exact"]) {
+    for (const method of ["l1", "linf", "exact"] as const) {
       const r = invert(gen, s.x.data, { method });
       expect(r.status).toBe("non_unique");
       expect(r.layers[0]!.status).toBe("non_unique");

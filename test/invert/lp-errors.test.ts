@@ -13,10 +13,10 @@ describe("LP methods: bad input, infeasibility, degeneracy and solver failure", 
   it("bad LP options are OptionErrors naming the option", () => {
     const x = noisy.x.data;
     expect(() => invert(gen, x, { method: "linf", eps0: 0 })).toThrow(OptionError);
-    expect(() => invert(gen, x, { method: "linf", eps0: NaN })).toThrow(/eps0 must be a finite number > 0/);
-    expect(() => invert(gen, x, { method: "l1", alpha: 1 })).toThrow(/alpha must be a finite number > 1/);
-    expect(() => invert(gen, x, { method: "relaxed", lpBackend: "gurobi" as never })).toThrow(/lpBackend must be engine or highs/);
-    expect(() => invert(gen, x, { method: "linf", epsSearch: "guess" as never })).toThrow(/epsSearch must be search or scan/);
+    expect(() => invert(gen, x, { method: "linf", eps0: NaN })).toThrow(/^eps0 expects a positive number, got NaN$/);
+    expect(() => invert(gen, x, { method: "l1", alpha: 1 })).toThrow(/^alpha expects a number > 1, got 1$/);
+    expect(() => invert(gen, x, { method: "relaxed", lpBackend: "gurobi" as never })).toThrow(/^lpBackend expects engine or highs, got "gurobi"$/);
+    expect(() => invert(gen, x, { method: "linf", epsSearch: "guess" as never })).toThrow(/^epsSearch expects search or scan, got "guess"$/);
     expect(() => invert(gen, x, { method: "linf", lpMaxPivots: 0 })).toThrow(/lpMaxPivots/);
   });
 
@@ -40,7 +40,7 @@ describe("LP methods: bad input, infeasibility, degeneracy and solver failure", 
   it("a non-expansive layer (fewer outputs than inputs) is reported non_unique, not optimal", () => {
     const g = randomGenerator({ sizes: [20, 10, 50], activation: RELU, rng: 54 });
     const s = sampleObservations(g, 1, 55, { kind: "uniform", level: 1e-3 });
-    for (const method of ["linf", "l1", "relaxed"]) {
+    for (const method of ["linf", "l1", "relaxed"] as const) {
       const r = invert(g, s.x.data, { method });
       expect(r.status).toBe("non_unique");
       expect(r.layers[0]!.message).toMatch(/unconstrained/);

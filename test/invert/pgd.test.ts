@@ -47,6 +47,7 @@ describe("projected gradient descent (Shah & Hegde) with layer-wise projections"
     // a start that already fits exactly stays (to rounding)
     const exactStart = invert(gen, y, { method: "pgd", operator: A, init: s.z.data, pgdIterations: 3 } as never);
     expect(relativeError(exactStart.z, s.z.data)).toBeLessThan(1e-9);
+    // @ts-expect-error pgd+pgd is no hybrid: a type error, and an OptionError at run time
     expect(() => invert(gen, y, { method: "pgd+pgd", operator: A })).toThrow(/unknown method 'pgd\+pgd'/);
     expect(() => invert(gen, y, { method: "pgd", operator: A, init: [1, 2] } as never)).toThrow(/initial z has 2 entries, expected 10/);
   });

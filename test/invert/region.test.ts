@@ -124,7 +124,7 @@ describe("region descent", () => {
     const rows = halfRows(200, 4);
     const op = maskOperator(200, rows);
     const y = applyOperator(op, x, new Float64Array(rows.length));
-    for (const method of ["region-linf", "region-l1"]) {
+    for (const method of ["region-linf", "region-l1"] as const) {
       const r = invert(leaky, y, { method, operator: op, seed: 2 });
       expect(r.status, method).toBe("exact");
       expect(relativeError(r.z, z), method).toBeLessThan(1e-8);

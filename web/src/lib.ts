@@ -4,7 +4,7 @@
  */
 export { loadModelBytes } from "../../src/model/io/model-bytes.js";
 export { loadHighsBackend, highsLoaded } from "../../src/lp/highs.js";
-export { getMethod, listMethods, runMethod, hybridParts } from "../../src/invert/registry.js";
+export { getMethod, methodName, listMethods, runMethod, hybridParts } from "../../src/invert/registry.js";
 export { type InversionResult, type LayerReport } from "../../src/invert/result.js";
 export { type InvertOptions } from "../../src/invert/options.js";
 export { type Generator } from "../../src/model/generator.js";

@@ -9,6 +9,7 @@ import {
   gaussianOperator,
   type Generator,
   getMethod,
+  methodName,
   type InvertOptions,
   maskOperator,
   type MeasurementOperator,
@@ -72,7 +73,7 @@ export function invertObservation(
   const { y, operator, shown } = observe(gen, clean, spec);
   const options = pageMethodOptions(method, seed, operator);
   if (onProgress) options.onProgress = onProgress;
-  const r = runMethod(getMethod(method), gen, y, options);
+  const r = runMethod(getMethod(methodName(method)), gen, y, options);
   const image = gen.forward(r.z);
   return {
     method,

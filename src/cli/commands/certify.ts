@@ -10,7 +10,7 @@ import { normInf } from "../../linalg/norms.js";
 import { loadHighsBackend } from "../../lp/highs.js";
 import { loadArrayFile, loadObservations } from "../../model/io/arrays.js";
 import { certifyUniqueness } from "../../invert/milp-certify.js";
-import { getMethod, runMethod } from "../../invert/registry.js";
+import { getMethod, methodName, runMethod } from "../../invert/registry.js";
 import { type CliIo, emitJson } from "../io.js";
 import { addMilpFlags, type MilpFlags, milpOptionsFromFlags } from "../milp-flags.js";
 import { addModelFlags, loadModelFromFlags, type ModelFlags } from "../model-flags.js";
@@ -52,7 +52,7 @@ export function certifyCommand(io: CliIo): Command {
       const tauFlag = flags.tau !== undefined ? parseNumberFlag(flags.tau, "--tau") : undefined;
       if (tauFlag !== undefined && tauFlag < 0) throw new OptionError(`--tau expects a number ≥ 0, got '${flags.tau}'`);
       const radiusFlag = flags.radius !== undefined ? parseNumberFlag(flags.radius, "--radius", true) : undefined;
-      const method = zs ? null : getMethod(flags.method);
+      const method = zs ? null : getMethod(methodName(flags.method));
       const out: Record<string, unknown>[] = [];
       for (let b = 0; b < xs.rows; b++) {
         const x = xs.data.subarray(b * xs.cols, (b + 1) * xs.cols);

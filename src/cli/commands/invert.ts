@@ -14,14 +14,15 @@ import { DataFormatError, InvalidValueError, OptionError, ShapeError } from "../
 import { loadHighsBackend } from "../../lp/highs.js";
 import { loadArrayFile, loadObservations } from "../../model/io/arrays.js";
 import { type InvertOptions } from "../../invert/options.js";
-import { getMethod, listMethods, projectionMethod } from "../../invert/registry.js";
+import { getMethod, listMethods, methodName, projectionMethod } from "../../invert/registry.js";
 import { type CliIo } from "../io.js";
 import { fileSha256 } from "../fingerprint.js";
 import { runInvertBatch } from "../invert-batch.js";
 import { defaultWorkers } from "../../experiments/runner.js";
 import { addModelFlags, loadModelFromFlags, type ModelFlags } from "../model-flags.js";
 import { addMilpFlags, type MilpFlags, milpOptionsFromFlags } from "../milp-flags.js";
-import { parseIntFlag, parseNumberFlag } from "../parse.js";
+import { parseIntFlag } from "../parse.js";
+import { numberFromFlag, optionFromFlag } from "../../invert/validate-options.js";
 
 interface InvertFlags extends ModelFlags, MilpFlags {
   obs: string;
@@ -64,16 +65,16 @@ interface InvertFlags extends ModelFlags, MilpFlags {
 }
 
 /** The gradient methods' flags as options (absent flags keep the defaults). */
-function gradientOptionsFromFlags(flags: InvertFlags): InvertOptions {
+function gradientOptionsFromFlags(flags: InvertFlags, method: string): InvertOptions {
   const o: InvertOptions = {};
-  if (flags.lr !== undefined) o.learningRate = parseNumberFlag(flags.lr, "--lr", true);
-  if (flags.iterations !== undefined) o.iterations = parseIntFlag(flags.iterations, "--iterations", 0, 1e9);
-  if (flags.restarts !== undefined) o.restarts = parseIntFlag(flags.restarts, "--restarts", 1, 1e6);
-  if (flags.tol !== undefined) o.gradientTolerance = parseNumberFlag(flags.tol, "--tol");
-  if (flags.objectiveTol !== undefined) o.objectiveTolerance = parseNumberFlag(flags.objectiveTol, "--objective-tol");
+  if (flags.lr !== undefined) o.learningRate = numberFromFlag("learningRate", flags.lr);
+  if (flags.iterations !== undefined) o.iterations = numberFromFlag("iterations", flags.iterations, method);
+  if (flags.restarts !== undefined) o.restarts = numberFromFlag("restarts", flags.restarts, method);
+  if (flags.tol !== undefined) o.gradientTolerance = numberFromFlag("gradientTolerance", flags.tol);
+  if (flags.objectiveTol !== undefined) o.objectiveTolerance = numberFromFlag("objectiveTolerance", flags.objectiveTol);
   if (flags.fixedStep) o.lineSearch = false;
   if (flags.signFlip) o.signFlip = true;
-  if (flags.seed !== undefined) o.seed = parseIntFlag(flags.seed, "--seed", 0, Number.MAX_SAFE_INTEGER);
+  if (flags.seed !== undefined) o.seed = numberFromFlag("seed", flags.seed);
   if (flags.init !== undefined) {
     if (flags.init === "random" || flags.init === "zero") o.init = flags.init;
     else {
@@ -186,34 +187,21 @@ export function invertCommand(io: CliIo): Command {
     .option("--strict", "refuse the whole observation file when any row is bad (default: report each bad row, invert the others, exit 1)")
     .option("--workers <n>", `worker threads for a batch (default: all ${defaultWorkers()} cores; 1 runs in this thread)`)
     .action(async (flags: InvertFlags) => {
-      const method = getMethod(flags.method);
+      const method = getMethod(methodName(flags.method));
       // usage errors before any work, like --method: the projection must be a layer-wise method, for pgd
       if (flags.projection !== undefined) {
         if (!/(^|\+)pgd$/.test(method.name)) throw new OptionError(`--projection is for pgd (and <method>+pgd), not for --method ${method.name}`);
         projectionMethod(flags.projection);
       }
       const options: InvertOptions = {};
-      if (flags.activeTol !== undefined) options.activeTolerance = parseNumberFlag(flags.activeTol, "--active-tol", true);
-      if (flags.fitTol !== undefined) options.fitTolerance = parseNumberFlag(flags.fitTol, "--fit-tol", true);
-      if (flags.rankTol !== undefined) options.rankTolerance = parseNumberFlag(flags.rankTol, "--rank-tol", true);
-      Object.assign(options, gradientOptionsFromFlags(flags));
-      if (flags.eps0 !== undefined) options.eps0 = parseNumberFlag(flags.eps0, "--eps0", true);
-      if (flags.alpha !== undefined) {
-        options.alpha = parseNumberFlag(flags.alpha, "--alpha", true);
-        if (!(options.alpha > 1)) throw new OptionError(`--alpha expects a number > 1, got '${flags.alpha}'`);
-      }
-      if (flags.lpBackend !== undefined) {
-        if (flags.lpBackend !== "engine" && flags.lpBackend !== "highs") {
-          throw new OptionError(`--lp-backend expects engine or highs, got '${flags.lpBackend}'`);
-        }
-        options.lpBackend = flags.lpBackend;
-      }
-      if (flags.epsSearch !== undefined) {
-        if (flags.epsSearch !== "search" && flags.epsSearch !== "scan") {
-          throw new OptionError(`--eps-search expects search or scan, got '${flags.epsSearch}'`);
-        }
-        options.epsSearch = flags.epsSearch;
-      }
+      if (flags.activeTol !== undefined) options.activeTolerance = numberFromFlag("activeTolerance", flags.activeTol);
+      if (flags.fitTol !== undefined) options.fitTolerance = numberFromFlag("fitTolerance", flags.fitTol);
+      if (flags.rankTol !== undefined) options.rankTolerance = numberFromFlag("rankTolerance", flags.rankTol);
+      Object.assign(options, gradientOptionsFromFlags(flags, method.name));
+      if (flags.eps0 !== undefined) options.eps0 = numberFromFlag("eps0", flags.eps0);
+      if (flags.alpha !== undefined) options.alpha = numberFromFlag("alpha", flags.alpha);
+      if (flags.lpBackend !== undefined) options.lpBackend = optionFromFlag("lpBackend", flags.lpBackend) as InvertOptions["lpBackend"];
+      if (flags.epsSearch !== undefined) options.epsSearch = optionFromFlag("epsSearch", flags.epsSearch) as InvertOptions["epsSearch"];
       if (flags.refine === false) options.refine = false;
       if (flags.lpFallback === false) options.lpFallback = false;
       Object.assign(options, milpOptionsFromFlags(flags));
@@ -244,11 +232,11 @@ export function invertCommand(io: CliIo): Command {
               ...maxInputBytes(flags),
             });
       const truth = flags.truth !== undefined ? loadArrayFile(flags.truth, "z", maxInputBytes(flags)) : obs.z;
-      const seed = flags.seed !== undefined ? parseIntFlag(flags.seed, "--seed", 0, Number.MAX_SAFE_INTEGER) : 0;
-      if (flags.projection !== undefined) (options as PgdOptions).projection = flags.projection;
-      if (flags.pgdIterations !== undefined) (options as PgdOptions).pgdIterations = parseIntFlag(flags.pgdIterations, "--pgd-iterations", 1, 1e6);
-      if (flags.pgdStep !== undefined) (options as PgdOptions).pgdStep = parseNumberFlag(flags.pgdStep, "--pgd-step", true);
-      if (flags.pgdRestarts !== undefined) (options as PgdOptions).pgdRestarts = parseIntFlag(flags.pgdRestarts, "--pgd-restarts", 1, 1000);
+      const seed = options.seed ?? 0;
+      if (flags.projection !== undefined) (options as PgdOptions).projection = methodName(flags.projection);
+      if (flags.pgdIterations !== undefined) (options as PgdOptions).pgdIterations = numberFromFlag("pgdIterations", flags.pgdIterations);
+      if (flags.pgdStep !== undefined) (options as PgdOptions).pgdStep = numberFromFlag("pgdStep", flags.pgdStep);
+      if (flags.pgdRestarts !== undefined) (options as PgdOptions).pgdRestarts = numberFromFlag("pgdRestarts", flags.pgdRestarts);
       // what is observed: the full output, a mask of it, or Gaussian / given measurements of it
       const sensing = [flags.mask, flags.measurements, flags.sensingMatrix].filter((v) => v !== undefined).length;
       if (sensing > 1) throw new OptionError("--mask, --measurements and --sensing-matrix exclude each other");
