@@ -10,7 +10,7 @@
  * would end the loop by a tie rather than by the fit getting worse). `epsSearch: "scan"` runs the
  * paper's loop from ε₀ instead.
  */
-import { type LadProblem, rowDeviations } from "../lp/types.js";
+import { rowDeviations } from "../lp/types.js";
 import { type LayerInverter, layerResidual } from "./layer.js";
 import { linfSearch } from "./eps-search.js";
 import { LayerLp, lpSettings, solverReport, withNotes } from "./lp-layer.js";
@@ -64,23 +64,12 @@ export const invertL1Layer: LayerInverter = (layer, y, ctx) => {
       };
     }
   } else z0 = L.leastSquares(L.eps0);
-  const leaky = L.model.kind !== "relu";
   let prev: { t: number; z: Float64Array; fit: number; obj: number; on: number; free: number } | null = null;
   let warm: LadSnapshot | undefined;
   let failure: string | undefined;
   for (;;) {
     const on = L.rowsAt(L.eps(t));
-    const prob: LadProblem = {
-      kind: "lad",
-      a: L.a,
-      upper: L.upper,
-      lower: L.lower,
-      upperWeight: leaky ? L.wU : null,
-      lowerWeight: leaky ? L.wL : null,
-      zLower: L.zLower,
-      zUpper: L.zUpper,
-    };
-    const r = L.solver.ladFit(prob, { z0: prev ? prev.z : z0, warm: warm ?? null });
+    const r = L.solver.ladFit(L.ladProblem(), { z0: prev ? prev.z : z0, warm: warm ?? null });
     if (r.status !== "optimal") {
       failure = `ℓ1 LP at ε = ${L.eps(t).toExponential(3)}: ${r.status}${r.message ? ` — ${r.message}` : ""}`;
       break;

@@ -8,7 +8,7 @@ import { OptionError } from "../errors.js";
 import { type Matrix } from "../linalg/matrix.js";
 import { leastSquaresRows, QrWorkspace } from "../linalg/qr.js";
 import { FitSolver, type FitResult, LP_BACKENDS, type LpBackendName } from "../lp/backend.js";
-import { type ChebyshevProblem } from "../lp/types.js";
+import { type ChebyshevProblem, type FitRows, type LadProblem } from "../lp/types.js";
 import { type VertexSnapshot } from "../lp/vertex-simplex.js";
 import { activationDerivative, inverseActivation } from "../model/activation.js";
 import { type DenseLayer } from "../model/generator.js";
@@ -249,9 +249,18 @@ export class LayerLp {
 
   /** Algorithm 1's LP at ε (rows must be loaded by {@link rowsAt}), capped at δ ≤ cap. */
   chebyshevProblem(cap: number): ChebyshevProblem {
+    return { kind: "chebyshev", ...this.rowData(), deltaMax: cap };
+  }
+
+  /** Algorithm 2's LP at ε (rows must be loaded by {@link rowsAt}). */
+  ladProblem(): LadProblem {
+    return { kind: "lad", ...this.rowData() };
+  }
+
+  /** The loaded rows as an LP's data (weights only for LeakyReLU, Remark 1). */
+  private rowData(): FitRows {
     const leaky = this.model.kind !== "relu";
     return {
-      kind: "chebyshev",
       a: this.a,
       upper: this.upper,
       lower: this.lower,
@@ -259,7 +268,6 @@ export class LayerLp {
       lowerWeight: leaky ? this.wL : null,
       zLower: this.zLower,
       zUpper: this.zUpper,
-      deltaMax: cap,
     };
   }
 
