@@ -21,7 +21,16 @@ import {
 } from "../../experiments/fig1.js";
 import { FIG2_DEFAULTS, FIG2_QUICK, fig2Architecture, fig2Config, fig2Csv, type Fig2Record, fig2Svg, runFig2 } from "../../experiments/fig2.js";
 import { formatNoise, parseNoise } from "../../model/random.js";
-import { runSensing, SENSING_DEFAULTS, SENSING_QUICK, sensingConfig, sensingCsv, type SensingRecord, sensingSvg } from "../../experiments/sensing.js";
+import {
+  quickSensingOptions,
+  runSensing,
+  SENSING_DEFAULTS,
+  SENSING_QUICK,
+  sensingConfig,
+  sensingCsv,
+  type SensingRecord,
+  sensingSvg,
+} from "../../experiments/sensing.js";
 import { type CliIo, toJsonText } from "../io.js";
 import { parseIntFlag, parseNumberFlag } from "../parse.js";
 import { formatSeconds } from "../progress.js";
@@ -220,7 +229,7 @@ export async function reproduceSensing(io: CliIo, flags: SensingFlags): Promise<
     runs: c.runs,
     seed: c.seed,
     methods: c.methods,
-    methodOptions: c.methodOptions,
+    methodOptions: flags.quick ? quickSensingOptions(c.methodOptions) : c.methodOptions,
     noise: parseNoise(flags.noise),
     ...(ms ? { ms } : {}),
   });
