@@ -62,7 +62,23 @@ export class InvalidValueError extends GeninvError {
   }
 }
 
-/** An option or argument is invalid (unknown method, bad noise spec, out-of-range number). */
+/**
+ * An option or argument is invalid (unknown method, bad noise spec, out-of-range number); `option`
+ * names the field or flag when there is one.
+ * @param message what is wrong, starting with the option's name
+ * @param option the field (`learningRate`) or flag (`--lr`)
+ * @example
+ * ```ts
+ * import { invert, OptionError, randomGenerator, RELU } from "geninv";
+ * const gen = randomGenerator({ sizes: [2, 8, 20], activation: RELU, rng: 3 });
+ * try {
+ *   invert(gen, gen.forward([1, 1]), { method: "gd", learningRate: -1 });
+ * } catch (e) {
+ *   if (!(e instanceof OptionError) || e.option !== "learningRate") throw e;
+ *   console.log(e.message); // learningRate expects a positive number, got -1
+ * }
+ * ```
+ */
 export class OptionError extends GeninvError {
   /** The option it names, when one: the field (`learningRate`) from the library, the flag (`--lr`) from the CLI. */
   readonly option: string | undefined;

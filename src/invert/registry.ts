@@ -25,8 +25,25 @@ export { hybridParts } from "./method-names.js";
 const methods = new Map<string, InversionMethod>();
 
 /**
- * Add (or replace) a method under its name.
- * @returns the name, typed for invert() and getMethod() (its hybrids: `methodName(\`${name}+gd\`)`)
+ * Add (or replace) a method under its name: a layer-wise inverter the shared driver runs, or a
+ * whole-network method.
+ * @param method the method, with a name not containing `+` (hybrids of it are made on demand)
+ * @returns the name, typed for invert() and getMethod(); its hybrids are typed by {@link methodName}
+ * @throws nothing
+ * @example
+ * ```ts
+ * import { invert, methodName, randomGenerator, registerMethod, RELU } from "geninv";
+ * const zeroStart = registerMethod({
+ *   name: "gd-from-zero",
+ *   kind: "whole",
+ *   description: "gradient descent from z = 0",
+ *   invert: (gen, y, options) => invert(gen, y, { ...options, method: "gd", init: "zero" }),
+ * });
+ * const gen = randomGenerator({ sizes: [2, 10, 30], activation: RELU, rng: 4 });
+ * const x = gen.forward([1, 0.5]);
+ * invert(gen, x, { method: zeroStart, iterations: 50 });
+ * invert(gen, x, { method: methodName("gd-from-zero+adam"), iterations: 50 });
+ * ```
  */
 export function registerMethod(method: InversionMethod): CustomMethodName {
   methods.set(method.name, method);
@@ -36,7 +53,15 @@ export function registerMethod(method: InversionMethod): CustomMethodName {
 /**
  * A run-time string (a CLI flag, a config file) checked to name a method — a registered one or a
  * hybrid of one — and returned typed: the explicit widening from `string` to {@link MethodName}.
+ * @param name the string to check
+ * @returns the same name, typed
  * @throws OptionError naming the known methods when it names none
+ * @example
+ * ```ts
+ * import { getMethod, methodName } from "geninv";
+ * const fromUser: string = "linf+gd";
+ * console.log(getMethod(methodName(fromUser)).description);
+ * ```
  */
 export function methodName(name: string): MethodName {
   return lookup(name).name as MethodName;
@@ -45,7 +70,17 @@ export function methodName(name: string): MethodName {
 /**
  * The method called `name`. `A+gd` / `A+adam` name the hybrid of any registered method A refined
  * by gradient descent / Adam (e.g. `linf+gd`); `A+pgd` runs projected gradient descent from A's
- * answer (e.g. `adam+pgd`, once `pgd` is registered). @throws OptionError naming the known methods
+ * answer (e.g. `adam+pgd`). A typo is a type error; a run-time string goes through {@link methodName}.
+ * @param name a built-in name, a hybrid, or a custom name from registerMethod / methodName
+ * @returns the method (its `kind`, `description`, and the inverter that runMethod runs)
+ * @throws OptionError naming the known methods (only for custom names no longer registered)
+ * @example
+ * ```ts
+ * import { getMethod } from "geninv";
+ * const m = getMethod("linf");
+ * if (m.kind !== "layerwise") throw new Error("linf is layer-wise (Algorithm 1)");
+ * console.log(getMethod("exact+adam").description);
+ * ```
  */
 export function getMethod(name: MethodName): InversionMethod {
   return lookup(name);
@@ -118,7 +153,16 @@ function hybridMethod(base: InversionMethod, optimizer: Optimizer): WholeNetwork
   };
 }
 
-/** Every registered method. */
+/**
+ * Every registered method: the built-ins (BUILTIN_METHOD_NAMES) and those added by registerMethod.
+ * @returns the methods in the order they were registered
+ * @throws nothing
+ * @example
+ * ```ts
+ * import { listMethods } from "geninv";
+ * for (const m of listMethods()) console.log(`${m.name} (${m.kind}): ${m.description}`);
+ * ```
+ */
 export function listMethods(): InversionMethod[] {
   return [...methods.values()];
 }
@@ -192,7 +236,20 @@ registerMethod({
 /**
  * Recover z from y = A·G(z*) + e by projected gradient descent, projecting onto the range of G with
  * the registered method named by `options.projection` (default `l1`); see invert/pgd.ts.
+ * @param gen the generator G
+ * @param y the m measurements of `options.operator` (default the identity: y = G(z*) + e)
+ * @param options PGD's options (pgdIterations, pgdStep, projection, …) and the shared ones
+ * @returns the iterate whose measurements fit best, with its status and stopping rule
  * @throws ShapeError / InvalidValueError for bad y; OptionError for bad settings or a projection that is not an inverter
+ * @example
+ * ```ts
+ * import { applyOperator, gaussianOperator, projectedGradientDescent, randomGenerator, RELU } from "geninv";
+ * const gen = randomGenerator({ sizes: [3, 20, 60], activation: RELU, rng: 5 });
+ * const A = gaussianOperator(30, 60, 6);
+ * const y = applyOperator(A, gen.forward([1, -0.5, 0.8]), new Float64Array(30));
+ * const r = projectedGradientDescent(gen, y, { operator: A, pgdIterations: 10 });
+ * console.log(r.status, r.residual.linf);
+ * ```
  */
 export function projectedGradientDescent(gen: Generator, y: ArrayLike<number>, options: PgdOptions = {}): InversionResult {
   return projectedGradientDescentWith(gen, y, options, projectionMethod);

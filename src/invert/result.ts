@@ -156,12 +156,35 @@ export function worseStatus(a: InversionStatus, b: InversionStatus): InversionSt
   return STATUS_SEVERITY[b] > STATUS_SEVERITY[a] ? b : a;
 }
 
-/** True for statuses that mean "z is a trustworthy answer". */
+/**
+ * True for statuses that mean "z is a trustworthy answer" (`exact`, `optimal`, `converged`, …).
+ * @param status a result's status
+ * @returns whether z can be used as the answer
+ * @throws nothing
+ * @example
+ * ```ts
+ * import { invert, isSuccess, randomGenerator, RELU } from "geninv";
+ * const gen = randomGenerator({ sizes: [3, 15, 45], activation: RELU, rng: 2 });
+ * const r = invert(gen, gen.forward([1, 0, -1]));
+ * if (!isSuccess(r.status)) console.warn(r.warnings.join("\n"));
+ * ```
+ */
 export function isSuccess(status: InversionStatus): boolean {
   return STATUS_SEVERITY[status] <= 1;
 }
 
-/** A plain-JSON view of a result (typed arrays become arrays). */
+/**
+ * A plain-JSON view of a result (typed arrays become arrays), as `geninv invert -o r.json` writes it.
+ * @param r the result
+ * @returns an object JSON.stringify can write
+ * @throws nothing
+ * @example
+ * ```ts
+ * import { invert, randomGenerator, RELU, resultToJson } from "geninv";
+ * const gen = randomGenerator({ sizes: [2, 8, 20], activation: RELU, rng: 3 });
+ * console.log(JSON.stringify(resultToJson(invert(gen, gen.forward([0.5, 1])))));
+ * ```
+ */
 export function resultToJson(r: InversionResult): Record<string, unknown> {
   return { ...r, z: Array.from(r.z) };
 }

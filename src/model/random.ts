@@ -21,7 +21,18 @@ export interface RandomGeneratorOptions {
   rng: Rng | number;
 }
 
-/** A random generator with Gaussian weights N(0, 1/n_i), as in the paper's section 5.1. */
+/**
+ * A random generator with Gaussian weights N(0, 1/n_i), as in the paper's section 5.1.
+ * @param opts the widths [k, n_1, …, n_d], the activation(s), biases or not, and the seed
+ * @returns the generator, its weights drawn row-major layer by layer from the seed
+ * @throws ShapeError for fewer than two widths or a width that is not a positive integer
+ * @example
+ * ```ts
+ * import { leakyRelu, randomGenerator } from "geninv";
+ * const gen = randomGenerator({ sizes: [20, 100, 500], activation: leakyRelu(0.1), rng: 7 });
+ * console.log(gen.inputSize, gen.outputSize); // 20 500
+ * ```
+ */
 export function randomGenerator(opts: RandomGeneratorOptions): Generator {
   const { sizes } = opts;
   if (sizes.length < 2) throw new ShapeError(`sizes needs at least two widths (k and n), got [${sizes.join(",")}]`);
@@ -47,7 +58,17 @@ export function randomGenerator(opts: RandomGeneratorOptions): Generator {
 /** Output noise: none, U(−a, a) per entry, or N(0, σ²) per entry. */
 export type NoiseSpec = { kind: "none" } | { kind: "uniform"; level: number } | { kind: "gaussian"; level: number };
 
-/** Parse `uniform:1e-3`, `gaussian:0.1` or `none`. */
+/**
+ * Parse `uniform:1e-3`, `gaussian:0.1` or `none` (the CLI's `--noise`).
+ * @param spec the noise spec
+ * @returns the noise as a {@link NoiseSpec}
+ * @throws OptionError for a spec not understood or a level that is not a finite number ≥ 0
+ * @example
+ * ```ts
+ * import { parseNoise } from "geninv";
+ * const noise = parseNoise("gaussian:0.01"); // { kind: "gaussian", level: 0.01 }
+ * ```
+ */
 export function parseNoise(spec: string): NoiseSpec {
   const s = spec.trim().toLowerCase();
   if (s === "none" || s === "0") return { kind: "none" };
@@ -63,7 +84,20 @@ export function formatNoise(noise: NoiseSpec): string {
   return noise.kind === "none" ? "none" : `${noise.kind}:${noise.level}`;
 }
 
-/** Add noise to `x` in place. */
+/**
+ * Add noise to `x` in place.
+ * @param x the values, changed in place
+ * @param noise what to add (none, U(−a, a) or N(0, σ²) per entry)
+ * @param rng the stream the noise is drawn from
+ * @returns x
+ * @throws nothing
+ * @example
+ * ```ts
+ * import { addNoise, parseNoise, Rng } from "geninv";
+ * const x = new Float64Array([0.5, 0.25, 1]);
+ * addNoise(x, parseNoise("uniform:1e-3"), new Rng(1));
+ * ```
+ */
 export function addNoise(x: Float64Array, noise: NoiseSpec, rng: Rng): Float64Array {
   if (noise.kind === "uniform") for (let i = 0; i < x.length; i++) x[i]! += rng.uniformIn(-noise.level, noise.level);
   else if (noise.kind === "gaussian") for (let i = 0; i < x.length; i++) x[i]! += noise.level * rng.normal();
@@ -79,7 +113,19 @@ export interface SampleBatch {
 
 /**
  * Draw `count` samples: for each, z* ~ N(0, I) then the output noise.
- * @throws InvalidValueError naming the layer when G(z*) overflows float64 (e.g. weights near 1e300)
+ * @param gen the generator G
+ * @param count how many samples (≥ 1)
+ * @param rng seed or stream of the draws
+ * @param noise the output noise (default none)
+ * @returns z* (count × k), the clean outputs G(z*) and the observations x (count × n)
+ * @throws OptionError for a count that is not a positive integer; InvalidValueError naming the layer when G(z*) overflows float64 (e.g. weights near 1e300)
+ * @example
+ * ```ts
+ * import { invert, randomGenerator, RELU, sampleObservations } from "geninv";
+ * const gen = randomGenerator({ sizes: [5, 30, 80], activation: RELU, rng: 1 });
+ * const s = sampleObservations(gen, 1, 2, { kind: "uniform", level: 1e-3 });
+ * const r = invert(gen, s.x.data, { method: "linf" }); // Algorithm 1 on noisy data
+ * ```
  */
 export function sampleObservations(gen: Generator, count: number, rng: Rng | number, noise: NoiseSpec = { kind: "none" }): SampleBatch {
   if (!Number.isSafeInteger(count) || count < 1) throw new OptionError(`count must be a positive integer, got ${count}`);

@@ -14,12 +14,37 @@ export type MeasurementOperator =
   | { readonly kind: "mask"; readonly n: number; readonly rows: Int32Array }
   | { readonly kind: "dense"; readonly n: number; readonly matrix: Matrix };
 
-/** A = I on ℝⁿ. */
+/**
+ * A = I on ℝⁿ: the whole output is observed (the default operator).
+ * @param n the output size of G
+ * @returns the identity operator
+ * @throws nothing
+ * @example
+ * ```ts
+ * import { identityOperator, measurementCount } from "geninv";
+ * console.log(measurementCount(identityOperator(784))); // 784
+ * ```
+ */
 export function identityOperator(n: number): MeasurementOperator {
   return { kind: "identity", n };
 }
 
-/** Observe the entries `rows` (distinct, increasing indices into 0..n-1) of G(z). */
+/**
+ * Observe the entries `rows` (distinct, increasing indices into 0..n-1) of G(z): inpainting.
+ * @param n the output size of G
+ * @param rows the observed indices
+ * @returns the mask operator; layer-wise methods invert from the observed rows only
+ * @throws ShapeError / OptionError for indices out of range, repeated or not increasing
+ * @example
+ * ```ts
+ * import { applyOperator, invert, maskOperator, randomGenerator, RELU } from "geninv";
+ * const gen = randomGenerator({ sizes: [4, 30, 100], activation: RELU, rng: 3 });
+ * const rows = Array.from({ length: 60 }, (_, i) => i); // the first 60 pixels
+ * const A = maskOperator(100, rows);
+ * const y = applyOperator(A, gen.forward([1, 2, -1, 0.5]), new Float64Array(60));
+ * const r = invert(gen, y, { method: "exact", operator: A });
+ * ```
+ */
 export function maskOperator(n: number, rows: ArrayLike<number>): MeasurementOperator {
   const r = Int32Array.from(rows);
   for (let i = 0; i < r.length; i++) {
@@ -52,7 +77,22 @@ export function denseOperator(matrix: Matrix): MeasurementOperator {
   return { kind: "dense", n: cols, matrix };
 }
 
-/** A Gaussian m×n matrix with entries N(0, 1/m), as in compressed sensing (Bora et al.). */
+/**
+ * A Gaussian m×n matrix with entries N(0, 1/m), as in compressed sensing (Bora et al.).
+ * @param m the number of measurements
+ * @param n the output size of G
+ * @param rng seed or stream of the entries
+ * @returns the dense operator (use a whole-network method: pgd, gd, adam, region, auto)
+ * @throws OptionError for m not a positive integer
+ * @example
+ * ```ts
+ * import { applyOperator, gaussianOperator, invert, randomGenerator, RELU } from "geninv";
+ * const gen = randomGenerator({ sizes: [3, 20, 60], activation: RELU, rng: 8 });
+ * const A = gaussianOperator(25, 60, 9);
+ * const y = applyOperator(A, gen.forward([0.3, 1, -0.7]), new Float64Array(25));
+ * const r = invert(gen, y, { method: "region", operator: A });
+ * ```
+ */
 export function gaussianOperator(m: number, n: number, rng: Rng | number): MeasurementOperator {
   if (!Number.isSafeInteger(m) || m < 1) throw new OptionError(`number of measurements must be a positive integer, got ${m}`);
   const r = typeof rng === "number" ? new Rng(rng) : rng;

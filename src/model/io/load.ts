@@ -32,9 +32,19 @@ export {
 } from "./model-bytes.js";
 
 /**
- * Load a generator from `path`, or a shipped one by name (`mnist`, `mnist-leaky`).
+ * Load a generator from `path` (geninv JSON, PyTorch .pt, safetensors, ONNX, .npz), or a shipped
+ * one by name (`mnist`, `mnist-leaky`).
+ * @param path a model file or a shipped model's name
+ * @param opts the format when the extension does not tell, a layer selection, byte limits
+ * @returns the generator
  * @throws FileError when the file cannot be read; ModelFormatError when it is malformed or its
  *   layers cannot be determined; OptionError for a layer selection that does not apply
+ * @example
+ * ```ts
+ * import { loadModel } from "geninv";
+ * const mnist = loadModel("mnist"); // the shipped 20-60-784 ReLU VAE decoder
+ * console.log(mnist.inputSize, mnist.outputSize); // 20 784
+ * ```
  */
 export function loadModel(path: string, opts: LoadModelOptions = {}): Generator {
   const file = resolveModelPath(path); // built-in names (mnist, mnist-leaky) → the shipped files
