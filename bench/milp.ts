@@ -5,8 +5,10 @@
  *     ratio 4.26, time vs variables, and what layer-wise ℓ∞ and gradient descent make of them;
  *  3. the shipped `mnist` generator on realizable digits: proved optimal within 60 s, our wall
  *     time vs HiGHS's own solve time, nodes — with the layer-wise start (default) and without.
- * Sizes: GENINV_MILP_NETS (default 200), GENINV_MILP_CNFS (default 100), GENINV_MILP_DIGITS (default 20).
+ * Sizes: GENINV_MILP_NETS (default 200), GENINV_MILP_CNFS (default 100), GENINV_MILP_DIGITS (default 20);
+ * GENINV_MILP_SECTIONS (default "brute,sat,mnist") runs a subset.
  */
+import { type Highs } from "highs";
 import Logic from "logic-solver";
 import { highsModule, loadHighsBackend } from "../src/lp/highs.js";
 import { invertMilp, misfitOf } from "../src/invert/milp.js";
@@ -32,7 +34,13 @@ function minisat(cnf: Cnf): boolean {
 export async function run(): Promise<void> {
   await loadHighsBackend();
   const h = highsModule();
+  const sections = new Set((process.env.GENINV_MILP_SECTIONS ?? "brute,sat,mnist").split(",").map((t) => t.trim()));
+  if (sections.has("brute")) bruteForceSection(h);
+  if (sections.has("sat")) satSection();
+  if (sections.has("mnist")) mnistSection();
+}
 
+function bruteForceSection(h: Highs): void {
   // 1. brute force
   const nets = count("GENINV_MILP_NETS", 200);
   let agree = 0;
@@ -69,22 +77,27 @@ export async function run(): Promise<void> {
     ["networks", "same optimum (1e-7)", "same verdict at τ = opt − 1e-3", "worst |Δ misfit|", "milp median ms", "brute force median ms", "ratio"],
     [[nets, agree, sameVerdict, worst.toExponential(2), median(tMilp), median(tBrute), (median(tMilp) / median(tBrute)).toFixed(2)]],
   );
+}
 
-  // 2. 3SAT
+function satSection(): void {
   const cnfs = count("GENINV_MILP_CNFS", 100);
-  const byVars = new Map<number, { ms: number[]; highs: number[]; match: number; sat: number; n: number }>();
+  const byVars = new Map<number, { ms: number[]; highs: number[]; sat_ms: number[]; nodes: number[]; match: number; sat: number; n: number }>();
   let match = 0;
   for (let t = 0; t < cnfs; t++) {
     const vars = 10 + (t % 11);
     const cnf = randomThreeSat(vars, Math.round(4.26 * vars), 1000 + t);
+    let t0 = performance.now();
     const ref = minisat(cnf);
-    const t0 = performance.now();
+    const satMs = performance.now() - t0;
+    t0 = performance.now();
     const s = solveCnfByMilp(cnf, { timeLimit: 300 });
     const ms = performance.now() - t0;
     const ok = s.verdict === (ref ? "sat" : "unsat") && (s.verdict !== "sat" || firstFalseClause(cnf, s.assignment!) < 0);
     if (ok) match++;
-    const row = byVars.get(vars) ?? { ms: [], highs: [], match: 0, sat: 0, n: 0 };
+    const row = byVars.get(vars) ?? { ms: [], highs: [], sat_ms: [], nodes: [], match: 0, sat: 0, n: 0 };
     row.ms.push(ms);
+    row.sat_ms.push(satMs);
+    row.nodes.push(s.result.milp?.nodes ?? 0);
     row.highs.push((s.result.milp?.highsSeconds ?? NaN) * 1000);
     row.match += ok ? 1 : 0;
     row.sat += ref ? 1 : 0;
@@ -93,8 +106,21 @@ export async function run(): Promise<void> {
   }
   printTable(
     `Theorem 1: milp on the 3SAT reduction vs MiniSat, ${cnfs} random formulas at ratio 4.26 (verdict matches on ${match} of ${cnfs})`,
-    ["vars", "formulas", "satisfiable", "verdicts match", "median ms", "HiGHS median ms"],
-    [...byVars.entries()].sort((a, b) => a[0] - b[0]).map(([v, r]) => [v, r.n, r.sat, r.match, median(r.ms), median(r.highs)]),
+    ["vars", "formulas", "satisfiable", "verdicts match", "milp median ms", "milp max ms", "HiGHS median ms", "median nodes", "MiniSat median ms", "ratio"],
+    [...byVars.entries()]
+      .sort((a, b) => a[0] - b[0])
+      .map(([v, r]) => [
+        v,
+        r.n,
+        r.sat,
+        r.match,
+        median(r.ms),
+        Math.max(...r.ms).toFixed(0),
+        median(r.highs),
+        median(r.nodes),
+        median(r.sat_ms),
+        (median(r.ms) / median(r.sat_ms)).toFixed(0),
+      ]),
   );
 
   // layer-wise and gradient methods on the same networks (a few satisfiable formulas)
@@ -128,8 +154,9 @@ export async function run(): Promise<void> {
     ["method", "formulas", "found a pre-image", "statuses"],
     others,
   );
+}
 
-  // 3. MNIST
+function mnistSection(): void {
   const digits = count("GENINV_MILP_DIGITS", 20);
   const gen = loadModel(builtinModelPath("mnist"));
   const rows: (string | number)[][] = [];

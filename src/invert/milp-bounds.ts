@@ -8,7 +8,7 @@
  */
 import { type Highs } from "highs";
 import { type Generator } from "../model/generator.js";
-import { buildMilp, highsModelData, type MilpObservation, type NetworkBounds, observedValueByUnit, pieceSlope } from "./milp-model.js";
+import { buildMilp, highsModelData, type MilpObservation, monotoneUnits, type NetworkBounds, observedValueByUnit, pieceSlope } from "./milp-model.js";
 
 /** Relative outward padding of LP bounds (HiGHS's primal feasibility tolerance is 1e-9 here). */
 const BOUND_PAD = 1e-7;
@@ -113,8 +113,8 @@ export function observationBounds(gen: Generator, obs: MilpObservation, cap: num
   }
 }
 
-/** Count units whose side the bounds leave open. */
-export function countUndecided(gen: Generator, b: NetworkBounds, lastLayerEpigraph?: Float64Array | null): number {
+/** Count units whose side the bounds leave open (ReLU units in `monotone` are epigraphs, not counted). */
+export function countUndecided(gen: Generator, b: NetworkBounds, monotone?: Uint8Array[] | null): number {
   let n = 0;
   gen.layers.forEach((layer, li) => {
     const slope = pieceSlope(layer, li);
@@ -123,11 +123,7 @@ export function countUndecided(gen: Generator, b: NetworkBounds, lastLayerEpigra
     const hi = b.upper[li]!;
     for (let j = 0; j < lo.length; j++) {
       if (!(lo[j]! < 0 && hi[j]! > 0)) continue;
-      // ReLU outputs seen at ≤ 0 are epigraph rows, not binaries
-      if (li === gen.depth - 1 && slope === null && lastLayerEpigraph) {
-        const v = lastLayerEpigraph[j]!;
-        if (Number.isNaN(v) || v <= 0) continue;
-      }
+      if (slope === null && monotone && monotone[li]![j] === 1) continue;
       n++;
     }
   });
@@ -140,7 +136,8 @@ export interface TightenOptions {
   cap: number;
   /** Milliseconds the tightening may take (default 10 000). */
   timeBudgetMs?: number;
-  /** Stop tightening once this many units are undecided… never: the count is only reported. */
+  /** Last-layer ReLU outputs observed at ≤ this are epigraphs (`monotoneUnits`; default 0). */
+  seenAtMost?: number;
 }
 
 /**
@@ -159,8 +156,8 @@ export function tightenBounds(
 ): BoundsReport {
   const t0 = performance.now();
   const budget = options.timeBudgetMs ?? 10_000;
-  const seen = observedValueByUnit(obs, gen.outputSize);
-  const undecidedInterval = countUndecided(gen, b, seen);
+  const monotone = monotoneUnits(gen, obs, options.seenAtMost ?? 0);
+  const undecidedInterval = countUndecided(gen, b, monotone);
   let lps = 0;
   let truncated = false;
   let empty = crossed(b);
@@ -173,14 +170,12 @@ export function tightenBounds(
     const todo: number[] = [];
     for (let j = 0; j < lo.length; j++) {
       if (!(lo[j]! < 0 && hi[j]! > 0)) continue;
-      if (li === gen.depth - 1 && slope === null && seen) {
-        const v = seen[j]!;
-        if (Number.isNaN(v) || v <= 0) continue;
-      }
+      // last-layer epigraphs need no bounds (no later layer uses them)
+      if (li === gen.depth - 1 && slope === null && monotone[li]![j] === 1) continue;
       todo.push(j);
     }
     if (todo.length === 0) continue;
-    const built = buildMilp(gen, obs, box, b, h.infinity, { relax: true, misfitCap: options.cap });
+    const built = buildMilp(gen, obs, box, b, h.infinity, { relax: true, misfitCap: options.cap, seenAtMost: options.seenAtMost ?? 0 });
     const model = h.createModel(highsModelData(h, built, { cost: new Float64Array(built.numCols), integer: false }));
     try {
       model.options.set({
@@ -248,7 +243,7 @@ export function tightenBounds(
     }
     if (!empty) empty = crossed(b);
   }
-  return { undecidedInterval, undecided: countUndecided(gen, b, seen), lps, timeMs: performance.now() - t0, truncated, empty };
+  return { undecidedInterval, undecided: countUndecided(gen, b, monotone), lps, timeMs: performance.now() - t0, truncated, empty };
 }
 
 function crossed(b: NetworkBounds): boolean {

@@ -98,6 +98,8 @@ export interface BuildOptions {
   modes?: UnitMode[][];
   /** Objective: minimise the misfit (default), or a given linear cost on the z columns. */
   zCost?: Float64Array;
+  /** Last-layer ReLU outputs observed at ≤ this are monotone (see {@link monotoneUnits}; default 0). */
+  seenAtMost?: number;
 }
 
 /** The slope c of a layer's LeakyReLU (1 for identity), or null for ReLU. @throws OptionError */
@@ -126,12 +128,12 @@ export function boundMode(slope: number | null, lo: number, hi: number): UnitMod
  * "monotone" units of {@link monotoneUnits}. Then any relaxed point (z, y) has a forward pass
  * G(z) that fits at least as well, so the optimum, the feasibility verdict and the z the MIP
  * returns are those of the exact model (docs/milp.md, "monotone units"). The last-layer case
- * is a ReLU output the identity / mask observation sees at a value ≤ 0.
+ * is a ReLU output the identity / mask observation sees at a value ≤ `seenAtMost`.
  */
-export function unitModes(gen: Generator, bounds: NetworkBounds, obs: MilpObservation): UnitMode[][] {
+export function unitModes(gen: Generator, bounds: NetworkBounds, obs: MilpObservation, seenAtMost = 0): UnitMode[][] {
   const d = gen.depth;
   const modes: UnitMode[][] = [];
-  const monotone = monotoneUnits(gen, obs);
+  const monotone = monotoneUnits(gen, obs, seenAtMost);
   for (let i = 0; i < d; i++) {
     const layer = gen.layers[i]!;
     const slope = pieceSlope(layer, i);
@@ -151,13 +153,15 @@ export function unitModes(gen: Generator, bounds: NetworkBounds, obs: MilpObserv
 /**
  * The units the misfit is non-decreasing in (1), by a backward pass: with an identity / mask
  * operator, a last-layer unit that is unobserved, or a ReLU observed at x_j ≤ 0 (its output
- * y ≥ 0 ≥ x_j, so |y − x_j| grows with y); a hidden unit all of whose weights into relevant
+ * y ≥ 0 ≥ x_j, so |y − x_j| grows with y) — or at x_j ≤ `seenAtMost` = τ when the ℓ∞ misfit is
+ * only capped at τ, not minimised (certificates): then |y − x_j| ≤ τ is just y ≤ x_j + τ, as
+ * y ≥ 0 ≥ x_j − τ always; a hidden unit all of whose weights into relevant
  * units of the next layer are ≥ 0 and land on monotone units. Units that reach no observed
  * output count as monotone whatever the weights' signs. Every activation here (ReLU, LeakyReLU
  * with slope > 0, identity) is non-decreasing, so raising a monotone unit's output above its
  * exact value can only raise the misfit. A dense operator mixes signs: no unit is monotone.
  */
-export function monotoneUnits(gen: Generator, obs: MilpObservation): Uint8Array[] {
+export function monotoneUnits(gen: Generator, obs: MilpObservation, seenAtMost = 0): Uint8Array[] {
   const d = gen.depth;
   const out = gen.layers.map((l) => new Uint8Array(l.weight.rows));
   const observedAt = observedValueByUnit(obs, gen.outputSize);
@@ -168,7 +172,7 @@ export function monotoneUnits(gen: Generator, obs: MilpObservation): Uint8Array[
   const last = out[d - 1]!;
   for (let j = 0; j < last.length; j++) {
     const v = observedAt[j]!;
-    last[j] = Number.isNaN(v) || (lastSlope === null && v <= 0) ? 1 : 0;
+    last[j] = Number.isNaN(v) || (lastSlope === null && v <= seenAtMost) ? 1 : 0;
   }
   for (let li = d - 2; li >= 0; li--) {
     const next = gen.layers[li + 1]!;
@@ -273,7 +277,7 @@ export function buildMilp(
   const rowOfUnit = new Int32Array(gen.outputSize).fill(-1);
   if (op.kind === "identity") rowOfUnit.forEach((_, j) => (rowOfUnit[j] = j));
   else if (op.kind === "mask") op.rows.forEach((u, r) => (rowOfUnit[u] = r));
-  const modes = options.modes ?? unitModes(gen, bounds, obs);
+  const modes = options.modes ?? unitModes(gen, bounds, obs, options.seenAtMost ?? 0);
   const outCol: Int32Array[] = [];
   const binCol: Int32Array[] = [];
   let binaries = 0;

@@ -26,7 +26,7 @@ import {
   type MilpNorm,
   type MilpObservation,
   type NetworkBounds,
-  observedValueByUnit,
+  monotoneUnits,
   pieceSlope,
   startVector,
   type UnitMode,
@@ -125,7 +125,9 @@ const MIP_OPTIONS = {
  */
 export function solveMip(h: Highs, task: MipTask): MipOutcome {
   const { gen, obs, box, bounds } = task;
-  const built = buildMilp(gen, obs, box, bounds, h.infinity, { misfitCap: task.cap, ...(task.zCost ? { zCost: task.zCost } : {}) });
+  // with a cost on z the ℓ∞ misfit is only capped: outputs seen at ≤ cap are epigraphs (monotoneUnits)
+  const seenAtMost = task.zCost && obs.norm === "linf" ? task.cap : 0;
+  const built = buildMilp(gen, obs, box, bounds, h.infinity, { misfitCap: task.cap, seenAtMost, ...(task.zCost ? { zCost: task.zCost } : {}) });
   const base = { binaries: built.binaries, model: built };
   let model;
   try {
@@ -340,6 +342,7 @@ export function computeBounds(
   cap: number,
   budgetMs: number,
   tighten = true,
+  seenAtMost = 0,
 ): { bounds: NetworkBounds; report: BoundsReport } {
   const t0 = performance.now();
   const bounds = intervalBounds(gen, box);
@@ -348,10 +351,10 @@ export function computeBounds(
   bounds.lower.forEach((l, i) => l.set(again.lower[i]!));
   bounds.upper.forEach((u, i) => u.set(again.upper[i]!));
   if (!tighten) {
-    const n = countUndecided(gen, bounds, observedValueByUnit(obs, gen.outputSize));
+    const n = countUndecided(gen, bounds, monotoneUnits(gen, obs, seenAtMost));
     return { bounds, report: { undecidedInterval: n, undecided: n, lps: 0, timeMs: performance.now() - t0, truncated: false, empty: false } };
   }
-  const report = tightenBounds(h, gen, obs, box, bounds, { cap, timeBudgetMs: budgetMs });
+  const report = tightenBounds(h, gen, obs, box, bounds, { cap, timeBudgetMs: budgetMs, seenAtMost });
   return { bounds, report: { ...report, timeMs: performance.now() - t0 } };
 }
 

@@ -129,5 +129,23 @@ describe("milp (global inversion by mixed-integer programming)", () => {
     expect(u.verdict).toBe("unique");
     expect(u.bound).toBeLessThanOrEqual(1e-4);
     expect(u.mips).toBe(4);
+    // without the radius-based split (one maximisation a side over all pre-images): the same verdicts
+    expect(certifyUniqueness(gen, [3], [2, 0], { tau: 1e-9, radius: 0.5, box: 2, split: false }).verdict).toBe("not_unique");
+    const u2 = certifyUniqueness(inj, inj.forward(z), z, { tau: 1e-9, radius: 1e-4, box: 3, split: false });
+    expect(u2.verdict).toBe("unique");
+    expect(u2.bound).toBeLessThanOrEqual(1e-4);
+  });
+
+  it("certificate: outputs seen at ≤ τ (noise on dark pixels) need no binary, and split and unsplit certificates agree", () => {
+    const gen = randomGenerator({ sizes: [2, 6, 12], activation: RELU, rng: 5 });
+    const z = Float64Array.from([0.4, -0.9]);
+    const tau = 1e-6;
+    const x = Float64Array.from(gen.forward(z), (v, j) => (v === 0 ? (j % 2 ? 0.5 * tau : -0.5 * tau) : v));
+    const a = certifyUniqueness(gen, x, z, { tau, radius: 1e-3, box: 2 });
+    const b = certifyUniqueness(gen, x, z, { tau, radius: 1e-3, box: 2, split: false });
+    expect(a.binaries).toBeLessThanOrEqual(6);
+    expect(a.verdict).not.toBe("unknown");
+    expect(b.verdict).toBe(a.verdict);
+    if (a.verdict === "not_unique") expect(a.witness!.fit.linf).toBeLessThanOrEqual(tau * (1 + 1e-6));
   });
 });
