@@ -3,6 +3,7 @@ import { bruteForceMisfit, randomMilpCase } from "../../bench/milp-reference.js"
 import { invert } from "../../src/invert/invert.js";
 import { invertMilp, misfitOf } from "../../src/invert/milp.js";
 import { certifyUniqueness } from "../../src/invert/milp-certify.js";
+import { monotoneUnits } from "../../src/invert/milp-model.js";
 import { highsModule, loadHighsBackend } from "../../src/lp/highs.js";
 import { RELU } from "../../src/model/activation.js";
 import { Generator } from "../../src/model/generator.js";
@@ -63,7 +64,9 @@ describe("milp (global inversion by mixed-integer programming)", () => {
       expect(Math.abs(r.residual.linf - bf.misfit)).toBeLessThanOrEqual(1e-7);
       // at most the three mixed-sign units (and output 0) are binaries; units 0–2 and output 1 never
       expect(r.milp!.binaries).toBeLessThanOrEqual(4);
-      expect(r.milp!.binaries).toBeLessThan(r.milp!.undecidedInterval);
+      const mono = monotoneUnits(gen, { x, operator: op, norm: "linf" });
+      expect(Array.from(mono[0]!)).toEqual([1, 1, 1, 0, 0, 0]);
+      expect(Array.from(mono[1]!)).toEqual([0, 1]);
     }
   });
 
