@@ -3,27 +3,24 @@
  * labelled 10^k on log axes), axis titles, a legend, scatter clouds (one dot per run), lines with
  * markers (medians, success rates) and shaded areas. Pure functions from a spec to SVG text; every
  * string that reaches the output is escaped, and every number is rounded so output is stable.
+ * Scales, domains, ticks and number formatting are render/axes.ts.
  */
+import {
+  type AxisScale,
+  type AxisSpec,
+  axisDomain,
+  decadeLabel,
+  escapeXml,
+  formatTick,
+  inDomain,
+  linearTicks,
+  logTicks,
+  makeScale,
+  minorLogTicks,
+  num,
+} from "./axes.js";
 
-/** How an axis maps data to the page. */
-export type AxisScale = "linear" | "log";
-
-/** One axis of a chart. */
-export interface AxisSpec {
-  /** Axis title, e.g. "relative noise level". */
-  label: string;
-  /** Default linear. Log axes ignore values ≤ 0 (the chart notes how many it left out). */
-  scale?: AxisScale;
-  /** Domain bounds; by default taken from the data (widened to whole decades on log axes). */
-  min?: number;
-  max?: number;
-  /** Explicit tick positions (default: decades on log axes, 1-2-5 steps on linear axes). */
-  ticks?: readonly number[];
-  /** Tick label text (default: 10^k on log axes, shortest decimal on linear axes). */
-  format?: (value: number) => string;
-  /** Draw light grid lines at the ticks (default true). */
-  grid?: boolean;
-}
+export { type AxisScale, type AxisSpec } from "./axes.js";
 
 /** Marker drawn at each point of a line series (and in the legend). */
 export type MarkerShape = "circle" | "square" | "triangle" | "diamond" | "none";
@@ -83,135 +80,12 @@ export const PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "
 
 const FONT = 'font-family="Helvetica, Arial, sans-serif"';
 
-/** Escape text for use in SVG element content or a double-quoted attribute. */
-export function escapeXml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => (c === "&" ? "&amp;" : c === "<" ? "&lt;" : c === ">" ? "&gt;" : c === '"' ? "&quot;" : "&#39;"));
-}
-
-/** A number as SVG coordinate text: two decimals, no trailing zeros, no "-0". */
-export function num(v: number): string {
-  const r = Math.round(v * 100) / 100;
-  return Object.is(r, -0) || r === 0 ? "0" : String(r);
-}
-
-/** A data → pixel map for one axis. */
-export interface Scale {
-  readonly kind: AxisScale;
-  readonly min: number;
-  readonly max: number;
-  /** Pixel position of `v` (NaN when `v` is outside a log axis's domain, i.e. ≤ 0). */
-  map(v: number): number;
-  /** True when `v` can be placed on this axis. */
-  accepts(v: number): boolean;
-}
-
-/**
- * A scale from the domain [min, max] onto the pixel range [p0, p1] (p1 < p0 for a y axis, where
- * pixels grow downwards). Log scales map log10 linearly.
- */
-export function makeScale(kind: AxisScale, min: number, max: number, p0: number, p1: number): Scale {
-  if (kind === "log" && !(min > 0 && max > 0)) throw new RangeError(`log axis needs a positive domain, got [${min}, ${max}]`);
-  if (!(max > min)) throw new RangeError(`axis domain must have max > min, got [${min}, ${max}]`);
-  const f = kind === "log" ? Math.log10 : (v: number): number => v;
-  const a = f(min);
-  const b = f(max);
-  const k = (p1 - p0) / (b - a);
-  return {
-    kind,
-    min,
-    max,
-    map: (v) => (kind === "log" && !(v > 0) ? NaN : p0 + (f(v) - a) * k),
-    accepts: (v) => Number.isFinite(v) && (kind === "linear" || v > 0),
-  };
-}
-
-/** Whole-decade bounds around positive data: [10^floor(log10 lo), 10^ceil(log10 hi)]. */
-export function decadeDomain(lo: number, hi: number): [number, number] {
-  const a = Math.floor(Math.log10(lo) + 1e-9);
-  let b = Math.ceil(Math.log10(hi) - 1e-9);
-  if (b <= a) b = a + 1;
-  return [10 ** a, 10 ** b];
-}
-
-/** Decade ticks 10^k inside [min, max], thinned to at most `maxTicks` (every 2nd, 3rd … decade). */
-export function logTicks(min: number, max: number, maxTicks = 10): number[] {
-  const a = Math.ceil(Math.log10(min) - 1e-9);
-  const b = Math.floor(Math.log10(max) + 1e-9);
-  const step = Math.max(1, Math.ceil((b - a + 1) / maxTicks));
-  const out: number[] = [];
-  for (let e = a; e <= b; e += step) out.push(Number(`1e${e}`));
-  return out;
-}
-
-/** "Nice" linear ticks (steps 1, 2 or 5 × 10^k) covering [min, max], about `target` of them. */
-export function linearTicks(min: number, max: number, target = 6): number[] {
-  const span = max - min;
-  const raw = span / Math.max(1, target - 1);
-  const mag = 10 ** Math.floor(Math.log10(raw));
-  const step = [1, 2, 2.5, 5, 10].map((m) => m * mag).find((s) => s >= raw - 1e-12 * mag) ?? 10 * mag;
-  const first = Math.ceil(min / step - 1e-9);
-  const out: number[] = [];
-  for (let i = first; i * step <= max + step * 1e-9; i++) out.push(roundTo(i * step, step));
-  return out;
-}
-
-function roundTo(v: number, step: number): number {
-  const digits = Math.max(0, -Math.floor(Math.log10(step)) + 2);
-  return Number(v.toFixed(Math.min(digits, 15)));
-}
-
-/** Nice linear bounds around [lo, hi]: outward to the tick step. */
-function niceLinearDomain(lo: number, hi: number): [number, number] {
-  if (lo === hi) {
-    const pad = lo === 0 ? 1 : Math.abs(lo) * 0.1;
-    return [lo - pad, hi + pad];
-  }
-  const ticks = linearTicks(lo, hi);
-  const step = ticks.length > 1 ? ticks[1]! - ticks[0]! : hi - lo;
-  return [Math.floor(lo / step + 1e-9) * step, Math.ceil(hi / step - 1e-9) * step];
-}
-
-/** The label of a decade tick: "1", "10", or 10 with a superscript exponent (as SVG markup). */
-function decadeLabel(v: number): string {
-  const e = Math.round(Math.log10(v));
-  if (e === 0) return "1";
-  if (e === 1) return "10";
-  return `10<tspan dy="-0.55em" font-size="75%">${e < 0 ? "\u2212" : ""}${Math.abs(e)}</tspan>`;
-}
-
-/** Shortest decimal text of a tick value (at most 6 significant digits). */
-export function formatTick(v: number): string {
-  if (v === 0) return "0";
-  const s = String(Number(v.toPrecision(6)));
-  return s.replace("-", "\u2212");
-}
-
 /** Deterministic pseudo-random number in [-1, 1) from an integer (for scatter jitter). */
 function hashUnit(i: number, salt: number): number {
   let h = Math.imul(i + 0x9e3779b9, 0x85ebca6b) ^ Math.imul(salt + 0x27d4eb2d, 0xc2b2ae35);
   h = Math.imul(h ^ (h >>> 15), 0x2c1b3c6d);
   h ^= h >>> 12;
   return ((h >>> 0) / 4294967296) * 2 - 1;
-}
-
-function axisDomain(axis: AxisSpec, values: number[]): [number, number] {
-  const kind = axis.scale ?? "linear";
-  const usable = values.filter((v) => Number.isFinite(v) && (kind === "linear" || v > 0));
-  let lo = axis.min ?? (usable.length ? Math.min(...usable) : kind === "log" ? 1 : 0);
-  let hi = axis.max ?? (usable.length ? Math.max(...usable) : kind === "log" ? 10 : 1);
-  if (kind === "log") {
-    if (axis.min === undefined || axis.max === undefined) {
-      const [a, b] = decadeDomain(lo, hi);
-      if (axis.min === undefined) lo = a;
-      if (axis.max === undefined) hi = b;
-    }
-  } else if (axis.min === undefined || axis.max === undefined) {
-    const [a, b] = niceLinearDomain(lo, hi);
-    if (axis.min === undefined) lo = a;
-    if (axis.max === undefined) hi = b;
-  }
-  if (!(hi > lo)) hi = kind === "log" ? lo * 10 : lo + 1;
-  return [lo, hi];
 }
 
 function markerPath(shape: MarkerShape, x: number, y: number, r: number): string {
@@ -227,6 +101,13 @@ function markerPath(shape: MarkerShape, x: number, y: number, r: number): string
     case "none":
       return "";
   }
+}
+
+/** An axis's tick label as SVG markup: its own format (escaped), else 10^k on log axes, else the shortest decimal. */
+function tickLabel(axis: AxisSpec, kind: AxisScale): (t: number) => string {
+  const format = axis.format;
+  if (format) return (t) => escapeXml(format(t));
+  return kind === "log" ? decadeLabel : (t) => escapeXml(formatTick(t));
 }
 
 /**
@@ -289,8 +170,8 @@ export function renderChart(spec: ChartSpec): string {
   // axes: grid, ticks, labels
   const xTicks = (spec.x.ticks ?? (xKind === "log" ? logTicks(x0, x1) : linearTicks(x0, x1))).filter((t) => inDomain(t, x0, x1, xKind));
   const yTicks = (spec.y.ticks ?? (yKind === "log" ? logTicks(y0, y1, 8) : linearTicks(y0, y1))).filter((t) => inDomain(t, y0, y1, yKind));
-  const fmtX = spec.x.format ?? ((v: number) => (xKind === "log" ? "" : escapeXml(formatTick(v))));
-  const fmtY = spec.y.format ?? ((v: number) => (yKind === "log" ? "" : escapeXml(formatTick(v))));
+  const labelX = tickLabel(spec.x, xKind);
+  const labelY = tickLabel(spec.y, yKind);
   const gridX = spec.x.grid ?? true;
   const gridY = spec.y.grid ?? true;
   out.push(`<g class="grid" stroke="#e6e6e6" stroke-width="1">`);
@@ -307,7 +188,7 @@ export function renderChart(spec: ChartSpec): string {
   out.push(`<g class="x-axis" font-size="12">`);
   for (const t of xTicks) {
     const px = sx.map(t);
-    const label = spec.x.format ? escapeXml(fmtX(t)) : xKind === "log" ? decadeLabel(t) : fmtX(t);
+    const label = labelX(t);
     out.push(`<line x1="${num(px)}" y1="${num(bottom)}" x2="${num(px)}" y2="${num(bottom + 6)}" stroke="#222"/>`);
     out.push(`<text class="tick-label" x="${num(px)}" y="${num(bottom + 20)}" text-anchor="middle" data-value="${t}">${label}</text>`);
   }
@@ -318,7 +199,7 @@ export function renderChart(spec: ChartSpec): string {
   out.push(`<g class="y-axis" font-size="12">`);
   for (const t of yTicks) {
     const py = sy.map(t);
-    const label = spec.y.format ? escapeXml(fmtY(t)) : yKind === "log" ? decadeLabel(t) : fmtY(t);
+    const label = labelY(t);
     out.push(`<line x1="${num(left - 6)}" y1="${num(py)}" x2="${num(left)}" y2="${num(py)}" stroke="#222"/>`);
     out.push(`<text class="tick-label" x="${num(left - 9)}" y="${num(py + 4)}" text-anchor="end" data-value="${t}">${label}</text>`);
   }
@@ -415,24 +296,4 @@ export function renderChart(spec: ChartSpec): string {
   }
   out.push(`</svg>`);
   return out.join("\n") + "\n";
-}
-
-function inDomain(t: number, lo: number, hi: number, kind: AxisScale): boolean {
-  if (kind === "log") return t > 0 && t >= lo * (1 - 1e-9) && t <= hi * (1 + 1e-9);
-  const tol = (hi - lo) * 1e-9;
-  return t >= lo - tol && t <= hi + tol;
-}
-
-function minorLogTicks(min: number, max: number): number[] {
-  const out: number[] = [];
-  const a = Math.floor(Math.log10(min));
-  const b = Math.ceil(Math.log10(max));
-  if (b - a > 12) return out; // too dense to help
-  for (let e = a; e < b; e++) {
-    for (let m = 2; m <= 9; m++) {
-      const v = m * 10 ** e;
-      if (v > min && v < max) out.push(v);
-    }
-  }
-  return out;
 }

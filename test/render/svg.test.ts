@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { decadeDomain, escapeXml, linearTicks, logTicks, makeScale, renderChart } from "../../src/render/svg.js";
+import { decadeDomain, escapeXml, linearTicks, logTicks, makeScale } from "../../src/render/axes.js";
+import { renderChart } from "../../src/render/svg.js";
 import { allText, descendants, parseXml, type XmlElement } from "../experiments/xml.js";
 
 const byClass = (root: XmlElement, cls: string): XmlElement[] => descendants(root, (e) => (e.attrs.class ?? "").split(" ").includes(cls));
