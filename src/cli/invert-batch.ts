@@ -12,7 +12,7 @@ import { type InversionStatus } from "../invert/result.js";
 import { imageGrid } from "../render/grid.js";
 import { grayToPng } from "../render/png.js";
 import { failedRow, INVERT_TRIALS, invertBatchConfig, type InvertBatchRow, type InvertBatchTrial, invertRow } from "../experiments/invert-batch.js";
-import { runTrials, workersAvailable } from "../experiments/runner.js";
+import { runTrials, type WorkerPool, workersAvailable } from "../experiments/runner.js";
 import { GeninvError, OptionError } from "../errors.js";
 import { type BatchOutput, type BatchRow, type ExistingOutput, openBatchOutput } from "./batch-output.js";
 import { type CliIo, toJsonText, writeOutputFile } from "./io.js";
@@ -40,6 +40,10 @@ export interface InvertBatchJob {
   existing: ExistingOutput;
   /** Worker threads (1 = this thread). */
   workers: number;
+  /** Threads started while the input was read (see prestartWorkers); closed when not needed. */
+  pool?: WorkerPool;
+  /** Called before rows are inverted in this thread after all (e.g. to load HiGHS here). */
+  beforeInProcess?: () => Promise<void>;
   /**
    * What besides the model, method and options determines the rows: hashes of the input files
    * (`observations`, `truth`, …) and the simulation settings (noise, seed); see {@link batchFingerprint}.
@@ -151,10 +155,13 @@ export async function runInvertBatch(io: CliIo, job: InvertBatchJob): Promise<vo
         mode: "workers",
         requiredMethods: [job.method],
         signal: controller.signal,
+        ...(job.pool ? { pool: job.pool } : {}),
         onResult: (row) => onRow(row),
       });
       complete = batch.complete;
     } else {
+      job.pool?.close();
+      await job.beforeInProcess?.();
       // this thread: progress inside a long inversion moves the bar too
       let lastYield = performance.now();
       for (const t of trials) {
@@ -176,6 +183,7 @@ export async function runInvertBatch(io: CliIo, job: InvertBatchJob): Promise<vo
       }
     }
   } finally {
+    job.pool?.close(); // threads started ahead but not used (a one-row batch, one worker, resumed rows)
     process.removeListener("SIGINT", onSigint);
     progress.finish();
   }

@@ -51,10 +51,22 @@ export function batchGenerator(config: InvertBatchConfig): Generator {
   return g;
 }
 
-/** The config of a batch of `gen` by `method` with `options` (callbacks dropped: they cannot cross threads). */
+/** A copy of `a` on a SharedArrayBuffer: worker threads then share it instead of copying it. */
+function shared(a: Float64Array): Float64Array {
+  const out = new Float64Array(new SharedArrayBuffer(a.byteLength));
+  out.set(a);
+  return out;
+}
+
+/**
+ * The config of a batch of `gen` by `method` with `options` (callbacks dropped: they cannot cross
+ * threads). The weights and biases are put on SharedArrayBuffers once, so each worker thread gets
+ * them without a copy (a trained generator's are megabytes).
+ */
 export function invertBatchConfig(gen: Generator, method: string, options: InvertOptions): InvertBatchConfig {
   const { onProgress: _drop, ...plain } = options;
-  const config: InvertBatchConfig = { layers: gen.layers.map((l) => ({ ...l })), method, options: plain };
+  const layers = gen.layers.map((l) => ({ ...l, weight: { ...l.weight, data: shared(l.weight.data) }, bias: l.bias ? shared(l.bias) : null }));
+  const config: InvertBatchConfig = { layers, method, options: plain };
   generators.set(config, gen);
   return config;
 }

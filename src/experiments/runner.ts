@@ -15,11 +15,18 @@
  * itself runs from `.ts` (vitest, ts loaders) the pool is replaced by in-process execution — same
  * trials, same results, one core. The compiled CLI (`dist/`) always has the worker script.
  *
+ * Start-up is kept cheap: HiGHS's WebAssembly is compiled once in this thread and the compiled
+ * module handed to every worker (each only instantiates it); a batch's config crosses to the
+ * workers once (typed arrays on SharedArrayBuffers are shared, not copied); and a caller may
+ * {@link prestartWorkers} while it still reads its input, so the threads' start overlaps that work.
+ *
  * Nothing finished is lost: a trial that throws becomes its kind's `failed` record; a worker that
  * dies turns the trial it was running into a failed record, hands the trials it had not started to
  * the others, and is replaced (so is a worker whose WebAssembly module aborted, see isWasmAbort);
  * `onResult` sees each record as it arrives (for incremental writing); an abort returns what finished.
  */
+import { readFile } from "node:fs/promises";
+import { createRequire } from "node:module";
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
 import { errorMessage, OptionError, WorkerError } from "../errors.js";
@@ -75,6 +82,8 @@ export interface RunTrialsOptions<R, T = any> {
   signal?: AbortSignal;
   /** Methods the trials need; checked in each worker at start-up (custom methods exist only here). */
   requiredMethods?: readonly string[];
+  /** Workers started ahead (see {@link prestartWorkers}); used before any new thread is started. */
+  pool?: WorkerPool;
   /** Trials handed to a worker at a time (default: about total / (16 · workers), 1…8). */
   chunkSize?: number;
   /**
@@ -93,6 +102,7 @@ export interface TrialBatch<R> {
   complete: boolean;
   /** Trials that ended as failed records. */
   failed: number;
+  /** Where the trials run; for a resumed batch, as planned for all its trials (the records are the same either way). */
   mode: RunnerMode;
   /** Threads used (1 in process). */
   workers: number;
@@ -107,6 +117,75 @@ export function workersAvailable(): boolean {
 /** The compiled worker entry point. */
 function workerUrl(): URL {
   return new URL("./worker.js", import.meta.url);
+}
+
+/** A compiled WebAssembly module (typed here: the library's lib settings have no WebAssembly types). */
+type WasmModule = object;
+const wasm = (globalThis as unknown as { WebAssembly: { compile(bytes: Uint8Array): Promise<WasmModule> } }).WebAssembly;
+
+let highsWasm: Promise<WasmModule | null> | null = null;
+
+/**
+ * HiGHS's WebAssembly (npm `highs`' highs.wasm), compiled once per process for every worker thread;
+ * null when it cannot be (then each worker loads HiGHS its own way, or runs without it).
+ */
+export function compiledHighsWasm(): Promise<WasmModule | null> {
+  highsWasm ??= (async () => {
+    try {
+      const path = createRequire(import.meta.url).resolve("highs/runtime");
+      return await wasm.compile(await readFile(path));
+    } catch {
+      return null;
+    }
+  })();
+  return highsWasm;
+}
+
+function startWorker(highs: WasmModule | null): Worker {
+  return new Worker(workerUrl(), { workerData: { highs } });
+}
+
+/** Worker threads started before their batch is known; see {@link prestartWorkers}. */
+export interface WorkerPool {
+  /** Up to `count` started, live workers for a batch (the pool's others are terminated). */
+  take(count: number): Promise<Worker[]>;
+  /** Terminate the workers not taken. */
+  close(): void;
+}
+
+/**
+ * Start `count` worker threads now — each loads the library and instantiates HiGHS — so that their
+ * start overlaps the caller's own work (reading the model and the observations); pass the pool to
+ * {@link runTrials}. The threads do not keep the process alive until taken.
+ */
+export function prestartWorkers(count: number): WorkerPool {
+  const started = compiledHighsWasm().then((highs) =>
+    Array.from({ length: count }, () => {
+      const w = startWorker(highs);
+      w.unref();
+      w.on("error", () => undefined); // a thread that dies before it is taken is left out by take()
+      return w;
+    }),
+  );
+  const release = (workers: Worker[]): void => {
+    for (const w of workers.splice(0)) void w.terminate();
+  };
+  return {
+    async take(n) {
+      const workers = await started;
+      const mine = workers.filter((w) => w.threadId >= 0).slice(0, n); // threadId is -1 once a thread exited
+      release(workers.filter((w) => !mine.includes(w)));
+      workers.length = 0;
+      for (const w of mine) {
+        w.removeAllListeners("error");
+        w.ref();
+      }
+      return mine;
+    },
+    close() {
+      void started.then(release);
+    },
+  };
 }
 
 /** The default worker count: every core the process may use. */
@@ -140,15 +219,38 @@ export async function runTrials<C, T, R>(
       },
     );
     sub.results.forEach((r, j) => (results[todo[j]!] = r));
-    return { ...sub, results, complete: results.every((r) => r !== undefined) };
+    // mode and threads as planned for the whole batch, so a resumed batch reports what an
+    // uninterrupted one does (even when the few trials left ran in this thread)
+    const plan = planRun(kind, trials.length, options);
+    return {
+      ...sub,
+      results,
+      complete: results.every((r) => r !== undefined),
+      mode: plan.useWorkers ? "workers" : "in-process",
+      workers: plan.count,
+    };
   }
+  const { useWorkers, count } = planRun(kind, trials.length, options);
+  if (!useWorkers) {
+    options.pool?.close();
+    return runInProcess(kind, config, trials, options);
+  }
+  const prestarted = options.pool ? await options.pool.take(count) : [];
+  return runOnWorkers(kind, config, trials, count, options, prestarted, await compiledHighsWasm());
+}
+
+/**
+ * Where a batch of `total` trials runs: worker threads (and how many) or this thread.
+ * @throws OptionError for a bad worker count, or a kind that workers cannot run in 'workers' mode
+ */
+function planRun<C, T, R>(kind: TrialKind<C, T, R>, total: number, options: RunTrialsOptions<R, T>): { useWorkers: boolean; count: number } {
   const requested = options.workers ?? defaultWorkers();
   if (!Number.isSafeInteger(requested) || requested < 1) throw new OptionError(`workers must be a positive integer, got ${requested}`);
   const mode = options.mode ?? "auto";
   if (mode === "workers" && !workersAvailable()) {
     throw new OptionError("worker threads need the compiled library (dist/); running from TypeScript sources, use mode 'in-process'");
   }
-  let useWorkers = mode === "workers" || (mode === "auto" && workersAvailable() && requested > 1 && trials.length > 1);
+  let useWorkers = mode === "workers" || (mode === "auto" && workersAvailable() && requested > 1 && total > 1);
   if (useWorkers) {
     // a worker can only run the kinds it can import by name
     if (kind.workerThreads !== true) {
@@ -158,8 +260,8 @@ export async function runTrials<C, T, R>(
       useWorkers = false;
     }
   }
-  if (!useWorkers) return runInProcess(kind, config, trials, options);
-  return runOnWorkers(kind, config, trials, Math.min(requested, Math.max(1, trials.length)), options);
+  const count = Math.min(requested, Math.max(1, total));
+  return { useWorkers, count: useWorkers ? count : 1 };
 }
 
 class Tally<R> {
@@ -225,7 +327,15 @@ type FromWorker =
   /** The worker's state is broken (a WebAssembly abort): replace it; its unstarted trials go elsewhere. */
   | { type: "retire"; reason: string };
 
-function runOnWorkers<C, T, R>(kind: TrialKind<C, T, R>, config: C, trials: readonly T[], count: number, options: RunTrialsOptions<R>): Promise<TrialBatch<R>> {
+function runOnWorkers<C, T, R>(
+  kind: TrialKind<C, T, R>,
+  config: C,
+  trials: readonly T[],
+  count: number,
+  options: RunTrialsOptions<R>,
+  prestarted: Worker[],
+  highs: WasmModule | null,
+): Promise<TrialBatch<R>> {
   const tally = new Tally<R>(trials.length, options);
   const chunk = options.chunkSize ?? Math.max(1, Math.min(8, Math.floor(trials.length / (count * 16))));
   let next = 0; // next trial index to hand out
@@ -257,6 +367,7 @@ function runOnWorkers<C, T, R>(kind: TrialKind<C, T, R>, config: C, trials: read
     };
     const onAbort = (): void => finish();
     if (options.signal?.aborted) {
+      for (const w of prestarted) void w.terminate();
       finish();
       return;
     }
@@ -268,7 +379,8 @@ function runOnWorkers<C, T, R>(kind: TrialKind<C, T, R>, config: C, trials: read
 
     const spawn = (): void => {
       const outstanding = new Set<number>();
-      const worker = new Worker(workerUrl(), { workerData: { kind: kind.name, config } });
+      const worker = prestarted.pop() ?? startWorker(highs);
+      worker.postMessage({ type: "init", kind: kind.name, config });
       live.add(worker);
       let ready = false;
       const feed = (): void => {

@@ -103,6 +103,27 @@ describe("runTrials on worker threads (compiled dist/)", () => {
     expect(inProcess.records.every((r) => r!.methods[0]!.relError !== null)).toBe(true);
   });
 
+  it("runs on workers started ahead (prestartWorkers) with the same records, leaving out a thread that died before it was taken", async (ctx) => {
+    ctx.skip(distProblem() !== "", distProblem());
+    const dist = await importDist<Fig2Module>("experiments/fig2.js");
+    const runner = await importDist<RunnerModule>("experiments/runner.js");
+    const config = fig2Config({ methods: ["exact"], ks: [20], runs: 3, seed: 12 });
+    const inProcess = await runFig2(config, { mode: "in-process" });
+    const pool = runner.prestartWorkers(2);
+    const taken = await pool.take(1); // one thread taken and killed: the pool hands out only live ones
+    await taken[0]!.terminate();
+    const viaPool = await runner.runTrials(dist.FIG2_TRIALS, config, dist.fig2Trials(config), { workers: 2, mode: "workers", pool });
+    expect(viaPool).toMatchObject({ mode: "workers", workers: 2, complete: true, failed: 0 });
+    expect(untimed(viaPool.results as Fig2Record[])).toEqual(untimed(inProcess.records));
+    pool.close(); // nothing left to close: a second use hands out no thread
+    expect(await pool.take(2)).toEqual([]);
+    // a resumed batch whose every trial is finished reports the mode and threads an uninterrupted one does
+    const all = viaPool.results as Fig2Record[];
+    const resumed = await runner.runTrials(dist.FIG2_TRIALS, config, dist.fig2Trials(config), { workers: 2, finished: (_t, i) => all[i] });
+    expect(resumed).toMatchObject({ mode: "workers", workers: 2, complete: true });
+    expect(resumed.results).toEqual(all);
+  });
+
   it("keeps going when trials throw inside a worker: they come back as failed records naming the error", async (ctx) => {
     ctx.skip(distProblem() !== "", distProblem());
     const dist = await importDist<Fig2Module>("experiments/fig2.js");

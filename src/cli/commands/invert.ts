@@ -18,7 +18,7 @@ import { getMethod, listMethods, methodName, projectionMethod } from "../../inve
 import { type CliIo } from "../io.js";
 import { fileSha256 } from "../fingerprint.js";
 import { runInvertBatch } from "../invert-batch.js";
-import { defaultWorkers } from "../../experiments/runner.js";
+import { defaultWorkers, prestartWorkers, workersAvailable } from "../../experiments/runner.js";
 import { addModelFlags, loadModelFromFlags, type ModelFlags } from "../model-flags.js";
 import { addMilpFlags, type MilpFlags, milpOptionsFromFlags } from "../milp-flags.js";
 import { parseIntFlag } from "../parse.js";
@@ -188,6 +188,9 @@ export function invertCommand(io: CliIo): Command {
     .option("--workers <n>", `worker threads for a batch (default: all ${defaultWorkers()} cores; 1 runs in this thread)`)
     .action(async (flags: InvertFlags) => {
       const method = getMethod(methodName(flags.method));
+      // start the worker threads now, so their start overlaps loading HiGHS, the model and the observations
+      const workers = flags.workers !== undefined ? parseIntFlag(flags.workers, "--workers", 1, 1024) : defaultWorkers();
+      const pool = workers > 1 && workersAvailable() ? prestartWorkers(workers) : undefined;
       // usage errors before any work, like --method: the projection must be a layer-wise method, for pgd
       if (flags.projection !== undefined) {
         if (!/(^|\+)pgd$/.test(method.name)) throw new OptionError(`--projection is for pgd (and <method>+pgd), not for --method ${method.name}`);
@@ -205,18 +208,22 @@ export function invertCommand(io: CliIo): Command {
       if (flags.refine === false) options.refine = false;
       if (flags.lpFallback === false) options.lpFallback = false;
       Object.assign(options, milpOptionsFromFlags(flags));
-      if (/(^|\+)milp(\+|$)/.test(method.name)) await loadHighsBackend(); // milp solves with HiGHS's MIP solver
-      // LP methods, their hybrids and pgd (which projects with an LP method by default) may need HiGHS
-      const lpMethod = /(^|\+)(linf|l1|relaxed|feasible|pgd|region-linf|region-l1)(\+|$)/.test(method.name);
-      if (lpMethod && (options.lpBackend === "highs" || options.lpFallback !== false)) {
-        // HiGHS is the highs backend, and the engine's fallback: load it once before solving
-        try {
-          await loadHighsBackend();
-        } catch (e) {
-          if (options.lpBackend === "highs") throw e;
-          io.err(`geninv: warning: ${e instanceof Error ? e.message : String(e)} (engine runs without a fallback)\n`);
+      // HiGHS in this thread, for rows inverted here (worker threads load their own)
+      const highsHere = async (): Promise<void> => {
+        if (/(^|\+)milp(\+|$)/.test(method.name)) await loadHighsBackend(); // milp solves with HiGHS's MIP solver
+        // LP methods, their hybrids and pgd (which projects with an LP method by default) may need HiGHS
+        const lpMethod = /(^|\+)(linf|l1|relaxed|feasible|pgd|region-linf|region-l1)(\+|$)/.test(method.name);
+        if (lpMethod && (options.lpBackend === "highs" || options.lpFallback !== false)) {
+          // HiGHS is the highs backend, and the engine's fallback: load it once before solving
+          try {
+            await loadHighsBackend();
+          } catch (e) {
+            if (options.lpBackend === "highs") throw e;
+            io.err(`geninv: warning: ${e instanceof Error ? e.message : String(e)} (engine runs without a fallback)\n`);
+          }
         }
-      }
+      };
+      if (!pool) await highsHere(); // with worker threads, only when the batch ends up running here
       const gen = loadModelFromFlags(flags);
       if (typeof options.init === "object" && options.init.length !== gen.inputSize) {
         throw new ShapeError(`--init ${flags.init}: the latent vector has ${options.init.length} entries, but ${flags.model} takes ${gen.inputSize}`);
@@ -297,7 +304,8 @@ export function invertCommand(io: CliIo): Command {
         badRows: bad,
         outputs: flags.output,
         existing: flags.resume ? "resume" : flags.force ? "force" : "refuse",
-        workers: flags.workers !== undefined ? parseIntFlag(flags.workers, "--workers", 1, 1024) : defaultWorkers(),
+        workers,
+        ...(pool ? { pool, beforeInProcess: highsHere } : {}),
         // what else determines the rows, for the output's fingerprint (a resume must match it)
         inputs: {
           observations: fileSha256(source),
