@@ -253,45 +253,86 @@ function insideConvex(poly: Point[], q: Point): boolean {
   return true;
 }
 
-/** The figure: regions (thin lines), the pre-image (filled), the pair and its midpoint (red). */
+/**
+ * The figure: the pre-image (filled, one colour so the pieces show no seams), the activation
+ * regions on top (thin grey lines), the pair and its midpoint (red, labelled with their
+ * coordinates and G(midpoint)), ticks on both axes and a legend beside the plot, so nothing is
+ * clipped at the default size.
+ */
 export function example1Svg(r: Example1Result, size = 480): string {
   const [lo, hi] = r.window;
-  const pad = 40;
+  const pad = 50;
+  const top = 58;
+  const legendWidth = 270;
+  const width = size + legendWidth;
+  const height = top + (size - 2 * pad) + 50;
   const s = (size - 2 * pad) / (hi - lo);
   const X = (v: number): string => (pad + (v - lo) * s).toFixed(2);
-  const Y = (v: number): string => (size - pad - (v - lo) * s).toFixed(2);
+  const Y = (v: number): string => (top + (hi - v) * s).toFixed(2);
   const path = (pts: Point[]): string => pts.map((p) => `${X(p[0])},${Y(p[1])}`).join(" ");
+  const fmt = (v: number): string => String(Number(v.toFixed(3))).replace("-", "−");
+  const halo = `stroke="white" stroke-width="3" paint-order="stroke"`;
   const parts: string[] = [];
   parts.push(
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${size}" height="${size + 30}" viewBox="0 0 ${size} ${size + 30}" font-family="sans-serif" font-size="12">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">`,
   );
   parts.push(`<rect width="100%" height="100%" fill="white"/>`);
-  for (const reg of r.regions) parts.push(`<polygon points="${path(reg.polygon)}" fill="none" stroke="#bbb" stroke-width="0.8"/>`);
   for (const pc of r.pieces) {
-    if (pc.kind === "polygon") parts.push(`<polygon points="${path(pc.points)}" fill="#4a7bd0" fill-opacity="0.55" stroke="#2b5aa8" stroke-width="1"/>`);
+    if (pc.kind === "polygon") parts.push(`<polygon points="${path(pc.points)}" fill="#a9c1ec" stroke="#a9c1ec" stroke-width="1"/>`);
     else if (pc.kind === "segment") parts.push(`<polyline points="${path(pc.points)}" stroke="#2b5aa8" stroke-width="3" fill="none"/>`);
     else parts.push(`<circle cx="${X(pc.points[0][0])}" cy="${Y(pc.points[0][1])}" r="4" fill="#2b5aa8"/>`);
   }
+  for (const reg of r.regions) parts.push(`<polygon points="${path(reg.polygon)}" fill="none" stroke="#888" stroke-width="0.6"/>`);
+  const x0 = pad;
+  const x1 = pad + (hi - lo) * s;
+  const y1 = top + (hi - lo) * s;
+  parts.push(`<rect x="${x0}" y="${top}" width="${x1 - x0}" height="${y1 - top}" fill="none" stroke="#333"/>`);
+  // ticks at the integers of the window
+  for (let t = Math.ceil(lo); t <= Math.floor(hi); t++) {
+    parts.push(`<line x1="${X(t)}" y1="${y1}" x2="${X(t)}" y2="${y1 + 5}" stroke="#333"/>`);
+    parts.push(`<text x="${X(t)}" y="${y1 + 18}" text-anchor="middle">${t < 0 ? `−${-t}` : t}</text>`);
+    parts.push(`<line x1="${x0 - 5}" y1="${Y(t)}" x2="${x0}" y2="${Y(t)}" stroke="#333"/>`);
+    parts.push(`<text x="${x0 - 8}" y="${Number(Y(t)) + 4}" text-anchor="end">${t < 0 ? `−${-t}` : t}</text>`);
+  }
+  parts.push(`<text x="${(x0 + x1) / 2}" y="${y1 + 36}" text-anchor="middle" font-style="italic">z₁</text>`);
+  parts.push(`<text x="${x0 - 32}" y="${(top + y1) / 2}" text-anchor="middle" font-style="italic">z₂</text>`);
   if (r.pair) {
     const { p, q, mid } = r.pair;
     parts.push(`<line x1="${X(p[0])}" y1="${Y(p[1])}" x2="${X(q[0])}" y2="${Y(q[1])}" stroke="#c0392b" stroke-width="1.5" stroke-dasharray="5,4"/>`);
-    for (const z of [p, q]) parts.push(`<circle cx="${X(z[0])}" cy="${Y(z[1])}" r="5" fill="#c0392b"/>`);
+    for (const z of [p, q]) {
+      parts.push(`<circle cx="${X(z[0])}" cy="${Y(z[1])}" r="5" fill="#c0392b"/>`);
+      parts.push(`<text x="${Number(X(z[0])) + 9}" y="${Number(Y(z[1])) + 4}" fill="#c0392b" ${halo}>(${fmt(z[0])}, ${fmt(z[1])})</text>`);
+    }
+    const d = 0.07;
     parts.push(
-      `<path d="M${X(mid[0] - 0.07)},${Y(mid[1] - 0.07)} L${X(mid[0] + 0.07)},${Y(mid[1] + 0.07)} M${X(mid[0] - 0.07)},${Y(mid[1] + 0.07)} L${X(mid[0] + 0.07)},${Y(mid[1] - 0.07)}" stroke="#c0392b" stroke-width="2.5"/>`,
+      `<path d="M${X(mid[0] - d)},${Y(mid[1] - d)} L${X(mid[0] + d)},${Y(mid[1] + d)} M${X(mid[0] - d)},${Y(mid[1] + d)} L${X(mid[0] + d)},${Y(mid[1] - d)}" stroke="#c0392b" stroke-width="2.5"/>`,
     );
     parts.push(
-      `<text x="${Number(X(mid[0])) + 8}" y="${Number(Y(mid[1])) - 8}" fill="#c0392b">G(midpoint) = (${r.pair.gMid.map((v) => v.toFixed(2)).join(", ")})</text>`,
+      `<text x="${Number(X(mid[0])) + 10}" y="${Number(Y(mid[1])) + 4}" fill="#c0392b" ${halo}>G(${fmt(mid[0])}, ${fmt(mid[1])}) = (${r.pair.gMid.map(fmt).join(", ")}) ≠ x</text>`,
     );
   }
-  parts.push(`<rect x="${pad}" y="${pad}" width="${size - 2 * pad}" height="${size - 2 * pad}" fill="none" stroke="#333"/>`);
-  parts.push(
-    `<text x="${pad}" y="${pad - 22}" font-size="13">Example 1: pre-image of x = (0, 0) under G(z) = (relu(1 − |z₁| − |z₂|), relu(|z₁| − |z₂|))</text>`,
-  );
-  parts.push(
-    `<text x="${pad}" y="${pad - 7}" fill="#555">${r.regions.length} activation regions (grey), pre-image exact (blue, ${r.pieces.length} pieces); red: two pre-images whose midpoint is not one</text>`,
-  );
-  parts.push(`<text x="${size / 2}" y="${size - pad + 22}" text-anchor="middle">z₁ ∈ [${lo}, ${hi}]</text>`);
-  parts.push(`<text x="${pad - 12}" y="${size / 2}" text-anchor="middle" transform="rotate(-90 ${pad - 12} ${size / 2})">z₂ ∈ [${lo}, ${hi}]</text>`);
+  parts.push(`<text x="${pad}" y="20" font-size="14" font-weight="bold">Example 1: a non-convex pre-image (k = 2, two ReLU layers)</text>`);
+  parts.push(`<text x="${pad}" y="40">G(z) = (relu(1 − |z₁| − |z₂|), relu(|z₁| − |z₂|)), x = (0, 0): G⁻¹(x) = {|z₁| + |z₂| ≥ 1, |z₁| ≤ |z₂|}</text>`);
+  // legend
+  const lx = size + 10;
+  let ly = top + 10;
+  const item = (swatch: string, lines: string[]): void => {
+    parts.push(swatch.replaceAll("LX", String(lx)).replaceAll("LY", String(ly)));
+    lines.forEach((t, i) => parts.push(`<text x="${lx + 26}" y="${ly + 4 + 15 * i}">${t}</text>`));
+    ly += 15 * lines.length + 14;
+  };
+  item(`<rect x="LX" y="${ly - 7}" width="18" height="12" fill="#a9c1ec"/>`, [
+    "the pre-image of x, computed exactly",
+    `(${r.pieces.length} convex pieces, two wedges)`,
+  ]);
+  item(`<rect x="LX" y="${ly - 7}" width="18" height="12" fill="none" stroke="#888"/>`, [`the ${r.regions.length} activation regions,`, "on each G is affine"]);
+  if (r.pair) {
+    item(`<circle cx="${lx + 9}" cy="${ly - 1}" r="5" fill="#c0392b"/>`, ["two pre-images: G(z) = x"]);
+    item(`<path d="M${lx + 4},${ly - 6} L${lx + 14},${ly + 4} M${lx + 4},${ly + 4} L${lx + 14},${ly - 6}" stroke="#c0392b" stroke-width="2.5"/>`, [
+      "their midpoint: not a pre-image,",
+      "so G⁻¹(x) is not convex",
+    ]);
+  }
   parts.push("</svg>");
   return parts.join("\n") + "\n";
 }

@@ -21,7 +21,14 @@ describe("Example 1: a non-convex pre-image", () => {
     expect(Array.from(gen.forward(r.pair!.p))).toEqual([0, 0]);
     expect(Array.from(gen.forward(r.pair!.q))).toEqual([0, 0]);
     expect(Math.max(...gen.forward(r.pair!.mid))).toBeGreaterThan(0.5);
-    expect(example1Svg(r)).toContain("<svg");
+    const svg = example1Svg(r);
+    expect(svg).toContain("<svg");
+    // nothing is clipped: every left-aligned label ends inside the canvas (≤ 6 px a character at 12 px on average)
+    const width = Number(/width="(\d+)"/.exec(svg)![1]);
+    for (const m of svg.matchAll(/<text x="([\d.]+)"([^>]*)>([^<]*)<\/text>/g)) {
+      if (m[2]!.includes("text-anchor")) continue;
+      expect(Number(m[1]) + 6 * m[3]!.length, m[3]).toBeLessThanOrEqual(width);
+    }
   });
 
   it("refuses a generator that does not take 2 inputs", () => {
