@@ -8,6 +8,10 @@
  * Why a hand-written formulation: HiGHS (npm `highs`) solves the MIP; no kept library turns a
  * feed-forward ReLU network into one. The encoding is the standard big-M one (Tjeng et al. 2019;
  * Cheng et al. 2017); see docs/milp.md for the rows and why each is exact.
+ *
+ * One concept at ~490 lines — the formulation: the unit modes (which units need a binary, which an
+ * epigraph row), the row builder (buildMilp) and the MIP start in its columns share one column
+ * layout, so they stay together; running it is milp.ts.
  */
 import { type Highs } from "highs";
 import { OptionError } from "../errors.js";

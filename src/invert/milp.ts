@@ -8,6 +8,11 @@
  * is NP-hard, Theorem 1, so the cost is exponential in the worst case — hence the limit on
  * binaries). It reports the global optimum with HiGHS's best bound and gap, or, at the time
  * limit, the incumbent with status `time_limit` and the open gap; never an unproved optimum.
+ *
+ * One concept at ~500 lines — running the MILP: the HiGHS MIP call with its statuses and gap
+ * (solveMip), the fixed-pattern region LP that polishes its incumbent, the start and bounds it is
+ * given, and the driver (invertMilp); the formulation is milp-model.ts, the bounds milp-bounds.ts,
+ * the report milp-report.ts, certificates milp-certify.ts.
  */
 import { type Highs } from "highs";
 import { OptionError } from "../errors.js";

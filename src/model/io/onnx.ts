@@ -4,6 +4,11 @@
  * `Gemm` (transA, transB, alpha, beta) or `MatMul` + `Add`, then `Relu`, `LeakyRelu` (ONNX's default
  * alpha 0.01), `Sigmoid`, `Tanh`; `Identity`, `Dropout`, `Flatten` and vector `Reshape` are no-ops.
  * Initializers may hold `raw_data` or typed fields. Anything else is named with its node.
+ *
+ * One concept at ~450 lines — ONNX graph → dense layers: the schema readers (readOnnx, readNode,
+ * readTensor, ~130 lines) build the node and initializer tables that the op matcher (onnxLayers)
+ * walks, and the wire format itself is already protobuf.ts; splitting the two halves would export
+ * the tables only for each other.
  */
 import { type Activation } from "../activation.js";
 import { type DenseLayer } from "../generator.js";
