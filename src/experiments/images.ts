@@ -48,7 +48,8 @@ export const FIG3_DEFAULTS: Readonly<ImageFigureConfig> = {
   digits: 8,
   noise: { kind: "gaussian", level: FIG3_SIGMA },
   mask: null,
-  methods: ["linf", "l1", "relaxed", "gd", "adam", "linf+gd", "region"],
+  // auto: the default method (exact when realizable, else region descent from the layer-wise answer)
+  methods: ["linf", "l1", "relaxed", "gd", "adam", "linf+gd", "auto"],
   seed: 0,
   methodOptions: {},
 };
@@ -59,7 +60,7 @@ export const FIG4_DEFAULTS: Readonly<ImageFigureConfig> = {
   figure: "fig4",
   noise: { kind: "none" },
   mask: "random:0.5",
-  methods: ["linf", "l1", "gd", "adam", "linf+gd", "region"],
+  methods: ["linf", "l1", "gd", "adam", "linf+gd", "auto"],
 };
 
 /** One method on one digit. */
