@@ -30,7 +30,7 @@ const ARGS = [
 ];
 const COLD_LOADS = 5;
 const SEEDS = [0, 1, 2];
-/** Side-by-side runs: noisy samples (σ = NOISE), so that the LPs search ε and iterate, after one warm-up seed on each side. */
+/** Side-by-side runs: noisy samples (σ = NOISE), so that the LPs search ε and iterate, after one warm-up seed on each side; each method runs in the page, then in Node. */
 const NOISE = 0.02;
 const METHODS = ["exact", "linf", "l1", "relaxed", "adam", "linf+gd", "region", "auto"];
 
@@ -60,12 +60,6 @@ async function runMethods(page: Page, methods: string[]): Promise<Record<string,
   return datasets(page);
 }
 
-/** "123 ms" / "1.23 s" as the page prints durations → ms. */
-function shownMs(text: string | undefined): number {
-  const m = /^([\d.]+) (ms|s)$/.exec(text ?? "");
-  return m ? Number(m[1]) * (m[2] === "s" ? 1000 : 1) : NaN;
-}
-
 export async function run(): Promise<void> {
   const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
   // plain-JS build tooling next to the page (dist/bench/ is two levels down from it)
@@ -86,6 +80,7 @@ export async function run(): Promise<void> {
   const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS });
   try {
     // cold loads: a fresh context (empty cache) each time; click "run" with only linf as soon as the page is ready
+    // (linf waits for HiGHS, the LP engine's fallback, which compiles after the generator is up)
     const cold: number[][] = [];
     for (let i = 0; i < COLD_LOADS; i++) {
       const ctx = await browser.newContext();
@@ -93,6 +88,7 @@ export async function run(): Promise<void> {
       await page.goto(url);
       await page.waitForSelector("body[data-ready=true]");
       const shown = await runMethods(page, ["linf"]);
+      await page.waitForSelector("body[data-highs=ready]");
       const t = await page.evaluate(() => {
         const p = performance as unknown as {
           getEntriesByType(t: string): { name: string; startTime: number }[];
@@ -101,20 +97,30 @@ export async function run(): Promise<void> {
         return {
           fcp: p.getEntriesByType("paint").find((e) => e.name === "first-contentful-paint")?.startTime ?? NaN,
           ready: p.getEntriesByName("geninv-ready")[0]?.startTime ?? NaN,
+          worker: p.getEntriesByName("geninv-worker")[0]?.startTime ?? NaN,
+          model: p.getEntriesByName("geninv-model")[0]?.startTime ?? NaN,
+          highs: p.getEntriesByName("geninv-highs")[0]?.startTime ?? NaN,
         };
       });
       // in-page clocks: the click handler's start and the column's drawing, not the driver's round trips
       const started = Number(await page.getAttribute("#results", "data-started-at"));
       const shownAt = Number(shown.linf!.shownAt);
-      const workerMs = shownMs(/worker up in ([\d.]+ m?s)/.exec((await page.textContent("#status")) ?? "")?.[1]);
-      cold.push([t.fcp, t.ready, shownAt, shownAt - started, Number(shown.linf!.timeMs), workerMs]);
+      cold.push([t.fcp, t.worker, t.model, t.ready, t.highs, shownAt, shownAt - started, Number(shown.linf!.timeMs)]);
       await ctx.close();
     }
     const col = (j: number): number => median(cold.map((r) => r[j]!));
     printTable(
-      `cold loads of the page (median of ${COLD_LOADS}, ms since navigation); run clicked as soon as ready; goals: first paint ≤ 1000, first linf ≤ 1000 after load`,
-      ["first contentful paint", "worker + HiGHS up", "page ready (+ mnist, sample)", "first linf shown", "click → linf shown", "linf timeMs"],
-      [[col(0).toFixed(0), col(5).toFixed(0), col(1).toFixed(0), col(2).toFixed(0), col(3).toFixed(0), col(4).toFixed(1)]],
+      `cold loads of the page (median of ${COLD_LOADS}; ms since navigation); run clicked as soon as the page is ready (the driver's click lands some ms later); goals: first paint ≤ 1000, first linf ≤ 1000 after load`,
+      [
+        "first contentful paint",
+        "worker up (own clock)",
+        "page ready (mnist, sample)",
+        "HiGHS compiled",
+        "first linf shown",
+        "click → linf shown",
+        "linf timeMs",
+      ],
+      [[col(0).toFixed(0), col(1).toFixed(0), col(2).toFixed(0), col(3).toFixed(0), col(4).toFixed(0), col(5).toFixed(0), col(6).toFixed(1)]],
     );
 
     // side by side: the same inversions in the page's worker and in Node (this process)
@@ -134,6 +140,8 @@ export async function run(): Promise<void> {
       },
       NOISE,
     );
+    const highsLps: Record<string, number> = {};
+    const allLps: Record<string, number> = {};
     for (const seed of [99, ...SEEDS]) {
       await page.fill("#seed", String(seed));
       await page.dispatchEvent("#seed", "change");
@@ -143,22 +151,35 @@ export async function run(): Promise<void> {
           `sample:${s}`,
         seed,
       );
-      const shown = await runMethods(page, METHODS);
       const x = sampleObservations(gen, 1, seed).clean.data;
       addNoise(x, { kind: "gaussian", level: NOISE }, new Rng(seed + 1)); // the page's noise stream (web/src/scenario.ts)
+      // side by side, one method at a time: the page's run, then Node's (so both see about the same machine load)
       for (const m of METHODS) {
+        const shown = (await runMethods(page, [m]))[m]!;
         const r = runMethod(getMethod(methodName(m)), gen, x, methodOptions(m, { [m]: { ...(TRAINED_NET_METHOD_OPTIONS[m] ?? {}) } }, { seed }));
-        if (shown[m]!.status !== r.status) console.log(`bench/web: ${m} seed ${seed}: page says ${shown[m]!.status}, Node ${r.status}`);
+        if (shown.status !== r.status) console.log(`bench/web: ${m} seed ${seed}: page says ${shown.status}, Node ${r.status}`);
         if (seed === 99) continue; // warm-up
-        (pageMs[m] ??= []).push(Number(shown[m]!.timeMs));
+        (pageMs[m] ??= []).push(Number(shown.timeMs));
         (nodeMs[m] ??= []).push(r.timeMs);
+        // which LPs HiGHS answered (the engine's fallback), from the layer reports (the page's are the same numbers)
+        for (const l of r.layers) {
+          allLps[m] = (allLps[m] ?? 0) + (l.lpSolves ?? 0);
+          if (l.backend === "highs") highsLps[m] = (highsLps[m] ?? 0) + (l.lpSolves ?? 0);
+        }
       }
     }
     await ctx.close();
     printTable(
       `inversion time on mnist, page (Chromium worker) vs Node ${process.version} in this process, median over seeds ${SEEDS.join(",")} (σ = ${NOISE} Gaussian noise; one warm-up seed first); goal: page ≤ 1.5 × Node`,
-      ["method", "page ms", "node ms", "page / node"],
-      METHODS.map((m) => [m, median(pageMs[m]!).toFixed(1), median(nodeMs[m]!).toFixed(1), (median(pageMs[m]!) / median(nodeMs[m]!)).toFixed(2)]),
+      ["method", "page ms", "node ms", "page / node", "per-seed ratios", "layer LPs (HiGHS)"],
+      METHODS.map((m) => [
+        m,
+        median(pageMs[m]!).toFixed(1),
+        median(nodeMs[m]!).toFixed(1),
+        (median(pageMs[m]!) / median(nodeMs[m]!)).toFixed(2),
+        pageMs[m]!.map((v, i) => (v / nodeMs[m]![i]!).toFixed(2)).join(" "),
+        `${allLps[m] ?? 0} (${highsLps[m] ?? 0})`,
+      ]),
     );
   } finally {
     await browser.close();

@@ -96,6 +96,18 @@ function scaledProblem<P extends FitProblem>(p: P, sigma: number): P {
   return q;
 }
 
+let fallbacksMissed = 0;
+
+/**
+ * How many times, in this thread, the engine reported trouble and HiGHS was not loaded to answer
+ * instead. A caller that solves before HiGHS has loaded (the browser page) compares it before and
+ * after a solve: unchanged, the answer is the one a loaded HiGHS would have given too.
+ * @returns the running count
+ */
+export function missedHighsFallbacks(): number {
+  return fallbacksMissed;
+}
+
 /** Solves the per-layer LP families on one matrix. */
 export class FitSolver {
   readonly backend: LpBackendName;
@@ -214,6 +226,7 @@ export class FitSolver {
       return this.account({ ...r, pivots: 0 });
     }
     if (!highsLoaded()) {
+      fallbacksMissed++;
       this.notes.push(`${why}; HiGHS fallback not loaded (call loadHighsBackend())`);
       return this.account({ ...r, pivots: 0 });
     }

@@ -4,6 +4,7 @@
  */
 export { loadModelBytes } from "../../src/model/io/model-bytes.js";
 export { loadHighsBackend, highsLoaded } from "../../src/lp/highs.js";
+export { missedHighsFallbacks } from "../../src/lp/backend.js";
 export { getMethod, methodName, listMethods, runMethod, hybridParts } from "../../src/invert/registry.js";
 export { type InversionResult, type LayerReport } from "../../src/invert/result.js";
 export { type InvertOptions } from "../../src/invert/options.js";
@@ -16,4 +17,4 @@ export { applyOperator, gaussianOperator, maskOperator, type MeasurementOperator
 export { parseMaskSpec } from "../../src/operators/masks.js";
 export { methodOptions, TRAINED_NET_METHOD_OPTIONS } from "../../src/experiments/common.js";
 export { FIG2_TRIALS, fig2Config, fig2Svg, summarizeFig2, type Fig2Config, type Fig2Record } from "../../src/experiments/fig2.js";
-export { GeninvError } from "../../src/errors.js";
+export { GeninvError, SolverError } from "../../src/errors.js";

@@ -568,7 +568,7 @@ async function main(): Promise<void> {
   };
   document.body.dataset.highs = "loading";
   lib.onHighs = (m) => {
-    highsNote = m.ok ? `${fmtMs(m.ms)} after the worker started` : (m.error ?? "?");
+    highsNote = m.ok ? `${fmtMs(m.ms)} after the worker started: ${m.detail}` : (m.error ?? "?");
     document.body.dataset.highs = m.ok ? "ready" : "error";
     if (m.ok && !performance.getEntriesByName("geninv-highs").length) performance.mark("geninv-highs");
     showStatus();
@@ -576,10 +576,12 @@ async function main(): Promise<void> {
   const modelLoaded = loadModel();
   modelLoaded.catch(() => undefined); // awaited below; reported there
   ready = await lib.ready;
+  performance.mark("geninv-worker");
   methods = ready.methods;
   renderMethodList();
   showStatus();
   await modelLoaded;
+  performance.mark("geninv-model");
   await newTarget();
   $<HTMLButtonElement>("run").disabled = false;
   performance.mark("geninv-ready");

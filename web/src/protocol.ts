@@ -56,7 +56,7 @@ export interface InvertReply {
 export type FromWorker =
   | { type: "ready"; methods: MethodInfo[]; highs: boolean; highsError: string | null; ms: number }
   /** HiGHS compiled (ok) or failed to load; `ms` since the worker started. */
-  | { type: "highs"; ok: boolean; error: string | null; ms: number }
+  | { type: "highs"; ok: boolean; error: string | null; ms: number; detail: string }
   | { type: "loaded"; id: number; name: string; sizes: number[]; activations: string[]; ms: number }
   | { type: "sampled"; id: number; z: Float64Array; clean: Float64Array }
   | { type: "progress"; id: number; done: number; total: number }

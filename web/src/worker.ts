@@ -15,7 +15,9 @@ import {
   listMethods,
   loadHighsBackend,
   loadModelBytes,
+  missedHighsFallbacks,
   sampleObservations,
+  SolverError,
   summarizeFig2,
 } from "./lib.js";
 import { type FromWorker, type ToWorker } from "./protocol.js";
@@ -30,11 +32,12 @@ export const SHIPPED: Record<string, string> = {
 };
 
 /**
- * Methods that never touch HiGHS (no LP, no MIP): the page runs them before HiGHS is compiled.
- * Everything else waits for it — the LP methods use it as the engine's fallback, so running them
- * without it could answer differently from Node.
+ * Methods that solve with HiGHS itself (its MIP solver): they wait for it. Every other method runs
+ * at once; the LP engine falls back to HiGHS only when it reports trouble, and if that happens
+ * before HiGHS is compiled (missedHighsFallbacks() moves) the run is repeated once HiGHS is in, so
+ * the answer is always the one Node gives with HiGHS loaded.
  */
-const NO_HIGHS = /^(exact|gd|adam)(\+(gd|adam))*$/;
+const NEEDS_HIGHS = /(^|\+)milp(\+|$)/;
 
 const scope = self as unknown as { postMessage(m: FromWorker, transfer?: Transferable[]): void; onmessage: ((e: MessageEvent<ToWorker>) => void) | null };
 const post = (m: FromWorker, transfer: Transferable[] = []): void => scope.postMessage(m, transfer);
@@ -57,26 +60,32 @@ let highsStarted: Promise<string | null> | null = null;
 let highsMs: number | null = null;
 function highsReady(): Promise<string | null> {
   highsStarted ??= (async () => {
+    const t = [performance.now()];
     const res = await highsDownload;
     if (!res.ok || !res.body) throw new Error(`highs.wasm.xz: HTTP ${res.status}`);
     const bytes = await new Response(new XzReadableStream(res.body)).arrayBuffer();
+    t.push(performance.now());
     const module = await WebAssembly.compile(bytes);
+    t.push(performance.now());
     await loadHighsBackend({
       instantiateWasm: (imports, receive) => {
         WebAssembly.instantiate(module, imports as WebAssembly.Imports).then(receive, (e: unknown) =>
-          post({ type: "highs", ok: false, error: String(e), ms: 0 }),
+          post({ type: "highs", ok: false, error: String(e), ms: 0, detail: "" }),
         );
       },
     });
+    t.push(performance.now());
+    const d = (i: number): string => `${(t[i + 1]! - t[i]!).toFixed(0)} ms`;
+    return `download + xz ${d(0)}, compile ${d(1)}, start ${d(2)}`;
   })().then(
-    () => {
+    (detail) => {
       highsMs = performance.now() - t0;
-      post({ type: "highs", ok: true, error: null, ms: highsMs });
+      post({ type: "highs", ok: true, error: null, ms: highsMs, detail });
       return null;
     },
     (e: unknown) => {
       const error = e instanceof Error ? e.message : String(e);
-      post({ type: "highs", ok: false, error, ms: performance.now() - t0 });
+      post({ type: "highs", ok: false, error, ms: performance.now() - t0, detail: "" });
       return error;
     },
   );
@@ -120,6 +129,7 @@ async function handle(msg: ToWorker): Promise<void> {
       const fixedLayers = /\.(json|json\.gz|onnx)$/i.test(name);
       const g = loadModelBytes(bytes, name, fixedLayers || !msg.activation ? {} : { activation: msg.activation });
       gen = g;
+      void highsReady();
       post({ type: "loaded", id: msg.id, name, sizes: g.sizes, activations: g.layers.map((l) => formatActivation(l.activation)), ms: performance.now() - s });
       return;
     }
@@ -131,15 +141,29 @@ async function handle(msg: ToWorker): Promise<void> {
     }
     case "invert": {
       const g = need();
-      if (!NO_HIGHS.test(msg.method)) await highsReady();
+      if (NEEDS_HIGHS.test(msg.method)) await highsReady();
       let last = 0;
-      const r = invertObservation(g, msg.clean, msg.zTrue, msg.spec, msg.method, msg.seed, (done, total) => {
-        const now = performance.now();
-        if (now - last > 100) {
-          last = now;
-          post({ type: "progress", id: msg.id, done, total });
-        }
-      });
+      const run = (): ReturnType<typeof invertObservation> =>
+        invertObservation(g, msg.clean, msg.zTrue, msg.spec, msg.method, msg.seed, (done, total) => {
+          const now = performance.now();
+          if (now - last > 100) {
+            last = now;
+            post({ type: "progress", id: msg.id, done, total });
+          }
+        });
+      const missed = missedHighsFallbacks();
+      let r: ReturnType<typeof invertObservation>;
+      try {
+        r = run();
+      } catch (e) {
+        if (highsLoaded() || !(e instanceof SolverError)) throw e;
+        await highsReady(); // a method that needed HiGHS outright: run it again with HiGHS in
+        r = run();
+      }
+      if (missedHighsFallbacks() !== missed && !highsLoaded()) {
+        await highsReady(); // the engine wanted its fallback before HiGHS was compiled
+        r = run();
+      }
       post({ type: "result", id: msg.id, ...r });
       return;
     }
