@@ -208,6 +208,7 @@ async function loadModel(): Promise<void> {
   info.textContent = `${r.name}: ${r.sizes.join(" → ")} (${r.activations.join(", ")}), loaded in ${fmtMs(r.ms)}`;
   info.dataset.sizes = r.sizes.join(",");
   $<HTMLInputElement>("sensing-m").max = String(n());
+  $("sensing-m-out").textContent = $<HTMLInputElement>("sensing-m").value; // the browser clamps the value to the new max
   if (hidden.length !== n()) hidden = new Uint8Array(n());
   const digitOk = n() === 784;
   $<HTMLInputElement>("digits-radio").disabled = !digitOk;

@@ -52,8 +52,8 @@ async function fetchXz(path: string): Promise<Uint8Array> {
 }
 
 // HiGHS (the LP engine's fallback, and the MILP solver): its download starts at once; it is
-// inflated and compiled after the first generator is up (the xz decoder does one file at a time),
-// or as soon as a method needs it. A failure leaves the engine alone, and is reported.
+// inflated and compiled once the first sample is drawn (inflating would delay the generator and
+// the sample the page waits for), or as soon as a method needs it. A failure leaves the engine alone, and is reported.
 const highsDownload = fetch(new URL("highs.wasm.xz", self.location.href));
 highsDownload.catch(() => undefined);
 let highsStarted: Promise<string | null> | null = null;
@@ -112,7 +112,6 @@ async function handle(msg: ToWorker): Promise<void> {
         if (!file) throw new GeninvError("option", `no shipped generator '${msg.builtin}' (shipped: ${Object.keys(SHIPPED).join(", ")})`);
         // packed losslessly by web/build.mjs: the same float64 weights as the package's JSON
         gen = unpackModel(await fetchXz(`models/${file}`), file);
-        void highsReady();
         post({
           type: "loaded",
           id: msg.id,
@@ -137,6 +136,7 @@ async function handle(msg: ToWorker): Promise<void> {
       const g = need();
       const b = sampleObservations(g, 1, msg.seed);
       post({ type: "sampled", id: msg.id, z: b.z.data, clean: b.clean.data });
+      void highsReady(); // the page is usable now: inflate and compile HiGHS behind it
       return;
     }
     case "invert": {
