@@ -14,7 +14,7 @@
  *
  * The worker bundle must not reach Node built-ins: the library's core path is byte-based. The one
  * allowance is src/experiments/runner.ts (Figure 2's trial code imports it for its thread pool,
- * which the page never starts): its node:os / node:worker_threads and its lazy import of every
+ * which the page never starts): its node:* imports (RUNNER_NODE_IMPORTS) and its lazy import of every
  * figure's trial kind (trial-kinds.ts, for worker threads) become stubs that throw if used.
  * HiGHS's Emscripten loader mentions node:* behind its own "am I in Node" test; they stay external.
  */
@@ -38,6 +38,9 @@ const SHIPPED_MODELS = [
 /** xz settings: LZMA2 at its strongest; a dictionary larger than any file here, small enough for the page's decoder; CRC32 (xz-decompress checks it). */
 const XZ_ARGS = ["--format=xz", "--check=crc32", "--lzma2=preset=9e,dict=8MiB", "--threads=1", "-c"];
 
+/** What src/experiments/runner.ts imports from Node for its thread pool (the page never starts one): stubs that throw if used. */
+const RUNNER_NODE_IMPORTS = ["node:os", "node:worker_threads", "node:fs/promises", "node:module"];
+
 /** Resolve node:* imports: stubs for the experiment runner, external inside HiGHS, an error anywhere else. */
 const nodeBuiltins = {
   name: "node-builtins",
@@ -48,15 +51,14 @@ const nodeBuiltins = {
     });
     b.onResolve({ filter: /^node:/ }, (args) => {
       const from = relative(root, args.importer).split("\\").join("/");
-      if (from === "src/experiments/runner.ts" && (args.path === "node:os" || args.path === "node:worker_threads")) {
-        return { path: args.path, namespace: "stub" };
-      }
+      if (from === "src/experiments/runner.ts" && RUNNER_NODE_IMPORTS.includes(args.path)) return { path: args.path, namespace: "stub" };
       if (from.startsWith("node_modules/highs/")) return { path: args.path, external: true };
       return { errors: [{ text: `${from} imports ${args.path}: the browser bundle must not need Node built-ins (use the byte-based loaders)` }] };
     });
     b.onLoad({ filter: /.*/, namespace: "stub" }, (args) => ({
       contents: `const no = () => { throw new Error(${JSON.stringify(`${args.path} is not available in the browser`)}); };
-export const availableParallelism = no; export class Worker { constructor() { no(); } } export const TRIAL_KINDS = {};`,
+export const availableParallelism = no; export const readFile = no; export const createRequire = no;
+export class Worker { constructor() { no(); } } export const TRIAL_KINDS = {};`,
       loader: "js",
     }));
   },
