@@ -95,6 +95,7 @@ export async function run(): Promise<void> {
     const ms = performance.now() - t0;
     times.push(ms);
     counts[c.verdict]++;
+    process.stderr.write(`fig1c: run ${r} ${c.verdict} in ${(ms / 1000).toFixed(1)} s (${c.mips} MIPs)\n`);
     rows.push([
       r,
       relError.toExponential(2),
