@@ -136,6 +136,40 @@ export function methodStyle(method: string, index: number): { label: string; col
   return DISPLAY[method] ?? { label: method, color: PALETTE[(7 + index) % PALETTE.length]!, marker: "circle" };
 }
 
+/**
+ * The checks every sweep's configuration shares: its axis values distinct, runs ≥ 1, a seed ≥ 0 and
+ * known methods, each listed once. @throws OptionError naming the field
+ */
+export function checkSweep(c: { runs: number; seed: number; methods: readonly string[] }, axis: readonly number[], axisName: string): void {
+  if (new Set(axis).size !== axis.length) throw new OptionError(`${axisName} must be distinct, got ${axis.join(",")}`);
+  if (!Number.isSafeInteger(c.runs) || c.runs < 1) throw new OptionError(`runs must be a positive integer, got ${c.runs}`);
+  if (!Number.isSafeInteger(c.seed) || c.seed < 0) throw new OptionError(`seed must be a non-negative integer, got ${c.seed}`);
+  checkMethods(c.methods);
+}
+
+/** A sweep's trials, run-major (every axis value once, then again), so a partial sweep covers the whole axis. */
+export function runMajorTrials<V, T>(axis: readonly V[], runs: number, trial: (value: V, run: number) => T): T[] {
+  const out: T[] = [];
+  for (let run = 0; run < runs; run++) for (const v of axis) out.push(trial(v, run));
+  return out;
+}
+
+/** A CSV cell: null and undefined are empty. */
+export type CsvCell = string | number | boolean | null | undefined;
+
+/**
+ * A record's CSV rows: its own cells, then one row per method outcome (`cells`), or the `failed`
+ * row when no method ran (the trial itself failed).
+ */
+export function outcomeRows(
+  base: readonly CsvCell[],
+  methods: readonly MethodOutcome[],
+  cells: (o: MethodOutcome) => CsvCell[],
+  failed: CsvCell[],
+): CsvCell[][] {
+  return methods.length === 0 ? [[...base, ...failed]] : methods.map((o) => [...base, ...cells(o)]);
+}
+
 /** CSV text (RFC 4180 quoting) from a header and rows; null/undefined become empty cells. */
 export function toCsv(header: readonly string[], rows: ReadonlyArray<ReadonlyArray<string | number | boolean | null | undefined>>): string {
   const cell = (v: string | number | boolean | null | undefined): string => {

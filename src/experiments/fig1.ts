@@ -26,13 +26,15 @@ import { type Generator } from "../model/generator.js";
 import { loadModel } from "../model/io/load.js";
 import { Rng } from "../model/rng.js";
 import {
-  checkMethods,
+  checkSweep,
   finiteOrNull,
   LP_METHODS,
   TRAINED_NET_METHOD_OPTIONS,
   type MethodOutcome,
   methodOptions,
   methodStyle,
+  outcomeRows,
+  runMajorTrials,
   runOutcome,
   toCsv,
 } from "./common.js";
@@ -162,18 +164,13 @@ export function fig1Config(partial: Partial<Fig1Config> = {}): Fig1Config {
   c.levels.forEach((a) => {
     if (!(Number.isFinite(a) && a > 0)) throw new OptionError(`noise levels must be finite numbers > 0, got ${a}`);
   });
-  if (new Set(c.levels).size !== c.levels.length) throw new OptionError(`noise levels must be distinct, got ${c.levels.join(",")}`);
-  if (!Number.isSafeInteger(c.runs) || c.runs < 1) throw new OptionError(`runs must be a positive integer, got ${c.runs}`);
-  if (!Number.isSafeInteger(c.seed) || c.seed < 0) throw new OptionError(`seed must be a non-negative integer, got ${c.seed}`);
-  checkMethods(c.methods);
+  checkSweep(c, c.levels, "noise levels");
   return c;
 }
 
 /** The trials, run-major (every level once, then again), so a partial run covers every level. */
 export function fig1Trials(config: Fig1Config): Fig1Trial[] {
-  const out: Fig1Trial[] = [];
-  for (let run = 0; run < config.runs; run++) for (const level of config.levels) out.push({ level, run });
-  return out;
+  return runMajorTrials(config.levels, config.runs, (level, run) => ({ level, run }));
 }
 
 const bits = new DataView(new ArrayBuffer(8));
@@ -337,13 +334,16 @@ export function fig1Csv(config: Fig1Config, records: readonly (Fig1Record | unde
     "iterations",
     "error",
   ];
-  const rows: (string | number | boolean | null | undefined)[][] = [];
-  for (const r of records) {
-    if (!r) continue;
-    const base = [config.seed, config.noise, r.level, r.run, r.noiseL2, r.signalL2, r.relNoise];
-    if (r.methods.length === 0) rows.push([...base, null, "failed", null, null, null, null, null, r.error]);
-    for (const o of r.methods) rows.push([...base, o.method, o.status, o.relError, o.residualL2, o.residualLinf, o.timeMs, o.iterations, o.error]);
-  }
+  const rows = records.flatMap((r) =>
+    r
+      ? outcomeRows(
+          [config.seed, config.noise, r.level, r.run, r.noiseL2, r.signalL2, r.relNoise],
+          r.methods,
+          (o) => [o.method, o.status, o.relError, o.residualL2, o.residualLinf, o.timeMs, o.iterations, o.error],
+          [null, "failed", null, null, null, null, null, r.error],
+        )
+      : [],
+  );
   return toCsv(header, rows);
 }
 

@@ -14,7 +14,20 @@ import { randomGenerator } from "../model/random.js";
 import { Rng } from "../model/rng.js";
 import { getMethod, runMethod } from "../invert/registry.js";
 import { type InversionResult } from "../invert/result.js";
-import { checkMethods, failedOutcome, finiteOrNull, type MethodOutcome, methodOptions, methodStyle, outcomeOf, runOutcome, toCsv } from "./common.js";
+import {
+  checkSweep,
+  type CsvCell,
+  failedOutcome,
+  finiteOrNull,
+  type MethodOutcome,
+  methodOptions,
+  methodStyle,
+  outcomeOf,
+  outcomeRows,
+  runMajorTrials,
+  runOutcome,
+  toCsv,
+} from "./common.js";
 import { runTrials, type RunTrialsOptions, type TrialBatch, type TrialKind } from "./runner.js";
 import { median } from "./stats.js";
 import { renderChart, type Series } from "../render/svg.js";
@@ -105,19 +118,14 @@ export function fig2Config(partial: Partial<Fig2Config> = {}): Fig2Config {
   c.ks.forEach((k) => {
     if (!Number.isSafeInteger(k) || k < 1) throw new OptionError(`k must be a positive integer, got ${k}`);
   });
-  if (new Set(c.ks).size !== c.ks.length) throw new OptionError(`k values must be distinct, got ${c.ks.join(",")}`);
-  if (!Number.isSafeInteger(c.runs) || c.runs < 1) throw new OptionError(`runs must be a positive integer, got ${c.runs}`);
-  if (!Number.isSafeInteger(c.seed) || c.seed < 0) throw new OptionError(`seed must be a non-negative integer, got ${c.seed}`);
   if (!(c.successThreshold > 0)) throw new OptionError(`success threshold must be > 0, got ${c.successThreshold}`);
-  checkMethods(c.methods);
+  checkSweep(c, c.ks, "k values");
   return c;
 }
 
 /** The trials of a sweep, run-major (every k once, then again), so a partial sweep covers every k. */
 export function fig2Trials(config: Fig2Config): Fig2Trial[] {
-  const out: Fig2Trial[] = [];
-  for (let run = 0; run < config.runs; run++) for (const k of config.ks) out.push({ k, run });
-  return out;
+  return runMajorTrials(config.ks, config.runs, (k, run) => ({ k, run }));
 }
 
 function certificateOf(r: InversionResult): Fig2Certificate {
@@ -297,38 +305,24 @@ export function fig2Csv(config: Fig2Config, records: readonly (Fig2Record | unde
     "iterations",
     "error",
   ];
-  const rows: (string | number | boolean | null | undefined)[][] = [];
   const act = formatActivation(config.activation);
-  for (const r of records) {
-    if (!r) continue;
-    const sizes = [r.k, ...config.layers].join("-");
+  const rows = records.flatMap((r) => {
+    if (!r) return [];
     const cert = r.certificate;
     const base = [
       config.seed,
       act,
-      sizes,
+      [r.k, ...config.layers].join("-"),
       r.k,
       r.run,
       cert ? cert.nonUnique : null,
       cert ? cert.nonUniqueLayers.join(" ") : null,
       cert ? cert.activeRows.join(" ") : null,
     ];
-    if (r.methods.length === 0) rows.push([...base, null, "failed", null, false, null, null, null, null, r.error]);
-    for (const o of r.methods) {
-      rows.push([
-        ...base,
-        o.method,
-        o.status,
-        o.relError,
-        o.relError !== null && o.relError <= config.successThreshold,
-        o.residualL2,
-        o.residualLinf,
-        o.timeMs,
-        o.iterations,
-        o.error,
-      ]);
-    }
-  }
+    const success = (o: MethodOutcome): boolean => o.relError !== null && o.relError <= config.successThreshold;
+    const cells = (o: MethodOutcome): CsvCell[] => [o.method, o.status, o.relError, success(o), o.residualL2, o.residualLinf, o.timeMs, o.iterations, o.error];
+    return outcomeRows(base, r.methods, cells, [null, "failed", null, false, null, null, null, null, r.error]);
+  });
   return toCsv(header, rows);
 }
 

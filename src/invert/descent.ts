@@ -85,6 +85,17 @@ export function invertGradient(
   let convergedRestarts = 0;
   const planned = iterations * restarts;
   const runs: RunRecord[] = [];
+  /** z, of finite value f, was evaluated at iteration t of restart r: the run's last point, and the best so far when lowest. */
+  const evaluated = (run: RunRecord, f: number, t: number, r: number): void => {
+    run.lastF = f;
+    run.lastIter = t;
+    if (f < bestF) {
+      bestF = f;
+      best.set(z);
+      bestConverged = false;
+      bestRun = r;
+    }
+  };
 
   for (let r = 0; r < restarts; r++) {
     if (r === 0 && typeof init !== "string") z.set(Array.from(init));
@@ -117,17 +128,10 @@ export function invertGradient(
         reason = "diverged";
         break;
       }
-      run.lastF = f;
-      run.lastIter = t;
+      evaluated(run, f, t, r);
       if (f < run.minF) {
         run.minF = f;
         run.minIter = t;
-      }
-      if (f < bestF) {
-        bestF = f;
-        best.set(z);
-        bestConverged = false;
-        bestRun = r;
       }
       let gn = 0;
       for (let i = 0; i < k; i++) gn += grad[i]! * grad[i]!;
@@ -184,16 +188,7 @@ export function invertGradient(
     } else if (reason === "budget") {
       // the last step's point was never evaluated
       const fLast = objective(ws, y, z);
-      if (Number.isFinite(fLast)) {
-        run.lastF = fLast;
-        run.lastIter = t;
-      }
-      if (fLast < bestF) {
-        bestF = fLast;
-        best.set(z);
-        bestConverged = false;
-        bestRun = r;
-      }
+      if (Number.isFinite(fLast)) evaluated(run, fLast, t, r);
     }
   }
   options.onProgress?.(planned, planned);
