@@ -47,17 +47,30 @@ export function chooseViolatedRow(b: VertexBasis): number {
     }
     if (bland && r >= 0) return r;
   }
-  // the bounds and δ ≥ 0
-  for (let id = 2 * b.n; id < b.nIds; id++) {
-    if (slotOf[id]! >= 0 || !b.exists(id)) continue;
-    const vi = -b.slack(id);
-    if (vi > tol) {
+  // the bounds and δ ≥ 0, in id order (z_i ≥ lo, z_i ≤ hi, …, δ ≥ 0), decoded inline: this loop runs every pivot
+  const { k, v, zLo, zHi } = b;
+  const n2 = 2 * b.n;
+  for (let i = 0; i <= k; i++) {
+    for (let side = 0; side < 2; side++) {
+      const id = n2 + 2 * i + side;
+      let vi: number;
+      if (i === k) {
+        if (side === 1 || !b.hasDelta) break;
+        vi = -delta;
+      } else if (side === 0) {
+        if (zLo === -Infinity) continue;
+        vi = -(v[i]! - zLo);
+      } else {
+        if (zHi === Infinity) continue;
+        vi = -(zHi - v[i]!);
+      }
+      if (slotOf[id]! >= 0 || !(vi > tol)) continue;
       const sc = (vi * vi) / weight[id]!;
       if (sc > best) {
         best = sc;
         r = id;
       }
-      if (bland) break;
+      if (bland) return r;
     }
   }
   return r;

@@ -114,13 +114,34 @@ export class PrimalRatioTest {
         }
       }
     }
-    for (let id = 2 * b.n; id < b.nIds; id++) {
-      if (slotOf[id]! >= 0 || !b.exists(id)) continue;
-      const rate = sigma * b.dirRate(id);
+    // the bounds and δ ≥ 0 in id order, decoded inline (this loop runs every pivot)
+    const { v, zLo, zHi } = b;
+    const n2 = 2 * b.n;
+    for (let i = 0; i < k; i++) {
+      const id = n2 + 2 * i;
+      if (zLo !== -Infinity && slotOf[id]! < 0) {
+        const rate = sigma * -dcol[i]!;
+        if (rate > pivTol) {
+          candId[m] = id;
+          candRate[m] = rate;
+          candSlack[m++] = v[i]! - zLo;
+        }
+      }
+      if (zHi !== Infinity && slotOf[id + 1]! < 0) {
+        const rate = sigma * dcol[i]!;
+        if (rate > pivTol) {
+          candId[m] = id + 1;
+          candRate[m] = rate;
+          candSlack[m++] = zHi - v[i]!;
+        }
+      }
+    }
+    if (b.hasDelta && slotOf[n2 + 2 * k]! < 0) {
+      const rate = sigma * -dd;
       if (rate > pivTol) {
-        candId[m] = id;
+        candId[m] = n2 + 2 * k;
         candRate[m] = rate;
-        candSlack[m++] = b.slack(id);
+        candSlack[m++] = delta;
       }
     }
     this.step = Infinity;
