@@ -111,11 +111,14 @@ async function handle(msg: ToWorker): Promise<void> {
         const file = SHIPPED[msg.builtin];
         if (!file) throw new GeninvError("option", `no shipped generator '${msg.builtin}' (shipped: ${Object.keys(SHIPPED).join(", ")})`);
         // packed losslessly by web/build.mjs: the same float64 weights as the package's JSON
-        gen = unpackModel(await fetchXz(`models/${file}`), file);
+        const packed = await fetchXz(`models/${file}`);
+        const inflated = performance.now();
+        gen = unpackModel(packed, file);
+        const detail = `fetch + xz ${(inflated - s).toFixed(0)} ms, unpack ${(performance.now() - inflated).toFixed(0)} ms`;
         post({
           type: "loaded",
           id: msg.id,
-          name: `${msg.builtin} (${file})`,
+          name: `${msg.builtin} (${file}; ${detail})`,
           sizes: gen.sizes,
           activations: gen.layers.map((l) => formatActivation(l.activation)),
           ms: performance.now() - s,
