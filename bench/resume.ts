@@ -1,7 +1,8 @@
 /**
  * `npm run bench:resume` (or `node dist/bench/run.js resume`): a batch never loses finished work.
  *
- * 1. Kill `geninv invert` (GENINV_KILL_ROWS observations, default 2,000, on 2 worker threads) with
+ * 1. Kill `geninv invert` (GENINV_KILL_ROWS observations, default 2,000, of a GENINV_KILL_SIZES
+ *    net, default 20,100,500, inverted by exact on 2 worker threads) with
  *    SIGKILL at a uniformly random moment of its run, resume it with --resume, and compare the
  *    output with an uninterrupted run's — GENINV_KILLS times (default 20), alternating the .jsonl
  *    (streamed) and .json (journal + atomic rename) outputs.
@@ -93,13 +94,15 @@ export async function run(): Promise<void> {
   const kills = Number(process.env.GENINV_KILLS ?? 20);
   const rows = Number(process.env.GENINV_KILL_ROWS ?? 2000);
   const fig2Flags = (process.env.GENINV_KILL_FIG2 ?? "--quick").split(" ").filter((s) => s !== "");
+  // a smaller net makes each row cheaper without changing what is tested (kill, resume, compare)
+  const sizes = process.env.GENINV_KILL_SIZES ?? "20,100,500";
   const rng = new Rng(2026);
   const dir = mkdtempSync(join(tmpdir(), "geninv-bench-resume-"));
   try {
-    // the batch: noisy observations of a 20-100-500 ReLU net, inverted by linf on 2 threads
+    // the batch: noisy observations of a GENINV_KILL_SIZES ReLU net, inverted by exact on 2 threads
     const net = join(dir, "net.json");
     const obs = join(dir, "obs.json");
-    if (geninv(["random", "--sizes", "20,100,500", "--seed", "1", "-o", net]).status !== 0) throw new Error("random failed");
+    if (geninv(["random", "--sizes", sizes, "--seed", "1", "-o", net]).status !== 0) throw new Error("random failed");
     if (geninv(["sample", "--model", net, "--count", String(rows), "--seed", "2", "--noise", "uniform:0.001", "-o", obs]).status !== 0)
       throw new Error("sample failed");
     const invertArgs = (out: string, ...more: string[]) => ["invert", "--model", net, "--obs", obs, "--method", "exact", "--workers", "2", "-o", out, ...more];
@@ -156,7 +159,7 @@ export async function run(): Promise<void> {
       ["target", "uninterrupted run", "killed mid-run", "rows kept at kill (median)", "torn lines repaired", "resumed = uninterrupted"],
       [
         [
-          `invert ${rows} obs (exact, 2 workers, .jsonl/.json)`,
+          `invert ${rows} obs of ${sizes} (exact, 2 workers, .jsonl/.json)`,
           `${(invertStats.ms / 1000).toFixed(1)} s`,
           `${invertStats.killed}/${kills}`,
           String(median(invertStats.kept)),
