@@ -124,7 +124,7 @@ export function invertCommand(io: CliIo): Command {
     .description("invert each observation: find z with G(z) ≈ x")
     .option(
       "--obs <file>",
-      'observations (required, or --image): JSON {"x": [...] | [[...]], "z"?: ...}, .npy (one row per observation) or .npz with arrays x and optionally z',
+      'observations (required, or --image): JSON {"x": [...] | [[...]], "z"?: ...}, .jsonl/.ndjson (one observation a line: [...] or {"x": [...], "z"?: [...]}, streamed), .npy (one row per observation, read in pieces) or .npz with arrays x and optionally z',
     )
     .option(
       "--max-input-bytes <n>",
@@ -237,6 +237,8 @@ export function invertCommand(io: CliIo): Command {
           : loadObservations(flags.obs!, {
               badRows: "collect",
               ...maxInputBytes(flags),
+              // rows of G's outputs (unless the file holds y = A·x): checked before the data is decoded
+              ...(flags.sensingMatrix === undefined ? { width: { values: gen.outputSize, by: `${flags.model} outputs` } } : {}),
             });
       const truth = flags.truth !== undefined ? loadArrayFile(flags.truth, "z", maxInputBytes(flags)) : obs.z;
       const seed = options.seed ?? 0;

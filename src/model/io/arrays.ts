@@ -8,6 +8,7 @@ import { extname } from "node:path";
 import { DataFormatError } from "../../errors.js";
 import { type Matrix } from "../../linalg/matrix.js";
 import { readBytes, readText } from "./files.js";
+import { type ExpectedWidth, readJsonLinesObservations, readNpyInPieces, widthError } from "./row-files.js";
 import { ByteBudget, type LoadLimits } from "./limits.js";
 import { parseJsonText } from "./json-text.js";
 import { parseNpy } from "./npy.js";
@@ -37,23 +38,37 @@ export interface LoadObservationsOptions {
    * in `badRows` (with its index) and the good rows are kept, so a batch can invert them.
    */
   badRows?: "throw" | "collect";
+  /**
+   * The row width the caller needs (e.g. the model's outputs): `.npy` and `.jsonl` files are
+   * checked against it before their data is read (JSON and `.npz` are parsed whole; the caller
+   * checks those, after their bad rows are reported).
+   */
+  width?: ExpectedWidth;
 }
 
 /**
  * Load observations: a JSON file `{"x": number[] | number[][], "z"?: …}` (as `geninv sample`
- * writes), a `.npy` array of x, or a `.npz` archive with arrays `x` and optionally `z` (an archive
- * holding a single array is read as x).
+ * writes), a `.jsonl` / `.ndjson` file of one observation a line (a list, or `{"x": […], "z"?: […]}`;
+ * streamed), a `.npy` array of x (header first, then the data in pieces), or a `.npz` archive with
+ * arrays `x` and optionally `z` (an archive holding a single array is read as x).
  * @throws FileError, DataFormatError naming the file and field
  */
 export function loadObservations(path: string, options: LoadLimits & LoadObservationsOptions = {}): ObservationSet {
-  const { badRows, ...limits } = options;
+  const { badRows, width, ...limits } = options;
   const collect = badRows === "collect";
   const ext = extname(path).toLowerCase();
   if (ext === ".npy") {
-    if (!collect) return { x: loadArrayFile(path, "x", limits), z: null };
-    const a = parseNpy(readBytes(path, limits), path);
-    const x = ndToMatrix(a.shape, a.data, path, "x", false);
-    return { x, z: null, badRows: nonFiniteRows(x, "x", path) };
+    // header first: a file for another model fails before its data is read; then the data in pieces
+    const a = readNpyInPieces(path, limits, (shape) => {
+      const cols = shape.length === 2 ? shape[1]! : shape.length === 1 ? shape[0]! : null;
+      if (width && cols !== null && cols !== width.values) throw widthError(path, cols, width);
+    });
+    const x = ndToMatrix(a.shape, a.data, path, "x", !collect);
+    return collect ? { x, z: null, badRows: nonFiniteRows(x, "x", path) } : { x, z: null };
+  }
+  if (ext === ".jsonl" || ext === ".ndjson") {
+    const r = readJsonLinesObservations(path, limits, { collect, ...(width ? { width } : {}) });
+    return collect ? { x: r.x, z: r.z, badRows: r.bad } : { x: r.x, z: r.z };
   }
   if (ext === ".npz") {
     const npz = openNpz(path, limits);

@@ -39,6 +39,59 @@ export function parseNpy(buf: Uint8Array, file = "<npy>"): NdArray {
  */
 export function readNpy(buf: Uint8Array, name: string, makeError: MakeError): NpyFile {
   const err = (msg: string): Error => makeError(msg);
+  const { descr, fortran, dims, dtype, dataStart, need } = readNpyHeader(buf, makeError);
+  if (buf.length - dataStart < need) {
+    throw err(`data is truncated: shape (${dims.join(", ")}) of ${descr} needs ${need} bytes, the file has ${buf.length - dataStart}`);
+  }
+  // an array file holds exactly its data: extra bytes mean the header's shape was damaged
+  if (buf.length - dataStart > need) {
+    throw err(`holds ${buf.length - dataStart} bytes of data, but shape (${dims.join(", ")}) of ${descr} is ${need} bytes: corrupted header or data`);
+  }
+  // Fortran order is C order of the reversed shape: read it through reversed strides
+  let strides: number[] | null = null;
+  if (fortran && dims.length > 1) {
+    strides = new Array<number>(dims.length);
+    let acc = 1;
+    for (let k = 0; k < dims.length; k++) {
+      strides[k] = acc;
+      acc *= dims[k]!;
+    }
+  }
+  const tensor = stridedTensor({
+    name,
+    dtype: dtype.dtype,
+    shape: dims,
+    strides,
+    offset: 0,
+    storage: buf.subarray(dataStart, dataStart + need),
+    littleEndian: dtype.little,
+    makeError,
+  });
+  return { descr, fortranOrder: fortran, shape: dims, tensor };
+}
+
+/** What a `.npy` header says: dtype, order, shape, where the data starts and how many bytes it has. */
+export interface NpyHeader {
+  descr: string;
+  fortran: boolean;
+  dims: number[];
+  dtype: { dtype: DType; little: boolean };
+  /** Byte offset of the data. */
+  dataStart: number;
+  /** Bytes of data the shape and dtype need. */
+  need: number;
+}
+
+/** The largest prefix of a `.npy` file its header can occupy (magic, version, length, header). */
+export const NPY_MAX_PREFIX = 12 + MAX_HEADER;
+
+/**
+ * Parse a `.npy` header from the first bytes of the file (at least the header; the data need not
+ * be there), so a reader can check the shape before reading any data.
+ * @throws the `makeError` error naming what is wrong
+ */
+export function readNpyHeader(buf: Uint8Array, makeError: MakeError): NpyHeader {
+  const err = (msg: string): Error => makeError(msg);
   if (buf.length < 10) throw err(`too short for a .npy file (${buf.length} bytes)`);
   for (let i = 0; i < MAGIC.length; i++) if (buf[i] !== MAGIC[i]) throw err("not a .npy file (bad magic bytes)");
   const major = buf[6]!;
@@ -71,34 +124,7 @@ export function readNpy(buf: Uint8Array, name: string, makeError: MakeError): Np
   const dataStart = headerStart + headerLen;
   const count = dims.reduce((a, b) => a * b, 1);
   const need = count * DTYPE_SIZE[dtype.dtype];
-  if (buf.length - dataStart < need) {
-    throw err(`data is truncated: shape (${dims.join(", ")}) of ${descr} needs ${need} bytes, the file has ${buf.length - dataStart}`);
-  }
-  // an array file holds exactly its data: extra bytes mean the header's shape was damaged
-  if (buf.length - dataStart > need) {
-    throw err(`holds ${buf.length - dataStart} bytes of data, but shape (${dims.join(", ")}) of ${descr} is ${need} bytes: corrupted header or data`);
-  }
-  // Fortran order is C order of the reversed shape: read it through reversed strides
-  let strides: number[] | null = null;
-  if (fortran && dims.length > 1) {
-    strides = new Array<number>(dims.length);
-    let acc = 1;
-    for (let k = 0; k < dims.length; k++) {
-      strides[k] = acc;
-      acc *= dims[k]!;
-    }
-  }
-  const tensor = stridedTensor({
-    name,
-    dtype: dtype.dtype,
-    shape: dims,
-    strides,
-    offset: 0,
-    storage: buf.subarray(dataStart, dataStart + need),
-    littleEndian: dtype.little,
-    makeError,
-  });
-  return { descr, fortranOrder: fortran, shape: dims, tensor };
+  return { descr, fortran, dims, dtype, dataStart, need };
 }
 
 /** Map a NumPy type string (`<f4`, `>i8`, `|u1`, `?`, …) to a dtype and byte order. */
