@@ -15,7 +15,17 @@ export const RELU: Activation = Object.freeze({ kind: "relu" });
 /** Identity (a linear last layer). */
 export const IDENTITY: Activation = Object.freeze({ kind: "identity" });
 
-/** LeakyReLU with slope `slope` on the negative side: max(a, 0) + slope·min(a, 0). */
+/**
+ * LeakyReLU with slope `slope` on the negative side: max(a, 0) + slope·min(a, 0).
+ * @param slope the negative-side slope, a finite number > 0 (Remark 1: then φ is invertible)
+ * @returns the activation
+ * @throws OptionError for a slope that is not a finite number > 0
+ * @example
+ * ```ts
+ * import { leakyRelu, randomGenerator } from "geninv";
+ * const gen = randomGenerator({ sizes: [10, 50, 200], activation: leakyRelu(0.1), rng: 1 });
+ * ```
+ */
 export function leakyRelu(slope: number): Activation {
   checkSlope(slope, "leaky_relu slope");
   return { kind: "leaky_relu", slope };
@@ -27,7 +37,20 @@ function checkSlope(slope: number, what: string): void {
   }
 }
 
-/** Apply φ in place to `v[0..n)`. */
+/**
+ * Apply φ in place to `v[0..n)`.
+ * @param act the activation φ
+ * @param v the pre-activations, overwritten by φ(v)
+ * @param n how many entries (default all)
+ * @returns nothing: v is changed in place
+ * @throws nothing
+ * @example
+ * ```ts
+ * import { applyActivation, RELU } from "geninv";
+ * const v = new Float64Array([-1, 0.5, 2]);
+ * applyActivation(RELU, v); // v = [0, 0.5, 2]
+ * ```
+ */
 export function applyActivation(act: Activation, v: Float64Array, n = v.length): void {
   switch (act.kind) {
     case "relu":
@@ -49,7 +72,18 @@ export function applyActivation(act: Activation, v: Float64Array, n = v.length):
   }
 }
 
-/** φ'(a) at pre-activation `a` (ReLU's subgradient at 0 is 0). */
+/**
+ * φ'(a) at pre-activation `a` (ReLU's subgradient at 0 is 0).
+ * @param act the activation φ
+ * @param a the pre-activation
+ * @returns φ'(a)
+ * @throws nothing
+ * @example
+ * ```ts
+ * import { activationDerivative, leakyRelu } from "geninv";
+ * console.log(activationDerivative(leakyRelu(0.1), -3)); // 0.1
+ * ```
+ */
 export function activationDerivative(act: Activation, a: number): number {
   switch (act.kind) {
     case "relu":
@@ -91,6 +125,15 @@ export function activationRange(act: Activation): [number, number] {
 /**
  * φ⁻¹(y) for an invertible activation (eq. (5) for LeakyReLU). Outputs outside the range of
  * sigmoid/tanh have no pre-image and give NaN; the caller reports them.
+ * @param act an invertible activation (not ReLU)
+ * @param y the output φ(a)
+ * @returns a, or NaN outside φ's range
+ * @throws OptionError for ReLU, which is not invertible
+ * @example
+ * ```ts
+ * import { inverseActivation, leakyRelu } from "geninv";
+ * console.log(inverseActivation(leakyRelu(0.1), -0.2)); // -2
+ * ```
  */
 export function inverseActivation(act: Activation, y: number): number {
   switch (act.kind) {
@@ -107,7 +150,17 @@ export function inverseActivation(act: Activation, y: number): number {
   }
 }
 
-/** Parse a CLI spelling: `relu`, `identity`, `sigmoid`, `tanh`, `leaky_relu:0.1`. */
+/**
+ * Parse a CLI spelling: `relu`, `identity`, `sigmoid`, `tanh`, `leaky_relu:0.1`.
+ * @param spec the spelling
+ * @returns the activation
+ * @throws OptionError for a spelling not understood or a bad slope
+ * @example
+ * ```ts
+ * import { formatActivation, parseActivation } from "geninv";
+ * console.log(formatActivation(parseActivation("leaky_relu:0.2"))); // leaky_relu:0.2
+ * ```
+ */
 export function parseActivation(spec: string): Activation {
   const s = spec.trim().toLowerCase();
   if (s === "relu") return RELU;
@@ -128,7 +181,17 @@ export function parseActivation(spec: string): Activation {
   throw new OptionError(`unknown activation '${spec}' (expected relu, leaky_relu:<slope>, identity, sigmoid or tanh)`);
 }
 
-/** The CLI spelling of an activation (inverse of {@link parseActivation}). */
+/**
+ * The CLI spelling of an activation (inverse of {@link parseActivation}).
+ * @param act the activation
+ * @returns its spelling, e.g. `leaky_relu:0.1`
+ * @throws nothing
+ * @example
+ * ```ts
+ * import { formatActivation, RELU } from "geninv";
+ * console.log(formatActivation(RELU)); // relu
+ * ```
+ */
 export function formatActivation(act: Activation): string {
   return act.kind === "leaky_relu" ? `leaky_relu:${act.slope}` : act.kind;
 }

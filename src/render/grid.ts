@@ -36,7 +36,17 @@ export interface GrayImage {
 /**
  * Lay tiles out row by row in a grid (null leaves a cell empty), optionally under column labels.
  * Encode the result with `grayToPng(g.data, g.width, g.height)`.
+ * @param tiles the tiles (tileWidth·tileHeight values each), or null for an empty cell
+ * @param opts tiles per row, the tile size, padding, scale, labels, title and background
+ * @returns the grid as a gray image
  * @throws ShapeError when a tile has the wrong length; OptionError on bad options
+ * @example
+ * ```ts
+ * import { grayToPng, imageGrid } from "geninv/experiments";
+ * const tiles = [new Float64Array(784).fill(1), null, new Float64Array(784)];
+ * const g = imageGrid(tiles, { cols: 3 });
+ * const png = grayToPng(g.data, g.width, g.height);
+ * ```
  */
 export function imageGrid(tiles: readonly (ArrayLike<number> | null)[], opts: ImageGridOptions): GrayImage {
   const tw = opts.tileWidth ?? 28;
@@ -97,7 +107,20 @@ export function imageGrid(tiles: readonly (ArrayLike<number> | null)[], opts: Im
   return { width, height, data };
 }
 
-/** Pictures side by side, top-aligned, `gap` pixels apart, on `background`. */
+/**
+ * Pictures side by side, top-aligned, `gap` pixels apart, on `background`.
+ * @param images the pictures
+ * @param gap pixels between them (default 8)
+ * @param background the gray of the gaps (default 0.5)
+ * @returns one gray image
+ * @throws OptionError for no images
+ * @example
+ * ```ts
+ * import { besideEachOther, imageGrid } from "geninv/experiments";
+ * const a = imageGrid([new Float64Array(784)], { cols: 1 });
+ * const both = besideEachOther([a, a]);
+ * ```
+ */
 export function besideEachOther(images: readonly GrayImage[], gap = 8, background = 0.5): GrayImage {
   if (images.length === 0) throw new OptionError("besideEachOther needs at least one image");
   const width = images.reduce((s, im) => s + im.width, 0) + gap * (images.length - 1);

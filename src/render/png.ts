@@ -29,6 +29,14 @@ export { decodePng } from "./png-decode.js";
 /**
  * The image as grayscale intensities in [0, 1], row-major: gray as is, colour by Rec. 601 luma
  * (0.299 R + 0.587 G + 0.114 B), and transparency composited over black (MNIST's background).
+ * @param img a decoded PNG
+ * @returns width·height intensities
+ * @throws nothing
+ * @example
+ * ```ts
+ * import { decodePng, grayToPng, pngToGray } from "geninv/experiments";
+ * const gray = pngToGray(decodePng(grayToPng([0, 0.5, 1, 0.25], 2, 2)));
+ * ```
  */
 export function pngToGray(img: PngImage): Float64Array {
   const n = img.width * img.height;
@@ -243,7 +251,17 @@ export interface GrayToPngOptions {
 /**
  * An 8-bit grayscale PNG of `values` (row-major, width·height entries), black at `range[0]`,
  * white at `range[1]`.
- * @throws ShapeError on a length mismatch; InvalidValueError on NaN/Inf
+ * @param values the intensities, row-major
+ * @param width the image width
+ * @param height the image height
+ * @param opts the intensity range (default [0, 1]) and tEXt chunks
+ * @returns the PNG file's bytes
+ * @throws ShapeError on a length mismatch; InvalidValueError on NaN/Inf; OptionError for a bad range
+ * @example
+ * ```ts
+ * import { grayToPng } from "geninv/experiments";
+ * const png = grayToPng(new Float64Array(784).fill(0.5), 28, 28, { text: { Title: "a gray digit" } });
+ * ```
  */
 export function grayToPng(values: ArrayLike<number>, width: number, height: number, opts: GrayToPngOptions = {}): Uint8Array {
   if (values.length !== width * height) throw new ShapeError(`image has ${values.length} values, expected ${width}×${height} = ${width * height}`);
@@ -260,7 +278,17 @@ export function grayToPng(values: ArrayLike<number>, width: number, height: numb
 
 /**
  * Read a PNG as grayscale values in [0, 1] and check its size (e.g. 28×28 for MNIST).
+ * @param bytes the PNG file's bytes
+ * @param width the width it must have
+ * @param height the height it must have
+ * @param file names the source in error messages
+ * @returns width·height intensities, row-major
  * @throws DataFormatError when malformed or of another size
+ * @example
+ * ```ts
+ * import { grayToPng, pngToGrayVector } from "geninv/experiments";
+ * const x = pngToGrayVector(grayToPng(new Float64Array(784), 28, 28), 28, 28, "digit.png");
+ * ```
  */
 export function pngToGrayVector(bytes: Uint8Array, width: number, height: number, file = "<png>"): Float64Array {
   const img = decodePng(bytes, file);

@@ -9,23 +9,64 @@ import { type DenseLayer, Generator } from "../generator.js";
 import { parseJsonText } from "./json-text.js";
 import { type ByteBudget } from "./limits.js";
 
-/** The `format` tag of native model files. */
+/**
+ * The `format` tag of native model files.
+ * @example
+ * ```ts
+ * import { MODEL_FORMAT, modelToJson, randomGenerator, RELU } from "geninv";
+ * const doc = JSON.parse(modelToJson(randomGenerator({ sizes: [2, 4], activation: RELU, rng: 1 }))) as { format: string };
+ * if (doc.format !== MODEL_FORMAT) throw new Error("not a geninv model");
+ * ```
+ */
 export const MODEL_FORMAT = "geninv.model";
-/** The version this geninv writes and reads. */
+/**
+ * The version this geninv writes and reads.
+ * @example
+ * ```ts
+ * import { MODEL_VERSION } from "geninv";
+ * console.log(`geninv.model version ${MODEL_VERSION}`);
+ * ```
+ */
 export const MODEL_VERSION = 1;
 
 const MAX_PROBLEMS = 12;
 
 /**
  * Parse a native model from JSON text; with a `budget`, what parsing allocates is charged to it first.
+ * @param text the JSON text
+ * @param file names the source in error messages
+ * @param budget the byte budget parsing is charged to (none by default)
+ * @returns the generator
  * @throws ModelFormatError listing each problem with its path, or naming the limit the text exceeds
+ * @example
+ * ```ts
+ * import { modelToJson, parseModelJson, randomGenerator, RELU } from "geninv";
+ * const gen = randomGenerator({ sizes: [3, 8, 16], activation: RELU, rng: 2 });
+ * const back = parseModelJson(modelToJson(gen), "net.json"); // numbers round-trip exactly
+ * ```
  */
 export function parseModelJson(text: string, file = "<model>", budget?: ByteBudget): Generator {
   const doc = parseJsonText(text, (msg) => new ModelFormatError(msg, { file }), budget);
   return modelFromJson(doc, file);
 }
 
-/** Build a generator from an already-parsed native model document. */
+/**
+ * Build a generator from an already-parsed native model document.
+ * @param doc the parsed JSON
+ * @param file names the source in error messages
+ * @returns the generator
+ * @throws ModelFormatError listing each problem with its path (wrong format tag, shapes, values)
+ * @example
+ * ```ts
+ * import { modelFromJson } from "geninv";
+ * const gen = modelFromJson({
+ *   format: "geninv.model",
+ *   version: 1,
+ *   layers: [{ weight: [[1, 0], [0, 1], [1, 1]], bias: null, activation: "relu" }],
+ * });
+ * console.log(gen.inputSize, gen.outputSize); // 2 3
+ * ```
+ */
 export function modelFromJson(doc: unknown, file = "<model>"): Generator {
   const problems: string[] = [];
   const fail = (path: string, msg: string): void => {
@@ -70,7 +111,18 @@ export function modelFromJson(doc: unknown, file = "<model>"): Generator {
   return new Generator(layers);
 }
 
-/** Serialize a generator to the native JSON format (numbers round-trip exactly). */
+/**
+ * Serialize a generator to the native JSON format (numbers round-trip exactly).
+ * @param gen the generator
+ * @param metadata free-form fields stored beside the layers
+ * @returns the JSON text
+ * @throws nothing
+ * @example
+ * ```ts
+ * import { modelToJson, randomGenerator, RELU } from "geninv";
+ * const text = modelToJson(randomGenerator({ sizes: [2, 5], activation: RELU, rng: 1 }), { note: "toy" });
+ * ```
+ */
 export function modelToJson(gen: Generator, metadata?: Record<string, unknown>): string {
   const layers = gen.layers.map((l) => {
     const rows: string[] = [];
