@@ -16,7 +16,8 @@
  * Split by concept: lad-kinks.ts (the kinks, their slopes and the id catalogue), lad-long-step.ts
  * (the ratio test), tolerances.ts ({@link LAD_TOL}); this file holds the basis and the loop, whose
  * iteration is HiGHS-like named steps: multipliers, choose the released kink, the edge, the long
- * step, then update primal, gradient and basis.
+ * step, then update primal, gradient and basis. It is one concept at ~500 lines because every
+ * step reads and writes the same basis state (slots, B⁻¹, z, s, ∇f), which only this class owns.
  */
 import { ShapeError } from "../errors.js";
 import { type Matrix } from "../linalg/matrix.js";
