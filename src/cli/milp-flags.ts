@@ -41,11 +41,11 @@ export function milpOptionsFromFlags(flags: MilpFlags): InvertOptions {
   }
   if (flags.timeLimit !== undefined) o.timeLimit = numberFromFlag("timeLimit", flags.timeLimit);
   if (flags.box !== undefined) {
-    const parts = flags.box.split(",");
-    if (parts.length === 1) o.box = parseNumberFlag(parts[0]!, "--box", true);
-    else if (parts.length === 2) {
-      const lo = parseNumberFlag(parts[0]!, "--box");
-      const hi = parseNumberFlag(parts[1]!, "--box");
+    const [first = "", second, ...more] = flags.box.split(",");
+    if (second === undefined) o.box = parseNumberFlag(first, "--box", true);
+    else if (more.length === 0) {
+      const lo = parseNumberFlag(first, "--box");
+      const hi = parseNumberFlag(second, "--box");
       if (!(lo < hi)) throw new OptionError(`--box lo,hi needs lo < hi, got '${flags.box}'`);
       o.box = [lo, hi];
     } else throw new OptionError(`--box expects b or lo,hi, got '${flags.box}'`);

@@ -94,7 +94,8 @@ function lookup(name: string): InversionMethod {
   const base = hybrid ? methods.get(hybrid.base) : undefined;
   if (hybrid && base && !base.name.includes("+") && !(base.name === "pgd" && hybrid.then === "pgd")) {
     const then = hybrid.then;
-    const made = then === "pgd" ? (methods.has("pgd") ? startedMethod(base, methods.get("pgd")!) : undefined) : hybridMethod(base, then);
+    const pgd = methods.get("pgd");
+    const made = then === "pgd" ? (pgd ? startedMethod(base, pgd) : undefined) : hybridMethod(base, then);
     if (made) {
       methods.set(name, made);
       return made;

@@ -154,10 +154,11 @@ export function nonFiniteOutput(gen: Generator, z: Float64Array, sample: number)
     trace.findIndex((o) => firstNonFinite(o) >= 0),
   );
   const layer = gen.layers[i]!;
-  const j = firstNonFinite(trace[i]!);
+  const out = trace[i]!;
+  const j = firstNonFinite(out);
   let big = 0;
   for (const w of layer.weight.data) big = Math.max(big, Math.abs(w));
   return new InvalidValueError(
-    `${layerName(layer, i)}: output[${j}] of sample ${sample} is ${trace[i]![j]} (largest |weight| of the layer ${big.toExponential(3)}): G(z) overflows float64, so the model cannot be sampled; rescale its weights`,
+    `${layerName(layer, i)}: output[${j}] of sample ${sample} is ${out[j]} (largest |weight| of the layer ${big.toExponential(3)}): G(z) overflows float64, so the model cannot be sampled; rescale its weights`,
   );
 }

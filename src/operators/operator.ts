@@ -133,6 +133,7 @@ export function observedRows(gen: Generator, rows: Int32Array): Generator {
   const { cols, data } = last.weight;
   const w = new Float64Array(rows.length * cols);
   for (let i = 0; i < rows.length; i++) w.set(data.subarray(rows[i]! * cols, (rows[i]! + 1) * cols), i * cols);
-  const bias = last.bias ? Float64Array.from(rows, (r) => last.bias![r]!) : null;
+  const lastBias = last.bias;
+  const bias = lastBias ? Float64Array.from(rows, (r) => lastBias[r]!) : null;
   return new Generator([...gen.layers.slice(0, -1), { ...last, weight: { rows: rows.length, cols, data: w }, bias }]);
 }

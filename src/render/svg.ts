@@ -122,7 +122,7 @@ export function renderChart(spec: ChartSpec): string {
   const legendW = legendPos === "right" && shown.length > 0 ? Math.min(320, 50 + 6.8 * Math.max(...shown.map((s) => s.name.length))) : 0;
   const titleH = (spec.title ? 26 : 8) + (spec.subtitle ? 18 : 0);
   const notes = [...(spec.notes ?? [])];
-  const colors = spec.series.map((s, i) => s.color ?? PALETTE[i % PALETTE.length]!);
+  const colorOf = new Map(spec.series.map((s, i) => [s, s.color ?? PALETTE[i % PALETTE.length] ?? "#000"] as const));
 
   // leave out (and say so) what a log axis cannot show
   const xs: number[] = [];
@@ -130,8 +130,12 @@ export function renderChart(spec: ChartSpec): string {
   let dropped = 0;
   const xKind = spec.x.scale ?? "linear";
   const yKind = spec.y.scale ?? "linear";
-  const usable = spec.series.map((s) =>
-    s.points.filter(([x, y]) => {
+  // each series with its index, its colour and the points a log axis can show
+  const drawn = spec.series.map((s, si) => ({
+    s,
+    si,
+    color: colorOf.get(s) ?? "#000",
+    pts: s.points.filter(([x, y]) => {
       const ok = Number.isFinite(x) && Number.isFinite(y) && (xKind === "linear" || x > 0) && (yKind === "linear" || y > 0);
       if (ok) {
         xs.push(x);
@@ -139,7 +143,7 @@ export function renderChart(spec: ChartSpec): string {
       } else dropped++;
       return ok;
     }),
-  );
+  }));
   if (dropped > 0) notes.push(`${dropped} point${dropped === 1 ? "" : "s"} not shown (non-finite, or ≤ 0 on a log axis)`);
   const notesH = notes.length * 14 + (notes.length ? 6 : 0);
 
@@ -211,11 +215,9 @@ export function renderChart(spec: ChartSpec): string {
 
   // data
   out.push(`<g class="data" clip-path="url(#plot-area)">`);
-  const order = spec.series.map((_, i) => i).sort((a, b) => Number(spec.series[a]!.onTop ?? false) - Number(spec.series[b]!.onTop ?? false));
-  order.forEach((si) => {
-    const s = spec.series[si]!;
-    const pts = usable[si]!;
-    const color = escapeXml(colors[si]!);
+  const order = [...drawn].sort((a, b) => Number(a.s.onTop ?? false) - Number(b.s.onTop ?? false));
+  order.forEach(({ s, si, pts, color: raw }) => {
+    const color = escapeXml(raw);
     const name = escapeXml(s.name);
     if (s.kind === "scatter") {
       const r = s.radius ?? 2.2;
@@ -268,7 +270,7 @@ export function renderChart(spec: ChartSpec): string {
     out.push(`<g class="legend" font-size="12">`);
     out.push(`<rect x="${num(lx)}" y="${num(ly)}" width="${num(boxW)}" height="${num(boxH)}" fill="#ffffff" fill-opacity="0.9" stroke="#bbb"/>`);
     shown.forEach((s, i) => {
-      const color = escapeXml(colors[spec.series.indexOf(s)]!);
+      const color = escapeXml(colorOf.get(s) ?? "#000");
       const cy = ly + 5 + rowH * i + rowH / 2;
       const x = lx + 8;
       if (s.kind === "scatter") {
