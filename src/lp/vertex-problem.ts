@@ -291,7 +291,17 @@ export class VertexProblem {
 
   /** γ_j = a_j·dcol_z for every active row. */
   computeGamma(): void {
-    const { k, A, dcol, gam, active } = this;
+    this.activeRowProducts(this.dcol, this.gam);
+  }
+
+  /** s_j = a_j·z for every active row, from z (the incremental updates drift). */
+  recomputeActivities(): void {
+    this.activeRowProducts(this.v, this.s);
+  }
+
+  /** out_j = a_j·x[0..k) for every active row (two accumulators: the loop is latency-bound). */
+  private activeRowProducts(x: Float64Array, out: Float64Array): void {
+    const { k, A, active } = this;
     const na = this.nActive;
     for (let q = 0; q < na; q++) {
       const j = active[q]!;
@@ -300,30 +310,11 @@ export class VertexProblem {
       let s1 = 0;
       let i = 0;
       for (; i + 1 < k; i += 2) {
-        s0 += A[o + i]! * dcol[i]!;
-        s1 += A[o + i + 1]! * dcol[i + 1]!;
+        s0 += A[o + i]! * x[i]!;
+        s1 += A[o + i + 1]! * x[i + 1]!;
       }
-      if (i < k) s0 += A[o + i]! * dcol[i]!;
-      gam[j] = s0 + s1;
-    }
-  }
-
-  /** s_j = a_j·z for every active row, from z (the incremental updates drift). */
-  recomputeActivities(): void {
-    const { k, A, v, s, active } = this;
-    const na = this.nActive;
-    for (let q = 0; q < na; q++) {
-      const j = active[q]!;
-      const o = j * k;
-      let t0 = 0;
-      let t1 = 0;
-      let i = 0;
-      for (; i + 1 < k; i += 2) {
-        t0 += A[o + i]! * v[i]!;
-        t1 += A[o + i + 1]! * v[i + 1]!;
-      }
-      if (i < k) t0 += A[o + i]! * v[i]!;
-      s[j] = t0 + t1;
+      if (i < k) s0 += A[o + i]! * x[i]!;
+      out[j] = s0 + s1;
     }
   }
 
