@@ -136,7 +136,17 @@ export function fig1Model(config: Fig1Config): Generator {
 /** `--quick`: every level, a few runs. */
 export const FIG1_QUICK = { runs: 12 } as const;
 
-/** A complete, validated config from defaults and `partial`. @throws OptionError */
+/**
+ * A complete, validated Figure 1 config from the defaults and `partial`.
+ * @param partial the fields to change
+ * @returns the config runFig1 takes
+ * @throws OptionError naming the bad field
+ * @example
+ * ```ts
+ * import { fig1Config } from "geninv/experiments";
+ * const c = fig1Config({ runs: 5, levels: [1e-3, 1e-2], methods: ["linf", "l1"] });
+ * ```
+ */
 export function fig1Config(partial: Partial<Fig1Config> = {}): Fig1Config {
   const c: Fig1Config = {
     sizes: [...(partial.sizes ?? FIG1_DEFAULTS.sizes)],

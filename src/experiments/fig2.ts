@@ -98,7 +98,17 @@ export const FIG2_DEFAULTS: Readonly<Fig2Config> = {
 /** `--quick`: a handful of k values and runs, enough to see the shape in seconds. */
 export const FIG2_QUICK = { ks: [10, 60, 100, 140, 150, 200, 250], runs: 20 } as const;
 
-/** A complete, validated config from defaults and `partial`. @throws OptionError */
+/**
+ * A complete, validated Figure 2 config from the defaults and `partial`.
+ * @param partial the fields to change
+ * @returns the config runFig2 takes
+ * @throws OptionError naming the bad field
+ * @example
+ * ```ts
+ * import { fig2Config } from "geninv/experiments";
+ * const c = fig2Config({ ks: [20, 100], runs: 3, methods: ["exact", "gd"] });
+ * ```
+ */
 export function fig2Config(partial: Partial<Fig2Config> = {}): Fig2Config {
   const c: Fig2Config = {
     layers: [...(partial.layers ?? FIG2_DEFAULTS.layers)],

@@ -15,7 +15,19 @@ export interface DenseLayer {
   readonly name?: string;
 }
 
-/** A feed-forward generator of dense layers. Immutable once built; validated on construction. */
+/**
+ * A feed-forward generator of dense layers. Immutable once built; validated on construction.
+ * @param layers the dense layers, input first (each layer's columns = the previous layer's rows)
+ * @throws ShapeError / InvalidValueError naming the layer for mismatched shapes or non-finite weights
+ * @example
+ * ```ts
+ * import { Generator, RELU } from "geninv";
+ * const gen = new Generator([
+ *   { weight: { rows: 3, cols: 2, data: Float64Array.of(1, 0, 0, 1, 1, 1) }, bias: null, activation: RELU },
+ * ]);
+ * console.log(Array.from(gen.forward([1, -2]))); // [1, 0, 0]
+ * ```
+ */
 export class Generator {
   /** The layers, first (closest to z) to last. */
   readonly layers: readonly DenseLayer[];

@@ -10,7 +10,16 @@ import { portableExp as exp } from "../linalg/exp.js";
 const TWO_POW_32 = 4294967296;
 const TWO_POW_53 = 9007199254740992;
 
-/** A seeded pseudo-random stream (xoshiro128**). */
+/**
+ * A seeded pseudo-random stream (xoshiro128**): the same seed gives the same draws on every engine.
+ * @param seed a non-negative integer
+ * @throws OptionError for a seed that is not a non-negative integer
+ * @example
+ * ```ts
+ * import { Rng } from "geninv";
+ * const z = new Rng(42).fillNormal(new Float64Array(20)); // z ~ N(0, I), reproducibly
+ * ```
+ */
 export class Rng {
   // state in a typed array: uint32 words stored in object fields would be boxed on every write
   private readonly s = new Uint32Array(4);

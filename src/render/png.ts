@@ -80,6 +80,15 @@ export interface EncodePngOptions {
 
 /**
  * Encode an image as PNG bytes.
+ * @param img width, height, channels, bit depth and the samples
+ * @param opts palette, Adam7 interlacing, tEXt chunks, filter and zlib level
+ * @returns the PNG file's bytes
+ * @example
+ * ```ts
+ * import { decodePng, encodePng } from "geninv/experiments";
+ * const png = encodePng({ width: 2, height: 1, channels: 1, data: Uint8Array.of(0, 255) });
+ * console.log(decodePng(png).width); // 2
+ * ```
  * @throws ShapeError when `data` does not hold width·height·channels samples; InvalidValueError
  *   when a sample is not an integer in range; OptionError for an unsupported depth or option
  */

@@ -113,6 +113,18 @@ function tickLabel(axis: AxisSpec, kind: AxisScale): (t: number) => string {
 /**
  * Render a chart as a standalone SVG document. Series are drawn in order (areas first is up to the
  * caller), clipped to the plot area; the legend lists every series not marked `hideInLegend`.
+ * @param spec the axes, the series, the legend's place, title and notes
+ * @returns the SVG document's text
+ * @throws nothing: points a log axis cannot show are left out and counted in a note
+ * @example
+ * ```ts
+ * import { renderChart } from "geninv/experiments";
+ * const svg = renderChart({
+ *   x: { label: "noise", scale: "log" },
+ *   y: { label: "error", scale: "log" },
+ *   series: [{ name: "linf", kind: "line", points: [[1e-3, 2e-3], [1e-2, 2e-2]] }],
+ * });
+ * ```
  */
 export function renderChart(spec: ChartSpec): string {
   const W = spec.width ?? 760;

@@ -51,7 +51,20 @@ export interface LoadObservationsOptions {
  * writes), a `.jsonl` / `.ndjson` file of one observation a line (a list, or `{"x": […], "z"?: […]}`;
  * streamed), a `.npy` array of x (header first, then the data in pieces), or a `.npz` archive with
  * arrays `x` and optionally `z` (an archive holding a single array is read as x).
+ * @param path the file
+ * @param options byte limits, and `badRows: "collect"` to report bad rows instead of refusing the file
+ * @returns x (rows × n), z when the file holds it, and the bad rows when collected
  * @throws FileError, DataFormatError naming the file and field
+ * @example
+ * ```ts
+ * import { writeFileSync } from "node:fs";
+ * import { tmpdir } from "node:os";
+ * import { join } from "node:path";
+ * import { loadObservations } from "geninv";
+ * writeFileSync(join(tmpdir(), "obs-example.json"), JSON.stringify({ x: [[0, 1, 2], [3, 4, 5]] }));
+ * const { x } = loadObservations(join(tmpdir(), "obs-example.json"));
+ * console.log(x.rows, x.cols); // 2 3
+ * ```
  */
 export function loadObservations(path: string, options: LoadLimits & LoadObservationsOptions = {}): ObservationSet {
   const { badRows, width, ...limits } = options;
@@ -103,6 +116,20 @@ export function loadObservations(path: string, options: LoadLimits & LoadObserva
 /**
  * Load a matrix from `.npy`, `.npz` (the array called `field`, or its only array) or a JSON array
  * (`field` names it in messages).
+ * @param path the file
+ * @param field the array's name in a .npz, and in messages
+ * @param limits byte limits
+ * @returns the matrix (a vector is one row)
+ * @throws FileError, DataFormatError naming the file and field
+ * @example
+ * ```ts
+ * import { writeFileSync } from "node:fs";
+ * import { tmpdir } from "node:os";
+ * import { join } from "node:path";
+ * import { encodeNpy, loadArrayFile } from "geninv";
+ * writeFileSync(join(tmpdir(), "z-example.npy"), encodeNpy([1, 3], [0.5, -1, 2]));
+ * const z = loadArrayFile(join(tmpdir(), "z-example.npy"), "z");
+ * ```
  */
 export function loadArrayFile(path: string, field = "array", limits: LoadLimits = {}): Matrix {
   const ext = extname(path).toLowerCase();

@@ -27,7 +27,19 @@ export interface NpyFile {
 const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY
 const MAX_HEADER = 1 << 20;
 
-/** Parse a `.npy` file's bytes into float64. @throws DataFormatError naming the file and what is wrong */
+/**
+ * Parse a `.npy` file's bytes into float64.
+ * @param buf the file's bytes
+ * @param file names the source in error messages
+ * @returns the shape and the values, C order
+ * @throws DataFormatError naming the file and what is wrong
+ * @example
+ * ```ts
+ * import { encodeNpy, parseNpy } from "geninv";
+ * const a = parseNpy(encodeNpy([2, 2], [1, 2, 3, 4]));
+ * console.log(a.shape); // [2, 2]
+ * ```
+ */
 export function parseNpy(buf: Uint8Array, file = "<npy>"): NdArray {
   const npy = readNpy(buf, "array", (msg, field) => new DataFormatError(msg, { file, ...(field ? { field } : {}) }));
   return { shape: npy.shape, data: npy.tensor.read(), dtype: npy.descr };
@@ -232,7 +244,21 @@ function parseHeaderDict(text: string, err: (msg: string) => Error): Map<string,
   return out;
 }
 
-/** Encode a float64 array as a `.npy` file (version 1, little-endian `<f8`, C order). */
+/**
+ * Encode a float64 array as a `.npy` file (version 1, little-endian `<f8`, C order).
+ * @param shape the array's shape
+ * @param data its values, C order
+ * @returns the file's bytes
+ * @throws ShapeError when data does not hold the shape's product of values
+ * @example
+ * ```ts
+ * import { writeFileSync } from "node:fs";
+ * import { tmpdir } from "node:os";
+ * import { join } from "node:path";
+ * import { encodeNpy } from "geninv";
+ * writeFileSync(join(tmpdir(), "x-example.npy"), encodeNpy([3], [0.1, 0.2, 0.3])); // numpy.load reads it
+ * ```
+ */
 export function encodeNpy(shape: readonly number[], data: ArrayLike<number>): Uint8Array {
   const shapeText = shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(", ")})`;
   let header = `{'descr': '<f8', 'fortran_order': False, 'shape': ${shapeText}, }`;
