@@ -41,8 +41,21 @@ interface RunRecord {
  * stalls (objectiveTolerance), or at the iteration budget. A growing objective is reported with
  * its numbers, divergence is `failed`, and an answer where ∂(A·G)/∂z is rank-deficient (a flat
  * network, a width-1 layer) is `non_unique`: a vanishing gradient there identifies nothing.
+ * @param gen the generator G
  * @param y the measurements (length m of the operator; n for the identity)
- * @throws ShapeError / InvalidValueError for bad y or init; OptionError for bad settings
+ * @param options the gradient options (learningRate, iterations, restarts, init, …) and the operator
+ * @param optimizer `gd` or `adam`
+ * @param method the name the result and its warnings carry (default the optimizer's)
+ * @returns the best iterate seen, with its status, stopping rule, fit and warnings
+ * @throws ShapeError / InvalidValueError for bad y or init; OptionError for bad settings (the shared rules, validate-options.ts)
+ * @example
+ * ```ts
+ * import { invertGradient, randomGenerator, RELU } from "geninv";
+ * const gen = randomGenerator({ sizes: [5, 40, 100], activation: RELU, rng: 1 });
+ * const y = gen.forward([1, -1, 0.5, 0.2, -0.3]);
+ * const r = invertGradient(gen, y, { iterations: 200, restarts: 2, seed: 3 }, "adam");
+ * console.log(r.status, r.residual.l2);
+ * ```
  */
 export function invertGradient(
   gen: Generator,

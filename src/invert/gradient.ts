@@ -7,7 +7,21 @@ import { factorAndSolve, QrWorkspace } from "../linalg/qr.js";
 import { type Generator } from "../model/generator.js";
 import { applyOperator, applyOperatorTranspose, measurementCount, type MeasurementOperator } from "../operators/operator.js";
 
-/** Buffers for the forward and backward passes of one generator and operator. */
+/**
+ * Buffers for the forward and backward passes of one generator and operator (allocated once, so
+ * the gradient loop allocates nothing).
+ * @param gen the generator G
+ * @param op the measurement operator A
+ * @throws nothing
+ * @example
+ * ```ts
+ * import { GradientWorkspace, identityOperator, objectiveAndGradient, randomGenerator, RELU } from "geninv";
+ * const gen = randomGenerator({ sizes: [3, 10, 20], activation: RELU, rng: 1 });
+ * const ws = new GradientWorkspace(gen, identityOperator(20));
+ * const grad = new Float64Array(3);
+ * const f = objectiveAndGradient(ws, gen.forward([1, 1, 1]), [0.5, 0.5, 0.5], grad);
+ * ```
+ */
 export class GradientWorkspace {
   /** Pre-activations a_i = W_i h_{i-1} + b_i, one buffer per layer. */
   readonly pre: Float64Array[];
@@ -81,7 +95,21 @@ export function forwardKeep(ws: GradientWorkspace, z: ArrayLike<number>): Float6
   return ws.out[layers.length - 1]!;
 }
 
-/** f(z) = ½‖A·G(z) − y‖² (forward pass only). */
+/**
+ * f(z) = ½‖A·G(z) − y‖² (forward pass only).
+ * @param ws the workspace of G and A
+ * @param y the measurements
+ * @param z the latent point
+ * @returns f(z)
+ * @throws nothing (shapes are the caller's: y has m entries, z has k)
+ * @example
+ * ```ts
+ * import { GradientWorkspace, identityOperator, objective, randomGenerator, RELU } from "geninv";
+ * const gen = randomGenerator({ sizes: [2, 6, 12], activation: RELU, rng: 2 });
+ * const ws = new GradientWorkspace(gen, identityOperator(12));
+ * console.log(objective(ws, gen.forward([1, 2]), [1, 2])); // 0 at the truth
+ * ```
+ */
 export function objective(ws: GradientWorkspace, y: ArrayLike<number>, z: ArrayLike<number>): number {
   const g = forwardKeep(ws, z);
   const r = applyOperator(ws.op, g, ws.residual);
@@ -94,7 +122,23 @@ export function objective(ws: GradientWorkspace, y: ArrayLike<number>, z: ArrayL
   return 0.5 * f;
 }
 
-/** f(z) and ∇f(z) (written to `grad`, length k). */
+/**
+ * f(z) and ∇f(z) (written to `grad`, length k), by one forward and one backward pass.
+ * @param ws the workspace of G and A
+ * @param y the measurements
+ * @param z the latent point
+ * @param grad receives ∇f(z)
+ * @returns f(z)
+ * @throws nothing (shapes are the caller's)
+ * @example
+ * ```ts
+ * import { GradientWorkspace, identityOperator, objectiveAndGradient, randomGenerator, RELU } from "geninv";
+ * const gen = randomGenerator({ sizes: [2, 6, 12], activation: RELU, rng: 2 });
+ * const ws = new GradientWorkspace(gen, identityOperator(12));
+ * const g = new Float64Array(2);
+ * objectiveAndGradient(ws, gen.forward([1, 2]), [0, 0.5], g); // g = ∇f at z = (0, 0.5)
+ * ```
+ */
 export function objectiveAndGradient(ws: GradientWorkspace, y: ArrayLike<number>, z: ArrayLike<number>, grad: Float64Array): number {
   const f = objective(ws, y, z);
   gradientOfLastObjective(ws, grad);

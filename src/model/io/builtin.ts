@@ -17,7 +17,14 @@ export interface BuiltinModel {
   readonly description: string;
 }
 
-/** The shipped generators. */
+/**
+ * The shipped generators.
+ * @example
+ * ```ts
+ * import { BUILTIN_MODELS } from "geninv";
+ * for (const m of BUILTIN_MODELS) console.log(m.name, m.description);
+ * ```
+ */
 export const BUILTIN_MODELS: readonly BuiltinModel[] = Object.freeze([
   {
     name: "mnist",
@@ -31,7 +38,16 @@ export const BUILTIN_MODELS: readonly BuiltinModel[] = Object.freeze([
   },
 ]);
 
-/** Names of the shipped generators. */
+/**
+ * Names of the shipped generators.
+ * @returns `mnist`, `mnist-leaky`
+ * @throws nothing
+ * @example
+ * ```ts
+ * import { builtinModelNames, loadModel } from "geninv";
+ * const gens = builtinModelNames().map((name) => loadModel(name));
+ * ```
+ */
 export function builtinModelNames(): string[] {
   return BUILTIN_MODELS.map((m) => m.name);
 }
@@ -65,6 +81,13 @@ export function packageRoot(): string {
 
 /**
  * The path of the shipped model `name` (absolute).
+ * @param name a shipped model's name
+ * @returns its file's absolute path
+ * @example
+ * ```ts
+ * import { builtinModelPath } from "geninv";
+ * console.log(builtinModelPath("mnist")); // …/models/mnist….json
+ * ```
  * @throws FileError when the name is unknown or the file is missing from the installation
  */
 export function builtinModelPath(name: string): string {
@@ -78,6 +101,13 @@ export function builtinModelPath(name: string): string {
 /**
  * What `--model X` names: a built-in model's file when X is a built-in name and no file X exists
  * (a real file always wins), otherwise X unchanged.
+ * @param pathOrName a model file or a shipped model's name
+ * @returns the path to load
+ * @example
+ * ```ts
+ * import { resolveModelPath } from "geninv";
+ * const path = resolveModelPath("mnist-leaky");
+ * ```
  * @throws FileError for a bare word (no folder, no extension) that is neither a file nor a built-in name, listing the built-in names
  */
 export function resolveModelPath(pathOrName: string): string {
