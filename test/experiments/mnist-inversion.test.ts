@@ -63,9 +63,8 @@ describe("inverting the shipped MNIST ReLU generator (20 → 60 → 784)", () =>
   });
 
   it("Adam, then PGD from its answer (adam+pgd), beats Adam alone from m = 50 = 2.5·k measurements", () => {
-    const startedErr: number[] = [];
-    const adamErr: number[] = [];
-    for (let s = 0; s < 3; s++) {
+    // digits 300 and 302, where Adam alone lands 4–5e-2 away (301 is one Adam already gets to 3e-3)
+    for (const s of [0, 2]) {
       const { x } = digit(300 + s);
       const A = gaussianOperator(50, 784, 500 + s);
       const y = applyOperator(A, x, new Float64Array(50));
@@ -74,12 +73,10 @@ describe("inverting the shipped MNIST ReLU generator (20 → 60 → 784)", () =>
       expect(started.method).toBe("adam+pgd");
       // PGD keeps the better measurement fit, its start included
       expect(started.residual.l2).toBeLessThanOrEqual(adam.residual.l2);
-      startedErr.push(relativeError(gen.forward(started.z), x));
-      adamErr.push(relativeError(gen.forward(adam.z), x));
+      const startedErr = relativeError(gen.forward(started.z), x);
+      expect(startedErr).toBeLessThan(1e-2);
+      expect(startedErr).toBeLessThan(relativeError(gen.forward(adam.z), x) / 10);
     }
-    const med = (v: number[]) => [...v].sort((a, b) => a - b)[1]!;
-    expect(med(startedErr)).toBeLessThan(1e-2);
-    expect(med(startedErr)).toBeLessThan(med(adamErr) / 10);
   });
 
   it("fig3 and fig4 write PNG grids of the right size (truth | observation | each method)", () => {
