@@ -16,6 +16,10 @@ describe("reproduce sensing --quick", () => {
     const o = quickSensingOptions({});
     expect(Number(o.pgd!.pgdIterations) * Number(o.pgd!.pgdRestarts)).toBeLessThanOrEqual(5);
     expect(Number(o["adam+pgd"]!.pgdIterations) * Number(TRAINED_NET_METHOD_OPTIONS["adam+pgd"]!.pgdRestarts)).toBeLessThanOrEqual(5);
+    // Adam (alone and as adam+pgd's start) from one start of csgm's 1000 steps
+    expect(Number(o.adam!.restarts) * Number(TRAINED_NET_METHOD_OPTIONS.adam!.iterations)).toBeLessThanOrEqual(1000);
+    expect(Number(o["adam+pgd"]!.restarts) * Number(TRAINED_NET_METHOD_OPTIONS["adam+pgd"]!.iterations)).toBeLessThanOrEqual(1000);
+    expect(TRAINED_NET_METHOD_OPTIONS.adam!.restarts).toBe(3);
     // the full figure keeps PGD's three starts and its default 50 iterations
     expect(TRAINED_NET_METHOD_OPTIONS.pgd!.pgdRestarts).toBe(3);
     expect(TRAINED_NET_METHOD_OPTIONS.pgd!.pgdIterations).toBeUndefined();
