@@ -5,7 +5,17 @@
 import { type MeasurementOperator } from "../operators/operator.js";
 import { type LpBackendName } from "../lp/backend.js";
 
-/** Options for {@link invert}; every field has a default. */
+/**
+ * Options for {@link invert}; every field has a default.
+ * @example
+ * ```ts
+ * import { invert, randomGenerator, RELU, type InvertOptions } from "geninv";
+ * const gen = randomGenerator({ sizes: [2, 10, 25], activation: RELU, rng: 8 });
+ * const options: InvertOptions = { fitTolerance: 1e-6, eps0: 1e-7, lpBackend: "engine" };
+ * const r = invert(gen, gen.forward([1, 0.5]), { ...options, method: "linf" });
+ * console.log(r.status, r.residual.linf);
+ * ```
+ */
 export interface InvertOptions {
   /**
    * A ReLU output counts as active ("on") when it exceeds activeTolerance·max(‖y‖∞, 1e-300)
@@ -120,7 +130,18 @@ export interface InvertOptions {
   boundTimeMs?: number;
 }
 
-/** Defaults of the LP methods' options. */
+/**
+ * Defaults of the LP methods' options (`eps0`, `alpha`, `lpBackend`, `lpFallback`, `epsSearch` of
+ * {@link InvertOptions}).
+ * @example
+ * ```ts
+ * import { DEFAULT_LP_OPTIONS, invert, randomGenerator, RELU } from "geninv";
+ * const gen = randomGenerator({ sizes: [2, 10, 25], activation: RELU, rng: 9 });
+ * // ten times the default starting ε, everything else as shipped
+ * const r = invert(gen, gen.forward([0.2, -0.8]), { method: "linf", eps0: 10 * DEFAULT_LP_OPTIONS.eps0 });
+ * console.log(DEFAULT_LP_OPTIONS.lpBackend, r.status);
+ * ```
+ */
 export const DEFAULT_LP_OPTIONS = {
   eps0: 1e-6,
   alpha: 1.2,
@@ -129,14 +150,35 @@ export const DEFAULT_LP_OPTIONS = {
   epsSearch: "search",
 } as const;
 
-/** Defaults of the shared options. */
+/**
+ * Defaults of the shared options (`activeTolerance`, `fitTolerance`, `rankTolerance` of
+ * {@link InvertOptions}).
+ * @example
+ * ```ts
+ * import { DEFAULT_TOLERANCES, invert, randomGenerator, RELU } from "geninv";
+ * const gen = randomGenerator({ sizes: [2, 10, 25], activation: RELU, rng: 10 });
+ * const r = invert(gen, gen.forward([0.6, 0.1]), { method: "exact", fitTolerance: DEFAULT_TOLERANCES.fitTolerance / 10 });
+ * console.log(DEFAULT_TOLERANCES, r.status);
+ * ```
+ */
 export const DEFAULT_TOLERANCES = {
   activeTolerance: 1e-5,
   fitTolerance: 1e-5,
   rankTolerance: 1e-10,
 } as const;
 
-/** Defaults of the gradient methods. */
+/**
+ * Defaults of the gradient methods (`gd`, `adam`): learning rates, iteration budget, stopping
+ * tolerances, line search, restarts and seed.
+ * @example
+ * ```ts
+ * import { DEFAULT_GRADIENT_OPTIONS, invert, randomGenerator, RELU } from "geninv";
+ * const gen = randomGenerator({ sizes: [2, 8, 20], activation: RELU, rng: 11 });
+ * const budget = DEFAULT_GRADIENT_OPTIONS.iterations / 10; // a tenth of the default
+ * const r = invert(gen, gen.forward([0.5, 0.5]), { method: "gd", iterations: budget });
+ * console.log(r.status, r.iterations);
+ * ```
+ */
 export const DEFAULT_GRADIENT_OPTIONS = {
   learningRateGd: 1,
   learningRateAdam: 0.01,

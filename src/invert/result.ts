@@ -12,18 +12,47 @@ import { type MilpReport } from "./milp-report.js";
  * layer's pre-image is not unique, so z is one candidate, not identified. `infeasible`: no pre-image
  * fits within tolerance. `time_limit`: a global method (milp) stopped at its time limit with the
  * gap open: z is its incumbent, not a proved optimum. `failed`: a solver broke down (see warnings).
+ * @example
+ * ```ts
+ * import { invert, randomGenerator, RELU, type InversionStatus } from "geninv";
+ * const gen = randomGenerator({ sizes: [3, 12, 30], activation: RELU, rng: 4 });
+ * const status: InversionStatus = invert(gen, gen.forward([1, -0.5, 0.2]), { method: "exact" }).status;
+ * const identified = status === "exact" || status === "optimal";
+ * console.log(status, identified);
+ * ```
  */
 export type InversionStatus = "exact" | "optimal" | "converged" | "non_unique" | "infeasible" | "max_iterations" | "time_limit" | "failed";
 
-/** Outcome of inverting one layer. */
+/**
+ * Outcome of inverting one layer: the per-layer counterpart of {@link InversionStatus}.
+ * @example
+ * ```ts
+ * import { invert, randomGenerator, RELU, type LayerStatus } from "geninv";
+ * const gen = randomGenerator({ sizes: [3, 12, 30], activation: RELU, rng: 4 });
+ * const r = invert(gen, gen.forward([1, -0.5, 0.2]), { method: "exact" });
+ * const statuses: LayerStatus[] = r.layers.map((l) => l.status);
+ * console.log(statuses); // one per layer, layer 1 first
+ * ```
+ */
 export type LayerStatus = "exact" | "optimal" | "non_unique" | "infeasible" | "failed";
 
-/** What one layer's inversion did and how well it fits. Fields a method does not use are omitted. */
+/**
+ * What one layer's inversion did and how well it fits. Fields a method does not use are omitted.
+ * @example
+ * ```ts
+ * import { invert, randomGenerator, RELU, type LayerReport } from "geninv";
+ * const gen = randomGenerator({ sizes: [3, 12, 30], activation: RELU, rng: 5 });
+ * const r = invert(gen, gen.forward([0.3, 1, -1]), { method: "linf" });
+ * const worst: LayerReport | undefined = [...r.layers].sort((a, b) => b.residual.linf - a.residual.linf)[0];
+ * if (worst) console.log(`layer ${worst.layer}: ${worst.status}, ${worst.activeRows}/${worst.outputs} rows active`);
+ * ```
+ */
 export interface LayerReport {
   /** 1-based layer index (layer 1 takes z). */
   layer: number;
   /** The layer's name in its source file, when it has one. */
   name?: string;
+  /** This layer's outcome. */
   status: LayerStatus;
   /** n_{i-1}: unknowns solved for. */
   inputs: number;
@@ -49,15 +78,26 @@ export interface LayerReport {
   pivots?: number;
   /** The LP backend that produced the answer. */
   backend?: string;
+  /** Wall time spent on this layer, in milliseconds. */
   timeMs: number;
   /** Why the status is what it is, when it is not plainly successful. */
   message?: string;
 }
 
-/** The result of inverting one observation, whatever the method. */
+/**
+ * The result of inverting one observation, whatever the method.
+ * @example
+ * ```ts
+ * import { invert, randomGenerator, RELU, type InversionResult } from "geninv";
+ * const gen = randomGenerator({ sizes: [2, 10, 25], activation: RELU, rng: 6 });
+ * const r: InversionResult = invert(gen, gen.forward([0.7, -0.2]), { method: "exact" });
+ * console.log(r.method, r.status, Array.from(r.z), r.residual.l2, `${r.layers.length} layers`, r.warnings);
+ * ```
+ */
 export interface InversionResult {
   /** Method name as given to the registry (e.g. `exact`, `linf`, `gd`). */
   method: string;
+  /** How the inversion ended; see {@link InversionStatus}. */
   status: InversionStatus;
   /** The latent code found (a candidate only when status is `non_unique`). */
   z: Float64Array;
@@ -65,7 +105,9 @@ export interface InversionResult {
   residual: Norms;
   /** Per-layer reports, layer 1 first (empty for whole-network methods). */
   layers: LayerReport[];
+  /** Wall time of the whole inversion, in milliseconds. */
   timeMs: number;
+  /** Human-readable notes on anything unusual (fallbacks, tolerances loosened, solver trouble). */
   warnings: string[];
   /** Iterations taken (iterative methods). */
   iterations?: number;
@@ -126,17 +168,31 @@ export interface StoppingReport {
   gradientNorm?: number;
 }
 
-/** What the whole-network refinement of an LP method did. */
+/**
+ * What the whole-network refinement of an LP method did (`InversionResult.refinement`).
+ * @example
+ * ```ts
+ * import { invert, randomGenerator, RELU, type RefinementReport } from "geninv";
+ * const gen = randomGenerator({ sizes: [2, 10, 25], activation: RELU, rng: 7 });
+ * const r = invert(gen, gen.forward([0.4, 0.9]), { method: "linf", refine: true });
+ * const ref: RefinementReport | undefined = r.refinement;
+ * if (ref) console.log(`${ref.norm}: ${ref.residualBefore} -> ${ref.residualAfter} in ${ref.passes} passes`);
+ * ```
+ */
 export interface RefinementReport {
   /** Residual norm the refinement minimises and guards: `linf` or `l1`. */
   norm: "linf" | "l1";
   /** Refinement passes whose answer was kept (0: the layer-wise answer stood). */
   passes: number;
+  /** LP solves over all passes. */
   lpSolves: number;
+  /** Simplex pivots over all passes. */
   pivots: number;
   /** ‖G(z) − x‖ in that norm before and after. */
   residualBefore: number;
+  /** ‖G(z) − x‖ in that norm after the refinement. */
   residualAfter: number;
+  /** Wall time of the refinement, in milliseconds. */
   timeMs: number;
 }
 
