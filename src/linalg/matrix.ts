@@ -3,19 +3,55 @@
  */
 import { ShapeError } from "../errors.js";
 
-/** A dense row-major matrix: entry (i, j) is `data[i * cols + j]`. */
+/**
+ * A dense row-major matrix: entry (i, j) is `data[i * cols + j]`.
+ * @example
+ * ```ts
+ * import { type Matrix, toRows } from "geninv";
+ * const m: Matrix = { rows: 2, cols: 3, data: Float64Array.from([1, 2, 3, 4, 5, 6]) };
+ * console.log(m.data[1 * m.cols + 2], toRows(m)); // 6 [ [ 1, 2, 3 ], [ 4, 5, 6 ] ]
+ * ```
+ */
 export interface Matrix {
+  /** Number of rows. */
   readonly rows: number;
+  /** Number of columns. */
   readonly cols: number;
+  /** The rows·cols entries, row after row. */
   readonly data: Float64Array;
 }
 
-/** A zero matrix of the given shape. */
+/**
+ * A zero matrix of the given shape.
+ * @param rows number of rows
+ * @param cols number of columns
+ * @returns a new rows×cols matrix of zeros
+ * @throws RangeError (from Float64Array) for a negative or non-integer size
+ * @example
+ * ```ts
+ * import { zeros } from "geninv";
+ * const m = zeros(2, 3);
+ * console.log(m.data.length); // 6
+ * ```
+ */
 export function zeros(rows: number, cols: number): Matrix {
   return { rows, cols, data: new Float64Array(rows * cols) };
 }
 
-/** Wrap `data` (length rows·cols, row-major) as a matrix without copying. */
+/**
+ * Wrap `data` (length rows·cols, row-major) as a matrix without copying.
+ * @param rows number of rows
+ * @param cols number of columns
+ * @param data the entries, row after row; shared, not copied
+ * @returns the matrix view of `data`
+ * @throws ShapeError when `data` has not rows·cols entries
+ * @example
+ * ```ts
+ * import { matrix, matVec } from "geninv";
+ * const a = matrix(2, 2, Float64Array.from([1, 2, 3, 4]));
+ * console.log(Array.from(matVec(a, [1, 1], new Float64Array(2)))); // [ 3, 7 ]
+ * ```
+ */
 export function matrix(rows: number, cols: number, data: Float64Array): Matrix {
   if (data.length !== rows * cols) {
     throw new ShapeError(`matrix data has ${data.length} entries, expected ${rows}×${cols} = ${rows * cols}`);
@@ -23,7 +59,18 @@ export function matrix(rows: number, cols: number, data: Float64Array): Matrix {
   return { rows, cols, data };
 }
 
-/** A matrix from a list of rows (all of equal length). */
+/**
+ * A matrix from a list of rows (all of equal length), copied.
+ * @param rowsIn the rows, e.g. `number[][]` parsed from JSON
+ * @returns a new matrix (0×0 for no rows)
+ * @throws ShapeError naming the first row whose length differs from the first row's
+ * @example
+ * ```ts
+ * import { fromRows } from "geninv";
+ * const a = fromRows([[1, 2, 3], [4, 5, 6]]);
+ * console.log(a.rows, a.cols); // 2 3
+ * ```
+ */
 export function fromRows(rowsIn: ArrayLike<ArrayLike<number>>): Matrix {
   const rows = rowsIn.length;
   const cols = rows > 0 ? rowsIn[0]!.length : 0;
@@ -36,7 +83,17 @@ export function fromRows(rowsIn: ArrayLike<ArrayLike<number>>): Matrix {
   return { rows, cols, data };
 }
 
-/** The rows of a matrix as plain arrays (for JSON). */
+/**
+ * The rows of a matrix as plain arrays (for JSON); the inverse of {@link fromRows}.
+ * @param m the matrix
+ * @returns m.rows arrays of m.cols numbers, copied
+ * @throws nothing
+ * @example
+ * ```ts
+ * import { fromRows, toRows } from "geninv";
+ * console.log(JSON.stringify(toRows(fromRows([[1, 2], [3, 4]])))); // [[1,2],[3,4]]
+ * ```
+ */
 export function toRows(m: Matrix): number[][] {
   const out: number[][] = new Array(m.rows);
   for (let i = 0; i < m.rows; i++) out[i] = Array.from(m.data.subarray(i * m.cols, (i + 1) * m.cols));
@@ -55,7 +112,21 @@ export function transpose(m: Matrix): Matrix {
   return { rows: m.cols, cols: m.rows, data: t };
 }
 
-/** out = A·x (+ bias). `out` must not alias `x`. */
+/**
+ * out = A·x (+ bias), the kernel of every layer's forward pass. `out` must not alias `x`.
+ * @param a the m×n matrix A
+ * @param x a vector of length n
+ * @param out where to write the m results; returned
+ * @param bias optional length-m vector added to A·x
+ * @returns `out`
+ * @throws nothing (lengths are not checked, for speed)
+ * @example
+ * ```ts
+ * import { fromRows, matVec } from "geninv";
+ * const y = matVec(fromRows([[1, 0], [2, 1]]), [3, 4], new Float64Array(2), Float64Array.from([0, 1]));
+ * console.log(Array.from(y)); // [ 3, 11 ]
+ * ```
+ */
 export function matVec(a: Matrix, x: ArrayLike<number>, out: Float64Array, bias?: Float64Array | null): Float64Array {
   const { rows, cols, data } = a;
   for (let i = 0; i < rows; i++) {
@@ -73,7 +144,20 @@ export function matVec(a: Matrix, x: ArrayLike<number>, out: Float64Array, bias?
   return out;
 }
 
-/** out = Aᵀ·y. `out` must not alias `y`. */
+/**
+ * out = Aᵀ·y, without forming Aᵀ (the gradient's back-propagation step). `out` must not alias `y`.
+ * @param a the m×n matrix A
+ * @param y a vector of length m
+ * @param out where to write the n results (overwritten); returned
+ * @returns `out`
+ * @throws nothing (lengths are not checked, for speed)
+ * @example
+ * ```ts
+ * import { fromRows, matTVec } from "geninv";
+ * const g = matTVec(fromRows([[1, 0], [2, 1]]), [1, 1], new Float64Array(2));
+ * console.log(Array.from(g)); // [ 3, 1 ]
+ * ```
+ */
 export function matTVec(a: Matrix, y: ArrayLike<number>, out: Float64Array): Float64Array {
   const { rows, cols, data } = a;
   out.fill(0, 0, cols);
