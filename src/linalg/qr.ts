@@ -13,11 +13,27 @@ export { type LeastSquaresInfo, QrWorkspace } from "./qr-workspace.js";
 const SQRT_EPS = Math.sqrt(2.220446049250313e-16);
 
 /**
- * Solve min ‖A[rows,:]·x − b‖₂ for the `m` row indices in `rows` of `a` (row-major).
+ * Solve min ‖A[rows,:]·x − b‖₂ for the `m` row indices in `rows` of `a` (row-major): Theorem 2's
+ * least squares on a layer's active rows.
  * When the selected rows are rank-deficient (|R_jj| ≤ rankTol·|R_11|), returns the basic solution
  * with the remaining pivoted unknowns set to 0 and reports the rank.
+ * @param a the matrix (row-major), e.g. a layer's weight W
+ * @param rows the row indices to use; only the first `m` are read
+ * @param m how many rows of `rows` to use
  * @param b right-hand side, one entry per selected row (b[t] goes with row rows[t])
  * @param x output, length a.cols
+ * @param ws reusable buffers (grown as needed)
+ * @param rankTol relative pivot size below which a column counts as dependent (default 1e-10)
+ * @returns the numerical rank, the residual norm and a reciprocal condition estimate
+ * @throws nothing (indices and lengths are not checked, for speed)
+ * @example
+ * ```ts
+ * import { fromRows, leastSquaresRows, QrWorkspace } from "geninv";
+ * const a = fromRows([[1, 0], [0, 1], [1, 1]]);
+ * const x = new Float64Array(2);
+ * const info = leastSquaresRows(a, Int32Array.from([0, 1, 2]), 3, [1, 2, 3], x, new QrWorkspace());
+ * console.log(info.rank, Array.from(x, (v) => Math.round(v * 1e9) / 1e9)); // 2 [ 1, 2 ]
+ * ```
  */
 export function leastSquaresRows(
   a: Matrix,

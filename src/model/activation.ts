@@ -4,15 +4,40 @@
  */
 import { OptionError } from "../errors.js";
 
-/** An activation function. LeakyReLU's slope is always explicit. */
+/**
+ * An activation function φ, applied entry-wise. LeakyReLU's slope is always explicit.
+ * @example
+ * ```ts
+ * import { type Activation, formatActivation, leakyRelu, RELU } from "geninv";
+ * const acts: Activation[] = [RELU, leakyRelu(0.2), { kind: "tanh" }];
+ * console.log(acts.map(formatActivation).join(" ")); // relu leaky_relu:0.2 tanh
+ * ```
+ */
 export type Activation = { kind: "relu" } | { kind: "leaky_relu"; slope: number } | { kind: "identity" } | { kind: "sigmoid" } | { kind: "tanh" };
 
 /** The activation kinds geninv knows. */
 export const ACTIVATION_KINDS = ["relu", "leaky_relu", "identity", "sigmoid", "tanh"] as const;
 
-/** ReLU. */
+/**
+ * ReLU, max(a, 0): the paper's activation (frozen; compare with `kind`, not by reference).
+ * @example
+ * ```ts
+ * import { applyActivation, RELU } from "geninv";
+ * const v = Float64Array.from([-2, 3]);
+ * applyActivation(RELU, v);
+ * console.log(Array.from(v)); // [ 0, 3 ]
+ * ```
+ */
 export const RELU: Activation = Object.freeze({ kind: "relu" });
-/** Identity (a linear last layer). */
+/**
+ * Identity (a linear last layer), frozen.
+ * @example
+ * ```ts
+ * import { IDENTITY, randomGenerator, RELU } from "geninv";
+ * const gen = randomGenerator({ sizes: [2, 8, 5], activation: [RELU, IDENTITY], rng: 1 });
+ * console.log(gen.layers[1]!.activation.kind); // identity
+ * ```
+ */
 export const IDENTITY: Activation = Object.freeze({ kind: "identity" });
 
 /**

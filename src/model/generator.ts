@@ -6,10 +6,21 @@ import { type Matrix, matVec } from "../linalg/matrix.js";
 import { firstNonFinite } from "../linalg/norms.js";
 import { type Activation, applyActivation, formatActivation } from "./activation.js";
 
-/** One dense layer: output = φ(W·input + b), W is n_out × n_in row-major (PyTorch's `Linear.weight`). */
+/**
+ * One dense layer: output = φ(W·input + b), W is n_out × n_in row-major (PyTorch's `Linear.weight`).
+ * @example
+ * ```ts
+ * import { type DenseLayer, fromRows, Generator, RELU } from "geninv";
+ * const layer: DenseLayer = { weight: fromRows([[1, -1], [2, 0]]), bias: Float64Array.of(0, -1), activation: RELU, name: "fc1" };
+ * console.log(Array.from(new Generator([layer]).forward([1, 3]))); // [ 0, 1 ]
+ * ```
+ */
 export interface DenseLayer {
+  /** W, n_out × n_in row-major. */
   readonly weight: Matrix;
+  /** b (n_out entries), or null for a layer without bias. */
   readonly bias: Float64Array | null;
+  /** φ, applied after W·input + b. */
   readonly activation: Activation;
   /** Where the layer came from (e.g. `fc3` in a checkpoint), for messages. */
   readonly name?: string;

@@ -9,7 +9,15 @@ import { type Activation } from "./activation.js";
 import { type DenseLayer, Generator, layerName } from "./generator.js";
 import { Rng } from "./rng.js";
 
-/** Options of {@link randomGenerator}. */
+/**
+ * Options of {@link randomGenerator}.
+ * @example
+ * ```ts
+ * import { randomGenerator, type RandomGeneratorOptions, RELU, IDENTITY } from "geninv";
+ * const opts: RandomGeneratorOptions = { sizes: [3, 12, 30], activation: [RELU, IDENTITY], bias: true, rng: 5 };
+ * console.log(randomGenerator(opts).depth); // 2
+ * ```
+ */
 export interface RandomGeneratorOptions {
   /** Widths [k, n_1, …, n_d]; at least two entries. */
   sizes: readonly number[];
@@ -55,7 +63,16 @@ export function randomGenerator(opts: RandomGeneratorOptions): Generator {
   return new Generator(layers);
 }
 
-/** Output noise: none, U(−a, a) per entry, or N(0, σ²) per entry. */
+/**
+ * Output noise: none, U(−a, a) per entry (`level` = a), or N(0, σ²) per entry (`level` = σ).
+ * @example
+ * ```ts
+ * import { addNoise, type NoiseSpec, Rng } from "geninv";
+ * const noise: NoiseSpec = { kind: "uniform", level: 1e-3 };
+ * const x = addNoise(new Float64Array(4), noise, new Rng(1));
+ * console.log(x.every((v) => Math.abs(v) <= 1e-3)); // true
+ * ```
+ */
 export type NoiseSpec = { kind: "none" } | { kind: "uniform"; level: number } | { kind: "gaussian"; level: number };
 
 /**
@@ -104,10 +121,22 @@ export function addNoise(x: Float64Array, noise: NoiseSpec, rng: Rng): Float64Ar
   return x;
 }
 
-/** A batch of latent codes, their clean images and noisy observations (rows are samples). */
+/**
+ * A batch of latent codes, their clean images and noisy observations (rows are samples).
+ * @example
+ * ```ts
+ * import { randomGenerator, RELU, type SampleBatch, sampleObservations } from "geninv";
+ * const gen = randomGenerator({ sizes: [2, 10, 25], activation: RELU, rng: 1 });
+ * const s: SampleBatch = sampleObservations(gen, 3, 2);
+ * console.log(s.z.rows, s.z.cols, s.x.cols); // 3 2 25
+ * ```
+ */
 export interface SampleBatch {
+  /** The latent codes z* (count × k), drawn from N(0, I). */
   z: Matrix;
+  /** G(z*) (count × n), before noise. */
   clean: Matrix;
+  /** The observations G(z*) + noise (count × n). */
   x: Matrix;
 }
 
