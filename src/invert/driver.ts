@@ -13,7 +13,21 @@ const UNBOUNDED: readonly [number, number] = [-Infinity, Infinity];
 
 /**
  * Invert `x ≈ G(z)` one layer at a time: for i = d … 1, x_{i-1} = inverter(layer i, x_i).
- * @throws ShapeError / InvalidValueError when x has the wrong length or non-finite entries
+ * @param gen the generator G
+ * @param x the observation, `gen.outputSize` values
+ * @param inverter the per-layer step (e.g. {@link invertExactLayer}, {@link invertLinfLayer})
+ * @param options passed to the inverter in its {@link LayerContext}
+ * @param method the name recorded in the result's `method`
+ * @returns one {@link InversionResult}: z, ‖G(z) − x‖, one report per layer (layer 1 first), the worst layer's status
+ * @throws ShapeError / InvalidValueError when x has the wrong length or non-finite entries; whatever the
+ * inverter throws (e.g. OptionError for bad LP options, SolverError when an LP backend breaks down)
+ * @example
+ * ```ts
+ * import { invertLayerwise, invertL1Layer, randomGenerator, RELU } from "geninv";
+ * const gen = randomGenerator({ sizes: [2, 10, 25], activation: RELU, rng: 15 });
+ * const r = invertLayerwise(gen, gen.forward([0.3, -0.6]), invertL1Layer, {}, "l1");
+ * console.log(r.status, r.layers.map((l) => l.l1Fit));
+ * ```
  */
 export function invertLayerwise(gen: Generator, x: ArrayLike<number>, inverter: LayerInverter, options: InvertOptions, method: string): InversionResult {
   checkVector(x, gen.outputSize, "observation");

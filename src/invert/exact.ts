@@ -16,7 +16,22 @@ let rowsBuf = new Int32Array(0);
 let rhsBuf = new Float64Array(0);
 let outBuf = new Float64Array(0);
 
-/** Theorem 2's per-layer step: exact pre-image of one layer, or a `non_unique` / `infeasible` verdict. */
+/**
+ * Theorem 2's per-layer step: exact pre-image of one layer, or a `non_unique` / `infeasible` verdict.
+ * @param layer the layer (W, b, φ)
+ * @param y its observed or reconstructed output, `layer.weight.rows` values
+ * @param ctx the layer's place in the network (input range) and the caller's options
+ * @returns the layer input x and its {@link LayerFit}: status `exact`, `non_unique` (x one candidate, `deficit` set) or `infeasible`
+ * @throws nothing of its own (shapes are the driver's to check); a verdict is reported in the status
+ * @example
+ * ```ts
+ * import { invertExactLayer, randomGenerator, RELU } from "geninv";
+ * const gen = randomGenerator({ sizes: [3, 20], activation: RELU, rng: 16 });
+ * const y = gen.forward([0.5, -1, 2]);
+ * const { x, report } = invertExactLayer(gen.layers[0]!, y, { index: 0, depth: 1, inputRange: [-Infinity, Infinity], options: {} });
+ * console.log(report.status, report.rank, Array.from(x)); // exact, 3, ≈ [0.5, -1, 2]
+ * ```
+ */
 export const invertExactLayer: LayerInverter = (layer, y, ctx) => {
   const { rows: nOut, cols: nIn } = layer.weight;
   const opts = ctx.options;

@@ -9,7 +9,23 @@ import { freeOf, LayerLp, lpSettings, solverReport, withNotes } from "./lp-layer
 import { DEFAULT_TOLERANCES } from "./options.js";
 import { type LayerStatus } from "./result.js";
 
-/** LP (4) on one layer: `exact` when realizable, `infeasible` (with the smallest misfit) when not. */
+/**
+ * LP (4) on one layer: `exact` when realizable, `infeasible` (with the smallest misfit) when not.
+ * @param layer the layer (W, b, φ)
+ * @param y its observed or reconstructed output, `layer.weight.rows` values
+ * @param ctx the layer's place in the network (input range) and the caller's options
+ * @returns the layer input x and its {@link LayerFit}: status `exact` when realizable, else `infeasible` with the smallest misfit as `delta`
+ * @throws OptionError for invalid LP options (`eps0`, `alpha`, `lpBackend`, `epsSearch`, `lpMaxPivots`); SolverError
+ * when the LP backend breaks down (e.g. `lpBackend: "highs"` not loaded)
+ * @example
+ * ```ts
+ * import { invertFeasibleLayer, randomGenerator, RELU } from "geninv";
+ * const gen = randomGenerator({ sizes: [3, 20], activation: RELU, rng: 20 });
+ * const y = gen.forward([0.5, -1, 2]);
+ * const { x, report } = invertFeasibleLayer(gen.layers[0]!, y, { index: 0, depth: 1, inputRange: [-Infinity, Infinity], options: {} });
+ * if (report.status !== "exact") throw new Error(`noise-free data are realizable, got ${report.status}`);
+ * ```
+ */
 export const invertFeasibleLayer: LayerInverter = (layer, y, ctx) => {
   const opts = ctx.options;
   const L = new LayerLp(layer, y, ctx, lpSettings(opts));

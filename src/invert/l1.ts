@@ -16,7 +16,23 @@ import { linfSearch } from "./eps-search.js";
 import { LayerLp, lpSettings, solverReport, withNotes } from "./lp-layer.js";
 import { type LadSnapshot } from "../lp/lad.js";
 
-/** Algorithm 2 on one layer. */
+/**
+ * Algorithm 2 on one layer: the ℓ1 fit Σ e_j at the ε it settles on.
+ * @param layer the layer (W, b, φ)
+ * @param y its observed or reconstructed output, `layer.weight.rows` values
+ * @param ctx the layer's place in the network (input range) and the caller's options
+ * @returns the layer input x and its {@link LayerFit}: `l1Fit` (the optimal Σ e_j) and `eps` set
+ * @throws OptionError for invalid LP options (`eps0`, `alpha`, `lpBackend`, `epsSearch`, `lpMaxPivots`); SolverError
+ * when the LP backend breaks down (e.g. `lpBackend: "highs"` not loaded)
+ * @example
+ * ```ts
+ * import { invertL1Layer, randomGenerator, RELU } from "geninv";
+ * const gen = randomGenerator({ sizes: [3, 20], activation: RELU, rng: 18 });
+ * const y = gen.forward([0.5, -1, 2]);
+ * const { x, report } = invertL1Layer(gen.layers[0]!, y, { index: 0, depth: 1, inputRange: [-Infinity, Infinity], options: {} });
+ * console.log(report.status, report.eps, report.l1Fit, x.length);
+ * ```
+ */
 export const invertL1Layer: LayerInverter = (layer, y, ctx) => {
   const L = new LayerLp(layer, y, ctx, lpSettings(ctx.options));
   const scratch = new Float64Array(L.n);

@@ -9,7 +9,23 @@ import { linfSearch } from "./eps-search.js";
 import { LayerLp, lpSettings, solverReport, withNotes } from "./lp-layer.js";
 import { type LayerStatus } from "./result.js";
 
-/** Algorithm 1 on one layer, with geninv's ε search (see {@link linfSearch}). */
+/**
+ * Algorithm 1 on one layer, with geninv's ε search (see {@link linfSearch}).
+ * @param layer the layer (W, b, φ)
+ * @param y its observed or reconstructed output, `layer.weight.rows` values
+ * @param ctx the layer's place in the network (input range) and the caller's options
+ * @returns the layer input x and its {@link LayerFit}: `delta` (the optimal ℓ∞ fit) and `eps` set
+ * @throws OptionError for invalid LP options (`eps0`, `alpha`, `lpBackend`, `epsSearch`, `lpMaxPivots`); SolverError
+ * when the LP backend breaks down (e.g. `lpBackend: "highs"` not loaded)
+ * @example
+ * ```ts
+ * import { invertLinfLayer, randomGenerator, RELU } from "geninv";
+ * const gen = randomGenerator({ sizes: [3, 20], activation: RELU, rng: 17 });
+ * const y = gen.forward([0.5, -1, 2]);
+ * const { x, report } = invertLinfLayer(gen.layers[0]!, y, { index: 0, depth: 1, inputRange: [-Infinity, Infinity], options: {} });
+ * console.log(report.status, report.eps, report.delta, x.length);
+ * ```
+ */
 export const invertLinfLayer: LayerInverter = (layer, y, ctx) => {
   const L = new LayerLp(layer, y, ctx, lpSettings(ctx.options));
   const r = linfSearch(L);

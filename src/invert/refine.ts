@@ -15,15 +15,29 @@ import { gemmNT } from "../linalg/gemm.js";
 import { diffNorms } from "../linalg/norms.js";
 import { type InversionResult, type RefinementReport } from "./result.js";
 
-/** What refinement did, for the result's warnings and reports. */
+/**
+ * What refinement did, for the result's warnings and reports.
+ * @example
+ * ```ts
+ * import { invertLayerwise, invertLinfLayer, randomGenerator, refineNetwork, RELU, type RefineOutcome } from "geninv";
+ * const gen = randomGenerator({ sizes: [2, 10, 25], activation: RELU, rng: 21 });
+ * const x = gen.forward([0.8, -0.3]);
+ * const out: RefineOutcome = refineNetwork(gen, x, invertLayerwise(gen, x, invertLinfLayer, {}, "linf"), invertLinfLayer, "linf", {});
+ * console.log(`${out.accepted} passes kept, ‖G(z) − x‖∞ ${out.before} -> ${out.after}`);
+ * ```
+ */
 export interface RefineOutcome {
+  /** The refined latent code (the layer-wise one when no pass was kept). */
   z: Float64Array;
   /** Passes whose answer was kept. */
   accepted: number;
+  /** LP solves over all passes. */
   lpSolves: number;
+  /** Simplex pivots over all passes. */
   pivots: number;
   /** ‖G(z) − x‖∞ before and after. */
   before: number;
+  /** ‖G(z) − x‖ (in the refinement's norm) after; never more than `before`. */
   after: number;
 }
 
@@ -37,6 +51,20 @@ export function refinable(gen: Generator): boolean {
  * J ← (W_l D_{l−1}) J layer by layer. Only the units the pattern keeps (D_jj ≠ 0) enter each
  * product, gathered into contiguous buffers for the register-blocked {@link gemmNT} (for ReLU
  * about half the units are off, so this halves the work as well).
+ * @param gen a generator whose layers are ReLU / LeakyReLU / identity
+ * @param z the point to linearise at, `gen.inputSize` values
+ * @returns one {@link DenseLayer} (weight J, bias o, the last layer's activation) equal to G on z's region
+ * @throws nothing of its own: z is not checked, so pass `gen.inputSize` finite values
+ * @example
+ * ```ts
+ * import { applyActivation, diffNorms, linearizeAt, matVec, randomGenerator, RELU } from "geninv";
+ * const gen = randomGenerator({ sizes: [2, 10, 25], activation: RELU, rng: 22 });
+ * const z = Float64Array.from([0.4, -1.1]);
+ * const lin = linearizeAt(gen, z);
+ * const out = matVec(lin.weight, z, new Float64Array(lin.weight.rows), lin.bias);
+ * applyActivation(lin.activation, out);
+ * if (diffNorms(out, gen.forward(z)).linf > 1e-12) throw new Error("J z + o is G(z) on z's region");
+ * ```
  */
 export function linearizeAt(gen: Generator, z: Float64Array): DenseLayer {
   const k = gen.inputSize;
@@ -103,6 +131,22 @@ export function linearizeAt(gen: Generator, z: Float64Array): DenseLayer {
 /**
  * Refine `result.z` (from a layer-wise LP method) with that method's own layer LP applied to the
  * network linearised at z. Never makes the true residual (ℓ∞, or ℓ1 for the ℓ1 method) worse.
+ * @param gen the generator G
+ * @param x the observation
+ * @param result the layer-wise result to refine (its `z` is the start)
+ * @param inverter the method's layer LP (e.g. {@link invertLinfLayer})
+ * @param norm the residual norm to guard: `linf`, or `l1` for the ℓ1 method
+ * @param options the caller's options (LP options are read by the inverter)
+ * @returns the refined z and what the passes did
+ * @throws OptionError for invalid LP options; SolverError when the LP backend breaks down
+ * @example
+ * ```ts
+ * import { invertL1Layer, invertLayerwise, randomGenerator, refineNetwork, RELU } from "geninv";
+ * const gen = randomGenerator({ sizes: [2, 10, 25], activation: RELU, rng: 23 });
+ * const x = gen.forward([-0.5, 0.9]);
+ * const out = refineNetwork(gen, x, invertLayerwise(gen, x, invertL1Layer, {}, "l1"), invertL1Layer, "l1", {});
+ * if (out.after > out.before) throw new Error("refinement never makes the ℓ1 residual worse");
+ * ```
  */
 export function refineNetwork(
   gen: Generator,

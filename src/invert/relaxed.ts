@@ -14,7 +14,23 @@ import { linfSearch } from "./eps-search.js";
 import { LayerLp, lpSettings, solverReport, withNotes } from "./lp-layer.js";
 import { type LayerStatus } from "./result.js";
 
-/** eq. (8) on one layer. */
+/**
+ * eq. (8) on one layer: the relaxed LP, with ε taken from the data.
+ * @param layer the layer (W, b, φ)
+ * @param y its observed or reconstructed output, `layer.weight.rows` values
+ * @param ctx the layer's place in the network (input range) and the caller's options
+ * @returns the layer input x and its {@link LayerFit}: `eps` set, `message` saying when Remark 1's or the plain ℓ∞ LP stood in
+ * @throws OptionError for invalid LP options (`eps0`, `alpha`, `lpBackend`, `epsSearch`, `lpMaxPivots`); SolverError
+ * when the LP backend breaks down (e.g. `lpBackend: "highs"` not loaded)
+ * @example
+ * ```ts
+ * import { invertRelaxedLayer, randomGenerator, RELU } from "geninv";
+ * const gen = randomGenerator({ sizes: [3, 20], activation: RELU, rng: 19 });
+ * const y = gen.forward([0.5, -1, 2]);
+ * const { x, report } = invertRelaxedLayer(gen.layers[0]!, y, { index: 0, depth: 1, inputRange: [-Infinity, Infinity], options: {} });
+ * console.log(report.status, report.eps, report.message ?? "", x.length);
+ * ```
+ */
 export const invertRelaxedLayer: LayerInverter = (layer, y, ctx) => {
   const L = new LayerLp(layer, y, ctx, lpSettings(ctx.options));
   const scratch = new Float64Array(L.n);
