@@ -14,9 +14,21 @@ import { parseJsonText } from "./json-text.js";
 import { parseNpy } from "./npy.js";
 import { dataErrors, readNpz } from "./npz.js";
 
-/** Observations `x` with optional ground truth `z` (rows are samples). */
+/**
+ * Observations `x` with optional ground truth `z` (rows are samples), as {@link loadObservations} reads them.
+ * @example
+ * ```ts
+ * import { fromRows, invertBatch, type ObservationSet, randomGenerator, RELU, sampleObservations } from "geninv";
+ * const gen = randomGenerator({ sizes: [2, 10, 30], activation: RELU, rng: 1 });
+ * const s = sampleObservations(gen, 2, 3);
+ * const obs: ObservationSet = { x: s.x, z: s.z };
+ * console.log(invertBatch(gen, obs.x, { method: "exact" }).length, obs.z?.cols, fromRows([]).rows); // 2 2 0
+ * ```
+ */
 export interface ObservationSet {
+  /** The observations, one a row (rows × n). */
   x: Matrix;
+  /** The true latent codes (rows × k) when the file holds them, else null. */
   z: Matrix | null;
   /**
    * With `{ badRows: "collect" }`: the rows of x that cannot be used (a NaN or infinite entry, a

@@ -7,7 +7,15 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { FileError } from "../../errors.js";
 
-/** A model shipped with geninv. */
+/**
+ * A model shipped with geninv (listed in {@link BUILTIN_MODELS}; `loadModel(name)` opens it).
+ * @example
+ * ```ts
+ * import { BUILTIN_MODELS, type BuiltinModel, loadModel } from "geninv";
+ * const m: BuiltinModel = BUILTIN_MODELS.find((b) => b.name === "mnist")!;
+ * console.log(m.file, loadModel(m.name).outputSize); // mnist-relu-20-60-784.json 784
+ * ```
+ */
 export interface BuiltinModel {
   /** The name `--model` accepts. */
   readonly name: string;

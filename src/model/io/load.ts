@@ -54,8 +54,17 @@ export function loadModel(path: string, opts: LoadModelOptions = {}): Generator 
 
 /**
  * Describe a model file and, separately, the generator the options would build from it (or why
- * none can be built).
- * @throws FileError / ModelFormatError when the file itself cannot be read
+ * none can be built): what `geninv inspect` prints.
+ * @param path a model file or a shipped model's name
+ * @param opts the format, a layer selection and byte limits, as for {@link loadModel}
+ * @returns the file's description; the generator, or null with the `problem` that prevents it
+ * @throws FileError / ModelFormatError when the file itself cannot be read; OptionError for an unknown forced format
+ * @example
+ * ```ts
+ * import { inspectModelFile } from "geninv";
+ * const { description, generator, problem } = inspectModelFile("mnist");
+ * console.log(description.format, generator?.outputSize, problem); // json 784 null
+ * ```
  */
 export function inspectModelFile(
   path: string,
@@ -71,7 +80,22 @@ function readModelFile(file: string, opts: LoadModelOptions): Uint8Array {
   return readBytes(file, limitsOf(opts), MODEL_BYTES_FLAG, (msg) => new ModelFormatError(msg, { file }));
 }
 
-/** Read a manifest file (JSON). @throws FileError, ModelFormatError */
+/**
+ * Read a manifest file (JSON): which tensors of a state dict form the layers, with their activations.
+ * @param path the manifest's path
+ * @returns the manifest, validated (activations parsed)
+ * @throws FileError when the file cannot be read; ModelFormatError naming the field at fault
+ * @example
+ * ```ts
+ * import { writeFileSync } from "node:fs";
+ * import { tmpdir } from "node:os";
+ * import { join } from "node:path";
+ * import { loadManifest } from "geninv";
+ * const file = join(tmpdir(), "manifest-example.json");
+ * writeFileSync(file, JSON.stringify({ layers: [{ name: "fc3" }, { name: "fc4", activation: "identity" }], activation: "relu" }));
+ * console.log(loadManifest(file).layers.length); // 2
+ * ```
+ */
 export function loadManifest(path: string): LayerManifest {
   const mk = (msg: string): ModelFormatError => new ModelFormatError(msg, { file: path });
   return parseManifest(parseJsonText(readText(path, {}, MODEL_BYTES_FLAG, mk), mk), path);

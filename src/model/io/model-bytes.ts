@@ -19,16 +19,40 @@ import { generatorFromTensors, hasSelection, type LayerSelection } from "./state
 import { type MakeError, type Tensor } from "./tensor.js";
 import { looksLikeZip } from "./zip.js";
 
-/** Options of {@link loadModel}. */
+/**
+ * Options of {@link loadModel}: the format, which tensors form the layers ({@link LayerSelection})
+ * and byte limits.
+ * @example
+ * ```ts
+ * import { loadModel, type LoadModelOptions } from "geninv";
+ * const opts: LoadModelOptions = { format: "json", maxBytes: 64 * 1024 * 1024 };
+ * console.log(loadModel("mnist", opts).depth); // 2
+ * ```
+ */
 export interface LoadModelOptions extends LayerSelection, LoadLimits {
   /** Force a format (see {@link MODEL_FORMATS}) instead of guessing from the extension. */
   format?: string;
 }
 
-/** Model formats geninv reads, by name. */
+/**
+ * Model formats geninv reads, by name (the values `--format` and {@link LoadModelOptions.format} take).
+ * @example
+ * ```ts
+ * import { MODEL_FORMATS } from "geninv";
+ * console.log(MODEL_FORMATS.join(", ")); // json, pytorch, safetensors, onnx, npz
+ * ```
+ */
 export const MODEL_FORMATS = ["json", "pytorch", "safetensors", "onnx", "npz"] as const;
 
-/** A model format name. */
+/**
+ * A model format name, one of {@link MODEL_FORMATS}.
+ * @example
+ * ```ts
+ * import { type ModelFormat, modelFormatOf } from "geninv";
+ * const f: ModelFormat | null = modelFormatOf("decoder.safetensors");
+ * console.log(f); // safetensors
+ * ```
+ */
 export type ModelFormat = (typeof MODEL_FORMATS)[number];
 
 const EXTENSIONS: Readonly<Record<string, ModelFormat>> = {
@@ -45,9 +69,19 @@ const EXTENSIONS: Readonly<Record<string, ModelFormat>> = {
 
 const ALIASES: Readonly<Record<string, ModelFormat>> = { pth: "pytorch", pt: "pytorch", torch: "pytorch", st: "safetensors" };
 
-/** What a model file holds, as `geninv inspect` shows it. */
+/**
+ * What a model file holds, as `geninv inspect` shows it.
+ * @example
+ * ```ts
+ * import { inspectModelFile, type ModelFileDescription } from "geninv";
+ * const d: ModelFileDescription = inspectModelFile("mnist").description;
+ * console.log(d.format, d.graph === undefined); // json true
+ * ```
+ */
 export interface ModelFileDescription {
+  /** The path it was read from. */
   file: string;
+  /** The format it was read as (a {@link ModelFormat}, or a variant such as `pytorch-zip`). */
   format: string;
   /** Named tensors (state-dict formats and ONNX initializers). */
   tensors: { name: string; dtype: string; shape: number[] }[];
@@ -94,7 +128,19 @@ export function inspectModelBytes(
   }
 }
 
-/** The format `path` would be read as. @throws OptionError for an unknown forced format */
+/**
+ * The format `path` would be read as: the forced one, else the extension's (null when the extension
+ * does not tell; the content decides then).
+ * @param path the file's path (`x.json.gz` is JSON)
+ * @param forced a format name or alias (`pt`, `st`) overriding the extension
+ * @returns the format, or null when only the content can tell
+ * @throws OptionError for an unknown forced format
+ * @example
+ * ```ts
+ * import { modelFormatOf } from "geninv";
+ * console.log(modelFormatOf("vae.pth"), modelFormatOf("weights.bin", "st"), modelFormatOf("model")); // pytorch safetensors null
+ * ```
+ */
 export function modelFormatOf(path: string, forced?: string): ModelFormat | null {
   if (forced !== undefined) {
     const f = forced.toLowerCase();

@@ -6,19 +6,39 @@
 import { DataFormatError } from "../../errors.js";
 import { checkedNumel, type DType, DTYPE_SIZE, type MakeError, stridedTensor, type Tensor } from "./tensor.js";
 
-/** An n-dimensional array as float64, C (row-major) order. */
+/**
+ * An n-dimensional array as float64, C (row-major) order: what {@link parseNpy} returns.
+ * @example
+ * ```ts
+ * import { encodeNpy, type NdArray, parseNpy } from "geninv";
+ * const a: NdArray = parseNpy(encodeNpy([2, 3], [1, 2, 3, 4, 5, 6]));
+ * console.log(a.dtype, a.data[1 * a.shape[1]! + 2]); // <f8 6
+ * ```
+ */
 export interface NdArray {
+  /** The dimensions, outermost first. */
   shape: number[];
+  /** The values, C order, converted to float64. */
   data: Float64Array;
   /** The dtype as written in the file, e.g. `<f4`. */
   dtype: string;
 }
 
-/** A `.npy` file's header and its (lazily decoded) data. */
+/**
+ * A `.npy` file's header and its (lazily decoded) data, as {@link readNpy} returns it.
+ * @example
+ * ```ts
+ * import { DataFormatError, encodeNpy, type NpyFile, readNpy } from "geninv";
+ * const f: NpyFile = readNpy(encodeNpy([3], [1, 2, 3]), "z", (msg) => new DataFormatError(msg));
+ * console.log(f.descr, f.fortranOrder, f.shape); // <f8 false [ 3 ]
+ * ```
+ */
 export interface NpyFile {
   /** The dtype as written in the file, e.g. `<f4`. */
   descr: string;
+  /** Whether the data are stored in Fortran (column-major) order. */
   fortranOrder: boolean;
+  /** The dimensions, outermost first. */
   shape: number[];
   /** The array as a tensor in C order (Fortran data is read through strides). */
   tensor: Tensor;
@@ -46,8 +66,18 @@ export function parseNpy(buf: Uint8Array, file = "<npy>"): NdArray {
 }
 
 /**
- * Parse a `.npy` file's header and bind its data as a tensor called `name`.
+ * Parse a `.npy` file's header and bind its data as a tensor called `name` (decoded on `read()`).
+ * @param buf the file's bytes
+ * @param name the tensor's name (an `.npz` member's key)
+ * @param makeError builds the typed error to throw (DataFormatError for data, ModelFormatError for models)
+ * @returns the header fields and the tensor
  * @throws the `makeError` error naming what is wrong
+ * @example
+ * ```ts
+ * import { DataFormatError, encodeNpy, readNpy } from "geninv";
+ * const npy = readNpy(encodeNpy([2, 2], [1, 2, 3, 4]), "w", (msg) => new DataFormatError(msg, { file: "w.npy" }));
+ * console.log(npy.shape, Array.from(npy.tensor.read())); // [ 2, 2 ] [ 1, 2, 3, 4 ]
+ * ```
  */
 export function readNpy(buf: Uint8Array, name: string, makeError: MakeError): NpyFile {
   const err = (msg: string): Error => makeError(msg);

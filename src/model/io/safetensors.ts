@@ -8,9 +8,23 @@
 import { tooDeepAt } from "./json-text.js";
 import { checkedNumel, type DType, DTYPE_SIZE, type MakeError, stridedTensor, type Tensor } from "./tensor.js";
 
-/** The named tensors of a safetensors file, in header order, and its string metadata. */
+/**
+ * The named tensors of a safetensors file, in header order, and its string metadata.
+ * @example
+ * ```ts
+ * import { ModelFormatError, readSafetensors, type SafetensorsFile } from "geninv";
+ * const header = new TextEncoder().encode(JSON.stringify({ __metadata__: { epoch: "10" } }));
+ * const buf = new Uint8Array(8 + header.length);
+ * new DataView(buf.buffer).setBigUint64(0, BigInt(header.length), true);
+ * buf.set(header, 8);
+ * const f: SafetensorsFile = readSafetensors(buf, (msg) => new ModelFormatError(msg));
+ * console.log(f.tensors.length, f.metadata); // 0 { epoch: '10' }
+ * ```
+ */
 export interface SafetensorsFile {
+  /** The tensors, in header order. */
   tensors: Tensor[];
+  /** The header's `__metadata__` (string → string). */
   metadata: Record<string, string>;
 }
 
@@ -35,7 +49,25 @@ const DTYPES: Readonly<Record<string, DType>> = {
   BOOL: "bool",
 };
 
-/** Parse a safetensors file. @throws the `makeError` error naming the tensor and field at fault */
+/**
+ * Parse a safetensors file: header checked as the reference implementation does; tensors decoded lazily.
+ * @param buf the file's bytes
+ * @param makeError builds the typed error to throw (ModelFormatError for a model file)
+ * @returns the tensors and the metadata
+ * @throws the `makeError` error naming the tensor and field at fault
+ * @example
+ * ```ts
+ * import { ModelFormatError, readSafetensors } from "geninv";
+ * const header = new TextEncoder().encode(JSON.stringify({ "fc.weight": { dtype: "F64", shape: [1, 2], data_offsets: [0, 16] } }));
+ * const buf = new Uint8Array(8 + header.length + 16);
+ * const view = new DataView(buf.buffer);
+ * view.setBigUint64(0, BigInt(header.length), true);
+ * buf.set(header, 8);
+ * [1.5, -2].forEach((v, i) => view.setFloat64(8 + header.length + 8 * i, v, true));
+ * const [w] = readSafetensors(buf, (msg) => new ModelFormatError(msg)).tensors;
+ * console.log(w!.name, w!.shape, Array.from(w!.read())); // fc.weight [ 1, 2 ] [ 1.5, -2 ]
+ * ```
+ */
 export function readSafetensors(buf: Uint8Array, makeError: MakeError): SafetensorsFile {
   if (buf.length < 8) throw makeError(`too short for a safetensors file (${buf.length} bytes)`);
   const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);

@@ -11,7 +11,15 @@ import { type DenseLayer, Generator } from "../generator.js";
 import { firstNonFinite } from "../../linalg/norms.js";
 import { type Tensor } from "./tensor.js";
 
-/** One layer of a manifest. */
+/**
+ * One layer of a manifest.
+ * @example
+ * ```ts
+ * import { IDENTITY, type ManifestLayer } from "geninv";
+ * const last: ManifestLayer = { weight: "decoder.out.kernel", bias: null, activation: IDENTITY, transpose: true };
+ * console.log(last.transpose); // true
+ * ```
+ */
 export interface ManifestLayer {
   /** A layer prefix (`fc3` → `fc3.weight`, `fc3.bias`) or a weight tensor's full name. */
   name?: string;
@@ -25,14 +33,33 @@ export interface ManifestLayer {
   transpose?: boolean;
 }
 
-/** Which tensors form the generator: `{"layers": [...], "activation"?: "relu"}`. */
+/**
+ * Which tensors form the generator: `{"layers": [...], "activation"?: "relu"}`, as parsed by {@link parseManifest}.
+ * @example
+ * ```ts
+ * import { type LayerManifest, RELU } from "geninv";
+ * const manifest: LayerManifest = { layers: [{ name: "fc3" }, { name: "fc4" }], activation: RELU };
+ * console.log(manifest.layers.map((l) => l.name)); // [ 'fc3', 'fc4' ]
+ * ```
+ */
 export interface LayerManifest {
+  /** The layers, first (taking z) first. */
   layers: ManifestLayer[];
   /** Default activation for layers that name none. */
   activation?: Activation;
 }
 
-/** How to pick the generator's layers out of a set of named tensors. */
+/**
+ * How to pick the generator's layers out of a set of named tensors (fields of {@link LoadModelOptions}).
+ * @example
+ * ```ts
+ * import { generatorFromTensors, type LayerSelection, type Tensor } from "geninv";
+ * const t = (name: string, shape: number[]): Tensor => ({ name, dtype: "float64", shape, read: () => new Float64Array(shape[0]! * shape[1]!).fill(0.5) });
+ * const sel: LayerSelection = { layers: ["fc4"], activation: "identity" }; // fc3 is left out
+ * const gen = generatorFromTensors([t("fc3.weight", [4, 2]), t("fc4.weight", [3, 2])], sel, "<memory>");
+ * console.log(gen.inputSize, gen.outputSize); // 2 3
+ * ```
+ */
 export interface LayerSelection {
   /** Layer prefixes or weight names, first layer (taking z) first, e.g. `["fc3", "fc4"]`. */
   layers?: readonly string[];
@@ -48,8 +75,19 @@ export function hasSelection(sel: LayerSelection): boolean {
 }
 
 /**
- * Build the generator the selection describes.
+ * Build the generator the selection describes from named tensors (what every state-dict loader ends in).
+ * @param tensors the named tensors, e.g. a checkpoint's or a safetensors file's
+ * @param sel the layer names and activations, or a manifest; empty: infer the chain of `*.weight` tensors
+ * @param file names the source in error messages
+ * @returns the generator
  * @throws ModelFormatError naming the file and tensor; OptionError for a selection that cannot work
+ * @example
+ * ```ts
+ * import { generatorFromTensors, type Tensor } from "geninv";
+ * const w = (name: string, rows: number, cols: number): Tensor => ({ name, dtype: "float32", shape: [rows, cols], read: () => new Float64Array(rows * cols).fill(0.1) });
+ * const gen = generatorFromTensors([w("0.weight", 8, 2), w("2.weight", 5, 8)], { activation: "relu" }, "<memory>");
+ * console.log(gen.depth, gen.outputSize); // 2 5
+ * ```
  */
 export function generatorFromTensors(tensors: readonly Tensor[], sel: LayerSelection, file: string): Generator {
   const byName = new Map(tensors.map((t) => [t.name, t]));
@@ -223,7 +261,16 @@ function transpose(data: Float64Array, r: number, c: number): Float64Array {
 
 /**
  * Parse a manifest document: `{"layers": [{"name": "fc3", "activation": "relu"}, …], "activation"?: …}`.
+ * @param doc the parsed JSON
+ * @param file names the manifest in error messages
+ * @returns the manifest, activations parsed
  * @throws ModelFormatError naming the manifest file and field
+ * @example
+ * ```ts
+ * import { parseManifest } from "geninv";
+ * const m = parseManifest({ layers: [{ name: "fc3", activation: "leaky_relu:0.2" }, { name: "fc4" }], activation: "relu" }, "manifest.json");
+ * console.log(m.layers[0]!.activation, m.activation); // { kind: 'leaky_relu', slope: 0.2 } { kind: 'relu' }
+ * ```
  */
 export function parseManifest(doc: unknown, file: string): LayerManifest {
   const err = (field: string, msg: string): ModelFormatError => new ModelFormatError(msg, { file, field });

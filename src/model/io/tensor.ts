@@ -8,7 +8,16 @@ import { type GeninvError } from "../../errors.js";
 /** Builds the typed error a loader throws (ModelFormatError for models, DataFormatError for arrays). */
 export type MakeError = (message: string, field?: string) => GeninvError;
 
-/** Element types geninv decodes. */
+/**
+ * Element types geninv decodes (PyTorch's names; every one is read into float64).
+ * @example
+ * ```ts
+ * import { type DType, type Tensor } from "geninv";
+ * const dtype: DType = "bfloat16";
+ * const t: Tensor = { name: "w", dtype, shape: [1], read: () => Float64Array.of(1) };
+ * console.log(t.dtype); // bfloat16
+ * ```
+ */
 export type DType =
   | "float64"
   | "float32"
@@ -45,10 +54,21 @@ export const DTYPE_SIZE: Readonly<Record<DType, number>> = {
   bool: 1,
 };
 
-/** A tensor as a loader found it; `read()` decodes it (C order, float64). */
+/**
+ * A tensor as a loader found it; `read()` decodes it (C order, float64).
+ * @example
+ * ```ts
+ * import { DataFormatError, encodeNpy, readNpy, type Tensor } from "geninv";
+ * const t: Tensor = readNpy(encodeNpy([2, 2], [1, 2, 3, 4]), "w", (msg) => new DataFormatError(msg)).tensor;
+ * console.log(t.name, t.dtype, t.shape, Array.from(t.read())); // w float64 [ 2, 2 ] [ 1, 2, 3, 4 ]
+ * ```
+ */
 export interface Tensor {
+  /** Its name in the file, e.g. `fc3.weight`. */
   readonly name: string;
+  /** The element type as stored. */
   readonly dtype: DType;
+  /** The dimensions, outermost first. */
   readonly shape: readonly number[];
   /** Decode to float64 in C (row-major) order. @throws the loader's typed error on bad data */
   read(): Float64Array;
