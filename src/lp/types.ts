@@ -21,10 +21,28 @@ import { leastSquaresRows, type QrWorkspace } from "../linalg/qr.js";
 /**
  * Outcome of one LP solve. `numerical_error` means the engine could not keep its basis well
  * conditioned (the caller falls back to HiGHS); `iteration_limit` that the pivot budget ran out.
+ * @example
+ * ```ts
+ * import { FitSolver, fromRows, type LpStatus } from "geninv";
+ * const a = fromRows([[1, 0], [0, 1], [1, 1]]);
+ * const solver = new FitSolver(a);
+ * // |s_j − 1| ≤ δ on three rows, δ capped at 0.1: no z fits them all that well
+ * const status: LpStatus = solver.chebyshev({ kind: "chebyshev", a, upper: Float64Array.of(1, 1, 1), lower: Float64Array.of(1, 1, 1), deltaMax: 0.1 }).status;
+ * console.log(status); // infeasible
+ * ```
  */
 export type LpStatus = "optimal" | "infeasible" | "unbounded" | "iteration_limit" | "numerical_error";
 
-/** The rows shared by every family: targets and weights of s = A·z. */
+/**
+ * The rows shared by every family: targets and weights of s = A·z.
+ * @example
+ * ```ts
+ * import { fromRows, type FitRows } from "geninv";
+ * // a ReLU layer observed as [1, 0, 3]: rows 0 and 2 two-sided (s_j = x_j), row 1 "off" (s_1 ≤ 0)
+ * const rows: FitRows = { a: fromRows([[1, 0], [0, 1], [1, 1]]), upper: Float64Array.of(1, 0, 3), lower: Float64Array.of(1, -Infinity, 3) };
+ * console.log(rows.a.rows, rows.zLower ?? -Infinity);
+ * ```
+ */
 export interface FitRows {
   /** The n×k matrix A, row-major (a layer's W; never copied or modified). */
   a: Matrix;
@@ -42,30 +60,89 @@ export interface FitRows {
   zUpper?: number;
 }
 
-/** Algorithm 1's LP: min δ s.t. d_j(z) ≤ δ for all j, lo ≤ z ≤ hi, 0 ≤ δ (≤ δmax). */
+/**
+ * Algorithm 1's LP: min δ s.t. d_j(z) ≤ δ for all j, lo ≤ z ≤ hi, 0 ≤ δ (≤ δmax).
+ * @example
+ * ```ts
+ * import { FitSolver, fromRows, type ChebyshevProblem } from "geninv";
+ * const a = fromRows([[1, 0], [0, 1], [1, 1]]);
+ * const p: ChebyshevProblem = { kind: "chebyshev", a, upper: Float64Array.of(1, 2, 3), lower: Float64Array.of(1, 2, 3) };
+ * const r = new FitSolver(a).chebyshev(p);
+ * console.log(r.status, Array.from(r.z), r.objective); // optimal, ≈ [1, 2], δ ≈ 0
+ * ```
+ */
 export interface ChebyshevProblem extends FitRows {
+  /** Tags the family. */
   kind: "chebyshev";
   /** Algorithm 1's cap δ ≤ ε: the LP is infeasible when the optimal δ exceeds it (default ∞). */
   deltaMax?: number;
 }
 
-/** Algorithm 2's LP: min Σ_j d_j(z) s.t. lo ≤ z ≤ hi. */
+/**
+ * Algorithm 2's LP: min Σ_j d_j(z) s.t. lo ≤ z ≤ hi.
+ * @example
+ * ```ts
+ * import { FitSolver, fromRows, type LadProblem } from "geninv";
+ * const a = fromRows([[1, 0], [0, 1], [1, 1]]);
+ * // the rows disagree (z_0 = 1, z_1 = 2, z_0 + z_1 = 10): the least total misfit Σ d_j is 7
+ * const p: LadProblem = { kind: "lad", a, upper: Float64Array.of(1, 2, 10), lower: Float64Array.of(1, 2, 10) };
+ * const r = new FitSolver(a).ladFit(p);
+ * console.log(r.status, r.objective); // optimal, 7
+ * ```
+ */
 export interface LadProblem extends FitRows {
+  /** Tags the family. */
   kind: "lad";
 }
 
-/** eq. (8): max c·z s.t. s_j ≤ u_j (lower targets are ignored), lo ≤ z ≤ hi. */
+/**
+ * eq. (8): max c·z s.t. s_j ≤ u_j (lower targets are ignored), lo ≤ z ≤ hi.
+ * @example
+ * ```ts
+ * import { FitSolver, fromRows, type RelaxedProblem } from "geninv";
+ * const a = fromRows([[1, 0], [0, 1], [1, 1]]);
+ * // max z_0 + z_1 s.t. z_0 ≤ 1, z_1 ≤ 2, z_0 + z_1 ≤ 2.5
+ * const p: RelaxedProblem = { kind: "relaxed", a, upper: Float64Array.of(1, 2, 2.5), lower: new Float64Array(3).fill(-Infinity), cost: Float64Array.of(1, 1) };
+ * const r = new FitSolver(a).relaxed(p);
+ * console.log(r.status, r.objective); // optimal, 2.5
+ * ```
+ */
 export interface RelaxedProblem extends FitRows {
+  /** Tags the family. */
   kind: "relaxed";
   /** The objective c (length k), maximised. */
   cost: Float64Array;
 }
 
-/** Any of the three families. */
+/**
+ * Any of the three families, told apart by `kind`.
+ * @example
+ * ```ts
+ * import { fromRows, validateProblem, type FitProblem } from "geninv";
+ * const a = fromRows([[1, 0], [0, 1], [1, 1]]);
+ * const target = Float64Array.of(1, 2, 3);
+ * const problems: FitProblem[] = [
+ *   { kind: "chebyshev", a, upper: target, lower: target },
+ *   { kind: "lad", a, upper: target, lower: target },
+ * ];
+ * for (const p of problems) validateProblem(p);
+ * ```
+ */
 export type FitProblem = ChebyshevProblem | LadProblem | RelaxedProblem;
 
-/** What a solve returns, whichever backend. */
+/**
+ * What a solve returns, whichever backend.
+ * @example
+ * ```ts
+ * import { FitSolver, fromRows, type LpSolution } from "geninv";
+ * const a = fromRows([[1, 0], [0, 1], [1, 1]]);
+ * const target = Float64Array.of(1, 2, 3);
+ * const r: LpSolution = new FitSolver(a).chebyshev({ kind: "chebyshev", a, upper: target, lower: target });
+ * console.log(r.status, r.objective, `${r.pivots} pivots on ${r.backend}`);
+ * ```
+ */
 export interface LpSolution {
+  /** How the solve ended; see {@link LpStatus}. */
   status: LpStatus;
   /** The minimiser / maximiser (meaningful when `status` is `optimal`). */
   z: Float64Array;
@@ -82,7 +159,24 @@ export interface LpSolution {
   message?: string;
 }
 
-/** Throws ShapeError / InvalidValueError unless the problem is well formed (names the field). */
+/**
+ * Throws ShapeError / InvalidValueError unless the problem is well formed (names the field).
+ * @param p the problem to check: matrix entries finite, targets and weights of length n, bounds an interval
+ * @returns nothing: it returns only when `p` is well formed
+ * @throws ShapeError when a target, weight or cost has the wrong length; InvalidValueError for a non-finite
+ * matrix entry, a NaN target, a weight ≤ 0, bounds that are not an interval or a negative `deltaMax`
+ * @example
+ * ```ts
+ * import { fromRows, InvalidValueError, validateProblem } from "geninv";
+ * const a = fromRows([[1, 0], [0, 1], [1, 1]]);
+ * validateProblem({ kind: "lad", a, upper: Float64Array.of(1, 2, 3), lower: Float64Array.of(1, 2, 3) });
+ * try {
+ *   validateProblem({ kind: "lad", a, upper: Float64Array.of(1, NaN, 3), lower: Float64Array.of(1, 2, 3) });
+ * } catch (e) {
+ *   if (!(e instanceof InvalidValueError)) throw e; // "LP upper target [1] is NaN …"
+ * }
+ * ```
+ */
 export function validateProblem(p: FitProblem): void {
   validateMatrix(p.a);
   validateRows(p);
