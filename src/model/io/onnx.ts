@@ -35,13 +35,27 @@ export type OnnxAttribute =
   | { kind: "ints"; value: bigint[] }
   | { kind: "other"; type: number };
 
-/** A decoded ONNX model. */
+/**
+ * A decoded ONNX model: the graph's nodes, initializers and declared inputs/outputs.
+ * @example
+ * ```ts
+ * import { ModelFormatError, type OnnxModel, readOnnx } from "geninv";
+ * const m: OnnxModel = readOnnx(Uint8Array.of(0x08, 0x08, 0x3a, 0x03, 0x12, 0x01, 0x67), (msg) => new ModelFormatError(msg));
+ * console.log(m.irVersion, m.graphName, m.nodes.length); // 8 g 0
+ * ```
+ */
 export interface OnnxModel {
+  /** ModelProto.ir_version. */
   irVersion: number;
+  /** Producer name and version (e.g. `pytorch 2.3.0`). */
   producer: string;
+  /** The operator sets imported. */
   opsets: { domain: string; version: number }[];
+  /** GraphProto.name. */
   graphName: string;
+  /** The graph's nodes, in file order. */
   nodes: OnnxNode[];
+  /** The constant tensors (weights, biases). */
   initializers: Tensor[];
   /** Graph inputs that are not initializers, with their declared shapes (null for a symbolic dim). */
   inputs: { name: string; shape: (number | string)[] | null }[];
@@ -67,7 +81,20 @@ const ONNX_DTYPES: Readonly<Record<number, DType>> = {
   19: "float8_e5m2",
 };
 
-/** Decode an ONNX file. @throws the `makeError` error naming the message and field at fault */
+/**
+ * Decode an ONNX file (protobuf ModelProto): nodes, initializers, inputs and outputs; no layers yet.
+ * @param buf the file's bytes
+ * @param makeError builds the typed error to throw (ModelFormatError for a model file)
+ * @returns the decoded model, for {@link onnxLayers}
+ * @throws the `makeError` error naming the message and field at fault
+ * @example
+ * ```ts
+ * import { ModelFormatError, readOnnx } from "geninv";
+ * // ModelProto { ir_version: 8, graph: { name: "g" } }, protobuf-encoded by hand
+ * const m = readOnnx(Uint8Array.of(0x08, 0x08, 0x3a, 0x03, 0x12, 0x01, 0x67), (msg) => new ModelFormatError(msg));
+ * console.log(m.irVersion, m.graphName); // 8 g
+ * ```
+ */
 export function readOnnx(buf: Uint8Array, makeError: MakeError): OnnxModel {
   const model = ProtoView.decode(buf, makeError, "ModelProto");
   const graph = model.message(7, "ModelProto.graph");
@@ -196,8 +223,24 @@ interface Constant {
 }
 
 /**
- * Map the graph's chain of ops from its input to its output onto dense layers.
- * @throws the `makeError` error naming the node (and op) that does not fit
+ * Map the graph's chain of ops from its input to its output onto dense layers (Gemm / MatMul + Add,
+ * then an activation); `loadModel` builds the generator from them.
+ * @param model the decoded model from {@link readOnnx}
+ * @param makeError builds the typed error to throw
+ * @returns the dense layers, first (taking z) first
+ * @throws the `makeError` error naming the node (and op) that does not fit, or a graph without exactly one data input
+ * @example
+ * ```ts
+ * import { ModelFormatError, onnxLayers, readOnnx } from "geninv";
+ * const mk = (msg: string) => new ModelFormatError(msg, { file: "empty.onnx" });
+ * const empty = readOnnx(Uint8Array.of(0x08, 0x08, 0x3a, 0x03, 0x12, 0x01, 0x67), mk); // a graph with no nodes
+ * try {
+ *   onnxLayers(empty, mk);
+ * } catch (e) {
+ *   if (!(e instanceof ModelFormatError)) throw e;
+ *   console.log(e.message); // empty.onnx: the graph has 0 data inputs (none); a generator takes exactly one (z)
+ * }
+ * ```
  */
 export function onnxLayers(model: OnnxModel, makeError: MakeError): DenseLayer[] {
   const nodeErr = (n: OnnxNode, msg: string): Error => makeError(`node '${n.name}' (${n.op}): ${msg}`);

@@ -12,10 +12,20 @@ import { type DType, DTYPE_SIZE, type MakeError, stridedTensor, type Tensor } fr
 import { looksLikeZip, MAX_DEFLATE_RATIO, ZipArchive } from "../zip.js";
 import { describe, PyCallable, PyDict, PyOpaque, PyRef, PySet, PyTuple, type PyValue, pickleObjectLimit, unpickle, type UnpickleOptions } from "./pickle.js";
 
-/** The named tensors of a checkpoint, in file order. */
+/**
+ * The named tensors of a checkpoint, in file order, as {@link readTorchCheckpoint} returns them.
+ * @example
+ * ```ts
+ * import { generatorFromTensors, type TorchCheckpoint } from "geninv";
+ * const w = { name: "fc.weight", dtype: "float32" as const, shape: [3, 2], read: () => new Float64Array(6).fill(1) };
+ * const ckpt: TorchCheckpoint = { format: "pytorch-zip", tensors: [w], locations: ["cpu"], scalars: { epoch: 10 } };
+ * console.log(generatorFromTensors(ckpt.tensors, { activation: "relu" }, "vae.pt").outputSize, ckpt.scalars.epoch); // 3 10
+ * ```
+ */
 export interface TorchCheckpoint {
   /** `pytorch-legacy` or `pytorch-zip`. */
   format: string;
+  /** The tensors, by their dotted state-dict names (`decoder.fc3.weight`). */
   tensors: Tensor[];
   /** Where the tensors were stored when saved (e.g. `cuda:0`), for information. */
   locations: string[];
@@ -112,9 +122,23 @@ function objectBudget(bytes: number, limits: LoadLimits): Pick<UnpickleOptions, 
 }
 
 /**
- * Read a PyTorch checkpoint in either serialization.
+ * Read a PyTorch checkpoint in either serialization; globals outside the allow-list are refused
+ * (no code runs), tensors are decoded lazily.
+ * @param buf the file's bytes
+ * @param makeError builds the typed error to throw (ModelFormatError for a model file)
  * @param limits bytes the file may expand to and objects its pickle may build (see {@link LoadLimits})
- * @throws the `makeError` error
+ * @returns the named tensors, their storage locations and the non-tensor scalars
+ * @throws the `makeError` error: not a checkpoint, a refused global, a malformed pickle or storage, a limit exceeded
+ * @example
+ * ```ts
+ * import { ModelFormatError, readTorchCheckpoint } from "geninv";
+ * try {
+ *   readTorchCheckpoint(new TextEncoder().encode("not a checkpoint"), (msg) => new ModelFormatError(msg, { file: "vae.pt" }));
+ * } catch (e) {
+ *   if (!(e instanceof ModelFormatError)) throw e;
+ *   console.log(e.message); // vae.pt: is neither a zip-format nor a legacy PyTorch checkpoint (no zip signature, no pickle header)
+ * }
+ * ```
  */
 export function readTorchCheckpoint(buf: Uint8Array, makeError: MakeError, limits: LoadLimits = {}): TorchCheckpoint {
   if (looksLikeZip(buf)) return readZipCheckpoint(buf, makeError, limits);
