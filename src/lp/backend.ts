@@ -17,14 +17,47 @@ import { RelaxedSolver } from "./relaxed.js";
 import { type ChebyshevProblem, type FitProblem, type LadProblem, type LpSolution, type RelaxedProblem } from "./types.js";
 import { type VertexSnapshot } from "./vertex-simplex.js";
 
-/** The LP backends: the purpose-built dense engine, or HiGHS (WebAssembly). */
+/**
+ * The LP backends: the purpose-built dense engine, or HiGHS (WebAssembly).
+ * @example
+ * ```ts
+ * import { invert, randomGenerator, RELU, type LpBackendName } from "geninv";
+ * const backend: LpBackendName = "engine";
+ * const gen = randomGenerator({ sizes: [2, 10, 25], activation: RELU, rng: 24 });
+ * console.log(invert(gen, gen.forward([1, -1]), { method: "linf", lpBackend: backend }).layers.map((l) => l.backend));
+ * ```
+ */
 export type LpBackendName = "engine" | "highs";
 
-/** The backend names, for option parsing. */
+/**
+ * The backend names, for option parsing.
+ * @example
+ * ```ts
+ * import { LP_BACKENDS, type LpBackendName } from "geninv";
+ * const parseBackend = (s: string): LpBackendName => {
+ *   const b = LP_BACKENDS.find((name) => name === s);
+ *   if (!b) throw new Error(`lpBackend must be one of ${LP_BACKENDS.join(", ")}`);
+ *   return b;
+ * };
+ * console.log(parseBackend("highs"));
+ * ```
+ */
 export const LP_BACKENDS: readonly LpBackendName[] = ["engine", "highs"];
 
-/** Settings of a {@link FitSolver}. */
+/**
+ * Settings of a {@link FitSolver}.
+ * @example
+ * ```ts
+ * import { FitSolver, fromRows, type FitSolverOptions } from "geninv";
+ * const a = fromRows([[1, 0], [0, 1], [1, 1]]);
+ * const t = Float64Array.of(1, 2, 3);
+ * // the engine alone (no HiGHS fallback), at most 200 pivots a solve
+ * const options: FitSolverOptions = { backend: "engine", fallback: false, maxPivots: 200 };
+ * console.log(new FitSolver(a, options).ladFit({ kind: "lad", a, upper: t, lower: t }).status);
+ * ```
+ */
 export interface FitSolverOptions {
+  /** Which backend solves (default `engine`). */
   backend?: LpBackendName;
   /** Re-solve with HiGHS when the engine reports trouble (default true; needs HiGHS loaded). */
   fallback?: boolean;
@@ -32,7 +65,19 @@ export interface FitSolverOptions {
   maxPivots?: number;
 }
 
-/** A solve's answer plus what a later solve can warm-start from. */
+/**
+ * A solve's answer plus what a later solve can warm-start from.
+ * @example
+ * ```ts
+ * import { FitSolver, fromRows, type FitResult } from "geninv";
+ * const a = fromRows([[1, 0], [0, 1], [1, 1]]);
+ * const solver = new FitSolver(a);
+ * const first: FitResult = solver.chebyshev({ kind: "chebyshev", a, upper: Float64Array.of(1, 2, 4), lower: Float64Array.of(1, 2, 4) });
+ * // the next problem of the ε schedule starts from the first one's basis
+ * const next = solver.chebyshev({ kind: "chebyshev", a, upper: Float64Array.of(1, 2, 4), lower: Float64Array.of(1, 2, 4), deltaMax: 0.5 }, { warm: first.warm ?? null });
+ * console.log(first.objective, next.status, first.fallback ?? "no fallback");
+ * ```
+ */
 export interface FitResult extends LpSolution {
   /** Engine basis at the answer (absent for HiGHS). */
   warm?: VertexSnapshot | LadSnapshot;
@@ -108,7 +153,21 @@ export function missedHighsFallbacks(): number {
   return fallbacksMissed;
 }
 
-/** Solves the per-layer LP families on one matrix. */
+/**
+ * Solves the per-layer LP families on one matrix: scales the problem, picks the backend, warm-starts
+ * and, when the engine reports trouble and HiGHS is loaded, re-solves with HiGHS.
+ * @throws OptionError from the constructor for an unknown backend; ShapeError / InvalidValueError
+ * from a solve for a malformed problem; SolverError when `backend: "highs"` is not loaded or fails
+ * @example
+ * ```ts
+ * import { FitSolver, fromRows } from "geninv";
+ * const a = fromRows([[1, 0], [0, 1], [1, 1]]);
+ * const t = Float64Array.of(1, 2, 3);
+ * const solver = new FitSolver(a);
+ * const r = solver.chebyshev({ kind: "chebyshev", a, upper: t, lower: t });
+ * console.log(r.status, Array.from(r.z), `${solver.solves} solve(s), ${solver.pivots} pivots`);
+ * ```
+ */
 export class FitSolver {
   readonly backend: LpBackendName;
   private readonly a: Matrix;

@@ -15,7 +15,17 @@ import { QrWorkspace } from "../linalg/qr.js";
 import { type ChebyshevProblem, type LpSolution, rowDeviations, twoSidedLeastSquares, validateMatrix, validateRows } from "./types.js";
 import { type VertexOptions, type VertexOutcome, VertexSimplex, type VertexSnapshot, vertexIds } from "./vertex-simplex.js";
 
-/** An engine answer with the basis to warm-start the next, tighter problem from. */
+/**
+ * An engine answer with the basis to warm-start the next, tighter problem from.
+ * @example
+ * ```ts
+ * import { ChebyshevSolver, fromRows, type EngineSolution } from "geninv";
+ * const a = fromRows([[1, 0], [0, 1], [1, 1]]);
+ * const t = Float64Array.of(1, 2, 3);
+ * const r: EngineSolution = new ChebyshevSolver(a).solve({ kind: "chebyshev", a, upper: t, lower: t });
+ * console.log(r.status, r.start, r.snapshot !== undefined); // optimal, cold, true
+ * ```
+ */
 export interface EngineSolution extends LpSolution {
   /** Basis and factors at the answer (optimal, or where a capped solve stopped). */
   snapshot?: VertexSnapshot;
@@ -23,7 +33,20 @@ export interface EngineSolution extends LpSolution {
   start?: string;
 }
 
-/** Options of {@link ChebyshevSolver.solve}. */
+/**
+ * Options of {@link ChebyshevSolver.solve}.
+ * @example
+ * ```ts
+ * import { ChebyshevSolver, fromRows, type ChebyshevSolveOptions } from "geninv";
+ * const a = fromRows([[1, 0], [0, 1], [1, 1]]);
+ * const solver = new ChebyshevSolver(a);
+ * const loose = solver.solve({ kind: "chebyshev", a, upper: Float64Array.of(1, 2, 4), lower: Float64Array.of(1, 2, 4) });
+ * // the same rows with a cap on δ, warm-started from the looser solve's basis
+ * const options: ChebyshevSolveOptions = { warm: loose.snapshot ?? null, snapshot: false };
+ * const capped = solver.solve({ kind: "chebyshev", a, upper: Float64Array.of(1, 2, 4), lower: Float64Array.of(1, 2, 4), deltaMax: 0.1 }, options);
+ * console.log(loose.objective, capped.status); // ≈ 0.333, infeasible
+ * ```
+ */
 export interface ChebyshevSolveOptions {
   /** Starting point for the cold-start reference (default: least squares on the two-sided rows). */
   z0?: Float64Array | null;
@@ -33,7 +56,20 @@ export interface ChebyshevSolveOptions {
   snapshot?: boolean;
 }
 
-/** Engine for Chebyshev problems on one matrix A (reuse it across the ε schedule). */
+/**
+ * Engine for Chebyshev problems on one matrix A (reuse it across the ε schedule). Most callers want
+ * {@link FitSolver}, which adds scaling, warm starts and the HiGHS fallback.
+ * @throws ShapeError from `solve` when the problem's matrix is not this solver's A; ShapeError /
+ * InvalidValueError for a malformed problem; SolverError on an internal breakdown
+ * @example
+ * ```ts
+ * import { ChebyshevSolver, fromRows } from "geninv";
+ * const a = fromRows([[1, 0], [0, 1], [1, 1]]);
+ * const solver = new ChebyshevSolver(a);
+ * const r = solver.solve({ kind: "chebyshev", a, upper: Float64Array.of(1, 2, 4), lower: Float64Array.of(1, 2, 4) });
+ * console.log(r.status, r.objective, Array.from(r.z)); // optimal, δ ≈ 1/3, ≈ [4/3, 7/3]
+ * ```
+ */
 export class ChebyshevSolver {
   readonly engine: VertexSimplex;
   private readonly a: Matrix;

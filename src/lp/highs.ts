@@ -64,12 +64,33 @@ export function highsModule(): Highs {
   return highs;
 }
 
-/** True once {@link loadHighsBackend} has finished. */
+/**
+ * True once {@link loadHighsBackend} has finished.
+ * @returns whether synchronous HiGHS solves (`lpBackend: "highs"`, {@link solveWithHighs}) work now
+ * @throws never
+ * @example
+ * ```ts
+ * import { highsLoaded, loadHighsBackend } from "geninv";
+ * if (!highsLoaded()) await loadHighsBackend();
+ * console.log(highsLoaded()); // true
+ * ```
+ */
 export function highsLoaded(): boolean {
   return highs !== null;
 }
 
-/** Options of {@link solveWithHighs}. */
+/**
+ * Options of {@link solveWithHighs}.
+ * @example
+ * ```ts
+ * import { fromRows, loadHighsBackend, solveWithHighs, type HighsSolveOptions } from "geninv";
+ * await loadHighsBackend();
+ * const a = fromRows([[1, 0], [0, 1], [1, 1]]);
+ * const options: HighsSolveOptions = { iterationLimit: 100, timeLimit: 5 };
+ * const r = solveWithHighs({ kind: "lad", a, upper: Float64Array.of(1, 2, 3), lower: Float64Array.of(1, 2, 3) }, options);
+ * console.log(r.status, r.backend);
+ * ```
+ */
 export interface HighsSolveOptions {
   /** Simplex iteration budget (default: HiGHS's own, effectively unlimited). */
   iterationLimit?: number;
@@ -88,7 +109,19 @@ const HIGHS_OPTIONS = {
 
 /**
  * Solve one LP with HiGHS.
- * @throws SolverError when HiGHS is not loaded or fails in a way no status describes
+ * @param p the problem, of any family
+ * @param options iteration and time limits
+ * @returns the solution, with `backend` naming HiGHS and `pivots` its simplex iterations
+ * @throws SolverError when HiGHS is not loaded or fails in a way no status describes; ShapeError /
+ * InvalidValueError for a malformed problem
+ * @example
+ * ```ts
+ * import { fromRows, loadHighsBackend, solveWithHighs } from "geninv";
+ * await loadHighsBackend();
+ * const a = fromRows([[1, 0], [0, 1], [1, 1]]);
+ * const r = solveWithHighs({ kind: "chebyshev", a, upper: Float64Array.of(1, 2, 4), lower: Float64Array.of(1, 2, 4) });
+ * console.log(r.status, r.objective); // optimal, ≈ 1/3
+ * ```
  */
 export function solveWithHighs(p: FitProblem, options: HighsSolveOptions = {}): LpSolution {
   validateProblem(p);

@@ -36,14 +36,37 @@ export interface LadSnapshot {
   z: Float64Array;
 }
 
-/** An ℓ1 engine answer. */
+/**
+ * An ℓ1 engine answer, with the basis to warm-start from.
+ * @example
+ * ```ts
+ * import { fromRows, LadSolver, type LadSolution } from "geninv";
+ * const a = fromRows([[1, 0], [0, 1], [1, 1]]);
+ * const t = Float64Array.of(1, 2, 3);
+ * const r: LadSolution = new LadSolver(a).solve({ kind: "lad", a, upper: t, lower: t });
+ * console.log(r.status, r.objective, r.snapshot !== undefined);
+ * ```
+ */
 export interface LadSolution extends LpSolution {
+  /** The final basis, to pass as `warm` to the next solve. */
   snapshot?: LadSnapshot;
 }
 
-/** Options of {@link LadSolver.solve}. */
+/**
+ * Options of {@link LadSolver.solve}.
+ * @example
+ * ```ts
+ * import { fromRows, LadSolver, type LadSolveOptions } from "geninv";
+ * const a = fromRows([[1, 0], [0, 1], [1, 1]]);
+ * const options: LadSolveOptions = { z0: Float64Array.of(1, 2), maxPivots: 100 };
+ * const r = new LadSolver(a).solve({ kind: "lad", a, upper: Float64Array.of(1, 2, 10), lower: Float64Array.of(1, 2, 10) }, options);
+ * console.log(r.status, r.objective); // optimal, 7
+ * ```
+ */
 export interface LadSolveOptions {
+  /** Starting point. */
   z0?: Float64Array | null;
+  /** Warm start from this basis (a previous solve's `snapshot` on the same matrix). */
   warm?: LadSnapshot | null;
   /** Pivot budget (default 50·(n + k) + 1000). */
   maxPivots?: number;
@@ -55,7 +78,19 @@ interface LadOutcome {
   message?: string;
 }
 
-/** ℓ1 engine for one matrix A, reusable across the ε schedule. */
+/**
+ * ℓ1 engine for one matrix A, reusable across the ε schedule. Most callers want {@link FitSolver}.
+ * @throws ShapeError from `solve` when the problem's matrix is not this solver's A; ShapeError /
+ * InvalidValueError for a malformed problem
+ * @example
+ * ```ts
+ * import { fromRows, LadSolver } from "geninv";
+ * const a = fromRows([[1, 0], [0, 1], [1, 1]]);
+ * const solver = new LadSolver(a);
+ * const r = solver.solve({ kind: "lad", a, upper: Float64Array.of(1, 2, 3), lower: Float64Array.of(1, 2, 3) });
+ * console.log(r.status, Array.from(r.z), r.objective); // optimal, ≈ [1, 2], ≈ 0
+ * ```
+ */
 export class LadSolver {
   readonly n: number;
   readonly k: number;

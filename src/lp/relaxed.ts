@@ -13,7 +13,17 @@ import { ChebyshevSolver, type EngineSolution } from "./chebyshev.js";
 import { type ChebyshevProblem, type RelaxedProblem, validateMatrix, validateRows } from "./types.js";
 import { type VertexOptions, VertexSimplex, vertexIds } from "./vertex-simplex.js";
 
-/** Options of {@link RelaxedSolver.solve}. */
+/**
+ * Options of {@link RelaxedSolver.solve}.
+ * @example
+ * ```ts
+ * import { fromRows, RelaxedSolver, type RelaxedSolveOptions } from "geninv";
+ * const a = fromRows([[1, 0], [0, 1], [1, 1]]);
+ * const options: RelaxedSolveOptions = { z0: Float64Array.of(0, 0) }; // feasible: skips phase 1
+ * const r = new RelaxedSolver(a).solve({ kind: "relaxed", a, upper: Float64Array.of(1, 2, 2.5), lower: new Float64Array(3).fill(-Infinity), cost: Float64Array.of(1, 1) }, options);
+ * console.log(r.status, r.objective); // optimal, 2.5
+ * ```
+ */
 export interface RelaxedSolveOptions {
   /** A point believed feasible (checked); skips phase 1 when it is. */
   z0?: Float64Array | null;
@@ -25,7 +35,19 @@ export interface RelaxedSolveOptions {
   tight?: ArrayLike<number> | null;
 }
 
-/** Engine for eq. (8) on one matrix A. */
+/**
+ * Engine for eq. (8) on one matrix A. Most callers want {@link FitSolver}.
+ * @throws ShapeError from `solve` when the problem's matrix is not this solver's A; ShapeError /
+ * InvalidValueError for a malformed problem
+ * @example
+ * ```ts
+ * import { fromRows, RelaxedSolver } from "geninv";
+ * const a = fromRows([[1, 0], [0, 1], [1, 1]]);
+ * // max z_0 s.t. z_0 ≤ 1, z_1 ≤ 2, z_0 + z_1 ≤ 2.5, 0 ≤ z
+ * const r = new RelaxedSolver(a).solve({ kind: "relaxed", a, upper: Float64Array.of(1, 2, 2.5), lower: new Float64Array(3).fill(-Infinity), cost: Float64Array.of(1, 0), zLower: 0 });
+ * console.log(r.status, r.objective); // optimal, 1
+ * ```
+ */
 export class RelaxedSolver {
   readonly engine: VertexSimplex;
   private readonly a: Matrix;
