@@ -18,11 +18,12 @@ import { dataErrors, readNpz } from "./npz.js";
  * Observations `x` with optional ground truth `z` (rows are samples), as {@link loadObservations} reads them.
  * @example
  * ```ts
- * import { fromRows, invertBatch, type ObservationSet, randomGenerator, RELU, sampleObservations } from "geninv";
+ * import { invertBatch, type ObservationSet, randomGenerator, relativeError, RELU, sampleObservations } from "geninv";
  * const gen = randomGenerator({ sizes: [2, 10, 30], activation: RELU, rng: 1 });
  * const s = sampleObservations(gen, 2, 3);
- * const obs: ObservationSet = { x: s.x, z: s.z };
- * console.log(invertBatch(gen, obs.x, { method: "exact" }).length, obs.z?.cols, fromRows([]).rows); // 2 2 0
+ * const obs: ObservationSet = { x: s.x, z: s.z }; // what loadObservations returns for a file with x and z
+ * const [r] = invertBatch(gen, obs.x, { method: "exact" });
+ * console.log(relativeError(r!.z, obs.z!.data.subarray(0, 2)) < 1e-8); // true: the first row's z recovered
  * ```
  */
 export interface ObservationSet {
