@@ -16,7 +16,16 @@ import { DEFAULT_GRADIENT_OPTIONS, DEFAULT_TOLERANCES, type InvertOptions } from
 import { type InversionResult, type InversionStatus, type StoppingReport } from "./result.js";
 import { validateOptions } from "./validate-options.js";
 
-/** The update rule. */
+/**
+ * The update rule of {@link invertGradient}: plain gradient descent or Adam.
+ * @example
+ * ```ts
+ * import { invertGradient, randomGenerator, RELU, type Optimizer } from "geninv";
+ * const gen = randomGenerator({ sizes: [2, 8, 20], activation: RELU, rng: 28 });
+ * const x = gen.forward([0.5, -0.5]);
+ * for (const opt of ["gd", "adam"] as Optimizer[]) console.log(opt, invertGradient(gen, x, { iterations: 100 }, opt).status);
+ * ```
+ */
 export type Optimizer = "gd" | "adam";
 
 const PROGRESS_EVERY = 100;

@@ -7,7 +7,18 @@ import { type MethodName } from "./method-names.js";
 import { getMethod, runMethod } from "./registry.js";
 import { type InversionResult } from "./result.js";
 
-/** Options of {@link invert}: the method's name plus the shared and method-specific options (pgd's included). */
+/**
+ * Options of {@link invert}: the method's name plus the shared and method-specific options (pgd's included).
+ * @example
+ * ```ts
+ * import { applyOperator, gaussianOperator, invert, randomGenerator, RELU, type InvertCall } from "geninv";
+ * const gen = randomGenerator({ sizes: [4, 20, 60], activation: RELU, rng: 27 });
+ * const operator = gaussianOperator(30, 60, 27);
+ * const y = applyOperator(operator, gen.forward([0.5, -1, 0.3, 2]), new Float64Array(30));
+ * const call: InvertCall = { method: "pgd", operator, projection: "linf", pgdIterations: 5 };
+ * console.log(invert(gen, y, call).status);
+ * ```
+ */
 export interface InvertCall extends PgdOptions {
   /** Registered method name (default `auto`: exact when the data allow, region descent otherwise). */
   method?: MethodName;

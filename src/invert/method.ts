@@ -13,11 +13,25 @@ import { applyRefinement, refinable } from "./refine.js";
 import { type InversionResult, isSuccess } from "./result.js";
 import { validateOptions } from "./validate-options.js";
 
-/** A method run one layer at a time by the shared driver. */
+/**
+ * A method run one layer at a time by the shared driver.
+ * @example
+ * ```ts
+ * import { invert, invertFeasibleLayer, randomGenerator, registerMethod, RELU, type LayerwiseMethod } from "geninv";
+ * const feasibleRefined: LayerwiseMethod = { name: "feasible-refined-doc", kind: "layerwise", description: "LP (4), refined in ℓ∞", layer: invertFeasibleLayer, refine: "linf" };
+ * const name = registerMethod(feasibleRefined);
+ * const gen = randomGenerator({ sizes: [2, 10, 25], activation: RELU, rng: 25 });
+ * console.log(invert(gen, gen.forward([0.3, 0.7]), { method: name }).status);
+ * ```
+ */
 export interface LayerwiseMethod {
+  /** The registry name (`invert(…, { method: name })`). */
   name: string;
+  /** Tags the shape: run by the layer-wise driver. */
   kind: "layerwise";
+  /** One line for `geninv methods` and the docs. */
   description: string;
+  /** The per-layer step. */
   layer: LayerInverter;
   /**
    * LP methods: refine the layer-wise answer with `layer` on the network linearised at it,
@@ -26,15 +40,37 @@ export interface LayerwiseMethod {
   refine?: "linf" | "l1";
 }
 
-/** A method that treats the whole network at once (gradient descent, hybrids, MILP). */
+/**
+ * A method that treats the whole network at once (gradient descent, hybrids, MILP).
+ * @example
+ * ```ts
+ * import { invert, randomGenerator, registerMethod, RELU, type WholeNetworkMethod } from "geninv";
+ * // Adam from z = 0 with a small budget, under a name of its own
+ * const quickAdam: WholeNetworkMethod = { name: "quick-adam-doc", kind: "whole", description: "Adam from z = 0, 200 iterations", invert: (g, x, o) => invert(g, x, { ...o, method: "adam", init: "zero", iterations: 200 }) };
+ * const gen = randomGenerator({ sizes: [2, 10, 25], activation: RELU, rng: 26 });
+ * console.log(invert(gen, gen.forward([0.3, 0.7]), { method: registerMethod(quickAdam) }).iterations);
+ * ```
+ */
 export interface WholeNetworkMethod {
+  /** The registry name (`invert(…, { method: name })`). */
   name: string;
+  /** Tags the shape: called once on the whole network. */
   kind: "whole";
+  /** One line for `geninv methods` and the docs. */
   description: string;
+  /** Inverts x ≈ G(z) (or y ≈ A·G(z) with `options.operator`) and returns the common result. */
   invert: (gen: Generator, x: ArrayLike<number>, options: InvertOptions) => InversionResult;
 }
 
-/** An inversion method. */
+/**
+ * An inversion method: layer-wise (a per-layer step run by the shared driver) or whole-network.
+ * @example
+ * ```ts
+ * import { listMethods, type InversionMethod } from "geninv";
+ * const describe = (m: InversionMethod): string => `${m.name} (${m.kind}): ${m.description}`;
+ * console.log(listMethods().filter((m) => m.kind === "layerwise").map(describe).join("\n"));
+ * ```
+ */
 export type InversionMethod = LayerwiseMethod | WholeNetworkMethod;
 
 /**

@@ -17,7 +17,18 @@ import { type MethodName } from "./method-names.js";
 import { Rng } from "../model/rng.js";
 import { applyOperator, applyOperatorTranspose, checkOperator, identityOperator, measurementCount } from "../operators/operator.js";
 
-/** Options of {@link projectedGradientDescent} beyond the shared ones. */
+/**
+ * Options of {@link projectedGradientDescent} beyond the shared ones.
+ * @example
+ * ```ts
+ * import { applyOperator, gaussianOperator, projectedGradientDescent, randomGenerator, RELU, type PgdOptions } from "geninv";
+ * const gen = randomGenerator({ sizes: [3, 15, 40], activation: RELU, rng: 29 });
+ * const operator = gaussianOperator(25, 40, 29);
+ * const y = applyOperator(operator, gen.forward([1, -0.5, 0.2]), new Float64Array(25));
+ * const options: PgdOptions = { operator, projection: "linf", pgdIterations: 10, pgdStep: 0.5 };
+ * console.log(projectedGradientDescent(gen, y, options).residual.l2);
+ * ```
+ */
 export interface PgdOptions extends InvertOptions {
   /**
    * The method that projects onto the range of G (default `l1`: far from the range the error of a
@@ -55,7 +66,16 @@ const PGD_STALL_WINDOW = 5;
 /** Stream tag of PGD's random starts in `Rng.derive(seed, PGD_STREAM, start)`. */
 export const PGD_STREAM = 5;
 
-/** Defaults of projected gradient descent. */
+/**
+ * Defaults of projected gradient descent: the projection method, outer iterations, first step and stopping tolerance.
+ * @example
+ * ```ts
+ * import { DEFAULT_PGD_OPTIONS, type PgdOptions } from "geninv";
+ * // the shipped settings with twice the iterations
+ * const longer: PgdOptions = { ...DEFAULT_PGD_OPTIONS, pgdIterations: 2 * DEFAULT_PGD_OPTIONS.pgdIterations };
+ * console.log(longer.projection, longer.pgdIterations); // l1 100
+ * ```
+ */
 export const DEFAULT_PGD_OPTIONS = { projection: "l1", pgdIterations: 50, pgdStep: 1, pgdTolerance: 1e-6 } as const;
 
 /**
