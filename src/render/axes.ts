@@ -7,7 +7,16 @@
 /** How an axis maps data to the page. */
 export type AxisScale = "linear" | "log";
 
-/** One axis of a chart. */
+/**
+ * One axis of a chart.
+ * @example
+ * ```ts
+ * import { renderChart, type AxisSpec } from "geninv/experiments";
+ * const x: AxisSpec = { label: "measurements m", min: 0, max: 100, ticks: [0, 25, 50, 75, 100] };
+ * const y: AxisSpec = { label: "success rate", format: (v) => `${Math.round(100 * v)} %`, grid: false };
+ * const svg = renderChart({ x, y, series: [{ name: "exact", kind: "line", points: [[25, 0.1], [50, 0.8], [75, 1]] }] });
+ * ```
+ */
 export interface AxisSpec {
   /** Axis title, e.g. "relative noise level". */
   label: string;
@@ -15,6 +24,7 @@ export interface AxisSpec {
   scale?: AxisScale;
   /** Domain bounds; by default taken from the data (widened to whole decades on log axes). */
   min?: number;
+  /** Upper domain bound (default: from the data). */
   max?: number;
   /** Explicit tick positions (default: decades on log axes, 1-2-5 steps on linear axes). */
   ticks?: readonly number[];

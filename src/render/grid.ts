@@ -5,12 +5,22 @@
 import { OptionError, ShapeError } from "../errors.js";
 import { drawText, GLYPH_H, GLYPH_W } from "./font.js";
 
-/** Options of {@link imageGrid}. */
+/**
+ * Options of {@link imageGrid}.
+ * @example
+ * ```ts
+ * import { imageGrid, type ImageGridOptions } from "geninv/experiments";
+ * const opts: ImageGridOptions = { cols: 2, tileWidth: 4, tileHeight: 4, padding: 1, scale: 2, columnLabels: ["true", "found"] };
+ * const g = imageGrid([new Float64Array(16).fill(1), new Float64Array(16).fill(0.9)], opts);
+ * console.log(g.width, g.height);
+ * ```
+ */
 export interface ImageGridOptions {
   /** Tiles per row. */
   cols: number;
   /** Tile size in pixels (default 28×28). */
   tileWidth?: number;
+  /** Tile height in pixels (default 28). */
   tileHeight?: number;
   /** Pixels between tiles and around the grid (default 2). */
   padding?: number;
@@ -26,10 +36,22 @@ export interface ImageGridOptions {
   title?: string;
 }
 
-/** A grayscale picture with values in [0, 1]. */
+/**
+ * A grayscale picture with values in [0, 1].
+ * @example
+ * ```ts
+ * import { grayToPng, type GrayImage } from "geninv/experiments";
+ * // a 3×2 horizontal ramp
+ * const ramp: GrayImage = { width: 3, height: 2, data: Float64Array.of(0, 0.5, 1, 0, 0.5, 1) };
+ * const png = grayToPng(ramp.data, ramp.width, ramp.height);
+ * ```
+ */
 export interface GrayImage {
+  /** Width in pixels. */
   width: number;
+  /** Height in pixels. */
   height: number;
+  /** width·height intensities in [0, 1], row-major. */
   data: Float64Array;
 }
 

@@ -17,11 +17,25 @@ import { ADAM7, ALLOWED_DEPTHS, concat, GRAY, MAX_PIXELS, PALETTE, paeth, passSi
  * pixel count the caller expects (`opts.pixels`, e.g. a generator's output size) and against the
  * file's {@link ByteBudget} (what decoding allocates: at most 64 × the file's size, at least 64 MiB,
  * by default; `opts.limits.maxBytes` raises it), so a 65 KB PNG of 8192² pixels costs nothing.
+ * @param bytes the PNG file's bytes
  * @param file names the source in error messages
  * @param opts.pixels the number of pixels the image must have
  * @param opts.limits the byte limit (CLI `--max-input-bytes`)
+ * @returns the decoded samples, palettes expanded and tRNS as an alpha channel
  * @throws DataFormatError naming the file and what is wrong (signature, chunk, CRC, header
  *   field, size, zlib stream, filter type, data length)
+ * @example
+ * ```ts
+ * import { DataFormatError } from "geninv";
+ * import { decodePng, grayToPng } from "geninv/experiments";
+ * const img = decodePng(grayToPng([0, 1, 1, 0], 2, 2), "checker.png", { pixels: 4 });
+ * console.log(img.channels, Array.from(img.data)); // 1 [0, 255, 255, 0]
+ * try {
+ *   decodePng(Uint8Array.of(1, 2, 3), "broken.png");
+ * } catch (e) {
+ *   if (!(e instanceof DataFormatError)) throw e;
+ * }
+ * ```
  */
 export function decodePng(bytes: Uint8Array, file = "<png>", opts: { pixels?: number; limits?: LoadLimits } = {}): PngImage {
   const fail = (msg: string): never => {

@@ -3,9 +3,19 @@
  * type, the colour types, bit depths and Adam7 passes of the PNG spec, and the Paeth predictor.
  */
 
-/** A decoded image: `channels` samples per pixel (gray, gray+alpha, RGB, RGBA), row-major. */
+/**
+ * A decoded image: `channels` samples per pixel (gray, gray+alpha, RGB, RGBA), row-major.
+ * @example
+ * ```ts
+ * import { decodePng, encodePng, type PngImage } from "geninv/experiments";
+ * const img: PngImage = decodePng(encodePng({ width: 2, height: 1, channels: 3, data: [255, 0, 0, 0, 0, 255] }));
+ * console.log(img.width, img.height, img.channels, img.maxValue, Array.from(img.data)); // 2 1 3 255 [255, 0, 0, 0, 0, 255]
+ * ```
+ */
 export interface PngImage {
+  /** Width in pixels. */
   readonly width: number;
+  /** Height in pixels. */
   readonly height: number;
   /** 1 gray, 2 gray+alpha, 3 RGB, 4 RGBA (palettes are expanded to RGB or RGBA). */
   readonly channels: 1 | 2 | 3 | 4;

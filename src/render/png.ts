@@ -54,17 +54,39 @@ export function pngToGray(img: PngImage): Float64Array {
 
 // ---------------------------------------------------------------- encoding
 
-/** Pixels to encode: `channels` samples per pixel, each in [0, 2^bitDepth − 1]. */
+/**
+ * Pixels to encode: `channels` samples per pixel, each in [0, 2^bitDepth − 1].
+ * @example
+ * ```ts
+ * import { encodePng, type RawImage } from "geninv/experiments";
+ * // a 2×2 16-bit gray+alpha image: opaque white, half-transparent black, …
+ * const img: RawImage = { width: 2, height: 2, channels: 2, bitDepth: 16, data: [65535, 65535, 0, 32768, 30000, 65535, 0, 0] };
+ * const png = encodePng(img);
+ * ```
+ */
 export interface RawImage {
+  /** Width in pixels. */
   width: number;
+  /** Height in pixels. */
   height: number;
+  /** Samples per pixel: 1 gray, 2 gray+alpha, 3 RGB, 4 RGBA. */
   channels: 1 | 2 | 3 | 4;
+  /** width·height·channels samples, row-major, pixel by pixel. */
   data: ArrayLike<number>;
   /** 8 (default) or 16; gray may also be 1, 2 or 4. */
   bitDepth?: number;
 }
 
-/** Options of {@link encodePng}. */
+/**
+ * Options of {@link encodePng}.
+ * @example
+ * ```ts
+ * import { decodePng, encodePng, type EncodePngOptions } from "geninv/experiments";
+ * const opts: EncodePngOptions = { filter: 4, interlace: true, level: 6, text: { Title: "gradient" } };
+ * const png = encodePng({ width: 4, height: 1, channels: 1, data: [0, 85, 170, 255] }, opts);
+ * console.log(Array.from(decodePng(png).data)); // [0, 85, 170, 255]
+ * ```
+ */
 export interface EncodePngOptions {
   /** Row filter: a PNG filter type 0–4 for every row, or "adaptive" (default: per row, the filter with the smallest sum of absolute bytes, as libpng does). */
   filter?: 0 | 1 | 2 | 3 | 4 | "adaptive";

@@ -22,15 +22,34 @@ import {
 
 export { type AxisScale, type AxisSpec } from "./axes.js";
 
-/** Marker drawn at each point of a line series (and in the legend). */
+/**
+ * Marker drawn at each point of a line series (and in the legend).
+ * @example
+ * ```ts
+ * import { renderChart, type MarkerShape, type Series } from "geninv/experiments";
+ * const shapes: MarkerShape[] = ["circle", "square", "triangle", "diamond"];
+ * const series: Series[] = shapes.map((marker, i) => ({ name: marker, kind: "line", marker, points: [[0, i], [1, i + 1]] }));
+ * const svg = renderChart({ x: { label: "x" }, y: { label: "y" }, series });
+ * ```
+ */
 export type MarkerShape = "circle" | "square" | "triangle" | "diamond" | "none";
 
-/** A data series. Points with a non-finite coordinate are skipped (and counted in the notes). */
+/**
+ * A data series. Points with a non-finite coordinate are skipped (and counted in the notes).
+ * @example
+ * ```ts
+ * import { renderChart, type Series } from "geninv/experiments";
+ * const cloud: Series = { name: "trials", kind: "scatter", points: [[1, 0.9], [1, 1.2], [2, 2.1]], jitter: 4 };
+ * const fit: Series = { name: "y = x", kind: "line", points: [[0, 0], [3, 3]], dash: "6 4", marker: "none", onTop: true };
+ * const svg = renderChart({ x: { label: "x" }, y: { label: "y" }, series: [cloud, fit] });
+ * ```
+ */
 export interface Series {
   /** Legend text. */
   name: string;
   /** `scatter`: one dot per point; `line`: connected, with markers; `area`: filled down to `baseline`. */
   kind: "scatter" | "line" | "area";
+  /** The data points, [x, y] in data units. */
   points: ReadonlyArray<readonly [number, number]>;
   /** CSS colour (default: the next colour of {@link PALETTE}). */
   color?: string;
@@ -56,20 +75,49 @@ export interface Series {
   hideInLegend?: boolean;
 }
 
-/** Where the legend goes: outside to the right of the plot, or in a corner inside it. */
+/**
+ * Where the legend goes: outside to the right of the plot, or in a corner inside it.
+ * @example
+ * ```ts
+ * import { renderChart, type LegendPosition } from "geninv/experiments";
+ * const legend: LegendPosition = "top-left";
+ * const svg = renderChart({ x: { label: "x" }, y: { label: "y" }, legend, series: [{ name: "a", kind: "line", points: [[0, 1], [1, 2]] }] });
+ * ```
+ */
 export type LegendPosition = "right" | "top-left" | "top-right" | "bottom-left" | "bottom-right" | "none";
 
-/** A whole chart. */
+/**
+ * A whole chart, as {@link renderChart} draws it.
+ * @example
+ * ```ts
+ * import { renderChart, type ChartSpec } from "geninv/experiments";
+ * const spec: ChartSpec = {
+ *   title: "error vs noise",
+ *   subtitle: "seed 1",
+ *   x: { label: "noise", scale: "log" },
+ *   y: { label: "error", scale: "log" },
+ *   series: [{ name: "linf", kind: "line", points: [[1e-3, 2e-3], [1e-2, 2e-2]] }],
+ *   notes: ["illustrative numbers"],
+ * };
+ * if (!renderChart(spec).startsWith("<svg")) throw new Error("an SVG document");
+ * ```
+ */
 export interface ChartSpec {
+  /** Title above the plot. */
   title?: string;
   /** Smaller second title line (settings, seed). */
   subtitle?: string;
   /** Overall size in px (default 760 × 460). */
   width?: number;
+  /** Overall height in px (default 460). */
   height?: number;
+  /** The horizontal axis. */
   x: AxisSpec;
+  /** The vertical axis. */
   y: AxisSpec;
+  /** The data, drawn in order. */
   series: readonly Series[];
+  /** Where the legend goes (default `right`). */
   legend?: LegendPosition;
   /** Extra lines printed under the plot (small, grey). */
   notes?: readonly string[];
