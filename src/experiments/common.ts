@@ -10,8 +10,18 @@ import { getMethod, methodName, runMethod } from "../invert/registry.js";
 import { type InversionResult, type InversionStatus } from "../invert/result.js";
 import { type MarkerShape, PALETTE } from "../render/svg.js";
 
-/** One method's result on one run, as stored in the CSV/JSON (non-finite numbers become null). */
+/**
+ * One method's result on one run, as stored in the CSV/JSON (non-finite numbers become null).
+ * @example
+ * ```ts
+ * import { fig1Config, runFig1, type MethodOutcome } from "geninv/experiments";
+ * const r = await runFig1(fig1Config({ sizes: [2, 8, 20], levels: [1e-3], runs: 2, methods: ["linf"] }), { mode: "in-process" });
+ * const outcomes: MethodOutcome[] = r.records.flatMap((rec) => rec?.methods ?? []);
+ * console.log(outcomes.map((o) => `${o.method}: ${o.status}, relative error ${o.relError}`));
+ * ```
+ */
 export interface MethodOutcome {
+  /** The method's registry name. */
   method: string;
   /** The method's status, or `failed` when it threw. */
   status: InversionStatus;
@@ -19,8 +29,11 @@ export interface MethodOutcome {
   relError: number | null;
   /** ‖G(z) − x‖₂ and ‖G(z) − x‖∞. */
   residualL2: number | null;
+  /** ‖G(z) − x‖∞. */
   residualLinf: number | null;
+  /** Wall time of the inversion, in milliseconds. */
   timeMs: number;
+  /** Iterations taken (iterative methods). */
   iterations?: number;
   /** Why it failed (thrown error message). */
   error?: string;
@@ -30,6 +43,15 @@ export interface MethodOutcome {
  * Method options that reproduce the paper's section 5.1 settings: α = 1.2 for the LP methods;
  * gradient descent with the fixed learning rate 1, at most 1000 iterations, stop at ‖∇‖ ≤ 1e-9. A method
  * reads the fields it knows and ignores the others (src/invert/options.ts).
+ * @example
+ * ```ts
+ * import { invert, randomGenerator, RELU } from "geninv";
+ * import { PAPER_METHOD_OPTIONS } from "geninv/experiments";
+ * const gen = randomGenerator({ sizes: [2, 8, 20], activation: RELU, rng: 30 });
+ * // gradient descent as the paper ran it, with a smaller budget
+ * const r = invert(gen, gen.forward([0.5, 1]), { ...PAPER_METHOD_OPTIONS.gd, iterations: 100, method: "gd" });
+ * console.log(r.status, r.iterations);
+ * ```
  */
 export const PAPER_METHOD_OPTIONS: Readonly<Record<string, Readonly<Record<string, unknown>>>> = {
   linf: { alpha: 1.2 },

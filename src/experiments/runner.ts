@@ -35,6 +35,14 @@ import { hybridParts } from "../invert/registry.js";
 /**
  * One kind of trial (e.g. "a Figure 2 run"): `run` must be a pure function of (config, trial) and
  * return a structured-cloneable record. Kinds that run in workers are listed in `trial-kinds.ts`.
+ * @example
+ * ```ts
+ * import { runTrials, type TrialKind } from "geninv/experiments";
+ * const squares: TrialKind<{ offset: number }, number, number> = { name: "squares-doc", run: (c, t) => t * t + c.offset, failed: () => NaN };
+ * // not listed in trial-kinds.ts, so it runs in this thread
+ * const batch = await runTrials(squares, { offset: 1 }, [1, 2, 3], { mode: "in-process" });
+ * console.log(batch.results); // [2, 5, 10]
+ * ```
  */
 export interface TrialKind<C, T, R> {
   /** Name the worker looks the kind up by (a key of TRIAL_KINDS). */
@@ -50,21 +58,55 @@ export interface TrialKind<C, T, R> {
   failed(config: C, trial: T, message: string): R;
 }
 
-/** Progress of a batch, as reported to `onProgress`. */
+/**
+ * Progress of a batch, as reported to `onProgress`.
+ * @example
+ * ```ts
+ * import { runTrials, type TrialKind, type TrialProgress } from "geninv/experiments";
+ * const squares: TrialKind<{ offset: number }, number, number> = { name: "squares-doc", run: (c, t) => t * t + c.offset, failed: () => NaN };
+ * const seen: TrialProgress[] = [];
+ * await runTrials(squares, { offset: 0 }, [1, 2, 3, 4], { mode: "in-process", onProgress: (p) => seen.push(p) });
+ * console.log(seen.map((p) => `${p.done}/${p.total}`)); // 1/4 … 4/4
+ * ```
+ */
 export interface TrialProgress {
+  /** Trials finished so far. */
   done: number;
+  /** Trials in the batch. */
   total: number;
   /** Trials that ended as failed records. */
   failed: number;
+  /** Wall time since the batch started, in milliseconds. */
   elapsedMs: number;
   /** Estimated time to finish (NaN until the first trial ends). */
   etaMs: number;
 }
 
-/** Where the trials ran. */
+/**
+ * Where the trials ran: worker threads, or the calling thread.
+ * @example
+ * ```ts
+ * import { runTrials, type RunnerMode, type TrialKind } from "geninv/experiments";
+ * const squares: TrialKind<{ offset: number }, number, number> = { name: "squares-doc", run: (c, t) => t * t + c.offset, failed: () => NaN };
+ * const mode: RunnerMode = (await runTrials(squares, { offset: 0 }, [1], { mode: "in-process" })).mode;
+ * console.log(mode); // in-process
+ * ```
+ */
 export type RunnerMode = "workers" | "in-process";
 
-/** Options of {@link runTrials}. */
+/**
+ * Options of {@link runTrials}.
+ * @example
+ * ```ts
+ * import { runTrials, type RunTrialsOptions, type TrialKind } from "geninv/experiments";
+ * const squares: TrialKind<{ offset: number }, number, number> = { name: "squares-doc", run: (c, t) => t * t + c.offset, failed: () => NaN };
+ * const seen: number[] = [];
+ * // resume: trial 0 already has its record, the others run and are reported as they finish
+ * const options: RunTrialsOptions<number, number> = { mode: "in-process", finished: (_t, i) => (i === 0 ? 1 : undefined), onResult: (r) => seen.push(r) };
+ * const batch = await runTrials(squares, { offset: 0 }, [1, 2, 3], options);
+ * console.log(batch.results, seen); // [1, 4, 9] [4, 9]
+ * ```
+ */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the figures pass options without naming their trial type
 export interface RunTrialsOptions<R, T = any> {
   /** Worker threads (default `os.availableParallelism()`). */
@@ -94,7 +136,16 @@ export interface RunTrialsOptions<R, T = any> {
   finished?: (trial: T, index: number) => R | undefined;
 }
 
-/** What {@link runTrials} returns. */
+/**
+ * What {@link runTrials} returns.
+ * @example
+ * ```ts
+ * import { runTrials, type TrialBatch, type TrialKind } from "geninv/experiments";
+ * const risky: TrialKind<null, number, string> = { name: "risky-doc", run: (_c, t) => { if (t < 0) throw new Error("negative"); return `ok ${t}`; }, failed: (_c, t, msg) => `failed ${t}: ${msg}` };
+ * const batch: TrialBatch<string> = await runTrials(risky, null, [1, -1], { mode: "in-process" });
+ * console.log(batch.complete, batch.failed, batch.results); // true 1 ["ok 1", "failed -1: negative"]
+ * ```
+ */
 export interface TrialBatch<R> {
   /** One record per trial, by trial index; `undefined` only for trials not run (abort). */
   results: (R | undefined)[];
@@ -106,6 +157,7 @@ export interface TrialBatch<R> {
   mode: RunnerMode;
   /** Threads used (1 in process). */
   workers: number;
+  /** Wall time of the batch, in milliseconds. */
   wallTimeMs: number;
 }
 
@@ -195,7 +247,19 @@ export function defaultWorkers(): number {
 
 /**
  * Run `trials` of `kind` with `config`; see the module comment for determinism and failure rules.
+ * @param kind what one trial does, and the record of one that failed
+ * @param config the settings every trial reads (structured-cloneable: it is sent to the workers)
+ * @param trials the trials, one record each
+ * @param options workers, mode, progress and result callbacks, abort signal, resume
+ * @returns the records by trial index, with what ran where and for how long
  * @throws OptionError for a bad worker count, or when a worker lacks a required method
+ * @example
+ * ```ts
+ * import { runTrials, type TrialKind } from "geninv/experiments";
+ * const squares: TrialKind<{ offset: number }, number, number> = { name: "squares-doc", run: (c, t) => t * t + c.offset, failed: () => NaN };
+ * const batch = await runTrials(squares, { offset: 10 }, [0, 1, 2], { mode: "in-process" });
+ * if (batch.results.join() !== "10,11,14") throw new Error("records come back by trial index");
+ * ```
  */
 export async function runTrials<C, T, R>(
   kind: TrialKind<C, T, R>,
