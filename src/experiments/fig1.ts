@@ -48,10 +48,20 @@ export const FIG1_STREAM = 1;
 /** Noise distributions of Figure 1: (a) uniform U(−a, a), (b) Gaussian N(0, a²). */
 export type Fig1Noise = "uniform" | "gaussian";
 
-/** Everything that determines a Figure 1 experiment (plain data: it is sent to worker threads). */
+/**
+ * Everything that determines a Figure 1 experiment (plain data: it is sent to worker threads).
+ * @example
+ * ```ts
+ * import { FIG1_DEFAULTS, fig1Config, type Fig1Config } from "geninv/experiments";
+ * // Figure 1(b): Gaussian noise, a smaller network and fewer runs
+ * const config: Fig1Config = fig1Config({ ...FIG1_DEFAULTS, noise: "gaussian", sizes: [5, 20, 60], runs: 3 });
+ * console.log(config.levels.length, config.methods);
+ * ```
+ */
 export interface Fig1Config {
   /** Widths [k, n_1, …, n]; paper: [20, 100, 500]. Ignored when `model` is set. */
   sizes: number[];
+  /** Activation of every layer of the random networks (default ReLU). */
   activation: Activation;
   /**
    * A trained generator instead of random networks (Figure 1(c)(d)): a built-in name (`mnist`,
@@ -62,11 +72,13 @@ export interface Fig1Config {
   modelLayers: string[] | null;
   /** Activation(s) of the checkpoint's layers (CLI spelling), with `modelLayers`. */
   modelActivation: string | null;
+  /** The noise distribution, (a) uniform or (b) Gaussian. */
   noise: Fig1Noise;
   /** Noise levels a (paper: 1e-1 … 1e-6). */
   levels: number[];
   /** Runs per level (paper: 200). */
   runs: number;
+  /** Seed of every random stream (networks, z*, noise), so a run is reproducible. */
   seed: number;
   /** Registered method names (paper: linf, l1, gd; the appendix adds relaxed). */
   methods: string[];
@@ -84,23 +96,44 @@ export interface Fig1Trial {
   run: number;
 }
 
-/** Everything recorded about one run at one noise level. */
+/**
+ * Everything recorded about one run at one noise level.
+ * @example
+ * ```ts
+ * import { fig1Config, runFig1, type Fig1Record } from "geninv/experiments";
+ * const config = fig1Config({ sizes: [2, 8, 20], levels: [1e-3, 1e-2], runs: 2, methods: ["linf"] });
+ * const r = await runFig1(config, { mode: "in-process" });
+ * const rec: Fig1Record | undefined = r.records[0];
+ * if (rec) console.log(rec.level, rec.run, rec.relNoise, rec.methods.map((m) => m.relError));
+ * ```
+ */
 export interface Fig1Record {
+  /** The noise level a. */
   level: number;
+  /** The run's index at that level. */
   run: number;
   /** ‖e‖₂ and ‖e‖∞ of the noise drawn. */
   noiseL2: number | null;
+  /** ‖e‖∞ of the noise drawn. */
   noiseLinf: number | null;
   /** ‖G(z*)‖₂. */
   signalL2: number | null;
   /** ‖e‖₂/‖G(z*)‖₂: the x coordinate of the run's dots. */
   relNoise: number | null;
+  /** One outcome per method of the config, in its order. */
   methods: MethodOutcome[];
   /** Set when the whole trial failed (then `methods` is empty). */
   error?: string;
 }
 
-/** The paper's Figure 1(a)(b) settings. */
+/**
+ * The paper's Figure 1(a)(b) settings.
+ * @example
+ * ```ts
+ * import { FIG1_DEFAULTS } from "geninv/experiments";
+ * console.log(FIG1_DEFAULTS.sizes, FIG1_DEFAULTS.levels, FIG1_DEFAULTS.runs); // [20, 100, 500], 1e-1 … 1e-6, 200
+ * ```
+ */
 export const FIG1_DEFAULTS: Readonly<Fig1Config> = {
   sizes: [20, 100, 500],
   activation: RELU,
@@ -239,11 +272,24 @@ export interface Fig1MethodPoint {
   successRate: number | null;
 }
 
-/** Summary of one noise level. */
+/**
+ * Summary of one noise level.
+ * @example
+ * ```ts
+ * import { fig1Config, runFig1, type Fig1Point } from "geninv/experiments";
+ * const config = fig1Config({ sizes: [2, 8, 20], levels: [1e-3, 1e-2], runs: 2, methods: ["linf"] });
+ * const r = await runFig1(config, { mode: "in-process" });
+ * for (const p of r.points as Fig1Point[]) console.log(p.level, p.runs, p.medianRelNoise, p.methods.linf?.medianRelError);
+ * ```
+ */
 export interface Fig1Point {
+  /** The noise level a. */
   level: number;
+  /** Runs recorded at this level. */
   runs: number;
+  /** Median of ‖e‖₂/‖G(z*)‖₂ over the runs. */
   medianRelNoise: number | null;
+  /** Per-method numbers, by method name. */
   methods: Record<string, Fig1MethodPoint>;
 }
 
@@ -285,7 +331,23 @@ export function fig1Slopes(config: Fig1Config, points: readonly Fig1Point[]): Re
 /** What Figure 1's x axis shows: ‖e‖₂/‖G(z*)‖₂ per run (default) or the noise level a. */
 export type Fig1XAxis = "relative" | "level";
 
-/** The Figure 1 chart: a dot per run and a line through the medians for each method, log–log. */
+/**
+ * The Figure 1 chart: a dot per run and a line through the medians for each method, log–log.
+ * @param config the experiment's config
+ * @param records the runs' records (undefined: not run)
+ * @param points the per-level summary ({@link Fig1Result.points})
+ * @param xAxis `relative` (‖e‖₂/‖G(z*)‖₂ per run, default) or `level` (the noise level a)
+ * @returns the SVG document's text
+ * @throws nothing: runs without numbers are left out of the chart
+ * @example
+ * ```ts
+ * import { fig1Config, fig1Svg, runFig1 } from "geninv/experiments";
+ * const config = fig1Config({ sizes: [2, 8, 20], levels: [1e-3, 1e-2], runs: 2, methods: ["linf"] });
+ * const r = await runFig1(config, { mode: "in-process" });
+ * const svg = fig1Svg(config, r.records, r.points, "level");
+ * if (!svg.startsWith("<svg")) throw new Error("an SVG document");
+ * ```
+ */
 export function fig1Svg(config: Fig1Config, records: readonly (Fig1Record | undefined)[], points: readonly Fig1Point[], xAxis: Fig1XAxis = "relative"): string {
   const series: Series[] = [];
   const lines: Series[] = [];
@@ -325,7 +387,21 @@ export function fig1Svg(config: Fig1Config, records: readonly (Fig1Record | unde
   });
 }
 
-/** The CSV of every run: one row per (level, run, method). */
+/**
+ * The CSV of every run: one row per (level, run, method).
+ * @param config the experiment's config
+ * @param records the runs' records (undefined: not run, left out)
+ * @returns the CSV text, header first
+ * @throws nothing
+ * @example
+ * ```ts
+ * import { fig1Config, fig1Csv, runFig1 } from "geninv/experiments";
+ * const config = fig1Config({ sizes: [2, 8, 20], levels: [1e-3, 1e-2], runs: 2, methods: ["linf"] });
+ * const r = await runFig1(config, { mode: "in-process" });
+ * const rows = fig1Csv(config, r.records).trim().split("\n");
+ * console.log(rows[0], rows.length - 1); // the header, 4 rows (2 levels × 2 runs × 1 method)
+ * ```
+ */
 export function fig1Csv(config: Fig1Config, records: readonly (Fig1Record | undefined)[]): string {
   const header = [
     "seed",
@@ -357,16 +433,43 @@ export function fig1Csv(config: Fig1Config, records: readonly (Fig1Record | unde
   return toCsv(header, rows);
 }
 
-/** The result of {@link runFig1}. */
+/**
+ * The result of {@link runFig1}.
+ * @example
+ * ```ts
+ * import { fig1Config, runFig1, type Fig1Result } from "geninv/experiments";
+ * const config = fig1Config({ sizes: [2, 8, 20], levels: [1e-3, 1e-2], runs: 2, methods: ["linf"] });
+ * const r: Fig1Result = await runFig1(config, { mode: "in-process" });
+ * console.log(r.points.length, r.slopes, r.batch.complete, r.batch.mode); // 2, { linf: ≈ 1 }, true, in-process
+ * ```
+ */
 export interface Fig1Result {
+  /** The config that ran. */
   config: Fig1Config;
+  /** One record per trial, run-major (undefined: not run, after an abort). */
   records: (Fig1Record | undefined)[];
+  /** The per-level summary, in the order of `config.levels`. */
   points: Fig1Point[];
+  /** Per method, the slope of log median error against log noise level (≈ 1: linear in the noise). */
   slopes: Record<string, number | null>;
+  /** How the batch ran (complete, failed, mode, workers, wall time). */
   batch: Omit<TrialBatch<Fig1Record>, "results">;
 }
 
-/** Run the experiment on worker threads (see runner.ts) and summarise it. */
+/**
+ * Run the experiment on worker threads (see runner.ts) and summarise it.
+ * @param config a config from {@link fig1Config}
+ * @param options runner options: workers, mode, progress, abort, resume
+ * @returns the records, the per-level summary and the slopes
+ * @throws OptionError for a bad worker count, or when a worker lacks a method of the config
+ * @example
+ * ```ts
+ * import { fig1Config, runFig1 } from "geninv/experiments";
+ * const config = fig1Config({ sizes: [2, 8, 20], levels: [1e-3, 1e-2], runs: 2, methods: ["linf"] });
+ * const r = await runFig1(config, { mode: "in-process" });
+ * if (r.records.length !== 4 || r.batch.failed !== 0) throw new Error("2 levels × 2 runs, none failed");
+ * ```
+ */
 export async function runFig1(config: Fig1Config, options: RunTrialsOptions<Fig1Record> = {}): Promise<Fig1Result> {
   const { results, ...batch } = await runTrials(FIG1_TRIALS, config, fig1Trials(config), { requiredMethods: config.methods, ...options });
   const points = summarizeFig1(config, results);

@@ -45,6 +45,7 @@ export interface Fig2Config {
   ks: number[];
   /** Runs per k, each on a fresh random network and z* (paper: 200). */
   runs: number;
+  /** Seed of every random stream (networks, z*), so a run is reproducible. */
   seed: number;
   /** Registered method names (paper: exact-equivalent LPs and GD; here default exact, linf, gd). */
   methods: string[];
@@ -72,18 +73,38 @@ export interface Fig2Certificate {
   ranks: number[];
 }
 
-/** Everything recorded about one run. */
+/**
+ * Everything recorded about one run.
+ * @example
+ * ```ts
+ * import { fig2Config, runFig2, type Fig2Record } from "geninv/experiments";
+ * const config = fig2Config({ layers: [20, 40], ks: [4, 12], runs: 2, methods: ["exact"] });
+ * const r = await runFig2(config, { mode: "in-process" });
+ * const rec: Fig2Record | undefined = r.records[0];
+ * if (rec) console.log(rec.k, rec.run, rec.certificate?.nonUnique, rec.methods.map((m) => m.status));
+ * ```
+ */
 export interface Fig2Record {
+  /** The latent dimension k. */
   k: number;
+  /** The run's index at that k. */
   run: number;
   /** Null when the certificate could not be computed (see `error`). */
   certificate: Fig2Certificate | null;
+  /** One outcome per method of the config, in its order. */
   methods: MethodOutcome[];
   /** Set when the whole trial failed (then `methods` is empty). */
   error?: string;
 }
 
-/** The paper's Figure 2 settings. */
+/**
+ * The paper's Figure 2 settings.
+ * @example
+ * ```ts
+ * import { FIG2_DEFAULTS } from "geninv/experiments";
+ * console.log(FIG2_DEFAULTS.layers, FIG2_DEFAULTS.ks.length, FIG2_DEFAULTS.runs); // [250, 600], 25, 200
+ * ```
+ */
 export const FIG2_DEFAULTS: Readonly<Fig2Config> = {
   layers: [250, 600],
   activation: RELU,
@@ -191,6 +212,7 @@ export interface Fig2MethodPoint {
 
 /** Summary of one k. */
 export interface Fig2Point {
+  /** The latent dimension k. */
   k: number;
   /** Runs recorded at this k. */
   runs: number;
@@ -198,6 +220,7 @@ export interface Fig2Point {
   nonUniqueFraction: number | null;
   /** Runs with a certificate. */
   certified: number;
+  /** Per-method numbers, by method name. */
   methods: Record<string, Fig2MethodPoint>;
 }
 
@@ -237,7 +260,20 @@ export function fig2Architecture(config: Fig2Config): string {
   return `k → ${config.layers.join(" → ")}, ${formatActivation(config.activation)}`;
 }
 
-/** The Figure 2 chart: success rate per method against k, over the certified non-unique fraction. */
+/**
+ * The Figure 2 chart: success rate per method against k, over the certified non-unique fraction.
+ * @param config the sweep's config
+ * @param points the per-k summary ({@link Fig2Result.points})
+ * @returns the SVG document's text
+ * @throws nothing
+ * @example
+ * ```ts
+ * import { fig2Config, fig2Svg, runFig2 } from "geninv/experiments";
+ * const config = fig2Config({ layers: [20, 40], ks: [4, 12], runs: 2, methods: ["exact"] });
+ * const r = await runFig2(config, { mode: "in-process" });
+ * if (!fig2Svg(config, r.points).startsWith("<svg")) throw new Error("an SVG document");
+ * ```
+ */
 export function fig2Svg(config: Fig2Config, points: readonly Fig2Point[]): string {
   const series: Series[] = [];
   const withCert = points.filter((p) => p.nonUniqueFraction !== null);
@@ -294,7 +330,21 @@ export function fig2Svg(config: Fig2Config, points: readonly Fig2Point[]): strin
   });
 }
 
-/** The CSV of every run: one row per (k, run, method). */
+/**
+ * The CSV of every run: one row per (k, run, method).
+ * @param config the sweep's config
+ * @param records the runs' records (undefined: not run, left out)
+ * @returns the CSV text, header first
+ * @throws nothing
+ * @example
+ * ```ts
+ * import { fig2Config, fig2Csv, runFig2 } from "geninv/experiments";
+ * const config = fig2Config({ layers: [20, 40], ks: [4, 12], runs: 2, methods: ["exact"] });
+ * const r = await runFig2(config, { mode: "in-process" });
+ * const rows = fig2Csv(config, r.records).trim().split("\n");
+ * console.log(rows[0], rows.length - 1); // the header, 4 rows (2 ks × 2 runs × 1 method)
+ * ```
+ */
 export function fig2Csv(config: Fig2Config, records: readonly (Fig2Record | undefined)[]): string {
   const header = [
     "seed",
@@ -336,15 +386,41 @@ export function fig2Csv(config: Fig2Config, records: readonly (Fig2Record | unde
   return toCsv(header, rows);
 }
 
-/** The result of {@link runFig2}. */
+/**
+ * The result of {@link runFig2}.
+ * @example
+ * ```ts
+ * import { fig2Config, runFig2, type Fig2Result } from "geninv/experiments";
+ * const config = fig2Config({ layers: [20, 40], ks: [4, 12], runs: 2, methods: ["exact"] });
+ * const r: Fig2Result = await runFig2(config, { mode: "in-process" });
+ * console.log(r.points.map((p) => `k ${p.k}: ${p.methods.exact?.successRate}`), r.batch.wallTimeMs);
+ * ```
+ */
 export interface Fig2Result {
+  /** The config that ran. */
   config: Fig2Config;
+  /** One record per trial, run-major (undefined: not run, after an abort). */
   records: (Fig2Record | undefined)[];
+  /** The per-k summary, in the order of `config.ks`. */
   points: Fig2Point[];
+  /** How the batch ran (complete, failed, mode, workers, wall time). */
   batch: Omit<TrialBatch<Fig2Record>, "results">;
 }
 
-/** Run the sweep on worker threads (see runner.ts) and summarise it. */
+/**
+ * Run the sweep on worker threads (see runner.ts) and summarise it.
+ * @param config a config from {@link fig2Config}
+ * @param options runner options: workers, mode, progress, abort, resume
+ * @returns the records and the per-k summary
+ * @throws OptionError for a bad worker count, or when a worker lacks a method of the config
+ * @example
+ * ```ts
+ * import { fig2Config, runFig2 } from "geninv/experiments";
+ * const config = fig2Config({ layers: [20, 40], ks: [4, 12], runs: 2, methods: ["exact"] });
+ * const r = await runFig2(config, { mode: "in-process" });
+ * if (r.records.length !== 4 || r.batch.failed !== 0) throw new Error("2 ks × 2 runs, none failed");
+ * ```
+ */
 export async function runFig2(config: Fig2Config, options: RunTrialsOptions<Fig2Record> = {}): Promise<Fig2Result> {
   const required = [...new Set(["exact", ...config.methods])];
   const { results, ...batch } = await runTrials(FIG2_TRIALS, config, fig2Trials(config), { requiredMethods: required, ...options });
