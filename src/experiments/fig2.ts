@@ -35,7 +35,16 @@ import { renderChart, type Series } from "../render/svg.js";
 /** Stream tag of Figure 2 in `Rng.derive(seed, FIG2_STREAM, k, run)`. */
 export const FIG2_STREAM = 2;
 
-/** Everything that determines a Figure 2 sweep (plain data: it is sent to worker threads). */
+/**
+ * Everything that determines a Figure 2 sweep (plain data: it is sent to worker threads).
+ * @example
+ * ```ts
+ * import { FIG2_DEFAULTS, fig2Config, type Fig2Config } from "geninv/experiments";
+ * // the paper's 3-layer variant, on a coarser k grid with fewer runs
+ * const config: Fig2Config = fig2Config({ ...FIG2_DEFAULTS, layers: [250, 400, 600], ks: [50, 150, 250], runs: 10 });
+ * console.log(config.methods, config.successThreshold);
+ * ```
+ */
 export interface Fig2Config {
   /** Widths after the latent layer: [250, 600] in the paper; [250, 400, 600] for a 3-layer variant. */
   layers: number[];
@@ -210,7 +219,16 @@ export interface Fig2MethodPoint {
   medianTimeMs: number | null;
 }
 
-/** Summary of one k. */
+/**
+ * Summary of one k.
+ * @example
+ * ```ts
+ * import { fig2Config, runFig2, type Fig2Point } from "geninv/experiments";
+ * const config = fig2Config({ layers: [20, 40], ks: [4, 12], runs: 2, methods: ["exact"] });
+ * const { points } = await runFig2(config, { mode: "in-process" });
+ * for (const p of points as Fig2Point[]) console.log(p.k, p.runs, p.certified, p.nonUniqueFraction, p.methods.exact?.successRate);
+ * ```
+ */
 export interface Fig2Point {
   /** The latent dimension k. */
   k: number;
