@@ -16,6 +16,9 @@
  *   design: the medians' slope is not blurred by network-to-network variation).
  * - The LP methods find ε themselves, told nothing about the noise (eps0FromNoise: true starts their
  *   ε search at eps0 = a, the true noise level, as the authors' code does).
+ *
+ * Over 400 lines only with its TSDoc and compiled examples (~300 lines of code): one figure, its
+ * config checks, trials, summary, CSV and SVG.
  */
 import { basename } from "node:path";
 import { OptionError } from "../errors.js";

@@ -7,6 +7,9 @@
  * rank-deficient active rows, has a whole affine family of pre-images (status `non_unique`). For
  * k ≳ 125 a 250-unit ReLU layer has about 125 active units, fewer than k, so z* is not identifiable
  * from G(z*) — the plotted non-unique fraction is the limit no inversion method can beat.
+ *
+ * Over 400 lines only with its TSDoc and compiled examples (~300 lines of code): one figure, its
+ * config checks, trials, summary, CSV and SVG.
  */
 import { OptionError } from "../errors.js";
 import { type Activation, formatActivation, RELU } from "../model/activation.js";

@@ -6,6 +6,9 @@
  * - zip (1.6 and later): `<name>/data.pkl` with storages as persistent ids, each in `<name>/data/<key>`.
  * Tensors tagged `cuda:0` are read like any other: the location is only recorded. Globals pass the
  * allow-list of {@link findTorchGlobal}; the result is the flat list of named tensors.
+ *
+ * One concept over 400 lines: both serializations end in the same storage table, the same strided
+ * tensor views and the same budget checks, so the two readers share everything below their framing.
  */
 import { ByteBudget, type LoadLimits } from "../limits.js";
 import { type DType, DTYPE_SIZE, type MakeError, stridedTensor, type Tensor } from "../tensor.js";

@@ -10,6 +10,9 @@
  * it would see them. A container past `maxObjects` is refused at the opcode that built it, so a
  * "billion laughs" pickle (a list nested 30 times through memo reuse, 2^30 leaves from ~100 bytes)
  * fails in microseconds instead of hanging whoever walks the result.
+ *
+ * One concept over 400 lines: the opcode switch, its stack/memo and the object budget are one state
+ * machine; splitting the opcodes across files would hide which ones charge the budget.
  */
 import { type MakeError } from "../tensor.js";
 
