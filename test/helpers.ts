@@ -1,4 +1,5 @@
 /** Shared test helpers. */
+import { type CliIo } from "../src/cli/io.js";
 import { type Generator } from "../src/model/generator.js";
 import { sampleObservations } from "../src/model/random.js";
 
@@ -11,4 +12,22 @@ export function rowOf(m: { cols: number; data: Float64Array }, b: number): Float
 export function sampleOne(gen: Generator, seed: number): { z: Float64Array; x: Float64Array } {
   const s = sampleObservations(gen, 1, seed);
   return { z: s.z.data, x: s.x.data };
+}
+
+/** A CLI io that keeps what the command writes to stdout and stderr (not a TTY, empty env). */
+export function memIo(): CliIo & { stdout: string; stderr: string } {
+  const io = {
+    stdout: "",
+    stderr: "",
+    errIsTTY: false,
+    env: {},
+    exitCode: 0,
+    out: (t: string) => {
+      io.stdout += t;
+    },
+    err: (t: string) => {
+      io.stderr += t;
+    },
+  };
+  return io;
 }

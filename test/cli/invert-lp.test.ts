@@ -2,25 +2,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { type CliIo } from "../../src/cli/io.js";
 import { main } from "../../src/cli/main.js";
-
-function memIo(): CliIo & { stdout: string; stderr: string } {
-  const io = {
-    stdout: "",
-    stderr: "",
-    errIsTTY: false,
-    env: {},
-    exitCode: 0,
-    out: (t: string) => {
-      io.stdout += t;
-    },
-    err: (t: string) => {
-      io.stderr += t;
-    },
-  };
-  return io;
-}
+import { memIo } from "../helpers.js";
 
 const dir = mkdtempSync(join(tmpdir(), "geninv-lp-"));
 const model = join(dir, "m.json");

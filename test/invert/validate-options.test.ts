@@ -2,7 +2,6 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { type CliIo } from "../../src/cli/io.js";
 import { main } from "../../src/cli/main.js";
 import { OptionError } from "../../src/errors.js";
 import { invert, type InvertCall } from "../../src/invert/invert.js";
@@ -11,23 +10,7 @@ import { OPTION_RULES } from "../../src/invert/validate-options.js";
 import { RELU } from "../../src/model/activation.js";
 import { modelToJson } from "../../src/model/io/json-model.js";
 import { randomGenerator } from "../../src/model/random.js";
-
-function memIo(): CliIo & { stdout: string; stderr: string } {
-  const io = {
-    stdout: "",
-    stderr: "",
-    errIsTTY: false,
-    env: {},
-    exitCode: 0,
-    out: (t: string) => {
-      io.stdout += t;
-    },
-    err: (t: string) => {
-      io.stderr += t;
-    },
-  };
-  return io;
-}
+import { memIo } from "../helpers.js";
 
 const gen = randomGenerator({ sizes: [3, 12, 30], activation: RELU, rng: 4 });
 const x = gen.forward([0.4, -0.3, 0.9], new Float64Array(30));
