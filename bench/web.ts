@@ -5,7 +5,6 @@
  * the page side by side with the same inversion in Node in this process (the baseline).
  * `npm run bench:web` (builds the library and the page first). Skips when no Chromium is found.
  */
-import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium, type Page } from "playwright-core";
@@ -17,17 +16,6 @@ import { addNoise, sampleObservations } from "../src/model/random.js";
 import { Rng } from "../src/model/rng.js";
 import { median, printTable } from "./common.js";
 
-const CHROMIUM = [process.env.CHROMIUM_PATH, "/usr/bin/chromium", "/usr/bin/chromium-browser"].find((p): p is string => !!p && existsSync(p));
-const ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
 const COLD_LOADS = 5;
 const SEEDS = [0, 1, 2];
 /** Side-by-side runs: noisy samples (σ = NOISE), so that the LPs search ε and iterate, after one warm-up seed on each side; each method runs in the page, then in Node. */
@@ -65,6 +53,8 @@ export async function run(): Promise<void> {
   // plain-JS build tooling next to the page (dist/bench/ is two levels down from it)
   const { buildPage } = (await import(join(root, "web", "build.mjs"))) as typeof import("../web/build.mjs");
   const { serve } = (await import(join(root, "web", "serve.mjs"))) as typeof import("../web/serve.mjs");
+  const { CHROMIUM_ARGS, findChromium } = (await import(join(root, "web", "chromium.mjs"))) as typeof import("../web/chromium.mjs");
+  const CHROMIUM = findChromium();
   const sizes = await buildPage({ quiet: true });
   printTable(
     "built page (web/dist): every asset, gzip -9 (the xz-compressed models and HiGHS as they are); goal ≤ 3 MB",
@@ -77,7 +67,7 @@ export async function run(): Promise<void> {
   }
   const { server, url } = await serve(sizes.dir, 0);
   // playwright gives the browser a fresh temporary profile (and removes it)
-  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS });
+  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
   try {
     // cold loads: a fresh context (empty cache) each time; click "run" with only linf as soon as the page is ready
     // (linf waits for HiGHS, the LP engine's fallback, which compiles after the generator is up)

@@ -10,11 +10,12 @@ import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
+import { findChromium } from "./chromium.mjs";
 import { serve } from "./serve.mjs";
 
 const web = dirname(fileURLToPath(import.meta.url));
 const outFile = process.argv[2] ?? join(web, "..", "docs", "web-page.png");
-const browserPath = [process.env.CHROMIUM_PATH, "/usr/bin/chromium", "/usr/bin/chromium-browser"].find((p) => p && existsSync(p));
+const browserPath = findChromium();
 if (!browserPath) {
   console.error("web/screenshot.mjs: no Chromium found (install Debian's chromium, or set CHROMIUM_PATH)");
   process.exit(1);

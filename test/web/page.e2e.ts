@@ -24,20 +24,11 @@ import { Rng } from "../../src/model/rng.js";
 import { parseMaskSpec } from "../../src/operators/masks.js";
 import { applyOperator, gaussianOperator, maskOperator, type MeasurementOperator } from "../../src/operators/operator.js";
 import { FIG2_TRIALS, fig2Config, type Fig2Point, type Fig2Record, summarizeFig2 } from "../../src/experiments/fig2.js";
+import { CHROMIUM_ARGS, findChromium } from "../../web/chromium.mjs";
 
-const CHROMIUM = [process.env.CHROMIUM_PATH, "/usr/bin/chromium", "/usr/bin/chromium-browser"].find((p): p is string => !!p && existsSync(p));
+const CHROMIUM = findChromium();
 const DIST = join(import.meta.dirname, "..", "..", "web", "dist");
 const SHOTS = join(import.meta.dirname, "..", "..", "test-results", "web");
-const ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
 /** A pickle whose unpickling would run os.system("echo pwned") (protocol 2, as torch.save writes). */
 const HOSTILE_PTH = Buffer.from(
   "80027d7100580a00000073746174655f64696374710163706f7369780a73797374656d0a7102580a0000006563686f2070776e65647103857104527105732e",
@@ -67,7 +58,12 @@ describe.skipIf(!CHROMIUM)("the browser page (headless Chromium)", () => {
     const { serve } = await import("../../web/serve.mjs");
     ({ server, url } = await serve(DIST, 0));
     profile = mkdtempSync(join(tmpdir(), "geninv-chromium-"));
-    ctx = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM!, headless: true, args: ARGS, viewport: { width: 1280, height: 1000 } });
+    ctx = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM!,
+      headless: true,
+      args: CHROMIUM_ARGS,
+      viewport: { width: 1280, height: 1000 },
+    });
     page = await ctx.newPage();
     page.on("console", (m) => {
       if (m.type() === "error") consoleErrors.push(m.text());
