@@ -124,6 +124,11 @@ const MIP_OPTIONS = {
   dual_feasibility_tolerance: 1e-9,
 } as const;
 
+/** The outcome of a MIP HiGHS could not build or run: no incumbent, no bound, no work counted. */
+function failedMip(base: { binaries: number; model: BuiltModel }, solverStatus: string, message: string): MipOutcome {
+  return { ...base, status: "failed", solverStatus, z: null, objective: NaN, bound: -Infinity, gap: Infinity, nodes: 0, lpIterations: 0, seconds: 0, message };
+}
+
 /**
  * Solve one MIP with HiGHS. Failure and limits are outcomes: HiGHS throwing, or ending in any
  * status but optimal / infeasible, gives `failed` / `time_limit` with whatever incumbent it had.
@@ -138,19 +143,7 @@ export function solveMip(h: Highs, task: MipTask): MipOutcome {
   try {
     model = h.createModel(highsModelData(h, built));
   } catch (e) {
-    return {
-      ...base,
-      status: "failed",
-      solverStatus: "model error",
-      z: null,
-      objective: NaN,
-      bound: -Infinity,
-      gap: Infinity,
-      nodes: 0,
-      lpIterations: 0,
-      seconds: 0,
-      message: `HiGHS rejected the MIP: ${errorText(e)}`,
-    };
+    return failedMip(base, "model error", `HiGHS rejected the MIP: ${errorText(e)}`);
   }
   try {
     model.options.set({ ...MIP_OPTIONS, time_limit: Math.max(task.timeLimit, 0.01) });
@@ -217,19 +210,7 @@ export function solveMip(h: Highs, task: MipTask): MipOutcome {
       ...(status === "failed" ? { message: `HiGHS ended with model status '${statusName(h, code)}'` } : {}),
     };
   } catch (e) {
-    return {
-      ...base,
-      status: "failed",
-      solverStatus: "exception",
-      z: null,
-      objective: NaN,
-      bound: -Infinity,
-      gap: Infinity,
-      nodes: 0,
-      lpIterations: 0,
-      seconds: 0,
-      message: `HiGHS failed: ${errorText(e)}`,
-    };
+    return failedMip(base, "exception", `HiGHS failed: ${errorText(e)}`);
   } finally {
     model.dispose();
   }
