@@ -10,6 +10,9 @@
  * on the shipped generators they lowered no median error there (held-out digits, Figure 3; see
  * bench/region) and each costs a whole walk. Without one (sensing, masks too narrow for layer-wise
  * inversion) region descent's seeded random starts run as in `region`.
+ * On data that still do not fit (noise, data outside G's range) z is the MAP estimate under the
+ * generators' prior z ~ N(0, I) with the noise level estimated from the least-squares residual
+ * (`prior: "gaussian"`, region.ts); `prior: "none"` keeps the least-squares fit.
  * The result's `producedBy` names the method whose answer z is.
  */
 import { checkVector, type Generator } from "../model/generator.js";
@@ -52,7 +55,13 @@ export function invertAuto(gen: Generator, y: ArrayLike<number>, options: Invert
   const region = invertRegion(
     gen,
     y,
-    { ...options, regionLayerwiseStart: false, ...(informed ? { init: start! } : {}), ...(restarts !== undefined ? { restarts } : {}) },
+    {
+      ...options,
+      prior: options.prior ?? "gaussian",
+      regionLayerwiseStart: false,
+      ...(informed ? { init: start! } : {}),
+      ...(restarts !== undefined ? { restarts } : {}),
+    },
     "l2",
     "auto",
   );

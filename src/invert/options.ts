@@ -109,6 +109,18 @@ export interface InvertOptions {
    * 1 %) — the misfit of noisy data, which further starts do not lower (default true).
    */
   regionAgreeStop?: boolean;
+  /**
+   * `auto` and `region` (ℓ2), on data that do not fit to tolerance (noise, data outside G's range):
+   * `gaussian` (auto's default) returns the MAP estimate under the generators' prior z ~ N(0, I) and
+   * Gaussian noise σ — min ½‖A·G(z) − y‖² + ½σ²‖z‖², walked from the least-squares answer; `none`
+   * (region's default) returns the least-squares fit. Data that fit are never moved.
+   */
+  prior?: "gaussian" | "none";
+  /**
+   * prior `gaussian`: the noise's standard deviation per observed value, when known (default:
+   * estimated from the least-squares fit's residual as ‖r‖₂/√(m − k), which needs m ≥ 2k).
+   */
+  noiseSigma?: number;
   /** milp: the residual norm minimised, `linf` (default) or `l1`. */
   milpNorm?: "linf" | "l1";
   /**

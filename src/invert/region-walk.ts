@@ -7,7 +7,9 @@
  * until the true objective decreases; cheaper than halving along the Gauss–Newton direction, which
  * points far outside a small region when the data are not in the range of G), else steepest
  * descent. Stops when the fit is at rounding level or nothing decreases the objective
- * (the paper's section 6 asks to "blend our algorithms with gradient descent": this is the
+ * With a prior weight λ > 0 (ℓ2 only) the objective is the MAP one, ½‖A·G(z) − y‖² + ½λ‖z‖² (the
+ * generators' prior z ~ N(0, I) under Gaussian noise of variance λ), and the region's optimum is the
+ * ridge solve (JᵀJ + λI)d = −Jᵀe − λz (the paper's section 6 asks to "blend our algorithms with gradient descent": this is the
  * piecewise-linear structure of section 3 used as a Gauss–Newton / sequential-LP method).
  */
 import { type FitSolverOptions } from "../lp/backend.js";
@@ -45,6 +47,11 @@ export class RegionWalker {
   private readonly d: Float64Array;
   /** The walk's current damping (−1: not yet set). */
   private lambda = -1;
+  /**
+   * ℓ2: weight λ of the prior term ½λ‖z‖² in the objective (0: the least-squares fit). The MAP
+   * estimate under z ~ N(0, I) and Gaussian noise of variance σ² is λ = σ².
+   */
+  priorWeight = 0;
   /** ‖y‖∞ floored at 1: the scale of fit tolerances. */
   readonly scale: number;
   lpSolves = 0;
@@ -83,7 +90,7 @@ export class RegionWalker {
   value(z: Float64Array): number {
     this.objectiveEvaluations++;
     const half = objective(this.grad, this.y, z);
-    if (this.norm === "l2") return half;
+    if (this.norm === "l2") return this.priorWeight > 0 ? half + 0.5 * this.priorWeight * sumSquares(z) : half;
     const r = this.grad.residual;
     let v = 0;
     if (this.norm === "linf") for (let i = 0; i < r.length; i++) v = Math.max(v, Math.abs(r[i]!));
@@ -137,11 +144,15 @@ export class RegionWalker {
       let ft = f;
       if (this.norm === "l2") {
         // the region's least-squares optimum (Gauss–Newton: exact in one step on the right region),
-        // else Levenberg–Marquardt steps on the same region's model, whose trials cost a forward pass each
-        trial.set(cand);
-        ft = this.value(trial);
-        accepted = ft < f;
-        if (!accepted) accepted = (ft = this.dampedStep(z, f)) < f;
+        // else Levenberg–Marquardt steps on the same region's model, whose trials cost a forward pass each;
+        // with a prior the region's optimum is the ridge solve, the first (undamped) trial of dampedStep
+        if (this.priorWeight > 0) accepted = (ft = this.dampedStep(z, f, true)) < f;
+        else {
+          trial.set(cand);
+          ft = this.value(trial);
+          accepted = ft < f;
+          if (!accepted) accepted = (ft = this.dampedStep(z, f, false)) < f;
+        }
       } else {
         // the line search on the true objective, from the region's optimum back toward z
         for (let h = 0, t = 1; h < MAX_HALVINGS; h++, t *= 0.5) {
@@ -182,11 +193,13 @@ export class RegionWalker {
   }
 
   /**
-   * Levenberg–Marquardt on the current region's model (ℓ2): d = −(JᵀJ + λI)⁻¹Jᵀe, λ raised ×4 until
+   * Levenberg–Marquardt on the current region's model (ℓ2): d = −(JᵀJ + μI)⁻¹Jᵀe, μ raised ×4 until
    * the TRUE objective decreases (a rejected trial costs one forward pass and a k×k Cholesky), lowered
-   * ÷3 after a success and kept for the next region. Writes `trial`; returns the objective there.
+   * ÷3 after a success and kept for the next region. With the prior weight λ the model's objective
+   * gains ½λ‖z + d‖²: JᵀJ + λI and Jᵀe + λz. `undampedFirst`: try μ = 0 first (the region's own
+   * optimum). Writes `trial`; returns the objective there.
    */
-  private dampedStep(z: Float64Array, f: number): number {
+  private dampedStep(z: Float64Array, f: number, undampedFirst: boolean): number {
     const { model, jtj, jte, sys, d, trial } = this;
     const { k, m, M, base, kind } = model;
     const y = this.y;
@@ -205,24 +218,32 @@ export class RegionWalker {
         for (let j = 0; j <= i; j++) jtj[io + j]! += v * M[o + j]!;
       }
     }
+    // the prior's ½λ‖z + d‖²: its Hessian λI and its gradient λz at d = 0
+    const prior = this.priorWeight;
+    if (prior > 0)
+      for (let i = 0; i < k; i++) {
+        jtj[i * k + i]! += prior;
+        jte[i]! += prior * z[i]!;
+      }
     let maxDiag = 0;
     for (let i = 0; i < k; i++) maxDiag = Math.max(maxDiag, jtj[i * k + i]!);
     if (!(maxDiag > 0)) return f;
     if (this.lambda < 0) this.lambda = 1e-3 * maxDiag;
-    for (let t = 0; t < MAX_DAMPINGS; t++) {
+    for (let t = undampedFirst ? -1 : 0; t < MAX_DAMPINGS; t++) {
+      const mu = t < 0 ? 0 : this.lambda;
       for (let i = 0; i < k; i++) {
         for (let j = 0; j <= i; j++) sys[i * k + j] = jtj[i * k + j]!;
-        sys[i * k + i]! += this.lambda;
+        sys[i * k + i]! += mu;
       }
       if (choleskySolve(sys, jte, d, k)) {
         for (let i = 0; i < k; i++) trial[i] = z[i]! - d[i]!;
         const ft = this.value(trial);
         if (ft < f) {
-          this.lambda /= 3;
+          if (t >= 0) this.lambda /= 3;
           return ft;
         }
       }
-      this.lambda *= 4;
+      if (t >= 0) this.lambda *= 4;
     }
     return f;
   }
@@ -232,10 +253,12 @@ export class RegionWalker {
     const { g, trial } = this;
     const k = z.length;
     objectiveAndGradient(this.grad, this.y, z, g);
+    const prior = this.priorWeight;
+    if (prior > 0) for (let i = 0; i < k; i++) g[i]! += prior * z[i]!;
     let gg = 0;
     for (let i = 0; i < k; i++) gg += g[i]! * g[i]!;
     if (!(gg > 0)) return f;
-    // f = ½‖r‖² ≥ 0: the step f/‖∇f‖² reaches 0 on a linear model
+    // f ≥ 0: the step f/‖∇f‖² reaches 0 on a linear model
     let t = f / gg;
     for (let h = 0; h < MAX_HALVINGS; h++, t *= 0.5) {
       for (let i = 0; i < k; i++) trial[i] = z[i]! - t * g[i]!;
@@ -264,6 +287,13 @@ export interface WalkOutcome {
   localMinimum: boolean;
   stop: "fitted" | "no_descent" | "stalled" | "max_steps" | "fit_failed";
   message?: string;
+}
+
+/** ‖z‖₂². */
+function sumSquares(z: ArrayLike<number>): number {
+  let s = 0;
+  for (let i = 0; i < z.length; i++) s += z[i]! * z[i]!;
+  return s;
 }
 
 /**

@@ -11,6 +11,12 @@
  * A start costs one Jacobian (k forward passes' worth of multiply-adds) and a k-column QR per step,
  * and a walk takes a handful of steps, so a start costs about what 20–100 gradient iterations do.
  *
+ * Noisy data (no fit to tolerance) with `prior: "gaussian"` (auto's default): one more ℓ2 walk from
+ * the best least-squares answer on the MAP objective ½‖A·G(z) − y‖² + ½σ²‖z‖² — the generators'
+ * prior z ~ N(0, I) under Gaussian noise σ, given (`noiseSigma`) or estimated as ‖r‖₂²/(m − k) at the
+ * least-squares fit (needs m ≥ 2k observed values). On Figure 3's noise it lowers the image error
+ * against G(z*) by a fifth (bench/region); on data outside G's range its small σ changes little.
+ *
  * Verdict: fit to tolerance with rank J_P = k → `exact` (z is locally identified: the only pre-image
  * near it); rank < k → `non_unique` with the deficit; otherwise `converged` at a local minimum of
  * the piecewise objective, with a warning that names the residual (never a claim of identification);
@@ -64,6 +70,9 @@ export function invertRegion(gen: Generator, y: ArrayLike<number>, options: Inve
   const seed = options.seed ?? 0;
   if (!Number.isSafeInteger(restarts) || restarts < 0) throw new OptionError(`restarts must be a non-negative integer, got ${restarts}`);
   if (!Number.isSafeInteger(maxSteps) || maxSteps < 1) throw new OptionError(`iterations (region fits per start) must be a positive integer, got ${maxSteps}`);
+  const prior = options.prior ?? "none";
+  if (prior === "gaussian" && norm !== "l2") throw new OptionError(`prior gaussian is for the ℓ2 region methods (auto, region), not ${method}`);
+  if (prior !== "gaussian" && options.noiseSigma !== undefined) throw new OptionError(`noiseSigma is for prior gaussian, not prior ${prior}`);
   const fitTol = options.fitTolerance ?? DEFAULT_TOLERANCES.fitTolerance;
   const rankTol = options.rankTolerance ?? DEFAULT_TOLERANCES.rankTolerance;
   const ys = Float64Array.from(y);
@@ -95,7 +104,30 @@ export function invertRegion(gen: Generator, y: ArrayLike<number>, options: Inve
     if (agreed && options.regionAgreeStop !== false) break;
     if (best.linf <= fitTol * scale && best.rank === k && best.rows > k) break; // fits to tolerance and identified: no start can do better
   }
-  const b = best!;
+  let b = best!;
+  let priorReport: RegionReport["prior"];
+  if (prior === "gaussian") {
+    const lsResidual = diffNorms(applyOperator(op, gen.forward(b.z), new Float64Array(m)), ys);
+    const lsFitted = lsResidual.linf <= fitTol * scale;
+    const sigma = options.noiseSigma;
+    if (lsFitted || b.stop === "fit_failed") {
+      // nothing to denoise: the data fit (the prior would only pull z off the pre-image)
+    } else if (sigma === undefined && m < 2 * k) {
+      warnings.push(`prior gaussian skipped: estimating the noise level needs m ≥ 2k = ${2 * k} observed values, got ${m} (give noiseSigma / --noise-sigma)`);
+    } else {
+      // the MAP estimate: λ = σ², σ² estimated from the least-squares fit's residual with m − k degrees of freedom
+      const variance = sigma !== undefined ? sigma * sigma : (lsResidual.l2 * lsResidual.l2) / (m - k);
+      walker.priorWeight = variance;
+      const w = walker.walk(b.z);
+      walker.priorWeight = 0;
+      steps += w.steps;
+      if (w.stop !== "fit_failed") b = { ...w, start: b.start };
+      priorReport = { kind: "gaussian", noiseSigma: Math.sqrt(variance), estimated: sigma === undefined, leastSquaresResidualL2: lsResidual.l2 };
+      warnings.push(
+        `MAP estimate under the prior z ~ N(0, I) with noise σ = ${Math.sqrt(variance).toExponential(3)} (${sigma === undefined ? "estimated from the least-squares residual" : "given"}), walked from the least-squares answer (‖r‖₂ = ${lsResidual.l2.toExponential(3)}); prior: none returns that answer`,
+      );
+    }
+  }
   const g = gen.forward(b.z);
   const ag = applyOperator(op, g, new Float64Array(m));
   const residual = diffNorms(ag, ys);
@@ -122,7 +154,7 @@ export function invertRegion(gen: Generator, y: ArrayLike<number>, options: Inve
   } else {
     status = "converged";
     warnings.push(
-      `local minimum of the ${norm} objective with residual ‖r‖₂ = ${residual.l2.toExponential(3)}, ‖r‖∞ = ${residual.linf.toExponential(3)} (‖y‖₂ = ${Math.hypot(...ys).toExponential(3)}): not a fit to tolerance, so z is the best of ${walked} starts, not identified — noisy data, or a spurious local minimum`,
+      `local minimum of the ${priorReport ? "MAP" : norm} objective with residual ‖r‖₂ = ${residual.l2.toExponential(3)}, ‖r‖∞ = ${residual.linf.toExponential(3)} (‖y‖₂ = ${Math.hypot(...ys).toExponential(3)}): not a fit to tolerance, so z is the best of ${walked} starts, not identified — noisy data, or a spurious local minimum`,
     );
   }
   const region: RegionReport = {
@@ -139,6 +171,7 @@ export function invertRegion(gen: Generator, y: ArrayLike<number>, options: Inve
     pivots: walker.pivots,
     forwardPasses: walker.objectiveEvaluations,
     jacobians: walker.model.jacobians,
+    ...(priorReport ? { prior: priorReport } : {}),
   };
   return { method, status, z: b.z, residual, layers: [], timeMs: performance.now() - t0, warnings, iterations: steps, region };
 }

@@ -148,6 +148,16 @@ export interface RegionReport {
   forwardPasses: number;
   /** Jacobian formations (each ≈ k forward passes of multiply-adds). */
   jacobians: number;
+  /** Present when z is the MAP estimate under the prior (`prior: "gaussian"` on data that do not fit). */
+  prior?: {
+    kind: "gaussian";
+    /** σ of the noise the MAP objective assumed (its prior weight is σ²). */
+    noiseSigma: number;
+    /** σ was estimated from the least-squares fit's residual, ‖r‖₂/√(m − k) (else given). */
+    estimated: boolean;
+    /** ‖A·G(z) − y‖₂ of the least-squares answer the MAP walk started from. */
+    leastSquaresResidualL2: number;
+  };
 }
 
 /**

@@ -61,6 +61,8 @@ export const OPTION_RULES = {
   refine: { flag: null, rule: flag },
   regionLayerwiseStart: { flag: null, rule: flag },
   regionAgreeStop: { flag: null, rule: flag },
+  prior: { flag: "--prior", rule: { kind: "choice", choices: ["gaussian", "none"] } },
+  noiseSigma: { flag: "--noise-sigma", rule: positive },
   milpNorm: { flag: "--norm", rule: { kind: "choice", choices: ["linf", "l1"] } },
   timeLimit: { flag: "--time-limit", rule: positive },
   maxBinaries: { flag: "--max-binaries", rule: integer(0, 10_000_000) },

@@ -307,4 +307,18 @@ describe("geninv invert with gradient methods", () => {
     expect(short.code).toBe(1);
     expect(short.err).toMatch(/--init .*z3\.json: the latent vector has 3 entries, but .*g\.json takes \d+/);
   });
+
+  it("takes the prior flags of auto and region, and names bad ones (exit 2)", async () => {
+    await run("random", "--sizes", "10,60,300", "--seed", "2", "-o", p("prior-g.json"));
+    await run("sample", "--model", p("prior-g.json"), "--count", "1", "--seed", "3", "-o", p("prior-obs.json"));
+    const base = ["invert", "--model", p("prior-g.json"), "--obs", p("prior-obs.json"), "--noise", "gaussian:0.2", "--seed", "1"];
+    const given = JSON.parse((await run(...base, "--noise-sigma", "0.2")).out);
+    expect(given.results[0].region.prior).toMatchObject({ kind: "gaussian", noiseSigma: 0.2, estimated: false });
+    const none = JSON.parse((await run(...base, "--prior", "none")).out);
+    expect(none.results[0].region.prior).toBeUndefined();
+    expect((await run(...base, "--prior", "laplace")).err).toMatch(/--prior expects gaussian or none, got 'laplace'/);
+    const bad = await run(...base, "--noise-sigma", "-1");
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/--noise-sigma expects a positive number, got '-1'/);
+  });
 });

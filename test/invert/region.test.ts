@@ -147,6 +147,76 @@ describe("region descent", () => {
   });
 });
 
+describe("the Gaussian prior (auto's MAP estimate on noisy data)", () => {
+  const gen = randomGenerator({ sizes: [10, 60, 200], activation: RELU, rng: 4 });
+  const sigma = 0.3;
+  const noisy = (s: number): { z: Float64Array; x: Float64Array; y: Float64Array } => {
+    const rng = new Rng(100 + s);
+    const z = rng.fillNormal(new Float64Array(10));
+    const x = gen.forward(z);
+    return { z, x, y: Float64Array.from(x, (v) => v + sigma * rng.normal()) };
+  };
+  const median = (v: number[]): number => [...v].sort((a, b) => a - b)[v.length >> 1]!;
+  const mapObjective = (z: Float64Array, y: Float64Array, lambda: number): number => {
+    const g = gen.forward(z);
+    let f = 0;
+    for (let i = 0; i < g.length; i++) f += (g[i]! - y[i]!) ** 2;
+    return 0.5 * f + 0.5 * lambda * z.reduce((a, v) => a + v * v, 0);
+  };
+
+  it("estimates σ from the residual, descends the MAP objective from the least-squares answer, and lands closer to G(z*)", () => {
+    const ls: number[] = [];
+    const map: number[] = [];
+    for (let s = 0; s < 7; s++) {
+      const { x, y } = noisy(s);
+      const a = invert(gen, y, { prior: "none" });
+      const b = invert(gen, y);
+      expect(a.region!.prior).toBeUndefined();
+      const p = b.region!.prior!;
+      expect(p.kind).toBe("gaussian");
+      expect(p.estimated).toBe(true);
+      // ‖r‖₂²/(m − k) with 190 degrees of freedom: within 15 % of the true σ
+      expect(Math.abs(p.noiseSigma - sigma)).toBeLessThan(0.15 * sigma);
+      expect(p.leastSquaresResidualL2).toBeCloseTo(a.residual.l2, 12);
+      const lambda = p.noiseSigma ** 2;
+      expect(mapObjective(b.z, y, lambda)).toBeLessThan(mapObjective(a.z, y, lambda));
+      expect(b.status).toBe("converged");
+      expect(b.warnings.join(" ")).toMatch(
+        /MAP estimate under the prior z ~ N\(0, I\) with noise σ = \d\.\d{3}e-1 \(estimated from the least-squares residual\)/,
+      );
+      ls.push(relativeError(gen.forward(a.z), x));
+      map.push(relativeError(gen.forward(b.z), x));
+    }
+    expect(median(map)).toBeLessThan(0.9 * median(ls));
+  });
+
+  it("uses a given noise level, leaves data that fit alone, and refuses what it cannot do", () => {
+    const { y } = noisy(0);
+    const given = invert(gen, y, { noiseSigma: 0.25 });
+    expect(given.region!.prior).toMatchObject({ kind: "gaussian", noiseSigma: 0.25, estimated: false });
+    // realizable data: exact, with no prior applied
+    const { z, x } = sampleOne(gen, 3);
+    const r = invert(gen, x, { method: "region", prior: "gaussian", seed: 1 });
+    expect(r.status).toBe("exact");
+    expect(r.region!.prior).toBeUndefined();
+    expect(relativeError(r.z, z)).toBeLessThan(1e-9);
+    // too few observed values to estimate σ: the least-squares fit, with a warning
+    const op = maskOperator(
+      200,
+      Array.from({ length: 15 }, (_, i) => 10 * i),
+    );
+    const few = invert(gen, applyOperator(op, y, new Float64Array(15)), { operator: op, seed: 0 });
+    expect(few.region!.prior).toBeUndefined();
+    expect(few.warnings.join(" ")).toMatch(/prior gaussian skipped: estimating the noise level needs m ≥ 2k = 20 observed values, got 15/);
+    expect(() => invert(gen, y, { method: "region-linf", prior: "gaussian" })).toThrow(
+      /prior gaussian is for the ℓ2 region methods \(auto, region\), not region-linf/,
+    );
+    expect(() => invert(gen, y, { method: "region", noiseSigma: 0.3 })).toThrow(/noiseSigma is for prior gaussian, not prior none/);
+    expect(() => invert(gen, y, { noiseSigma: -1 })).toThrow(/noiseSigma expects a positive number, got -1/);
+    expect(() => invert(gen, y, { prior: "laplace" as "none" })).toThrow(/prior expects gaussian or none, got "laplace"/);
+  });
+});
+
 describe("the region model", () => {
   it("forms ∂(A·G)/∂z exactly as the reference forward mode does (k = 13: blocks of 8, 4 and 1 columns)", () => {
     const cases = [

@@ -60,6 +60,8 @@ interface InvertFlags extends ModelFlags, MilpFlags {
   alpha?: string;
   lpBackend?: string;
   epsSearch?: string;
+  prior?: string;
+  noiseSigma?: string;
   refine?: boolean;
   lpFallback?: boolean;
 }
@@ -161,6 +163,11 @@ export function invertCommand(io: CliIo): Command {
     .option("--eps-search <how>", "LP methods: search (default) or scan (the paper's loop from eps0)")
     .option("--no-refine", "LP methods: skip the whole-network refinement (the paper's layer-wise algorithms as they are)")
     .option("--no-lp-fallback", "LP methods: do not re-solve with HiGHS when the engine reports trouble")
+    .option(
+      "--prior <p>",
+      "auto and region: on data that do not fit, gaussian returns the MAP estimate under z ~ N(0, I) (auto's default), none the least-squares fit (region's default)",
+    )
+    .option("--noise-sigma <s>", "prior gaussian: the noise's standard deviation, when known (default: estimated from the least-squares residual)")
     .option("--image <file>", "the observation as a PNG image (grayscale in [0, 1]; colour is converted): required unless --obs is given")
     .option(
       "--mask <mask>",
@@ -206,6 +213,8 @@ export function invertCommand(io: CliIo): Command {
       if (flags.lpBackend !== undefined) options.lpBackend = optionFromFlag("lpBackend", flags.lpBackend) as InvertOptions["lpBackend"];
       if (flags.epsSearch !== undefined) options.epsSearch = optionFromFlag("epsSearch", flags.epsSearch) as InvertOptions["epsSearch"];
       if (flags.refine === false) options.refine = false;
+      if (flags.prior !== undefined) options.prior = optionFromFlag("prior", flags.prior) as InvertOptions["prior"];
+      if (flags.noiseSigma !== undefined) options.noiseSigma = numberFromFlag("noiseSigma", flags.noiseSigma);
       if (flags.lpFallback === false) options.lpFallback = false;
       Object.assign(options, milpOptionsFromFlags(flags));
       // HiGHS in this thread, for rows inverted here (worker threads load their own)
