@@ -12,7 +12,9 @@ import { type Generator, type DenseLayer } from "../model/generator.js";
 import { DEFAULT_LP_OPTIONS, type InvertOptions } from "./options.js";
 import { type LayerContext, type LayerInverter } from "./layer.js";
 import { gemmNT } from "../linalg/gemm.js";
+import { matVec } from "../linalg/matrix.js";
 import { diffNorms } from "../linalg/norms.js";
+import { applyActivation } from "../model/activation.js";
 import { type InversionResult, type RefinementReport } from "./result.js";
 
 /**
@@ -218,15 +220,21 @@ export function applyRefinement(
   };
 }
 
-/** The activation pattern of the hidden layers at z, as a string of side bits. */
+/**
+ * The activation pattern of the hidden layers at z, as a string of side bits. Only the hidden
+ * layers are evaluated (the same sums as {@link Generator.forward}): the output layer, the widest
+ * product on expansive networks (500×100 of 20-100-500's 52k multiply-adds), decides no side.
+ */
 export function patternOf(gen: Generator, z: Float64Array): string {
-  const trace = gen.forwardTrace(z);
+  let input: Float64Array = z;
   let bits = "";
   for (let li = 0; li + 1 < gen.depth; li++) {
     const layer = gen.layers[li]!;
-    const out = trace[li]!;
+    const out = matVec(layer.weight, input, new Float64Array(layer.weight.rows), layer.bias);
+    applyActivation(layer.activation, out);
     // the sign of the output is the side of the pre-activation for ReLU (0 = off) and LeakyReLU
-    for (let j = 0; j < out.length; j++) bits += layer.activation.kind === "identity" ? "" : out[j]! > 0 ? "1" : "0";
+    if (layer.activation.kind !== "identity") for (let j = 0; j < out.length; j++) bits += out[j]! > 0 ? "1" : "0";
+    input = out;
   }
   return bits;
 }
