@@ -260,6 +260,7 @@ export const FIG1_TRIALS: TrialKind<Fig1Config, Fig1Trial, Fig1Record> = {
   failed(_config, { level, run }, message) {
     return { level, run, noiseL2: null, noiseLinf: null, signalL2: null, relNoise: null, methods: [], error: message };
   },
+  isFailed: (r) => r.error !== undefined,
 };
 
 /** Per-method numbers at one noise level. */

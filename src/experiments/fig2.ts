@@ -208,6 +208,7 @@ export const FIG2_TRIALS: TrialKind<Fig2Config, Fig2Trial, Fig2Record> = {
   failed(_config, { k, run }, message) {
     return { k, run, certificate: null, methods: [], error: message };
   },
+  isFailed: (r) => r.error !== undefined,
 };
 
 /** Per-method numbers at one k. */

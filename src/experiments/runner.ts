@@ -59,6 +59,8 @@ export interface TrialKind<C, T, R> {
   run(config: C, trial: T): R;
   /** The record of a trial that threw or whose worker died. */
   failed(config: C, trial: T, message: string): R;
+  /** Whether a record is such a failed one (so a resumed batch counts the failed records it kept). */
+  isFailed?(record: R): boolean;
 }
 
 /**
@@ -275,6 +277,9 @@ export async function runTrials<C, T, R>(
     const finished = options.finished;
     const results: (R | undefined)[] = trials.map((t, i) => finished(t, i));
     const todo = results.flatMap((r, i) => (r === undefined ? [i] : []));
+    // the failed records kept from the earlier run count as failed, as in an uninterrupted batch
+    const isFailed = kind.isFailed;
+    const keptFailed = isFailed ? results.filter((r) => r !== undefined && isFailed(r)).length : 0;
     const { finished: _drop, onResult, ...rest } = options;
     const sub = await runTrials(
       kind,
@@ -291,6 +296,7 @@ export async function runTrials<C, T, R>(
     const plan = planRun(kind, trials.length, options);
     return {
       ...sub,
+      failed: sub.failed + keptFailed,
       results,
       complete: results.every((r) => r !== undefined),
       mode: plan.useWorkers ? "workers" : "in-process",

@@ -171,6 +171,7 @@ export const SENSING_TRIALS: TrialKind<SensingConfig, SensingTrial, SensingRecor
   failed(_config, { m, run }, message) {
     return { m, run, methods: [], error: message };
   },
+  isFailed: (r) => r.error !== undefined,
 };
 
 /** Per-method numbers at one m. */

@@ -175,6 +175,25 @@ describe("runTrials resume and WebAssembly aborts", () => {
     expect(resumed.complete).toBe(true);
   });
 
+  it("counts the failed records a resumed batch kept, as the uninterrupted batch did", async () => {
+    const risky: TrialKind<null, number, string> = {
+      name: "risky-resume",
+      run: (_c, t) => {
+        if (t < 0) throw new Error("negative");
+        return `ok ${t}`;
+      },
+      failed: (_c, t, msg) => `failed ${t}: ${msg}`,
+      isFailed: (r) => r.startsWith("failed"),
+    };
+    const trials = [-1, 2, -3, 4];
+    const full = await runTrials(risky, null, trials, { mode: "in-process" });
+    expect(full.failed).toBe(2);
+    // trials 0 and 1 (one failed) were logged before the interruption; 2 and 3 (one failed) run now
+    const resumed = await runTrials(risky, null, trials, { mode: "in-process", finished: (_t, i) => (i < 2 ? full.results[i] : undefined) });
+    expect(resumed.results).toEqual(full.results);
+    expect(resumed.failed).toBe(2);
+  });
+
   it("recognises a WebAssembly abort, also wrapped in a solver error, and nothing else", () => {
     const wasm = new Error("Aborted(native code called abort())");
     expect(isWasmAbort(Object.assign(new Error("unreachable"), { name: "RuntimeError" }))).toBe(true);
