@@ -26,6 +26,8 @@ class Lib {
   ready!: Promise<Extract<FromWorker, { type: "ready" }>>;
   private nextId = 1;
   private pending = new Map<number, Pending>();
+  /** Restarts so far: a run that sees it move before its request went out was cancelled. */
+  restarts = 0;
   private fig2Listener: ((m: Extract<FromWorker, { type: "fig2" }>) => void) | null = null;
   constructor() {
     this.start();
@@ -51,6 +53,7 @@ class Lib {
   }
   /** Terminate the worker (a running solve stops at once) and start a fresh one. */
   restart(): void {
+    this.restarts++;
     this.worker.terminate();
     for (const p of this.pending.values()) p.reject(new CancelledError());
     this.pending.clear();
@@ -250,6 +253,26 @@ function spec(): ObservationSpec {
           ? { kind: "sensing", m: Number($<HTMLInputElement>("sensing-m").value), seed: seed + 2 }
           : { kind: "full" },
   };
+}
+
+/**
+ * Resolves once the browser has drawn the page as it is now (a frame, then a task after it), or
+ * after 100 ms where no frame comes (a hidden tab). A run starts after its "running…" column is on
+ * screen, so the worker's solve does not share the CPU with drawing it: on 2 cores the drawing
+ * (~10 ms of the page's main thread, compositor and GPU process a run, per-thread CPU from /proc)
+ * slowed the 10–20 ms solves of region and auto — the same builds A/B, interleaved in one browser,
+ * took 0.66–0.82× (region) and 0.70–1.09× (auto) as long with this wait.
+ */
+function afterPaint(): Promise<void> {
+  return new Promise((resolve) => {
+    const fallback = setTimeout(resolve, 100);
+    requestAnimationFrame(() =>
+      setTimeout(() => {
+        clearTimeout(fallback);
+        resolve();
+      }, 0),
+    );
+  });
 }
 
 /** The observed picture as the worker will see it (noise drawn by the library in the worker on run; here: the hidden pixels). */
@@ -456,7 +479,10 @@ async function runAll(): Promise<void> {
     }
     col.dataset.state = "running";
     col.querySelector(".badge")!.textContent = "running…";
+    const restarts = lib.restarts;
+    await afterPaint();
     try {
+      if (lib.restarts !== restarts) throw new CancelledError(); // cancel clicked before the request went out
       const r = await withProgress(`${list[i]} (${i + 1}/${list.length})`, (p) =>
         lib.call<"result">({ type: "invert", method: list[i]!, clean: clean!, zTrue, spec: s, seed }, p),
       );
