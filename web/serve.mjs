@@ -3,6 +3,11 @@
  * A static file server for the built page (web/dist), bound to 127.0.0.1, printing its URL:
  * `npm run web` (builds first). `--port N` (default 8080; 0 picks a free port).
  * Node's http module is all it needs; the page itself is plain static files.
+ *
+ * It sends COOP/COEP headers, so the page is cross-origin isolated: performance.now() then ticks in
+ * 5 µs steps in Chromium instead of 100 µs, which matters for the page's 1–3 ms timings (exact).
+ * Everything the page loads is its own, so isolation blocks nothing; without the headers (any other
+ * static server) the page works the same, with the coarser clock.
  */
 import { createReadStream, existsSync, statSync } from "node:fs";
 import { createServer } from "node:http";
@@ -35,7 +40,12 @@ export function serve(dir, port = 8080) {
       res.writeHead(404, { "content-type": "text/plain" }).end(`not found: ${path}`);
       return;
     }
-    res.writeHead(200, { "content-type": TYPES[extname(file)] ?? "application/octet-stream", "cache-control": "no-cache" });
+    res.writeHead(200, {
+      "content-type": TYPES[extname(file)] ?? "application/octet-stream",
+      "cache-control": "no-cache",
+      "cross-origin-opener-policy": "same-origin",
+      "cross-origin-embedder-policy": "require-corp",
+    });
     createReadStream(file).pipe(res);
   });
   return new Promise((resolve, reject) => {
