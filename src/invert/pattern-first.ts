@@ -21,7 +21,7 @@ import { checkVector, type DenseLayer, type Generator } from "../model/generator
 import { type LayerContext, type LayerInverter } from "./layer.js";
 import { LayerLp, type LpSettings, lpSettings } from "./lp-layer.js";
 import { type InvertOptions } from "./options.js";
-import { linearizeAt, patternOf } from "./refine.js";
+import { linearizeAt, patternOf, relinearize } from "./refine.js";
 import { type InversionResult, type LayerReport } from "./result.js";
 
 /** Passes of linearise → LP before giving up on a pattern that keeps changing. */
@@ -69,8 +69,8 @@ function settlePattern(
     if (d >= moved) break; // not settling (a unit that flips back and forth): the LP passes go on
     moved = d;
     z = z2;
+    layer = relinearize(gen, layer, pattern, p2) ?? linearizeAt(gen, z);
     pattern = p2;
-    layer = linearizeAt(gen, z);
   }
   return { z, pattern, layer };
 }
@@ -133,8 +133,8 @@ export function patternFirstLinf(
     z = r.x;
     const next = patternOf(gen, z);
     if (next !== pattern) {
+      layer = relinearize(gen, layer, pattern, next) ?? linearizeAt(gen, z);
       pattern = next;
-      layer = linearizeAt(gen, z);
       continue;
     }
     // the answer lies in the region it was solved on: G(z) = J_P z + o_P there

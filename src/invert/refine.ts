@@ -131,6 +131,51 @@ export function linearizeAt(gen: Generator, z: Float64Array): DenseLayer {
 }
 
 /**
+ * Move a linearisation of a one-hidden-layer network ({@link linearizeAt} at a point of pattern
+ * `from`) to pattern `to` by rank-one updates: a hidden unit j whose slope D_jj changes by Δ
+ * changes J by Δ·W₂[:, j]·W₁[j, :] and o by Δ·W₂[:, j]·b₁_j, n·k multiply-adds a flipped unit
+ * instead of the n·m·k of the whole product (the Gauss–Newton and LP passes of pattern-first.ts
+ * flip a few units of 100 at a time). Null for deeper networks, where a flip changes every product
+ * below it: call linearizeAt there.
+ * @param gen the generator (two layers, hidden ReLU / LeakyReLU / identity)
+ * @param lin its linearisation on pattern `from` (not modified)
+ * @param from the pattern {@link patternOf} gave where `lin` was made
+ * @param to the pattern to move to
+ * @returns a new layer equal to linearizeAt at a point of pattern `to` (up to rounding), or null
+ */
+export function relinearize(gen: Generator, lin: DenseLayer, from: string, to: string): DenseLayer | null {
+  if (gen.depth !== 2) return null;
+  const hidden = gen.layers[0]!;
+  const out = gen.layers[1]!;
+  const a = hidden.activation;
+  if (a.kind === "identity" || from.length !== to.length) return from === to ? lin : null;
+  const off = a.kind === "leaky_relu" ? a.slope : 0;
+  const k = hidden.weight.cols;
+  const m = hidden.weight.rows;
+  const n = out.weight.rows;
+  const W1 = hidden.weight.data;
+  const W2 = out.weight.data;
+  const b1 = hidden.bias;
+  const J = Float64Array.from(lin.weight.data);
+  const o = Float64Array.from(lin.bias ?? new Float64Array(n));
+  for (let j = 0; j < m; j++) {
+    const cf = from.charCodeAt(j);
+    if (cf === to.charCodeAt(j)) continue;
+    const dj = cf === 49 ? off - 1 : 1 - off; // '1' → off: Δ = c − 1; '0' → on: Δ = 1 − c
+    const w1 = j * k;
+    const bj = b1 ? dj * b1[j]! : 0;
+    for (let r = 0; r < n; r++) {
+      const w = dj * W2[r * m + j]!;
+      if (w === 0) continue;
+      const jr = r * k;
+      for (let i = 0; i < k; i++) J[jr + i]! += w * W1[w1 + i]!;
+      if (bj !== 0) o[r]! += W2[r * m + j]! * bj;
+    }
+  }
+  return { weight: { rows: n, cols: k, data: J }, bias: o, activation: lin.activation, name: lin.name ?? "network" };
+}
+
+/**
  * Refine `result.z` (from a layer-wise LP method) with that method's own layer LP applied to the
  * network linearised at z. Never makes the true residual (ℓ∞, or ℓ1 for the ℓ1 method) worse.
  * @param gen the generator G
