@@ -6,11 +6,12 @@
  * `npm run bench:web` (builds the library and the page first). Skips when no Chromium is found.
  *
  * Side by side, both sides get the same warm-up: every method runs on WARMUP_SEEDS before any run
- * is timed. One warm-up run is not enough: Chromium's V8 tiers a kernel that is called a few times
- * with long loops (the region model's `jacobianRows`, src/invert/region-model.ts) through Maglev and
- * OSR code to its final TurboFan code only in its 3rd–5th region run (`--js-flags=--trace-opt`),
- * where Node 20's V8 (no Maglev) has it in TurboFan during the first — so region and auto timed on
- * runs 2–4 measured the page's warm-up, not its speed. The timed runs then go round the seeds
+ * is timed. One warm-up run is not enough: Chromium's V8 takes the region model's kernels
+ * (src/invert/region-model.ts), called a few times a run with long loops, through Maglev and OSR
+ * code to their final TurboFan code late — `jacobianRows` in the 3rd or 4th region run, the last
+ * of them in the 3rd–7th (`--js-flags=--trace-opt`, three traces) — where Node 20's V8 (no Maglev)
+ * has all of them in TurboFan during the first. Timed on runs 2–4, region and auto measured the page's warm-up, not
+ * its speed. The timed runs then go round the seeds
  * REPEATS times, and the page goes first on even runs, Node on odd ones, so neither side is always
  * the one that runs just after the other (or after the page's drawing).
  */
@@ -28,8 +29,8 @@ import { Rng } from "../src/model/rng.js";
 import { median, printTable } from "./common.js";
 
 const COLD_LOADS = 5;
-/** Untimed runs of every method on each side first (see the header: the page's JIT needs 3–5 runs of region). */
-const WARMUP_SEEDS = [96, 97, 98, 99];
+/** Untimed runs of every method on each side first (see the header: the page's JIT needs ~4–7 runs of region). */
+const WARMUP_SEEDS = [94, 95, 96, 97, 98, 99];
 /** Timed runs: every seed, REPEATS rounds. */
 const SEEDS = [0, 1, 2, 3, 4, 5];
 const REPEATS = 2;
