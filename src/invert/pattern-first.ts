@@ -30,6 +30,8 @@ const MAX_PASSES = 4;
 const MIN_EXPANSION = 2;
 /** Hidden-layer reconstructions below this fraction of their largest value count as inactive. */
 const HIDDEN_ACTIVE_FRACTION = 1e-3;
+/** The start's output least squares keeps at most this many rows per layer input (the largest). */
+const ROWS_PER_INPUT = 2;
 /** Gauss–Newton steps on the region (least squares in z, no LP) before the first LP pass. */
 const MAX_SETTLE_STEPS = 4;
 
@@ -76,8 +78,23 @@ function settlePattern(
 }
 
 /**
+ * The output rows the start's least squares uses: those above the noise guess, but at most the
+ * ROWS_PER_INPUT·inputs largest — the start only has to be close enough for the Gauss–Newton steps,
+ * and its QR costs in proportion to the rows (on 20-100-500, 200 of ~250 rows; on 20-60-784, 120 of
+ * ~390; below 2 rows per input nothing is dropped, where conditioning would suffer).
+ */
+function outputThreshold(y: Float64Array, noise: number, inputs: number): number {
+  const keep = ROWS_PER_INPUT * inputs;
+  let above = 0;
+  for (let j = 0; j < y.length; j++) if (y[j]! > noise) above++;
+  if (above <= keep) return noise;
+  const sorted = Float64Array.from(y).sort();
+  return Math.max(noise, sorted[y.length - keep - 1]!); // exactly `keep` rows lie above (ties aside)
+}
+
+/**
  * Layer-wise least squares from the observation down to z on the rows that look active: output
- * rows above the data's noise guess, hidden units above 10⁻³ of the layer's largest value. Null
+ * rows above the data's noise guess (at most the 2·inputs largest, {@link outputThreshold}), hidden units above 10⁻³ of the layer's largest value. Null
  * when a layer's rows do not determine its input (rank < inputs).
  */
 export function leastSquaresStart(gen: Generator, x: Float64Array, options: InvertOptions): Float64Array | null {
@@ -92,7 +109,7 @@ export function leastSquaresStart(gen: Generator, x: Float64Array, options: Inve
       options,
     };
     const L = new LayerLp(layer, y, ctx, settings);
-    const thr = i === gen.depth - 1 ? Math.max(settings.eps0, L.noiseGuess()) : HIDDEN_ACTIVE_FRACTION * L.yMax();
+    const thr = i === gen.depth - 1 ? outputThreshold(y, Math.max(settings.eps0, L.noiseGuess()), L.k) : HIDDEN_ACTIVE_FRACTION * L.yMax();
     const z = L.leastSquares(thr);
     if (L.lastRank < L.k) return null;
     y = z;
