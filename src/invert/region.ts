@@ -22,7 +22,7 @@
  * the piecewise objective, with a warning that names the residual (never a claim of identification);
  * the step budget spent → `max_iterations`.
  */
-import { OptionError } from "../errors.js";
+import { InvalidValueError, OptionError } from "../errors.js";
 import { diffNorms } from "../linalg/norms.js";
 import { checkVector, type Generator } from "../model/generator.js";
 import { Rng } from "../model/rng.js";
@@ -117,6 +117,10 @@ export function invertRegion(gen: Generator, y: ArrayLike<number>, options: Inve
     } else {
       // the MAP estimate: λ = σ², σ² estimated from the least-squares fit's residual with m − k degrees of freedom
       const variance = sigma !== undefined ? sigma * sigma : (lsResidual.l2 * lsResidual.l2) / (m - k);
+      if (!(variance > 0 && variance < Infinity)) {
+        if (sigma !== undefined) throw new OptionError(`noiseSigma ${sigma}: its square ${variance} is no usable prior weight`);
+        throw new InvalidValueError(`the least-squares residual ‖r‖₂ = ${lsResidual.l2} gives no usable noise variance for the prior (${variance})`);
+      }
       walker.priorWeight = variance;
       const w = walker.walk(b.z);
       walker.priorWeight = 0;

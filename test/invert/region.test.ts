@@ -213,6 +213,7 @@ describe("the Gaussian prior (auto's MAP estimate on noisy data)", () => {
     );
     expect(() => invert(gen, y, { method: "region", noiseSigma: 0.3 })).toThrow(/noiseSigma is for prior gaussian, not prior none/);
     expect(() => invert(gen, y, { noiseSigma: -1 })).toThrow(/noiseSigma expects a positive number, got -1/);
+    expect(() => invert(gen, y, { noiseSigma: 1e200 })).toThrow(/noiseSigma 1e\+200: its square Infinity is no usable prior weight/);
     expect(() => invert(gen, y, { prior: "laplace" as "none" })).toThrow(/prior expects gaussian or none, got "laplace"/);
   });
 });
