@@ -259,9 +259,10 @@ function spec(): ObservationSpec {
  * Resolves once the browser has drawn the page as it is now (a frame, then a task after it), or
  * after 100 ms where no frame comes (a hidden tab). A run starts after its "running…" column is on
  * screen, so the worker's solve does not share the CPU with drawing it: on 2 cores the drawing
- * (~10 ms of the page's main thread, compositor and GPU process a run, per-thread CPU from /proc)
- * slowed the 10–20 ms solves of region and auto — the same builds A/B, interleaved in one browser,
- * took 0.66–0.82× (region) and 0.70–1.09× (auto) as long with this wait.
+ * (~15–20 ms of CPU a run in the page's main thread, compositors and GPU process, per-thread CPU
+ * from /proc) slowed the 10–20 ms solves of region and auto. In an A/B of the two builds,
+ * interleaved in one browser, region's runs took 0.66–0.82× as long with this wait, and auto's
+ * 0.70–1.09×.
  */
 function afterPaint(): Promise<void> {
   return new Promise((resolve) => {
