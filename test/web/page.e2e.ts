@@ -248,6 +248,18 @@ describe.skipIf(!CHROMIUM)("the browser page (headless Chromium)", () => {
     expect(shown.adam!.error).toBe("not run: cancelled");
     await page.screenshot({ path: join(SHOTS, "cancelled.png") });
     await page.waitForFunction(() => !(document.getElementById("run") as HTMLButtonElement).disabled);
+    // cancel in the same task as run: before the first request goes out (a run waits for its column to be drawn)
+    await setMethods(["exact", "linf"]); // run in this order
+    await page.evaluate(() => {
+      document.getElementById("run")!.click();
+      document.getElementById("cancel")!.click();
+    });
+    await page.waitForSelector("#results[data-state=cancelled]");
+    const early = await columns();
+    expect(early.exact!.state).toBe("cancelled");
+    expect(early.exact!.error).toBe("cancelled (the worker was stopped and restarted)");
+    expect(early.linf!.error).toBe("not run: cancelled");
+    await page.waitForFunction(() => !(document.getElementById("run") as HTMLButtonElement).disabled);
     await setMethods(["linf"]);
     await page.click("#run");
     await page.waitForSelector("#results[data-state=done]");
