@@ -54,15 +54,16 @@ interface PageDom {
   document: { getElementById(id: string): { dataset: Data; click(): void } };
   MutationObserver: new (cb: () => void) => { observe(target: unknown, options: { attributes: boolean }): void; disconnect(): void };
   requestAnimationFrame(cb: () => void): void;
-  setTimeout(cb: () => void, ms: number): void;
+  setTimeout(cb: () => void, ms: number): number;
+  clearTimeout(id: number): void;
 }
 
 /**
  * Run `methods` from the page's controls and wait for the results. The click and the wait happen
  * inside the page (a MutationObserver on #results), not by the driver's polling: playwright's
  * waitForSelector polls every frame and talks to the browser while the worker solves, and that
- * took ~15 ms of CPU a run from the 2 cores the solve runs on (per-thread CPU from /proc, in
- * the report of issue 17). It resolves after the results are drawn, so the Node run that follows
+ * took ~25 ms of CPU a region run (the page's main thread, the browser process) from the 2 cores
+ * the solve runs on (per-thread CPU from /proc, in the report of issue 17). It resolves after the results are drawn, so the Node run that follows
  * does not share the CPU with that drawing either.
  */
 async function runMethods(page: Page, methods: string[]): Promise<Record<string, Data>> {
@@ -77,12 +78,14 @@ async function runMethods(page: Page, methods: string[]): Promise<Record<string,
   );
   await page.evaluate(
     () =>
-      new Promise<void>((resolve) => {
+      new Promise<void>((resolve, reject) => {
         const w = globalThis as unknown as PageDom;
         const results = w.document.getElementById("results");
+        const timer = w.setTimeout(() => reject(new Error(`bench/web: no results after 300 s (#results is ${results.dataset.state})`)), 300_000);
         const seen = new w.MutationObserver(() => {
           if (results.dataset.state !== "done") return;
           seen.disconnect();
+          w.clearTimeout(timer);
           w.requestAnimationFrame(() => w.setTimeout(resolve, 0)); // after the frame that draws the results
         });
         seen.observe(results, { attributes: true });
