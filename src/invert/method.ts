@@ -92,7 +92,7 @@ export function runMethod(method: InversionMethod, gen: Generator, x: ArrayLike<
   }
   if (method.name === "linf" && method.refine === "linf" && options.refine !== false && refinable(g)) {
     // ℓ∞ through the activation pattern: one LP in z instead of one per layer (null: not certified)
-    const fast = patternFirstLinf(g, x, method.layer, options, method.name);
+    const fast = patternFirstLinf(g, x, options, method.name);
     if (fast) return fast;
   }
   const r = invertLayerwise(g, x, method.layer, options, method.name);

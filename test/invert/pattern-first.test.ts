@@ -79,4 +79,20 @@ describe("ℓ∞ through the activation pattern (pattern-first)", () => {
     const lw = applyRefinement(gen, x, invertLayerwise(gen, x, invertLinfLayer, {}, "linf"), invertLinfLayer, "linf", {});
     expect(relativeError(r.z, lw.z)).toBeLessThan(1e-9);
   });
+
+  it("LP passes that alternate between two regions end; the second start lands in one that certifies — HiGHS agrees (1e-9), and the fit beats the layer-wise path's", () => {
+    const gen = randomGenerator({ sizes: [20, 100, 500], activation: RELU, rng: 77 });
+    const s = sampleObservations(gen, 20, 8, { kind: "uniform", level: 1e-2 });
+    const x = s.x.data.slice(19 * 500, 20 * 500);
+    const r = invert(gen, x, { method: "linf" });
+    expect(r.status).toBe("optimal");
+    expect(r.layers).toHaveLength(1);
+    expect(r.layers[0]!.name).toMatch(/, second start\)$/);
+    const h = invertLinfLayer(linearizeAt(gen, r.z), x, { index: 0, depth: 1, inputRange: [-Infinity, Infinity], options: { lpBackend: "highs" } });
+    expect(h.report.eps).toBe(r.layers[0]!.eps);
+    expect(relativeError(h.x, r.z)).toBeLessThan(1e-9);
+    const lw = applyRefinement(gen, x, invertLayerwise(gen, x, invertLinfLayer, {}, "linf"), invertLinfLayer, "linf", {});
+    expect(r.residual.linf).toBeLessThan(lw.residual.linf);
+    expect(relativeError(r.z, s.z.data.slice(19 * 20, 20 * 20))).toBeLessThan(relativeError(lw.z, s.z.data.slice(19 * 20, 20 * 20)));
+  });
 });
