@@ -176,7 +176,7 @@ export function invertCommand(io: CliIo): Command {
     .option("--noise <spec>", "add noise to the observations before inverting (simulation): uniform:<a> or gaussian:<sigma>, seeded by --seed")
     .option(
       "--measurements <m>",
-      "compressed sensing (simulation): observe y = A·x with a Gaussian m × n matrix A (N(0, 1/m), seeded by --seed); use pgd, gd or adam",
+      "compressed sensing (simulation): observe y = A·x with a Gaussian m × n matrix A (N(0, 1/m), seeded by --seed); the default auto runs region descent, pgd, gd and adam also apply",
     )
     .option("--sensing-matrix <file>", "compressed sensing: the observations are y = A·G(z*) for this m × n matrix (.npy or JSON)")
     .option("--projection <method>", "pgd: the method projecting onto the range of G (default l1)")
