@@ -88,7 +88,9 @@ export function runMethod(method: InversionMethod, gen: Generator, x: ArrayLike<
     // residuals are then over the observed rows: the unobserved ones cannot be checked
     g = observedRows(gen, op.rows);
   } else if (op && op.kind === "dense") {
-    throw new OptionError(`method '${method.name}' inverts G layer by layer and cannot take a dense measurement matrix: use pgd, gd or adam`);
+    throw new OptionError(
+      `method '${method.name}' inverts G layer by layer and cannot take a dense measurement matrix: use auto (the default), region, pgd, gd or adam`,
+    );
   }
   if (method.name === "linf" && method.refine === "linf" && options.refine !== false && refinable(g)) {
     // ℓ∞ through the activation pattern: one LP in z instead of one per layer (null: not certified)

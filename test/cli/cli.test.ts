@@ -155,7 +155,7 @@ describe("geninv CLI", () => {
     expect(JSON.parse(cs.out).results[0].relError).toBeLessThan(0.3);
     expect(JSON.parse(cs.out).results[0].method).toBe("pgd");
     expect((await run("invert", "--model", "mnist", "--image", p("digit.png"), "--method", "linf", "--measurements", "100")).err).toMatch(
-      /cannot take a dense measurement matrix: use pgd, gd or adam/,
+      /cannot take a dense measurement matrix: use auto \(the default\), region, pgd, gd or adam/,
     );
     expect((await run("invert", "--model", "mnist", "--image", p("digit.png"), "--obs", p("obs.json"))).err).toMatch(
       /exactly one of --obs FILE or --image FILE\.png/,
