@@ -7,6 +7,7 @@ export { loadHighsBackend, highsLoaded } from "../../src/lp/highs.js";
 export { missedHighsFallbacks } from "../../src/lp/backend.js";
 export { getMethod, methodName, listMethods, runMethod, hybridParts } from "../../src/invert/registry.js";
 export { type InversionResult, type LayerReport } from "../../src/invert/result.js";
+export { type MilpReport } from "../../src/invert/milp-report.js";
 export { type InvertOptions } from "../../src/invert/options.js";
 export { type Generator } from "../../src/model/generator.js";
 export { formatActivation } from "../../src/model/activation.js";

@@ -385,6 +385,15 @@ function fillColumn(col: HTMLElement, r: InvertReply): void {
     iterations: r.iterations === null ? "" : String(r.iterations),
     z: JSON.stringify(Array.from(r.z)),
   });
+  if (r.milp) {
+    Object.assign(col.dataset, {
+      milpProved: String(r.milp.proved),
+      milpBinaries: String(r.milp.binaries),
+      milpBoundLps: String(r.milp.boundLps),
+      milpNodes: String(r.milp.nodes),
+      milpGap: String(r.milp.gap),
+    });
+  }
   col.innerHTML = `<h3></h3><canvas></canvas><p><span class="badge ${cls}"></span></p>
 <dl><dt>image error</dt><dd class="image-error"></dd><dt>latent error</dt><dd class="latent-error"></dd><dt>residual ℓ∞</dt><dd class="res"></dd><dt>time</dt><dd class="time"></dd><dt class="it">iterations</dt><dd class="it"></dd></dl>`;
   col.querySelector("h3")!.textContent = r.method;
@@ -439,6 +448,39 @@ function fillColumn(col: HTMLElement, r: InvertReply): void {
     }
     col.append(d);
   }
+  if (r.milp) col.append(milpDetails(r.milp));
+}
+
+/** The MILP's report on demand; the page runs it without LP bound tightening (web/src/scenario.ts PAGE_MILP_OPTIONS). */
+function milpDetails(m: NonNullable<InvertReply["milp"]>): HTMLElement {
+  const d = document.createElement("details");
+  d.className = "milp";
+  d.innerHTML = `<summary>MILP (HiGHS)</summary><table></table><p class="note"></p>`;
+  const t = d.querySelector("table")!;
+  const rows: [string, string][] = [
+    ["proved optimal", m.proved ? "yes" : "no"],
+    ["HiGHS status", m.solverStatus],
+    ["objective / bound", `${fmt(m.objective)} / ${fmt(m.bound)}`],
+    ["gap", fmt(m.gap)],
+    ["binaries / fixed units", `${m.binaries} / ${m.fixedUnits}`],
+    ["nodes", String(m.nodes)],
+    ["bound LPs", String(m.boundLps)],
+    ["HiGHS time", `${m.highsSeconds.toFixed(2)} s`],
+    ["start", m.start],
+  ];
+  for (const [k, v] of rows) {
+    const tr = document.createElement("tr");
+    const th = document.createElement("th");
+    const td = document.createElement("td");
+    th.textContent = k;
+    td.textContent = v;
+    tr.append(th, td);
+    t.append(tr);
+  }
+  d.querySelector(".note")!.textContent =
+    "The page skips milp's LP bound tightening (milpTighten: false): that stage stops at a 10 s time budget, so what it tightens would depend on this machine's speed. " +
+    "The big-M bounds come from interval arithmetic and the observation, and the answer is the one Node gives with the same setting.";
+  return d;
 }
 
 function failColumn(col: HTMLElement, message: string, state: "failed" | "cancelled"): void {

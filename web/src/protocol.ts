@@ -1,4 +1,5 @@
 /** Messages between the page (main.ts) and its worker (worker.ts). Plain data: structured-cloned. */
+import { type MilpReport } from "../../src/invert/milp-report.js";
 
 /** How the visitor corrupted the image: noise on the observation, and which observation. */
 export interface ObservationSpec {
@@ -49,6 +50,8 @@ export interface InvertReply {
   iterations: number | null;
   layers: unknown[];
   refinement: unknown;
+  /** What the MILP did (method `milp`): proved, binaries, bound LPs, nodes, gap. */
+  milp: MilpReport | null;
   /** Observed values and what the visitor sees as the corrupted image (hidden pixels NaN). */
   observed: Float64Array;
 }
