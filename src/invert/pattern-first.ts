@@ -10,10 +10,11 @@
  * z, no LP either), then: linearise at z, solve the ε search of Algorithm 1 on that affine layer,
  * and repeat from its answer while the pattern changes (at most 4 passes).
  * When the answer's own pattern is the one it was solved on, G(z) = J_P z + o_P holds at z, so the
- * true residual is the LP's δ and z is the ℓ∞ minimiser over the whole region R_P. Anything else —
- * a layer whose least squares is rank-deficient (Theorem 2's non-unique case), a pattern that keeps
- * changing, an LP that fails — returns null and the caller runs the layer-wise algorithm, which
- * stays available as published with `refine: false`.
+ * true residual is the LP's δ and z is the ℓ∞ minimiser over the whole region R_P. A pattern that
+ * keeps changing (or comes back) gets one more try from a second start. Anything else — a layer
+ * whose least squares is rank-deficient (Theorem 2's non-unique case), no certified answer from
+ * either start, an LP that fails — returns null and the caller runs the layer-wise algorithm,
+ * which stays available as published with `refine: false`.
  */
 import { diffNorms, type Norms } from "../linalg/norms.js";
 import { activationRange } from "../model/activation.js";
