@@ -37,6 +37,12 @@ const REPEATS = 2;
 /** Side-by-side runs: noisy samples (σ = NOISE), so that the LPs search ε and iterate. */
 const NOISE = 0.02;
 const METHODS = ["exact", "linf", "l1", "relaxed", "adam", "linf+gd", "region", "auto"];
+/**
+ * milp side by side on its own: noiseless samples (on noisy ones the MIP runs to its 60 s limit),
+ * with the page's settings (no LP bound tightening, web/src/scenario.ts PAGE_MILP_OPTIONS), fewer runs (~1 s each).
+ */
+const MILP_WARMUP_SEEDS = [98, 99];
+const MILP_SEEDS = [0, 1, 2, 3, 4, 5];
 
 type Data = Record<string, string | undefined>;
 const datasets = (page: Page): Promise<Record<string, Data>> =>
@@ -188,14 +194,7 @@ export async function run(): Promise<void> {
     ];
     let run = 0;
     for (const { seed, warm } of rounds) {
-      await page.fill("#seed", String(seed));
-      await page.dispatchEvent("#seed", "change");
-      await page.waitForFunction(
-        (s) =>
-          (globalThis as unknown as { document: { getElementById(id: string): { dataset: Data } | null } }).document.getElementById("clean")?.dataset.source ===
-          `sample:${s}`,
-        seed,
-      );
+      await selectSeed(page, seed);
       const x = sampleObservations(gen, 1, seed).clean.data;
       addNoise(x, { kind: "gaussian", level: NOISE }, new Rng(seed + 1)); // the page's noise stream (web/src/scenario.ts)
       // side by side, one method at a time: the page first on even runs, Node first on odd ones
@@ -219,6 +218,7 @@ export async function run(): Promise<void> {
         }
       }
     }
+    const milp = await milpSideBySide(page, gen);
     await ctx.close();
     const load1 = loadavg();
     const timed = SEEDS.length * REPEATS;
@@ -238,10 +238,77 @@ export async function run(): Promise<void> {
         ];
       }),
     );
+    const paired = milp.pageMs.map((v, i) => v / milp.nodeMs[i]!);
+    printTable(
+      `milp on mnist, page vs Node, the page's settings (milpTighten: false): median of ${MILP_SEEDS.length} noiseless runs (seeds ${MILP_SEEDS.join(",")}) after ${MILP_WARMUP_SEEDS.length} warm-up runs on each side; HiGHS's own seconds beside; goal: page ≤ 1.5 × Node`,
+      ["method", "page ms", "node ms", "page / node", "paired ratios: median (min–max)", "HiGHS s page / node", "proved (page, node)", "nodes (page, node)"],
+      [
+        [
+          "milp",
+          median(milp.pageMs).toFixed(1),
+          median(milp.nodeMs).toFixed(1),
+          (median(milp.pageMs) / median(milp.nodeMs)).toFixed(2),
+          `${median(paired).toFixed(2)} (${Math.min(...paired).toFixed(2)}–${Math.max(...paired).toFixed(2)})`,
+          `${median(milp.pageHighs).toFixed(2)} / ${median(milp.nodeHighs).toFixed(2)}`,
+          `${milp.proved[0]}/${MILP_SEEDS.length}, ${milp.proved[1]}/${MILP_SEEDS.length}`,
+          `${milp.nodes[0]}, ${milp.nodes[1]}`,
+        ],
+      ],
+    );
     const fmtLoad = (l: number[]): string => l.map((v) => v.toFixed(2)).join(" ");
     console.log(`load average (1, 5, 15 min) before the side-by-side runs: ${fmtLoad(load0)}; after: ${fmtLoad(load1)}`);
   } finally {
     await browser.close();
     server.close();
   }
+}
+
+/** Select the sample `seed` in the page and wait until it is drawn. */
+async function selectSeed(page: Page, seed: number): Promise<void> {
+  await page.fill("#seed", String(seed));
+  await page.dispatchEvent("#seed", "change");
+  await page.waitForFunction(
+    (s) =>
+      (globalThis as unknown as { document: { getElementById(id: string): { dataset: Data } | null } }).document.getElementById("clean")?.dataset.source ===
+      `sample:${s}`,
+    seed,
+  );
+}
+
+/** milp in the page and in Node on noiseless samples, alternating which side goes first; checks that both give the same z. */
+async function milpSideBySide(
+  page: Page,
+  gen: ReturnType<typeof loadModel>,
+): Promise<{ pageMs: number[]; nodeMs: number[]; pageHighs: number[]; nodeHighs: number[]; proved: [number, number]; nodes: [number, number] }> {
+  await page.selectOption("#noise-kind", "none");
+  const out = {
+    pageMs: [] as number[],
+    nodeMs: [] as number[],
+    pageHighs: [] as number[],
+    nodeHighs: [] as number[],
+    proved: [0, 0] as [number, number],
+    nodes: [0, 0] as [number, number],
+  };
+  let run = 0;
+  for (const { seed, warm } of [...MILP_WARMUP_SEEDS.map((seed) => ({ seed, warm: true })), ...MILP_SEEDS.map((seed) => ({ seed, warm: false }))]) {
+    await selectSeed(page, seed);
+    const x = sampleObservations(gen, 1, seed).clean.data;
+    // the page's milp settings (web/src/scenario.ts pageMethodOptions)
+    const inNode = (): InversionResult => runMethod(getMethod("milp"), gen, x, methodOptions("milp", { milp: { milpTighten: false } }, { seed }));
+    const early = run++ % 2 === 1 ? inNode() : undefined;
+    const shown = (await runMethods(page, ["milp"])).milp!;
+    const r = early ?? inNode();
+    const same = shown.status === r.status && JSON.stringify(JSON.parse(shown.z ?? "[]")) === JSON.stringify(Array.from(r.z));
+    if (!same) console.log(`bench/web: milp seed ${seed}: the page's answer (${shown.status}) differs from Node's (${r.status})`);
+    if (warm) continue;
+    out.pageMs.push(Number(shown.timeMs));
+    out.nodeMs.push(r.timeMs);
+    out.pageHighs.push(Number(shown.milpHighsSeconds));
+    out.nodeHighs.push(r.milp?.highsSeconds ?? NaN);
+    if (shown.milpProved === "true") out.proved[0]++;
+    if (r.milp?.proved) out.proved[1]++;
+    out.nodes[0] += Number(shown.milpNodes);
+    out.nodes[1] += r.milp?.nodes ?? 0;
+  }
+  return out;
 }

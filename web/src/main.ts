@@ -392,6 +392,7 @@ function fillColumn(col: HTMLElement, r: InvertReply): void {
       milpBoundLps: String(r.milp.boundLps),
       milpNodes: String(r.milp.nodes),
       milpGap: String(r.milp.gap),
+      milpHighsSeconds: String(r.milp.highsSeconds),
     });
   }
   col.innerHTML = `<h3></h3><canvas></canvas><p><span class="badge ${cls}"></span></p>
