@@ -228,6 +228,35 @@ describe.skipIf(!CHROMIUM)("the browser page (headless Chromium)", () => {
     expect(consoleErrors).toEqual([]);
   });
 
+  it("runs milp on the half-hidden mnist sample (bottom half, noiseless) as Node does: the same proof at the root", async () => {
+    await opened();
+    await page.fill("#seed", "4");
+    await page.dispatchEvent("#seed", "change");
+    await page.waitForFunction(() => document.getElementById("clean")?.dataset.source === "sample:4");
+    await page.selectOption("#noise-kind", "none");
+    await page.click('button.preset[data-mask="half:bottom"]');
+    const methods = ["milp", "linf"];
+    await setMethods(methods);
+    await page.click("#run");
+    const node = Object.fromEntries(methods.map((m) => [m, nodeResult(mnist, 4, m, 0, "half:bottom")]));
+    await page.waitForSelector("#results[data-state=done]");
+    await page.click('.col[data-method="milp"] details.milp summary'); // the MILP report, open in the screenshot
+    await page.screenshot({ path: join(SHOTS, "milp-half-hidden.png"), fullPage: true });
+    const shown = await columns();
+    for (const m of methods) {
+      expect(shown[m]!.state, `${m}: ${shown[m]!.error ?? ""}`).toBe("done");
+      expectSame(shown[m]!, node[m]!, m);
+    }
+    expect([shown.milp!.status, shown.milp!.milpProved, shown.milp!.milpNodes]).toEqual(["optimal", "true", "0"]);
+    // back to the state the next tests start from: every pixel, sample 2
+    await page.click("#clear-mask");
+    await page.check("#view-full");
+    await page.fill("#seed", "2");
+    await page.dispatchEvent("#seed", "change");
+    await page.waitForFunction(() => document.getElementById("clean")?.dataset.source === "sample:2");
+    expect(consoleErrors).toEqual([]);
+  });
+
   it("shows the library's refusal of a hostile pickle, and keeps the generator it had", async () => {
     await opened();
     let expected = "";
