@@ -205,12 +205,11 @@ export function tightenBounds(
         }
         for (const side of [1, -1] as const) {
           // side 1: min a (a lower bound); side −1: min −a (an upper bound)
-          for (let c = 0, t = 0; c < nIn; c++) {
+          for (let c = 0; c < nIn; c++) {
             const col = inCols[c]!;
             const v = w[j * nIn + c]!;
             if (col < 0 || v === 0) continue;
             model.changeColCost(col, side * v);
-            t++;
           }
           model.run();
           lps++;
