@@ -45,6 +45,8 @@ const MILP_WARMUP_SEEDS = [98, 99];
 const MILP_SEEDS = [0, 1, 2, 3, 4, 5];
 
 type Data = Record<string, string | undefined>;
+/** web/drive.mjs's selectSeed, loaded in run() from next to the page (dist/bench/ is two levels down). */
+let selectSeed: typeof import("../web/drive.mjs").selectSeed;
 const datasets = (page: Page): Promise<Record<string, Data>> =>
   page.$$eval(".col", (cols) =>
     Object.fromEntries(
@@ -107,6 +109,7 @@ export async function run(): Promise<void> {
   const { buildPage } = (await import(join(root, "web", "build.mjs"))) as typeof import("../web/build.mjs");
   const { serve } = (await import(join(root, "web", "serve.mjs"))) as typeof import("../web/serve.mjs");
   const { CHROMIUM_ARGS, findChromium } = (await import(join(root, "web", "chromium.mjs"))) as typeof import("../web/chromium.mjs");
+  ({ selectSeed } = (await import(join(root, "web", "drive.mjs"))) as typeof import("../web/drive.mjs"));
   const CHROMIUM = findChromium();
   const sizes = await buildPage({ quiet: true });
   printTable(
@@ -261,18 +264,6 @@ export async function run(): Promise<void> {
     await browser.close();
     server.close();
   }
-}
-
-/** Select the sample `seed` in the page and wait until it is drawn. */
-async function selectSeed(page: Page, seed: number): Promise<void> {
-  await page.fill("#seed", String(seed));
-  await page.dispatchEvent("#seed", "change");
-  await page.waitForFunction(
-    (s) =>
-      (globalThis as unknown as { document: { getElementById(id: string): { dataset: Data } | null } }).document.getElementById("clean")?.dataset.source ===
-      `sample:${s}`,
-    seed,
-  );
 }
 
 /** milp in the page and in Node on noiseless samples, alternating which side goes first; checks that both give the same z. */

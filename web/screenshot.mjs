@@ -5,12 +5,13 @@
  * shipped mnist generator with Gaussian noise σ = 0.02 and its bottom half hidden, run through the
  * methods a visitor sees first. `node web/screenshot.mjs [out.png]`.
  */
-/* global document, window -- the callbacks of page.$eval run in the page */
+/* global window -- the callbacks of page.$eval run in the page */
 import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
-import { findChromium } from "./chromium.mjs";
+import { CHROMIUM_ARGS, findChromium } from "./chromium.mjs";
+import { selectSeed } from "./drive.mjs";
 import { serve } from "./serve.mjs";
 
 const web = dirname(fileURLToPath(import.meta.url));
@@ -25,14 +26,12 @@ if (!existsSync(join(web, "dist", "index.html"))) {
   process.exit(1);
 }
 const { server, url } = await serve(join(web, "dist"), 0);
-const browser = await chromium.launch({ executablePath: browserPath, headless: true, args: ["--headless", "--no-sandbox", "--disable-gpu"] });
+const browser = await chromium.launch({ executablePath: browserPath, headless: true, args: CHROMIUM_ARGS });
 try {
   const page = await browser.newPage({ viewport: { width: 968, height: 1000 } });
   await page.goto(url);
   await page.waitForSelector("body[data-ready=true]");
-  await page.fill("#seed", "4");
-  await page.dispatchEvent("#seed", "change");
-  await page.waitForFunction(() => document.getElementById("clean")?.dataset.source === "sample:4");
+  await selectSeed(page, 4);
   await page.selectOption("#noise-kind", "gaussian");
   await page.$eval("#noise-level", (e) => {
     e.value = "0.02";

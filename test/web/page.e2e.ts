@@ -25,6 +25,7 @@ import { parseMaskSpec } from "../../src/operators/masks.js";
 import { applyOperator, gaussianOperator, maskOperator, type MeasurementOperator } from "../../src/operators/operator.js";
 import { FIG2_TRIALS, fig2Config, type Fig2Point, type Fig2Record, summarizeFig2 } from "../../src/experiments/fig2.js";
 import { CHROMIUM_ARGS, findChromium } from "../../web/chromium.mjs";
+import { selectSeed } from "../../web/drive.mjs";
 
 const CHROMIUM = findChromium();
 const DIST = join(import.meta.dirname, "..", "..", "web", "dist");
@@ -192,9 +193,7 @@ describe.skipIf(!CHROMIUM)("the browser page (headless Chromium)", () => {
     expect([milp.status, milp.milpProved, milp.milpNodes]).toEqual(["optimal", "true", "0"]);
     expect(await page.textContent('.col[data-method="milp"] details.milp .note')).toContain("milpTighten: false");
     // and the fast ones on a noisy sample (σ = 0.05, seed 2; PGD on noisy data takes a minute: not here)
-    await page.fill("#seed", "2");
-    await page.dispatchEvent("#seed", "change");
-    await page.waitForFunction(() => document.getElementById("clean")?.dataset.source === "sample:2");
+    await selectSeed(page, 2);
     await page.selectOption("#noise-kind", "gaussian");
     await page.$eval("#noise-level", (e) => {
       (e as HTMLInputElement).value = "0.05";
@@ -230,9 +229,7 @@ describe.skipIf(!CHROMIUM)("the browser page (headless Chromium)", () => {
 
   it("runs milp on the half-hidden mnist sample (bottom half, noiseless) as Node does: the same proof at the root", async () => {
     await opened();
-    await page.fill("#seed", "4");
-    await page.dispatchEvent("#seed", "change");
-    await page.waitForFunction(() => document.getElementById("clean")?.dataset.source === "sample:4");
+    await selectSeed(page, 4);
     await page.selectOption("#noise-kind", "none");
     await page.click('button.preset[data-mask="half:bottom"]');
     const methods = ["milp", "linf"];
@@ -251,9 +248,7 @@ describe.skipIf(!CHROMIUM)("the browser page (headless Chromium)", () => {
     // back to the state the next tests start from: every pixel, sample 2
     await page.click("#clear-mask");
     await page.check("#view-full");
-    await page.fill("#seed", "2");
-    await page.dispatchEvent("#seed", "change");
-    await page.waitForFunction(() => document.getElementById("clean")?.dataset.source === "sample:2");
+    await selectSeed(page, 2);
     expect(consoleErrors).toEqual([]);
   });
 
@@ -313,9 +308,7 @@ describe.skipIf(!CHROMIUM)("the browser page (headless Chromium)", () => {
     await page.setInputFiles("#file-input", { name: "tiny.json", mimeType: "application/json", buffer: bytes });
     await page.waitForSelector('#model-info[data-sizes="3,8,16"]');
     expect(await page.isHidden("#model-error")).toBe(true);
-    await page.fill("#seed", "1");
-    await page.dispatchEvent("#seed", "change");
-    await page.waitForFunction(() => document.getElementById("clean")?.dataset.source === "sample:1");
+    await selectSeed(page, 1);
     await page.selectOption("#noise-kind", "none"); // noiseless: milp proves its optimum at once (noisy, it may run to its time limit)
     const methods = ["exact", "linf", "milp"];
     await setMethods(methods);
@@ -338,9 +331,7 @@ describe.skipIf(!CHROMIUM)("the browser page (headless Chromium)", () => {
     const bytes = Buffer.from(modelToJson(randomGenerator({ sizes: [4, 12, 30], activation: RELU, rng: 11 })));
     await page.setInputFiles("#file-input", { name: "small.json", mimeType: "application/json", buffer: bytes });
     await page.waitForSelector('#model-info[data-sizes="4,12,30"]');
-    await page.fill("#seed", "3");
-    await page.dispatchEvent("#seed", "change");
-    await page.waitForFunction(() => document.getElementById("clean")?.dataset.source === "sample:3");
+    await selectSeed(page, 3);
     await page.selectOption("#noise-kind", "none");
     // the slider as a visitor moves it: its input event picks the sensing view
     await page.$eval("#sensing-m", (e) => {
