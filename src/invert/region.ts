@@ -23,7 +23,7 @@
  * the step budget spent → `max_iterations`.
  */
 import { InvalidValueError, OptionError } from "../errors.js";
-import { diffNorms } from "../linalg/norms.js";
+import { diffNorms, type Norms } from "../linalg/norms.js";
 import { checkVector, type Generator } from "../model/generator.js";
 import { Rng } from "../model/rng.js";
 import { applyOperator, checkOperator, identityOperator, measurementCount, type MeasurementOperator, observedRows } from "../operators/operator.js";
@@ -105,36 +105,38 @@ export function invertRegion(gen: Generator, y: ArrayLike<number>, options: Inve
     if (best.linf <= fitTol * scale && best.rank === k && best.rows > k) break; // fits to tolerance and identified: no start can do better
   }
   let b = best!;
+  const residualAt = (z: Float64Array): Norms => diffNorms(applyOperator(op, gen.forward(z), new Float64Array(m)), ys);
+  let residual = residualAt(b.z);
   let priorReport: RegionReport["prior"];
-  if (prior === "gaussian") {
-    const lsResidual = diffNorms(applyOperator(op, gen.forward(b.z), new Float64Array(m)), ys);
-    const lsFitted = lsResidual.linf <= fitTol * scale;
+  // the prior moves only data that do not fit (on a fit it would only pull z off the pre-image)
+  if (prior === "gaussian" && residual.linf > fitTol * scale && b.stop !== "fit_failed") {
     const sigma = options.noiseSigma;
-    if (lsFitted || b.stop === "fit_failed") {
-      // nothing to denoise: the data fit (the prior would only pull z off the pre-image)
-    } else if (sigma === undefined && m < 2 * k) {
+    const ls = residual;
+    if (sigma === undefined && m < 2 * k) {
       warnings.push(`prior gaussian skipped: estimating the noise level needs m ≥ 2k = ${2 * k} observed values, got ${m} (give noiseSigma / --noise-sigma)`);
     } else {
       // the MAP estimate: λ = σ², σ² estimated from the least-squares fit's residual with m − k degrees of freedom
-      const variance = sigma !== undefined ? sigma * sigma : (lsResidual.l2 * lsResidual.l2) / (m - k);
+      const variance = sigma !== undefined ? sigma * sigma : (ls.l2 * ls.l2) / (m - k);
       if (!(variance > 0 && variance < Infinity)) {
         if (sigma !== undefined) throw new OptionError(`noiseSigma ${sigma}: its square ${variance} is no usable prior weight`);
-        throw new InvalidValueError(`the least-squares residual ‖r‖₂ = ${lsResidual.l2} gives no usable noise variance for the prior (${variance})`);
+        throw new InvalidValueError(`the least-squares residual ‖r‖₂ = ${ls.l2} gives no usable noise variance for the prior (${variance})`);
       }
       walker.priorWeight = variance;
       const w = walker.walk(b.z);
       walker.priorWeight = 0;
       steps += w.steps;
-      if (w.stop !== "fit_failed") b = { ...w, start: b.start };
-      priorReport = { kind: "gaussian", noiseSigma: Math.sqrt(variance), estimated: sigma === undefined, leastSquaresResidualL2: lsResidual.l2 };
-      warnings.push(
-        `MAP estimate under the prior z ~ N(0, I) with noise σ = ${Math.sqrt(variance).toExponential(3)} (${sigma === undefined ? "estimated from the least-squares residual" : "given"}), walked from the least-squares answer (‖r‖₂ = ${lsResidual.l2.toExponential(3)}); prior: none returns that answer`,
-      );
+      if (w.stop === "fit_failed") {
+        warnings.push(`prior gaussian: the MAP walk's region fit failed (${w.message ?? "unknown reason"}); z is the least-squares answer`);
+      } else {
+        b = { ...w, start: b.start };
+        residual = residualAt(b.z);
+        priorReport = { kind: "gaussian", noiseSigma: Math.sqrt(variance), estimated: sigma === undefined, leastSquaresResidualL2: ls.l2 };
+        warnings.push(
+          `MAP estimate under the prior z ~ N(0, I) with noise σ = ${Math.sqrt(variance).toExponential(3)} (${sigma === undefined ? "estimated from the least-squares residual" : "given"}), walked from the least-squares answer (‖r‖₂ = ${ls.l2.toExponential(3)}); prior: none returns that answer`,
+        );
+      }
     }
   }
-  const g = gen.forward(b.z);
-  const ag = applyOperator(op, g, new Float64Array(m));
-  const residual = diffNorms(ag, ys);
   const fitted = residual.linf <= fitTol * scale;
   let status: InversionStatus;
   if (b.stop === "fit_failed" && !fitted) {
