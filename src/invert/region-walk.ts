@@ -122,6 +122,9 @@ export class RegionWalker {
     let stopped: WalkOutcome["stop"] = "max_steps";
     let message: string | undefined;
     this.lambda = -1;
+    // with a prior the step is the ridge solve of dampedStep: the region's least-squares fit (a QR per
+    // step) would only give the rank, which is read once where the walk ends
+    const ridge = this.norm === "l2" && this.priorWeight > 0;
     for (; steps < this.maxSteps;) {
       if (linf <= this.roundingLevel) {
         stopped = "fitted";
@@ -130,15 +133,17 @@ export class RegionWalker {
       this.model.linearize(z, this.y);
       regions.add(this.model.patternHash);
       steps++;
-      const fit = this.norm === "l2" ? fitLeastSquares(this.fit, z, this.y, cand, this.rankTol) : fitLp(this.fit, z, this.y, this.norm, cand, this.lp);
-      this.lpSolves += fit.lpSolves;
-      this.pivots += fit.pivots;
-      rank = fit.rank;
-      rows = fit.rows;
-      if (!fit.ok) {
-        stopped = "fit_failed";
-        message = fit.message;
-        break;
+      if (!ridge) {
+        const fit = this.norm === "l2" ? fitLeastSquares(this.fit, z, this.y, cand, this.rankTol) : fitLp(this.fit, z, this.y, this.norm, cand, this.lp);
+        this.lpSolves += fit.lpSolves;
+        this.pivots += fit.pivots;
+        rank = fit.rank;
+        rows = fit.rows;
+        if (!fit.ok) {
+          stopped = "fit_failed";
+          message = fit.message;
+          break;
+        }
       }
       let accepted = false;
       let ft = f;
@@ -146,7 +151,7 @@ export class RegionWalker {
         // the region's least-squares optimum (Gauss–Newton: exact in one step on the right region),
         // else Levenberg–Marquardt steps on the same region's model, whose trials cost a forward pass each;
         // with a prior the region's optimum is the ridge solve, the first (undamped) trial of dampedStep
-        if (this.priorWeight > 0) accepted = (ft = this.dampedStep(z, f, true)) < f;
+        if (ridge) accepted = (ft = this.dampedStep(z, f, true)) < f;
         else {
           trial.set(cand);
           ft = this.value(trial);
@@ -183,12 +188,12 @@ export class RegionWalker {
         break;
       }
     }
-    if (rank < 0 || stopped === "fitted") {
+    if (steps === 0 || stopped === "fitted") {
       // the rank of J_P where the walk ended
       this.model.linearize(z, this.y);
       regions.add(this.model.patternHash);
       ({ rank, rows } = regionRank(this.fit, this.y, this.rankTol));
-    } else if (this.norm !== "l2") ({ rank, rows } = regionRank(this.fit, this.y, this.rankTol));
+    } else if (this.norm !== "l2" || ridge) ({ rank, rows } = regionRank(this.fit, this.y, this.rankTol)); // the last region fitted
     return { z, objective: f, linf, steps, regions: regions.size, rank, rows, localMinimum, stop: stopped, ...(message ? { message } : {}) };
   }
 
