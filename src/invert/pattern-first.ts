@@ -75,8 +75,8 @@ function patternDistance(a: string, b: string): number {
  * number of changed units falls. Each step costs one linearisation (or its rank-one update) and a
  * k-unknown least squares — a fraction of an LP pass. With the start's rows chosen as below, one
  * LP pass then suffices on every one of 40 observations of 20-100-500 and 10 of 100-250-600 at
- * noise 1e-4 (was 2.4 passes a 20-100-500 inversion, and 100-250-600 not tried). Returns the last
- * z and its linearisation.
+ * noise 1e-4 (was 2.4 passes a 20-100-500 inversion, and 100-250-600 not tried). Returns the
+ * settled pattern and its linearisation (the LP pass solves for z afresh).
  */
 function settlePattern(
   gen: Generator,
@@ -85,7 +85,7 @@ function settlePattern(
   ctx: LayerContext,
   settings: LpSettings,
   noiseMargin: number,
-): { z: Float64Array; pattern: string; layer: DenseLayer } {
+): { pattern: string; layer: DenseLayer } {
   let z = z0;
   let pattern = patternOf(gen, z);
   let layer = linearizeAt(gen, z);
@@ -96,14 +96,14 @@ function settlePattern(
     if (L.lastRank < L.k) break; // the LP's search handles rank-deficient rows
     const p2 = patternOf(gen, z2);
     const d = patternDistance(pattern, p2);
-    if (d === 0) return { z: z2, pattern, layer }; // same pattern: same linearisation
+    if (d === 0) return { pattern, layer }; // same pattern: same linearisation
     if (d >= moved) break; // not settling (a unit that flips back and forth): the LP passes go on
     moved = d;
     z = z2;
     layer = relinearize(gen, layer, pattern, p2) ?? linearizeAt(gen, z);
     pattern = p2;
   }
-  return { z, pattern, layer };
+  return { pattern, layer };
 }
 
 /**
