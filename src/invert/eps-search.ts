@@ -35,6 +35,17 @@ export interface LinfSearch {
   message?: string;
 }
 
+/** What a caller already knows about a layer's LP (see {@link linfSearch}). */
+export interface LinfStart {
+  /**
+   * A least-squares fit of the layer's rows that look active, of full rank (the caller's own, e.g.
+   * pattern-first's Gauss–Newton step on the same linearised layer): used as the search's witness
+   * and the cold LP's starting point instead of a least squares of its own. Only the path changes:
+   * the search still stops at the first feasible grid ε and returns that LP's minimiser.
+   */
+  witness?: Float64Array;
+}
+
 /**
  * Algorithm 1 with geninv's ε search: the answer is the first ε on the grid ε₀·αᵗ at which the
  * LP with the cap δ ≤ ε is feasible — the same ε the paper's scan stops at, because the feasible
@@ -50,7 +61,7 @@ export interface LinfSearch {
  *
  * `scan` runs the paper's loop instead (ε₀, ε₀α, … until feasible), for comparison.
  */
-export function linfSearch(L: LayerLp): LinfSearch {
+export function linfSearch(L: LayerLp, start: LinfStart = {}): LinfSearch {
   const s = new Float64Array(L.n);
   const guess = L.noiseGuess();
   if (L.settings.search === "scan") return linfScan(L, L.leastSquares(Math.max(L.eps0, guess)));
@@ -73,7 +84,14 @@ export function linfSearch(L: LayerLp): LinfSearch {
   let tW = L.tMax + 1;
   let dW = Infinity;
   let rankW = 0;
-  for (const thr of thresholds) {
+  if (start.witness) {
+    // the caller's full-rank least-squares point of these rows: the witness, without a QR of our own
+    z0 = start.witness;
+    L.activities(z0, s);
+    ({ t: tW, d: dW } = L.firstFit(s, L.tMax));
+    rankW = L.k;
+  }
+  for (const thr of start.witness ? [] : thresholds) {
     const z = L.leastSquares(thr);
     if (thr === L.eps0 && L.lastRank < L.k && L.rowsAt(L.eps0) >= L.k) {
       // rows at ε₀ leave directions free: realizable data are answered in those directions alone

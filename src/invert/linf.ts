@@ -4,8 +4,9 @@
  * is feasible, and its minimiser. LeakyReLU layers use Remark 1's rows. Hidden-layer
  * reconstructions are ReLU outputs, so the LP keeps them ≥ 0.
  */
-import { type LayerInverter, layerResidual } from "./layer.js";
-import { linfSearch } from "./eps-search.js";
+import { type DenseLayer } from "../model/generator.js";
+import { type LayerContext, type LayerInverter, type LayerSolution, layerResidual } from "./layer.js";
+import { linfSearch, type LinfStart } from "./eps-search.js";
 import { LayerLp, lpSettings, solverReport, withNotes } from "./lp-layer.js";
 import { type LayerStatus } from "./result.js";
 
@@ -26,9 +27,15 @@ import { type LayerStatus } from "./result.js";
  * console.log(report.status, report.eps, report.delta, x.length);
  * ```
  */
-export const invertLinfLayer: LayerInverter = (layer, y, ctx) => {
+export const invertLinfLayer: LayerInverter = (layer, y, ctx) => invertLinfLayerFrom(layer, y, ctx, {});
+
+/**
+ * {@link invertLinfLayer} with what the caller already knows about the layer's LP (a full-rank
+ * least-squares witness, see {@link LinfStart}); same ε and minimiser, fewer steps to them.
+ */
+export function invertLinfLayerFrom(layer: DenseLayer, y: Float64Array, ctx: LayerContext, start: LinfStart): LayerSolution {
   const L = new LayerLp(layer, y, ctx, lpSettings(ctx.options));
-  const r = linfSearch(L);
+  const r = linfSearch(L, start);
   const x = r.z;
   const residual = layerResidual(layer, x, y, new Float64Array(L.n));
   let status: LayerStatus = r.status;
@@ -49,4 +56,4 @@ export const invertLinfLayer: LayerInverter = (layer, y, ctx) => {
       ...(withNotes(L, message) ? { message: withNotes(L, message)! } : {}),
     },
   };
-};
+}
