@@ -121,6 +121,13 @@ export interface InvertOptions {
    * estimated from the least-squares fit's residual as ‖r‖₂/√(m − k), which needs m ≥ 2k).
    */
   noiseSigma?: number;
+  /**
+   * prior `gaussian`, when the posterior is broad (its Laplace image spread at the first MAP mode is
+   * above 0.1 of the signal, as under Figure 3's noise): MAP walks from this many seeded draws of the
+   * prior that look for its other modes; the minimum-Bayes-risk mode is returned (default 4; 0 keeps
+   * the first mode).
+   */
+  modeStarts?: number;
   /** milp: the residual norm minimised, `linf` (default) or `l1`. */
   milpNorm?: "linf" | "l1";
   /**

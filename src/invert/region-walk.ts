@@ -198,14 +198,12 @@ export class RegionWalker {
   }
 
   /**
-   * Levenberg–Marquardt on the current region's model (ℓ2): d = −(JᵀJ + μI)⁻¹Jᵀe, μ raised ×4 until
-   * the TRUE objective decreases (a rejected trial costs one forward pass and a k×k Cholesky), lowered
-   * ÷3 after a success and kept for the next region. With the prior weight λ the model's objective
-   * gains ½λ‖z + d‖²: JᵀJ + λI and Jᵀe + λz. `undampedFirst`: try μ = 0 first (the region's own
-   * optimum). Writes `trial`; returns the objective there.
+   * The current region's Gauss–Newton system of the walk's ℓ2 objective at z: JᵀJ + λI (lower
+   * triangle) in `jtj` and Jᵀe + λz in `jte`, e the model's residual at d = 0 (the prior's ½λ‖z‖²
+   * adds its Hessian λI and its gradient λz).
    */
-  private dampedStep(z: Float64Array, f: number, undampedFirst: boolean): number {
-    const { model, jtj, jte, sys, d, trial } = this;
+  private normalEquations(z: Float64Array): void {
+    const { model, jtj, jte } = this;
     const { k, m, M, base, kind } = model;
     const y = this.y;
     jtj.fill(0);
@@ -223,13 +221,57 @@ export class RegionWalker {
         for (let j = 0; j <= i; j++) jtj[io + j]! += v * M[o + j]!;
       }
     }
-    // the prior's ½λ‖z + d‖²: its Hessian λI and its gradient λz at d = 0
     const prior = this.priorWeight;
     if (prior > 0)
       for (let i = 0; i < k; i++) {
         jtj[i * k + i]! += prior;
         jte[i]! += prior * z[i]!;
       }
+  }
+
+  /**
+   * The Laplace approximation of the posterior at a mode z of the MAP objective (ℓ2, prior weight
+   * λ > 0): on z's region G is affine, so the objective's Hessian there is exactly H = JᵀJ + λI and
+   * the posterior is ≈ N(z, λH⁻¹). Returns log det(H/λ) (the mode's evidence is −f/λ − ½ of it) and
+   * the effective degrees of freedom tr(JᵀJ·H⁻¹) = k − λ·tr(H⁻¹); null when H is not positive definite.
+   */
+  laplace(z: Float64Array): { logDetScaled: number; dof: number } | null {
+    const lam = this.priorWeight;
+    if (this.norm !== "l2" || !(lam > 0)) return null;
+    const { jtj, sys, d } = this;
+    const { k } = this.model;
+    this.model.linearize(z, this.y);
+    this.normalEquations(z);
+    sys.set(jtj);
+    if (!choleskyFactor(sys, k)) return null;
+    let logDet = 0;
+    for (let i = 0; i < k; i++) logDet += 2 * Math.log(sys[i * k + i]! / Math.sqrt(lam));
+    // tr(H⁻¹) = ‖L⁻¹‖_F²: column j of L⁻¹ by forward substitution on e_j
+    let trace = 0;
+    for (let j = 0; j < k; j++) {
+      d.fill(0);
+      for (let i = j; i < k; i++) {
+        let t = i === j ? 1 : 0;
+        const io = i * k;
+        for (let p = j; p < i; p++) t -= sys[io + p]! * d[p]!;
+        d[i] = t / sys[io + i]!;
+        trace += d[i]! * d[i]!;
+      }
+    }
+    return { logDetScaled: logDet, dof: k - lam * trace };
+  }
+
+  /**
+   * Levenberg–Marquardt on the current region's model (ℓ2): d = −(JᵀJ + μI)⁻¹Jᵀe, μ raised ×4 until
+   * the TRUE objective decreases (a rejected trial costs one forward pass and a k×k Cholesky), lowered
+   * ÷3 after a success and kept for the next region. With the prior weight λ the model's objective
+   * gains ½λ‖z + d‖²: JᵀJ + λI and Jᵀe + λz. `undampedFirst`: try μ = 0 first (the region's own
+   * optimum). Writes `trial`; returns the objective there.
+   */
+  private dampedStep(z: Float64Array, f: number, undampedFirst: boolean): number {
+    const { jtj, jte, sys, d, trial } = this;
+    const { k } = this.model;
+    this.normalEquations(z);
     let maxDiag = 0;
     for (let i = 0; i < k; i++) maxDiag = Math.max(maxDiag, jtj[i * k + i]!);
     if (!(maxDiag > 0)) return f;
@@ -306,6 +348,23 @@ function sumSquares(z: ArrayLike<number>): number {
  * overwritten by its Cholesky factor). Returns false when S is not numerically positive definite.
  */
 function choleskySolve(S: Float64Array, b: Float64Array, x: Float64Array, k: number): boolean {
+  if (!choleskyFactor(S, k)) return false;
+  for (let i = 0; i < k; i++) {
+    const io = i * k;
+    let t = b[i]!;
+    for (let p = 0; p < i; p++) t -= S[io + p]! * x[p]!;
+    x[i] = t / S[io + i]!;
+  }
+  for (let i = k - 1; i >= 0; i--) {
+    let t = x[i]!;
+    for (let p = i + 1; p < k; p++) t -= S[p * k + i]! * x[p]!;
+    x[i] = t / S[i * k + i]!;
+  }
+  return true;
+}
+
+/** Cholesky factor L (lower triangle, in place) of a symmetric k×k S given by its lower triangle; false when S is not numerically positive definite. */
+function choleskyFactor(S: Float64Array, k: number): boolean {
   for (let j = 0; j < k; j++) {
     const jo = j * k;
     let s = S[jo + j]!;
@@ -319,17 +378,6 @@ function choleskySolve(S: Float64Array, b: Float64Array, x: Float64Array, k: num
       for (let p = 0; p < j; p++) t -= S[io + p]! * S[jo + p]!;
       S[io + j] = t / dj;
     }
-  }
-  for (let i = 0; i < k; i++) {
-    const io = i * k;
-    let t = b[i]!;
-    for (let p = 0; p < i; p++) t -= S[io + p]! * x[p]!;
-    x[i] = t / S[io + i]!;
-  }
-  for (let i = k - 1; i >= 0; i--) {
-    let t = x[i]!;
-    for (let p = i + 1; p < k; p++) t -= S[p * k + i]! * x[p]!;
-    x[i] = t / S[i * k + i]!;
   }
   return true;
 }

@@ -16,6 +16,8 @@
  * prior z ~ N(0, I) under Gaussian noise σ, given (`noiseSigma`) or estimated as ‖r‖₂²/(m − k) at the
  * least-squares fit (needs m ≥ 2k observed values). On Figure 3's noise it lowers the image error
  * against G(z*) by a fifth (bench/region); on data outside G's range its small σ changes little.
+ * Where the posterior is broad, more MAP walks look for its other modes and the minimum-Bayes-risk
+ * one is returned (region-posterior.ts).
  *
  * Verdict: fit to tolerance with rank J_P = k → `exact` (z is locally identified: the only pre-image
  * near it); rank < k → `non_unique` with the deficit; otherwise `converged` at a local minimum of
@@ -31,6 +33,7 @@ import { invertLayerwise } from "./driver.js";
 import { invertExactLayer } from "./exact.js";
 import { DEFAULT_LP_OPTIONS, DEFAULT_TOLERANCES, type InvertOptions } from "./options.js";
 import { type RegionNorm } from "./region-fit.js";
+import { chooseMode, DEFAULT_MODE_STARTS } from "./region-posterior.js";
 import { RegionWalker, type WalkOutcome } from "./region-walk.js";
 
 export { type RegionReport } from "./result.js";
@@ -73,6 +76,9 @@ export function invertRegion(gen: Generator, y: ArrayLike<number>, options: Inve
   const prior = options.prior ?? "none";
   if (prior === "gaussian" && norm !== "l2") throw new OptionError(`prior gaussian is for the ℓ2 region methods (auto, region), not ${method}`);
   if (prior !== "gaussian" && options.noiseSigma !== undefined) throw new OptionError(`noiseSigma is for prior gaussian, not prior ${prior}`);
+  if (prior !== "gaussian" && options.modeStarts !== undefined) throw new OptionError(`modeStarts is for prior gaussian, not prior ${prior}`);
+  const modeStarts = options.modeStarts ?? DEFAULT_MODE_STARTS;
+  if (!Number.isSafeInteger(modeStarts) || modeStarts < 0) throw new OptionError(`modeStarts must be a non-negative integer, got ${modeStarts}`);
   const fitTol = options.fitTolerance ?? DEFAULT_TOLERANCES.fitTolerance;
   const rankTol = options.rankTolerance ?? DEFAULT_TOLERANCES.rankTolerance;
   const ys = Float64Array.from(y);
@@ -123,18 +129,34 @@ export function invertRegion(gen: Generator, y: ArrayLike<number>, options: Inve
       }
       walker.priorWeight = variance;
       const w = walker.walk(b.z);
-      walker.priorWeight = 0;
       steps += w.steps;
       if (w.stop === "fit_failed") {
         warnings.push(`prior gaussian: the MAP walk's region fit failed (${w.message ?? "unknown reason"}); z is the least-squares answer`);
       } else {
-        b = { ...w, start: b.start };
+        const search = chooseMode(gen, op, walker, w, modeStarts, seed);
+        steps += search.steps;
+        b = { ...search.walk, start: search.modes && search.modes.chosen > 0 ? `mode search ${search.modes.chosen}` : b.start };
         residual = residualAt(b.z);
-        priorReport = { kind: "gaussian", noiseSigma: Math.sqrt(variance), estimated: sigma === undefined, leastSquaresResidualL2: ls.l2 };
+        priorReport = {
+          kind: "gaussian",
+          noiseSigma: Math.sqrt(variance),
+          estimated: sigma === undefined,
+          leastSquaresResidualL2: ls.l2,
+          posteriorSpread: search.spread,
+          ...(search.modes ? { modes: search.modes } : {}),
+        };
         warnings.push(
           `MAP estimate under the prior z ~ N(0, I) with noise σ = ${Math.sqrt(variance).toExponential(3)} (${sigma === undefined ? "estimated from the least-squares residual" : "given"}), walked from the least-squares answer (‖r‖₂ = ${ls.l2.toExponential(3)}); prior: none returns that answer`,
         );
+        if (search.modes) {
+          const { objective, weight, chosen, walks } = search.modes;
+          const highest = objective.indexOf(Math.min(...objective));
+          warnings.push(
+            `broad posterior (Laplace image spread ${search.spread!.toFixed(3)} of ‖A·G(z)‖): ${objective.length} distinct modes from ${walks} MAP walks; z is the mode of least expected squared image distance to the others (Laplace-evidence weight ${weight[chosen]!.toFixed(3)}, MAP objective ${objective[chosen]!.toExponential(4)}; the highest-density mode's is ${objective[highest]!.toExponential(4)}); modeStarts: 0 keeps the first mode`,
+          );
+        }
       }
+      walker.priorWeight = 0;
     }
   }
   const fitted = residual.linf <= fitTol * scale;
@@ -160,7 +182,7 @@ export function invertRegion(gen: Generator, y: ArrayLike<number>, options: Inve
   } else {
     status = "converged";
     warnings.push(
-      `local minimum of the ${priorReport ? "MAP" : norm} objective with residual ‖r‖₂ = ${residual.l2.toExponential(3)}, ‖r‖∞ = ${residual.linf.toExponential(3)} (‖y‖₂ = ${Math.hypot(...ys).toExponential(3)}): not a fit to tolerance, so z is the best of ${walked} starts, not identified — noisy data, or a spurious local minimum`,
+      `local minimum of the ${priorReport ? "MAP" : norm} objective with residual ‖r‖₂ = ${residual.l2.toExponential(3)}, ‖r‖∞ = ${residual.linf.toExponential(3)} (‖y‖₂ = ${Math.hypot(...ys).toExponential(3)}): not a fit to tolerance, so z is ${priorReport?.modes ? `the chosen mode of ${priorReport.modes.walks} MAP walks` : `the best of ${walked} starts`}, not identified — noisy data, or a spurious local minimum`,
     );
   }
   const region: RegionReport = {

@@ -157,6 +157,20 @@ export interface RegionReport {
     estimated: boolean;
     /** ‖A·G(z) − y‖₂ of the least-squares answer the MAP walk started from. */
     leastSquaresResidualL2: number;
+    /**
+     * The Laplace posterior's image spread at the first MAP mode, √(σ²·dof)/‖A·G(ẑ)‖ with
+     * dof = tr(JᵀJ(JᵀJ + σ²I)⁻¹); above 0.1 the posterior counts as broad and other modes are sought.
+     * When its upper bound √(σ²k)/‖A·G(ẑ)‖ is already ≤ 0.1, that bound (no Jacobian spent on it);
+     * null when the mode's Hessian was not positive definite.
+     */
+    posteriorSpread: number | null;
+    /**
+     * Present when other modes were sought (a broad posterior, `modeStarts` > 0): each distinct
+     * mode's MAP objective and Laplace-evidence weight (normalised), the index of the returned one
+     * (the least expected squared image distance to the others; 0 is the first walk's), and the MAP
+     * walks run.
+     */
+    modes?: { objective: number[]; weight: number[]; chosen: number; walks: number };
   };
 }
 

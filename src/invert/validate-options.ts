@@ -63,6 +63,7 @@ export const OPTION_RULES = {
   regionAgreeStop: { flag: null, rule: flag },
   prior: { flag: "--prior", rule: { kind: "choice", choices: ["gaussian", "none"] } },
   noiseSigma: { flag: "--noise-sigma", rule: positive },
+  modeStarts: { flag: "--mode-starts", rule: integer(0, 1000) },
   milpNorm: { flag: "--norm", rule: { kind: "choice", choices: ["linf", "l1"] } },
   timeLimit: { flag: "--time-limit", rule: positive },
   maxBinaries: { flag: "--max-binaries", rule: integer(0, 10_000_000) },

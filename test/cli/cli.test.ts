@@ -320,5 +320,10 @@ describe("geninv invert with gradient methods", () => {
     const bad = await run(...base, "--noise-sigma", "-1");
     expect(bad.code).toBe(2);
     expect(bad.err).toMatch(/--noise-sigma expects a positive number, got '-1'/);
+    const first = JSON.parse((await run(...base, "--mode-starts", "0")).out);
+    expect(first.results[0].region.prior.modes).toBeUndefined();
+    const badStarts = await run(...base, "--mode-starts", "-2");
+    expect(badStarts.code).toBe(2);
+    expect(badStarts.err).toMatch(/--mode-starts expects an integer in \[0, 1000\], got '-2'/);
   });
 });

@@ -62,6 +62,7 @@ interface InvertFlags extends ModelFlags, MilpFlags {
   epsSearch?: string;
   prior?: string;
   noiseSigma?: string;
+  modeStarts?: string;
   refine?: boolean;
   lpFallback?: boolean;
 }
@@ -168,6 +169,10 @@ export function invertCommand(io: CliIo): Command {
       "auto and region: on data that do not fit, gaussian returns the MAP estimate under z ~ N(0, I) (auto's default), none the least-squares fit (region's default)",
     )
     .option("--noise-sigma <s>", "prior gaussian: the noise's standard deviation, when known (default: estimated from the least-squares residual)")
+    .option(
+      "--mode-starts <n>",
+      "prior gaussian on a broad posterior: MAP walks from n prior draws that look for other modes, the minimum-Bayes-risk mode returned (default 4; 0 keeps the first)",
+    )
     .option("--image <file>", "the observation as a PNG image (grayscale in [0, 1]; colour is converted): required unless --obs is given")
     .option(
       "--mask <mask>",
@@ -215,6 +220,7 @@ export function invertCommand(io: CliIo): Command {
       if (flags.refine === false) options.refine = false;
       if (flags.prior !== undefined) options.prior = optionFromFlag("prior", flags.prior) as InvertOptions["prior"];
       if (flags.noiseSigma !== undefined) options.noiseSigma = numberFromFlag("noiseSigma", flags.noiseSigma);
+      if (flags.modeStarts !== undefined) options.modeStarts = numberFromFlag("modeStarts", flags.modeStarts);
       if (flags.lpFallback === false) options.lpFallback = false;
       Object.assign(options, milpOptionsFromFlags(flags));
       // HiGHS in this thread, for rows inverted here (worker threads load their own)
