@@ -6,6 +6,7 @@
  */
 import { OptionError } from "../errors.js";
 import { type Matrix } from "../linalg/matrix.js";
+import { NormalEquationsWorkspace, normalEquationsRows } from "../linalg/normal-equations.js";
 import { leastSquaresRows, QrWorkspace } from "../linalg/qr.js";
 import { FitSolver, type FitResult, LP_BACKENDS, type LpBackendName } from "../lp/backend.js";
 import { type ChebyshevProblem, type FitRows, type LadProblem } from "../lp/types.js";
@@ -275,8 +276,11 @@ export class LayerLp {
    * Least squares on the rows that look active at threshold ε (for LeakyReLU and invertible
    * activations, on every usable row through the inverse activation, eq. (5)), clamped to the
    * input range. A starting point and a feasibility witness, never an answer by itself.
+   * @param eps the threshold of the rows that look active
+   * @param normal solve by the normal equations ({@link normalEquationsRows}) when the rows are
+   *   well conditioned, by QR otherwise (and always when false: the LP methods' own starts keep QR)
    */
-  leastSquares(eps: number): Float64Array {
+  leastSquares(eps: number, normal = false): Float64Array {
     const { n, k, y, t } = this;
     const rows = new Int32Array(n);
     const rhs = new Float64Array(n);
@@ -300,10 +304,11 @@ export class LayerLp {
       }
     }
     const z = new Float64Array(k);
-    // blocked QR first (fast); pivoted Householder QR when the rows are rank-deficient or ill-conditioned
+    // normal equations when asked and well conditioned; else blocked QR, then pivoted QR when the rows are rank-deficient or ill-conditioned
     this.lastRank = 0;
     if (m > 0) {
-      this.lastRank = leastSquaresRows(this.a, rows, m, rhs, z, lsWorkspace).rank;
+      const fast = normal ? normalEquationsRows(this.a, rows, m, rhs, z, neWorkspace) : null;
+      this.lastRank = fast ? fast.rank : leastSquaresRows(this.a, rows, m, rhs, z, lsWorkspace).rank;
     }
     for (let i = 0; i < k; i++) {
       if (!Number.isFinite(z[i]!)) z[i] = 0;
@@ -363,6 +368,8 @@ export class LayerLp {
 
 /** Workspace of the layers' least-squares fits (one thread, one fit at a time). */
 export const lsWorkspace = new QrWorkspace();
+/** Workspace of the normal-equations fits of {@link LayerLp.leastSquares}. */
+const neWorkspace = new NormalEquationsWorkspace();
 
 /**
  * Directions of the layer input the answer does not pin down: free (artificial) slots left in an

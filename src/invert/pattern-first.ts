@@ -76,23 +76,32 @@ function patternDistance(a: string, b: string): number {
  * k-unknown least squares — a fraction of an LP pass. With the start's rows chosen as below, one
  * LP pass then suffices on every one of 40 observations of 20-100-500 and 10 of 100-250-600 at
  * noise 1e-4 (was 2.4 passes a 20-100-500 inversion, and 100-250-600 not tried). Returns the
- * settled pattern and its linearisation (the LP pass solves for z afresh).
+ * settled pattern, its linearisation and the last least-squares z on it (the ε search's witness
+ * and the LP's start). The least squares run by the normal equations (Cholesky on a SIMD Gram,
+ * normal-equations.ts) when the rows are well conditioned, by QR otherwise.
+ * @param gen the generator (ReLU / LeakyReLU / identity layers)
+ * @param xs the observation
+ * @param z0 the start
+ * @param ctx the linearised layer's context (one layer, unbounded input)
+ * @param settings the LP settings (eps0 sets the row threshold's floor)
+ * @param noiseMargin rows above this multiple of the noise guess enter the least squares
+ * @returns the settled pattern, its linearisation and its least-squares z (see {@link SettledPattern})
  */
-function settlePattern(
+export function settlePattern(
   gen: Generator,
   xs: Float64Array,
   z0: Float64Array,
   ctx: LayerContext,
   settings: LpSettings,
   noiseMargin: number,
-): { pattern: string; layer: DenseLayer; z: Float64Array | null } {
+): SettledPattern {
   let z = z0;
   let pattern = patternOf(gen, z);
   let layer = linearizeAt(gen, z);
   let moved = Infinity;
   for (let step = 0; step < MAX_SETTLE_STEPS; step++) {
     const L = new LayerLp(layer, xs, ctx, settings);
-    const z2 = L.leastSquares(noiseMargin * Math.max(settings.eps0, L.noiseGuess()));
+    const z2 = L.leastSquares(noiseMargin * Math.max(settings.eps0, L.noiseGuess()), true);
     if (L.lastRank < L.k) break; // the LP's search handles rank-deficient rows
     const p2 = patternOf(gen, z2);
     const d = patternDistance(pattern, p2);
@@ -104,6 +113,16 @@ function settlePattern(
     pattern = p2;
   }
   return { pattern, layer, z: null };
+}
+
+/** What {@link settlePattern} hands to the LP passes. */
+export interface SettledPattern {
+  /** The settled pattern ({@link patternOf}). */
+  pattern: string;
+  /** The network linearised on it. */
+  layer: DenseLayer;
+  /** The last Gauss–Newton least-squares z on that linearisation's rows (the LP's witness and start), or null when there is none (rank-deficient rows, or the steps ran out while moving). */
+  z: Float64Array | null;
 }
 
 /**
@@ -142,7 +161,7 @@ export function leastSquaresStart(gen: Generator, x: Float64Array, options: Inve
       i === gen.depth - 1
         ? outputThreshold(y, start.noiseMargin * Math.max(settings.eps0, L.noiseGuess()), start.rowsPerInput * L.k)
         : HIDDEN_ACTIVE_FRACTION * L.yMax();
-    const z = L.leastSquares(thr);
+    const z = L.leastSquares(thr, true);
     if (L.lastRank < L.k) return null;
     y = z;
   }

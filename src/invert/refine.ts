@@ -11,7 +11,7 @@
 import { type Generator, type DenseLayer } from "../model/generator.js";
 import { DEFAULT_LP_OPTIONS, type InvertOptions } from "./options.js";
 import { type LayerContext, type LayerInverter } from "./layer.js";
-import { gemmNT } from "../linalg/gemm.js";
+import { padTo, simdGemm } from "../linalg/simd-gemm.js";
 import { matVec } from "../linalg/matrix.js";
 import { diffNorms } from "../linalg/norms.js";
 import { applyActivation } from "../model/activation.js";
@@ -51,7 +51,7 @@ export function refinable(gen: Generator): boolean {
 /**
  * The last layer's pre-activation as an affine map of z on the activation pattern at z:
  * J ← (W_l D_{l−1}) J layer by layer. Only the units the pattern keeps (D_jj ≠ 0) enter each
- * product, gathered into contiguous buffers for the register-blocked {@link gemmNT} (for ReLU
+ * product, gathered into contiguous buffers for the SIMD product of simd-gemm.ts (for ReLU
  * about half the units are off, so this halves the work as well).
  * @param gen a generator whose layers are ReLU / LeakyReLU / identity
  * @param z the point to linearise at, `gen.inputSize` values
@@ -71,7 +71,7 @@ export function refinable(gen: Generator): boolean {
 export function linearizeAt(gen: Generator, z: Float64Array): DenseLayer {
   const k = gen.inputSize;
   const first = gen.layers[0]!;
-  let J = Float64Array.from(first.weight.data); // n_1 × k
+  let J: Float64Array = Float64Array.from(first.weight.data); // n_1 × k
   let o = first.bias ? Float64Array.from(first.bias) : new Float64Array(first.weight.rows);
   // pre-activation at z, to read the pattern
   let pre = new Float64Array(first.weight.rows);
@@ -115,19 +115,46 @@ export function linearizeAt(gen: Generator, z: Float64Array): DenseLayer {
       o2[r] = off;
       pre2[r] = pv; // Σ_j W_rj·φ(pre_j) + b_r
     }
-    const jt = new Float64Array(k * m);
-    for (let c = 0; c < m; c++) {
-      const src = units[c]! * k;
-      for (let i = 0; i < k; i++) jt[i * m + c] = J[src + i]!;
-    }
-    const J2 = new Float64Array(nOut * k);
-    gemmNT(nOut, k, m, wd, jt, J2);
-    J = J2;
+    J = productNT(nOut, k, m, wd, J, units);
     o = o2;
     pre = pre2;
   }
   const last = gen.layers[gen.depth - 1]!;
   return { weight: { rows: last.weight.rows, cols: k, data: J }, bias: o, activation: last.activation, name: "network" };
+}
+
+/**
+ * WD · J[units, :] (nOut × k) for WD = wd (nOut × m, row-major) on the SIMD product of
+ * simd-gemm.ts: both operands are laid out in its memory padded (rows of WD to even, columns of J
+ * to a multiple of 4, the m inner terms to even; zeros in the padding), then the product is copied out.
+ */
+function productNT(nOut: number, k: number, m: number, wd: Float64Array, J: Float64Array, units: Int32Array): Float64Array {
+  const g = simdGemm();
+  const mp = padTo(m, 2);
+  const np = padTo(nOut, 2);
+  const kp = padTo(k, 4);
+  const yOff = np * mp;
+  const cOff = yOff + kp * mp;
+  const f = g.reserve(cOff + np * kp);
+  f.fill(0, 0, cOff);
+  for (let r = 0; r < nOut; r++) {
+    const src = r * m;
+    const dst = r * mp;
+    for (let c = 0; c < m; c++) f[dst + c] = wd[src + c]!;
+  }
+  // Jᵀ[:, units]: row i of Y is column i of J over the kept units
+  for (let c = 0; c < m; c++) {
+    const src = units[c]! * k;
+    for (let i = 0; i < k; i++) f[yOff + i * mp + c] = J[src + i]!;
+  }
+  g.nt(0, mp, yOff, mp, cOff, kp, np, kp, mp);
+  const out = new Float64Array(nOut * k);
+  for (let r = 0; r < nOut; r++) {
+    const src = cOff + r * kp;
+    const dst = r * k;
+    for (let i = 0; i < k; i++) out[dst + i] = f[src + i]!;
+  }
+  return out;
 }
 
 /**

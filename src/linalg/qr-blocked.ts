@@ -221,8 +221,10 @@ function applyBlock4(A: Float64Array, r: Float64Array, m: number, n: number, k: 
 /**
  * σ_min(R)/σ_max(R) estimated by three steps of inverse iteration on RᵀR (O(n²)), with σ_max
  * estimated by the largest column norm of R. Exact enough to tell a full-rank R from a singular one.
+ * R is upper triangular in the first n rows of the column-major m × n array A (R_ij = A[j·m + i]);
+ * v and w are scratch of n values. Returns 0 for a zero or non-finite diagonal.
  */
-function estimateRcond(A: Float64Array, m: number, n: number, v: Float64Array, w: Float64Array): number {
+export function estimateRcond(A: Float64Array, m: number, n: number, v: Float64Array, w: Float64Array): number {
   let colMax = 0;
   for (let j = 0; j < n; j++) {
     let s = 0;
