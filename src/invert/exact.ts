@@ -4,7 +4,9 @@
  * identity, sigmoid, tanh) undo φ and solve with every row. Rank loss means the pre-image is not
  * unique, which is reported, never papered over.
  */
+import { type Matrix } from "../linalg/matrix.js";
 import { leastSquaresRows, QrWorkspace } from "../linalg/qr.js";
+import { QrFactors } from "../linalg/qr-factors.js";
 import { inverseActivation } from "../model/activation.js";
 import { type LayerInverter, layerResidual, scaleOf } from "./layer.js";
 import { DEFAULT_TOLERANCES } from "./options.js";
@@ -15,6 +17,31 @@ const ws = new QrWorkspace();
 let rowsBuf = new Int32Array(0);
 let rhsBuf = new Float64Array(0);
 let outBuf = new Float64Array(0);
+
+/**
+ * Every-row factors of the weights of invertible layers (LeakyReLU, identity, sigmoid, tanh with all
+ * outputs in range): the system is the same for every observation, so its QR is computed once. The
+ * weights are kept beside the factors and compared on each use (n·m reads, a fraction of a solve),
+ * so a matrix edited in place is factored afresh, never solved with stale factors.
+ */
+const allRowFactors = new WeakMap<Matrix, { weights: Float64Array; factors: QrFactors }>();
+/** Layers above this many weights are not kept (the factors and the copy hold 16 bytes a weight): 64 MB at most. */
+const MAX_KEPT_WEIGHTS = 1 << 22;
+
+/** The stored factors of `w`, (re)computed when absent or when `w` changed since. */
+function factorsOf(w: Matrix): QrFactors {
+  const hit = allRowFactors.get(w);
+  if (hit && sameValues(hit.weights, w.data)) return hit.factors;
+  const factors = QrFactors.of(w);
+  allRowFactors.set(w, { weights: Float64Array.from(w.data), factors });
+  return factors;
+}
+
+function sameValues(a: Float64Array, b: ArrayLike<number>): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
 
 /**
  * Theorem 2's per-layer step: exact pre-image of one layer, or a `non_unique` / `infeasible` verdict.
@@ -67,7 +94,12 @@ export const invertExactLayer: LayerInverter = (layer, y, ctx) => {
     }
   }
   const x = new Float64Array(nIn);
-  const rank = m > 0 ? leastSquaresRows(layer.weight, rowsBuf, m, rhsBuf, x, ws, rankTol).rank : 0;
+  let rank = 0;
+  if (act.kind !== "relu" && m === nOut && nOut >= nIn && nOut * nIn <= MAX_KEPT_WEIGHTS) {
+    // every row, as for every observation: the stored factors, when they are well conditioned
+    const factors = factorsOf(layer.weight);
+    rank = factors.rcond > rankTol ? factors.solve(rhsBuf.subarray(0, m), x).rank : leastSquaresRows(layer.weight, rowsBuf, m, rhsBuf, x, ws, rankTol).rank;
+  } else if (m > 0) rank = leastSquaresRows(layer.weight, rowsBuf, m, rhsBuf, x, ws, rankTol).rank;
 
   // the input of a hidden layer is the previous layer's output: keep it in that activation's range
   const [lo, hi] = ctx.inputRange;
