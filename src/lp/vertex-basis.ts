@@ -42,6 +42,18 @@ export class VertexBasis extends VertexProblem {
   readonly weight: Float64Array;
   /** α = g_rᵀB⁻¹ of the entering constraint. */
   readonly alpha: Float64Array;
+  /**
+   * Unit rows of B⁻¹: row i is exactly unitSign[i]·e_sᵀ with s = unitSlot[i] (−1: a dense row).
+   * A slot holding variable i's artificial (or bound, or δ ≥ 0) makes row i of B⁻¹ ±e_slotᵀ; a
+   * cold start has ~k of them, one fewer per artificial that leaves, and skipping them halves
+   * α and the B⁻¹ update over the first k pivots. Set exactly: by a scan after each inversion,
+   * kept by {@link exchange} (it changes only the rows where dcol ≠ 0).
+   */
+  readonly unitSlot: Int32Array;
+  readonly unitSign: Float64Array;
+  /** Scratch of the primal pricing: |B⁻¹e_q|² by slot. */
+  readonly colNorm2: Float64Array;
+  readonly colCand: Int32Array;
   // scratch of the factorisation (work: one normal, also lent to the loops)
   protected readonly work: Float64Array;
   private readonly bmat: Float64Array;
@@ -64,6 +76,10 @@ export class VertexBasis extends VertexProblem {
     this.lam = new Float64Array(p);
     this.weight = new Float64Array(nIds);
     this.alpha = new Float64Array(p);
+    this.unitSlot = new Int32Array(p).fill(-1);
+    this.unitSign = new Float64Array(p);
+    this.colNorm2 = new Float64Array(p);
+    this.colCand = new Int32Array(p);
     this.work = new Float64Array(p);
     this.bmat = new Float64Array(p * p);
     this.perm = new Int32Array(p);
@@ -84,15 +100,26 @@ export class VertexBasis extends VertexProblem {
     if (kind === IdKind.upper || kind === IdKind.lower) {
       const w = kind === IdKind.upper ? this.weightOf(id) : -this.weightOf(id);
       const o = i * k;
+      const { unitSlot, unitSign } = this;
+      // a unit row of B⁻¹ adds g·(±1) to one entry (the zero terms of the dense sum change nothing)
       for (let c = 0; c < k; c++) {
         const g = w * this.A[o + c]!;
         if (g === 0) continue;
+        const us = unitSlot[c]!;
+        if (us >= 0) {
+          alpha[us]! += g * unitSign[c]!;
+          continue;
+        }
         const bo = c * p;
         for (let q = 0; q < p; q++) alpha[q]! += g * binv[bo + q]!;
       }
       if (this.hasDelta) {
-        const bo = k * p;
-        for (let q = 0; q < p; q++) alpha[q]! -= binv[bo + q]!;
+        const us = unitSlot[k]!;
+        if (us >= 0) alpha[us]! -= unitSign[k]!;
+        else {
+          const bo = k * p;
+          for (let q = 0; q < p; q++) alpha[q]! -= binv[bo + q]!;
+        }
       }
       return;
     }
@@ -133,9 +160,33 @@ export class VertexBasis extends VertexProblem {
       bmat.set(work.subarray(0, p), q * p);
     }
     const rc = invertInPlace(bmat, p, binv, this.perm);
-    if (!(rc > VERTEX_TOL.singularBasis)) return false;
+    if (!(rc > VERTEX_TOL.singularBasis)) {
+      this.unitSlot.fill(-1);
+      return false;
+    }
+    this.findUnitRows();
     this.recomputeFromInverse();
     return true;
+  }
+
+  /** Mark the rows of B⁻¹ that are exactly ±e_sᵀ (see {@link unitSlot}). */
+  private findUnitRows(): void {
+    const { p, binv, unitSlot, unitSign } = this;
+    for (let r = 0; r < p; r++) {
+      const o = r * p;
+      let slot = -1;
+      for (let q = 0; q < p; q++) {
+        const b = binv[o + q]!;
+        if (b === 0) continue;
+        if (slot >= 0 || (b !== 1 && b !== -1)) {
+          slot = -2;
+          break;
+        }
+        slot = q;
+      }
+      unitSlot[r] = slot >= 0 ? slot : -1;
+      unitSign[r] = slot >= 0 ? binv[o + slot]! : 0;
+    }
   }
 
   /** v = B⁻¹h (one refinement step), λ = −B⁻ᵀc and the activities, from the current B⁻¹. */
@@ -198,7 +249,10 @@ export class VertexBasis extends VertexProblem {
     const theta = lam[i]! / alpha[i]!;
     for (let q = 0; q < p; q++) lam[q]! -= theta * alpha[q]!;
     lam[i] = theta;
-    exchangeInverse(this.binv, p, i, alpha, this.dcol);
+    const { dcol, unitSlot } = this;
+    exchangeInverse(this.binv, p, i, alpha, dcol);
+    // the update rewrites exactly the rows where dcol ≠ 0; a unit row has dcol = ±1 there only if it points at slot i
+    for (let q = 0; q < p; q++) if (dcol[q] !== 0) unitSlot[q] = -1;
     this.setSlot(i, r, this.weightOf(r), this.rhsOf(r), false);
     this.pivots++;
     this.sinceRefactor++;
@@ -254,6 +308,7 @@ export class VertexBasis extends VertexProblem {
       this.setSlot(q, id, w, rhs, isPhantom);
     }
     this.binv.set(snap.binv);
+    this.findUnitRows();
     this.v.set(snap.v);
     this.lam.set(snap.lam);
     // the snapshot's activities cover only the rows active then

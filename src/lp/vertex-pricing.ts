@@ -88,6 +88,19 @@ export function chooseReleasedSlot(b: VertexBasis): number {
   let leave = -1;
   let best = 0;
   let free = false;
+  // the candidates' |B⁻¹e_q|² in one pass along B⁻¹'s rows (a column's own loop strides p doubles)
+  const cand = b.colCand;
+  let nc = 0;
+  let anyFree = false;
+  for (let q = 0; q < p; q++) {
+    const isFree = b.isFreeSlot(q);
+    if (isFree ? Math.abs(lam[q]!) > tol : lam[q]! < -tol) {
+      cand[nc++] = q;
+      if (isFree) anyFree = true;
+    }
+  }
+  if (nc > 1) columnNorms2(b, nc, anyFree);
+  const norms = nc > 1 ? b.colNorm2 : null;
   for (let q = 0; q < p; q++) {
     const isFree = b.isFreeSlot(q);
     const l = lam[q]!;
@@ -95,7 +108,8 @@ export function chooseReleasedSlot(b: VertexBasis): number {
     if (!bad) continue;
     if (free && !isFree) continue;
     let cn = 0;
-    for (let r = 0; r < p; r++) cn += binv[r * p + q]! * binv[r * p + q]!;
+    if (norms) cn = norms[q]!;
+    else for (let r = 0; r < p; r++) cn += binv[r * p + q]! * binv[r * p + q]!;
     const sc = (l * l) / Math.max(cn, 1e-300);
     if ((isFree && !free) || (b.bland ? leave < 0 || basis[q]! < basis[leave]! : sc > best)) {
       best = sc;
@@ -104,4 +118,32 @@ export function chooseReleasedSlot(b: VertexBasis): number {
     }
   }
   return leave;
+}
+
+/**
+ * |B⁻¹e_q|² for the pricing candidates q = colCand[0..nc) (only the free ones when `freeOnly`: they
+ * are taken first), summed over the rows of B⁻¹ in order — the same sums as a column's own loop,
+ * to the bit: a unit row adds 1 to one column and exact zeros to the others — into colNorm2[q].
+ */
+function columnNorms2(b: VertexBasis, nc: number, freeOnly: boolean): void {
+  const { p, binv, unitSlot, colNorm2: out, colCand: cand } = b;
+  let m = 0;
+  for (let c = 0; c < nc; c++) {
+    const q = cand[c]!;
+    if (!freeOnly || b.isFreeSlot(q)) cand[m++] = q;
+    out[q] = 0;
+  }
+  for (let r = 0; r < p; r++) {
+    const us = unitSlot[r]!;
+    if (us >= 0) {
+      out[us]! += 1; // slot us need not be a candidate: its entry is then unused
+      continue;
+    }
+    const o = r * p;
+    for (let c = 0; c < m; c++) {
+      const q = cand[c]!;
+      const v = binv[o + q]!;
+      out[q]! += v * v;
+    }
+  }
 }
