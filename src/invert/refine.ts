@@ -71,7 +71,7 @@ export function refinable(gen: Generator): boolean {
 export function linearizeAt(gen: Generator, z: Float64Array): DenseLayer {
   const k = gen.inputSize;
   const first = gen.layers[0]!;
-  let J: Float64Array = Float64Array.from(first.weight.data); // n_1 × k
+  let J: Float64Array = first.weight.data; // n_1 × k, only read (a product replaces it, or it is copied below)
   let o = first.bias ? Float64Array.from(first.bias) : new Float64Array(first.weight.rows);
   // pre-activation at z, to read the pattern
   let pre = new Float64Array(first.weight.rows);
@@ -80,11 +80,13 @@ export function linearizeAt(gen: Generator, z: Float64Array): DenseLayer {
     for (let i = 0; i < k; i++) s += J[j * k + i]! * z[i]!;
     pre[j] = s;
   }
+  const simd = simdGemm();
   for (let li = 1; li < gen.depth; li++) {
     const a = gen.layers[li - 1]!.activation;
     const layer = gen.layers[li]!;
     const nIn = layer.weight.cols;
     const nOut = layer.weight.rows;
+    const last = li === gen.depth - 1;
     // D: the slope of the previous layer's activation at its pre-activation; keep the units with D ≠ 0
     const units = new Int32Array(nIn);
     const slope = new Float64Array(nIn);
@@ -95,66 +97,53 @@ export function linearizeAt(gen: Generator, z: Float64Array): DenseLayer {
       units[m] = j;
       slope[m++] = d;
     }
-    // WD = W[:, units]·D (nOut × m) and Jᵀ[:, units] (k × m), then J₂ = WD · J[units, :]
+    // J₂ = WD · J[units, :] on the SIMD product: X = WD = W[:, units]·D (nOut × m), Y = Jᵀ[:, units]
+    // (k × m), both laid out in its memory with the padding it needs (zeros: rows of X to even,
+    // rows of Y to a multiple of 4, the m inner terms to even)
+    const mp = padTo(m, 2);
+    const np = padTo(nOut, 2);
+    const kp = padTo(k, 4);
+    const yOff = np * mp;
+    const cOff = yOff + kp * mp;
+    const f = simd.reserve(cOff + np * kp);
     const W = layer.weight.data;
-    const wd = new Float64Array(nOut * m);
     const o2 = layer.bias ? Float64Array.from(layer.bias) : new Float64Array(nOut);
-    const pre2 = new Float64Array(nOut);
+    const pre2 = last ? pre : new Float64Array(nOut); // the last layer's pre-activation decides no side
     for (let r = 0; r < nOut; r++) {
       const wo = r * nIn;
-      const ro = r * m;
+      const ro = r * mp;
       let off = o2[r]!;
       let pv = off;
       for (let c = 0; c < m; c++) {
         const j = units[c]!;
         const w = W[wo + j]! * slope[c]!;
-        wd[ro + c] = w;
+        f[ro + c] = w;
         off += w * o[j]!;
-        pv += w * pre[j]!;
+        if (!last) pv += w * pre[j]!;
       }
+      if (mp > m) f[ro + m] = 0;
       o2[r] = off;
-      pre2[r] = pv; // Σ_j W_rj·φ(pre_j) + b_r
+      if (!last) pre2[r] = pv; // Σ_j W_rj·φ(pre_j) + b_r
     }
-    J = productNT(nOut, k, m, wd, J, units);
+    f.fill(0, nOut * mp, yOff);
+    for (let i = 0; i < k; i++) {
+      const yo = yOff + i * mp;
+      for (let c = 0; c < m; c++) f[yo + c] = J[units[c]! * k + i]!;
+      if (mp > m) f[yo + m] = 0;
+    }
+    f.fill(0, yOff + k * mp, cOff);
+    simd.nt(0, mp, yOff, mp, cOff, kp, np, kp, mp);
+    if (kp === k) J = f.slice(cOff, cOff + nOut * k);
+    else {
+      J = new Float64Array(nOut * k);
+      for (let r = 0; r < nOut; r++) for (let i = 0; i < k; i++) J[r * k + i] = f[cOff + r * kp + i]!;
+    }
     o = o2;
     pre = pre2;
   }
+  if (gen.depth === 1) J = Float64Array.from(J);
   const last = gen.layers[gen.depth - 1]!;
   return { weight: { rows: last.weight.rows, cols: k, data: J }, bias: o, activation: last.activation, name: "network" };
-}
-
-/**
- * WD · J[units, :] (nOut × k) for WD = wd (nOut × m, row-major) on the SIMD product of
- * simd-gemm.ts: both operands are laid out in its memory padded (rows of WD to even, columns of J
- * to a multiple of 4, the m inner terms to even; zeros in the padding), then the product is copied out.
- */
-function productNT(nOut: number, k: number, m: number, wd: Float64Array, J: Float64Array, units: Int32Array): Float64Array {
-  const g = simdGemm();
-  const mp = padTo(m, 2);
-  const np = padTo(nOut, 2);
-  const kp = padTo(k, 4);
-  const yOff = np * mp;
-  const cOff = yOff + kp * mp;
-  const f = g.reserve(cOff + np * kp);
-  f.fill(0, 0, cOff);
-  for (let r = 0; r < nOut; r++) {
-    const src = r * m;
-    const dst = r * mp;
-    for (let c = 0; c < m; c++) f[dst + c] = wd[src + c]!;
-  }
-  // Jᵀ[:, units]: row i of Y is column i of J over the kept units
-  for (let c = 0; c < m; c++) {
-    const src = units[c]! * k;
-    for (let i = 0; i < k; i++) f[yOff + i * mp + c] = J[src + i]!;
-  }
-  g.nt(0, mp, yOff, mp, cOff, kp, np, kp, mp);
-  const out = new Float64Array(nOut * k);
-  for (let r = 0; r < nOut; r++) {
-    const src = cOff + r * kp;
-    const dst = r * k;
-    for (let i = 0; i < k; i++) out[dst + i] = f[src + i]!;
-  }
-  return out;
 }
 
 /**

@@ -1,7 +1,7 @@
 /**
  * Least squares on a subset of a matrix's rows by the normal equations: the Gram matrix
  * G = A_Sᵀ A_S (its lower triangle only, on the SIMD product of simd-gemm.ts), its Cholesky
- * factor L Lᵀ = G, a solve, and one step of iterative refinement on the residual (Björck's
+ * factor L Lᵀ = G (blocked, the trailing products on the same kernel), a solve, and one step of iterative refinement on the residual (Björck's
  * corrected semi-normal equations), which brings the answer to the accuracy of a QR solve when A_S
  * is well conditioned. On a tall m × n system that is m·n²/2 + n³/6 multiply-adds against
  * ~(m − n/3)·n² for Householder QR, whose reflector updates V8 runs as scalar code: measured
@@ -14,9 +14,8 @@
  */
 import { ShapeError } from "../errors.js";
 import { type Matrix } from "./matrix.js";
-import { estimateRcond } from "./qr-blocked.js";
 import { type LeastSquaresInfo } from "./qr-workspace.js";
-import { padTo, simdGemm } from "./simd-gemm.js";
+import { padTo, type SimdGemm, simdGemm } from "./simd-gemm.js";
 
 /**
  * Below this estimate of rcond(A_S) = σ_min/σ_max the normal equations are not used: their error
@@ -25,103 +24,26 @@ import { padTo, simdGemm } from "./simd-gemm.js";
  */
 export const NORMAL_EQUATIONS_MIN_RCOND = 1e-4;
 
+/** Columns per block of the Cholesky factorisation (a multiple of 4, for the SIMD product). */
+const NB = 16;
+
 /** Reusable buffers of {@link normalEquationsRows}; grows on demand, one per thread. */
 export class NormalEquationsWorkspace {
-  /** The Gram matrix, then its Cholesky factor L in the lower triangle (n × n row-major). */
-  g = new Float64Array(0);
   /** The right-hand side of the gathered rows, then their residual. */
   rhs = new Float64Array(0);
   /** Aᵀ b, then the refinement's correction (n). */
   c = new Float64Array(0);
-  /** Scratch of the condition estimate (n each). */
+  /** Scratch of the condition estimate (n). */
   est = new Float64Array(0);
-  y = new Float64Array(0);
-  /** Scratch of the 4×4 kernel. */
-  readonly block = new Float64Array(16);
 
   /** Grow the buffers to hold an m × n system (no-op when they already do). */
   ensure(m: number, n: number): void {
     if (this.rhs.length < m) this.rhs = new Float64Array(m);
-    if (this.g.length < n * n) this.g = new Float64Array(n * n);
     if (this.c.length < n) {
       this.c = new Float64Array(n);
       this.est = new Float64Array(n);
-      this.y = new Float64Array(n);
     }
   }
-}
-
-/**
- * out[4r + c] = Σ_p x[xo + r·stride + p] · y[yo + c·stride + p] for p < len, r, c < 4: sixteen dot
- * products of four rows by four rows, each loaded element feeding four multiply-adds.
- */
-function dot4x4(x: Float64Array, xo: number, y: Float64Array, yo: number, stride: number, len: number, out: Float64Array): void {
-  const x0 = xo;
-  const x1 = x0 + stride;
-  const x2 = x1 + stride;
-  const x3 = x2 + stride;
-  const y0 = yo;
-  const y1 = y0 + stride;
-  const y2 = y1 + stride;
-  const y3 = y2 + stride;
-  let c00 = 0,
-    c01 = 0,
-    c02 = 0,
-    c03 = 0;
-  let c10 = 0,
-    c11 = 0,
-    c12 = 0,
-    c13 = 0;
-  let c20 = 0,
-    c21 = 0,
-    c22 = 0,
-    c23 = 0;
-  let c30 = 0,
-    c31 = 0,
-    c32 = 0,
-    c33 = 0;
-  for (let p = 0; p < len; p++) {
-    const b0 = y[y0 + p]!;
-    const b1 = y[y1 + p]!;
-    const b2 = y[y2 + p]!;
-    const b3 = y[y3 + p]!;
-    let a = x[x0 + p]!;
-    c00 += a * b0;
-    c01 += a * b1;
-    c02 += a * b2;
-    c03 += a * b3;
-    a = x[x1 + p]!;
-    c10 += a * b0;
-    c11 += a * b1;
-    c12 += a * b2;
-    c13 += a * b3;
-    a = x[x2 + p]!;
-    c20 += a * b0;
-    c21 += a * b1;
-    c22 += a * b2;
-    c23 += a * b3;
-    a = x[x3 + p]!;
-    c30 += a * b0;
-    c31 += a * b1;
-    c32 += a * b2;
-    c33 += a * b3;
-  }
-  out[0] = c00;
-  out[1] = c01;
-  out[2] = c02;
-  out[3] = c03;
-  out[4] = c10;
-  out[5] = c11;
-  out[6] = c12;
-  out[7] = c13;
-  out[8] = c20;
-  out[9] = c21;
-  out[10] = c22;
-  out[11] = c23;
-  out[12] = c30;
-  out[13] = c31;
-  out[14] = c32;
-  out[15] = c33;
 }
 
 /** Σ_p x[xo + p]·y[yo + p] for p < len (two accumulators). */
@@ -138,81 +60,118 @@ function dot(x: Float64Array, xo: number, y: Float64Array, yo: number, len: numb
 }
 
 /**
- * Cholesky factorisation G = L Lᵀ in place: on entry the lower triangle of `g` (n × n row-major)
- * holds G, on exit L. Left-looking by blocks of four rows, so the update of each block
- * (G_IJ − L_I,<J · L_J,<Jᵀ) is one {@link dot4x4} over contiguous row prefixes.
- * @param g the matrix, lower triangle read and overwritten (the upper triangle is not touched)
+ * Cholesky factorisation G = L Lᵀ in place in a {@link SimdGemm}'s memory: on entry the lower
+ * triangle of the n × n matrix at `off` (leading dimension `ld`) holds G, on exit L. Left-looking by
+ * blocks of 16 columns: each block column first takes the product of the rows below it with the
+ * columns before it (on the SIMD kernel, ~n³/6 of the n³/6 + O(n²·16) multiply-adds), then its
+ * diagonal block is factorised and the rows below are solved against it.
+ * Layout: rows n … padTo(n, 4) − 1 of the matrix must exist and hold zeros in their first n
+ * columns (the Gram of zero-padded rows does), and `tmp` must have padTo(n, 4)·16 doubles free.
+ * @param g the memory and its kernel
+ * @param off offset of G in `g.f64`
+ * @param ld its leading dimension (≥ padTo(n, 4))
  * @param n its order
- * @param block scratch of 16 values
+ * @param tmp offset of the scratch block
  * @returns −1 when G is numerically positive definite, else the index of the first pivot that is
  *   not > 0 (or NaN): L is then incomplete and must not be used
- * @throws ShapeError when a buffer is smaller than the shapes
+ * @throws ShapeError when the layout does not fit the memory reserved
  */
-export function choleskyInPlace(g: Float64Array, n: number, block = new Float64Array(16)): number {
-  if (g.length < n * n || block.length < 16) throw new ShapeError(`choleskyInPlace: buffers too small for order ${n} (G ${g.length}, scratch ${block.length})`);
-  for (let i0 = 0; i0 < n; i0 += 4) {
-    const bi = Math.min(4, n - i0);
-    // off-diagonal blocks L_IJ, J < I
-    for (let j0 = 0; j0 < i0; j0 += 4) {
-      // J is a whole block of four (j0 < i0, both multiples of 4); I may be the short last one
-      if (bi === 4) dot4x4(g, i0 * n, g, j0 * n, n, j0, block);
-      else for (let r = 0; r < bi; r++) for (let c = 0; c < 4; c++) block[4 * r + c] = dot(g, (i0 + r) * n, g, (j0 + c) * n, j0);
-      for (let r = 0; r < bi; r++) {
-        const ro = (i0 + r) * n;
-        for (let c = 0; c < 4; c++) {
-          const jc = j0 + c;
-          let s = g[ro + jc]! - block[4 * r + c]!;
-          for (let p = j0; p < jc; p++) s -= g[ro + p]! * g[jc * n + p]!;
-          g[ro + jc] = s / g[jc * n + jc]!;
-        }
+export function choleskyInPlace(g: SimdGemm, off: number, ld: number, n: number, tmp: number): number {
+  const n4 = padTo(n, 4);
+  if (ld < n4 || off + (n4 - 1) * ld + n4 > g.f64.length || tmp + n4 * NB > g.f64.length) {
+    throw new ShapeError(
+      `choleskyInPlace: an order-${n} matrix (leading dimension ${ld}) at ${off} and its scratch at ${tmp} do not fit ${g.f64.length} doubles`,
+    );
+  }
+  for (let k0 = 0; k0 < n; k0 += NB) {
+    const nb = Math.min(NB, n - k0);
+    if (k0 > 0) {
+      // tmp[i − k0, c] = L[i, 0:k0] · L[k0 + c, 0:k0] for the rows i ≥ k0 (padded rows are zeros)
+      const rows = padTo(n - k0, 2);
+      g.nt(off + k0 * ld, ld, off + k0 * ld, ld, tmp, NB, rows, padTo(nb, 4), k0);
+    }
+    const f = g.f64;
+    if (k0 > 0) {
+      for (let i = k0; i < n; i++) {
+        const ro = off + i * ld + k0;
+        const to = tmp + (i - k0) * NB;
+        const cEnd = Math.min(nb, i - k0 + 1);
+        for (let c = 0; c < cEnd; c++) f[ro + c]! -= f[to + c]!;
       }
     }
-    // the diagonal block: G_II − L_I,<I L_I,<Iᵀ, then its own 4×4 (or smaller) factorisation
-    if (bi === 4) dot4x4(g, i0 * n, g, i0 * n, n, i0, block);
-    else for (let r = 0; r < bi; r++) for (let c = 0; c <= r; c++) block[4 * r + c] = dot(g, (i0 + r) * n, g, (i0 + c) * n, i0);
-    for (let r = 0; r < bi; r++) {
-      const i = i0 + r;
-      const ro = i * n;
-      for (let c = 0; c < r; c++) {
-        const jc = i0 + c;
-        let s = g[ro + jc]! - block[4 * r + c]!;
-        for (let p = i0; p < jc; p++) s -= g[ro + p]! * g[jc * n + p]!;
-        g[ro + jc] = s / g[jc * n + jc]!;
+    // the diagonal block, then the rows below it: L[i, k0 + c] = (A[i, k0 + c] − Σ L[i, p]·L[k0 + c, p]) / L[k0 + c, k0 + c], p in [k0, k0 + c)
+    for (let i = k0; i < n; i++) {
+      const ro = off + i * ld;
+      const cEnd = Math.min(nb, i - k0);
+      for (let c = 0; c < cEnd; c++) {
+        const jr = off + (k0 + c) * ld;
+        let s = f[ro + k0 + c]!;
+        for (let p = k0; p < k0 + c; p++) s -= f[ro + p]! * f[jr + p]!;
+        f[ro + k0 + c] = s / f[jr + k0 + c]!;
       }
-      let d = g[ro + i]! - block[4 * r + r]!;
-      for (let p = i0; p < i; p++) d -= g[ro + p]! * g[ro + p]!;
-      if (!(d > 0)) return i;
-      g[ro + i] = Math.sqrt(d);
+      if (i < k0 + nb) {
+        let d = f[ro + i]!;
+        for (let p = k0; p < i; p++) d -= f[ro + p]! * f[ro + p]!;
+        if (!(d > 0)) return i;
+        f[ro + i] = Math.sqrt(d);
+      }
     }
   }
   return -1;
 }
 
 /**
- * Solve L Lᵀ x = b in place (b overwritten by x) for the factor of {@link choleskyInPlace}: forward
- * substitution on L's rows, then back substitution by columns of Lᵀ, i.e. again L's rows.
+ * Solve L Lᵀ x = b in place (b overwritten by x) for a factor of {@link choleskyInPlace} at `off`
+ * with leading dimension `ld` in `f`: forward substitution on L's rows, then back substitution by
+ * columns of Lᵀ, i.e. again L's rows.
  */
-export function choleskySolveInPlace(l: Float64Array, n: number, b: Float64Array): Float64Array {
-  for (let i = 0; i < n; i++) b[i] = (b[i]! - dot(l, i * n, b, 0, i)) / l[i * n + i]!;
+export function choleskySolveInPlace(f: Float64Array, off: number, ld: number, n: number, b: Float64Array): Float64Array {
+  for (let i = 0; i < n; i++) b[i] = (b[i]! - dot(f, off + i * ld, b, 0, i)) / f[off + i * ld + i]!;
   for (let i = n - 1; i >= 0; i--) {
-    const xi = b[i]! / l[i * n + i]!;
+    const ro = off + i * ld;
+    const xi = b[i]! / f[ro + i]!;
     b[i] = xi;
-    const ro = i * n;
-    for (let p = 0; p < i; p++) b[p]! -= xi * l[ro + p]!;
+    for (let p = 0; p < i; p++) b[p]! -= xi * f[ro + p]!;
   }
   return b;
 }
 
-/** c_j = Σ_t at[o + j·ld + t]·r_t for t < m (c = Aᵀ r for the gathered rows). */
-function transposedProduct(at: Float64Array, o: number, ld: number, m: number, n: number, r: Float64Array, c: Float64Array): void {
-  for (let j = 0; j < n; j++) c[j] = dot(at, o + j * ld, r, 0, m);
+/**
+ * σ_min(R)/σ_max(R) for R = Lᵀ, as qr-blocked.ts estimates it for its R: σ_max by the largest
+ * column norm of R (a row of L), σ_min by three steps of inverse iteration on RᵀR = L Lᵀ from the
+ * same fixed start. 0 for a zero or non-finite diagonal.
+ */
+function choleskyRcond(f: Float64Array, off: number, ld: number, n: number, v: Float64Array): number {
+  let rowMax = 0;
+  for (let i = 0; i < n; i++) {
+    const ro = off + i * ld;
+    const d = f[ro + i]!;
+    if (d === 0 || !Number.isFinite(d)) return 0;
+    const s = dot(f, ro, f, ro, i + 1);
+    if (s > rowMax) rowMax = s;
+  }
+  for (let i = 0; i < n; i++) v[i] = 1 + ((i * 7919) % 13) / 13;
+  let growth = 0;
+  for (let it = 0; it < 3; it++) {
+    choleskySolveInPlace(f, off, ld, n, v);
+    const nv = Math.sqrt(dot(v, 0, v, 0, n));
+    if (!Number.isFinite(nv) || nv === 0) return 0;
+    growth = nv; // ≈ 1/σ_min² once v is normalised
+    for (let i = 0; i < n; i++) v[i]! /= nv;
+  }
+  return 1 / Math.sqrt(growth) / Math.sqrt(rowMax);
 }
 
-/** r_t −= Σ_j at[o + j·ld + t]·x_j for t < m (r ← r − A x for the gathered rows). */
-function subtractProduct(at: Float64Array, o: number, ld: number, m: number, n: number, x: Float64Array, r: Float64Array): void {
+/** c_j = Σ_t at[j·ld + t]·r_t for t < m (c = Aᵀ r for the gathered rows). */
+function transposedProduct(at: Float64Array, ld: number, m: number, n: number, r: Float64Array, c: Float64Array): void {
+  for (let j = 0; j < n; j++) c[j] = dot(at, j * ld, r, 0, m);
+}
+
+/** r_t −= Σ_j at[j·ld + t]·x_j for t < m (r ← r − A x for the gathered rows). */
+function subtractProduct(at: Float64Array, ld: number, m: number, n: number, x: Float64Array, r: Float64Array): void {
   for (let j = 0; j < n; j++) {
     const xj = x[j]!;
-    const oj = o + j * ld;
+    const oj = j * ld;
     for (let t = 0; t < m; t++) r[t]! -= at[oj + t]! * xj;
   }
 }
@@ -244,39 +203,42 @@ export function normalEquationsRows(
   const n = a.cols;
   if (m < n || n === 0) return null;
   ws.ensure(m, n);
-  const { g, rhs, c } = ws;
-  // A_Sᵀ gathered into the SIMD product's memory: n4 rows (zeros below n) of m2 values (zeros past m)
+  const { rhs, c } = ws;
+  // in the SIMD product's memory: A_Sᵀ (n4 rows, zeros below n, of m2 values, zeros past m), the
+  // Gram / its factor (n4 × n4) and the factorisation's scratch (n4 × 16)
   const simd = simdGemm();
   const n4 = padTo(n, 4);
   const m2 = padTo(m, 2);
   const gOff = n4 * m2;
-  const at = simd.reserve(gOff + n4 * n4);
+  const tmp = gOff + n4 * n4;
+  const at = simd.reserve(tmp + n4 * NB);
   at.fill(0, n * m2, gOff);
   const src = a.data;
-  for (let t = 0; t < m; t++) {
-    const o = rows[t]! * n;
-    for (let j = 0; j < n; j++) at[j * m2 + t] = src[o + j]!;
-    rhs[t] = b[t]!;
+  // transpose in blocks of 8 rows: each column's 8 values go to one stretch of Aᵀ's row
+  for (let t0 = 0; t0 < m; t0 += 8) {
+    const t1 = Math.min(m, t0 + 8);
+    for (let t = t0; t < t1; t++) rhs[t] = b[t]!;
+    for (let j = 0; j < n; j++) {
+      const o = j * m2;
+      for (let t = t0; t < t1; t++) at[o + t] = src[rows[t]! * n + j]!;
+    }
   }
   if (m2 > m) for (let j = 0; j < n; j++) at[j * m2 + m] = 0;
   simd.nt(0, m2, 0, m2, gOff, n4, n4, n4, m2, true);
-  for (let i = 0; i < n; i++) {
-    const o = gOff + i * n4;
-    for (let j = 0; j <= i; j++) g[i * n + j] = at[o + j]!;
-  }
-  if (choleskyInPlace(g, n, ws.block) >= 0) return null;
+  if (choleskyInPlace(simd, gOff, n4, n, tmp) >= 0) return null;
+  const f = simd.f64;
   // L Lᵀ = A_SᵀA_S = RᵀR: rcond of R (stored as L's rows) estimates that of A_S
-  const rcond = estimateRcond(g, n, n, ws.est, ws.y);
+  const rcond = choleskyRcond(f, gOff, n4, n, ws.est);
   if (!(rcond >= minRcond)) return null;
-  transposedProduct(at, 0, m2, m, n, rhs, c);
-  choleskySolveInPlace(g, n, c);
+  transposedProduct(f, m2, m, n, rhs, c);
+  choleskySolveInPlace(f, gOff, n4, n, c);
   for (let j = 0; j < n; j++) x[j] = c[j]!;
   // one refinement step: r = b − A x, x += (AᵀA)⁻¹ Aᵀ r
-  subtractProduct(at, 0, m2, m, n, x, rhs);
-  transposedProduct(at, 0, m2, m, n, rhs, c);
-  choleskySolveInPlace(g, n, c);
+  subtractProduct(f, m2, m, n, x, rhs);
+  transposedProduct(f, m2, m, n, rhs, c);
+  choleskySolveInPlace(f, gOff, n4, n, c);
   for (let j = 0; j < n; j++) x[j]! += c[j]!;
-  subtractProduct(at, 0, m2, m, n, c, rhs);
+  subtractProduct(f, m2, m, n, c, rhs);
   let res = 0;
   for (let t = 0; t < m; t++) res += rhs[t]! * rhs[t]!;
   return { rank: n, residualNorm: Math.sqrt(res), rcond };

@@ -3,6 +3,7 @@ import { ShapeError } from "../../src/errors.js";
 import { type Matrix } from "../../src/linalg/matrix.js";
 import { choleskyInPlace, choleskySolveInPlace, NormalEquationsWorkspace, normalEquationsRows } from "../../src/linalg/normal-equations.js";
 import { leastSquaresRows, QrWorkspace } from "../../src/linalg/qr.js";
+import { padTo, SimdGemm } from "../../src/linalg/simd-gemm.js";
 import { Rng } from "../../src/model/rng.js";
 
 function randomMatrix(rows: number, cols: number, rng: Rng): Matrix {
@@ -24,38 +25,61 @@ const SHAPES = [
 describe("normal equations: Gram, Cholesky, least squares", () => {
   const rng = new Rng(11);
 
-  it("choleskyInPlace gives L with L Lᵀ = G, and the solve inverts it", () => {
-    for (const [m, n] of SHAPES.slice(0, -1)) {
+  /** G (n × n, lower triangle read) laid into a SimdGemm's memory as choleskyInPlace wants it: leading dimension padTo(n, 4), zero padding rows, scratch after. */
+  function place(g0: Float64Array, n: number): { g: SimdGemm; ld: number; tmp: number } {
+    const g = new SimdGemm();
+    const ld = padTo(n, 4) + 3; // a leading dimension larger than the order
+    const tmp = ld * padTo(n, 4);
+    const f = g.reserve(tmp + padTo(n, 4) * 16);
+    f.fill(0);
+    for (let i = 0; i < n; i++) for (let j = 0; j <= i; j++) f[i * ld + j] = g0[i * n + j]!;
+    return { g, ld, tmp };
+  }
+
+  it("choleskyInPlace gives L with L Lᵀ = G for every remainder of its 16-column blocks, and the solve inverts it", () => {
+    for (const [m, n] of [...SHAPES.slice(0, -1), [60, 33], [70, 48], [80, 50]] as const) {
       if (m < n) continue;
       const xt = rng.fillNormal(new Float64Array(n * (m + 2)));
       const g0 = new Float64Array(n * n);
       for (let i = 0; i < n; i++) for (let j = 0; j <= i; j++) for (let p = 0; p < m + 2; p++) g0[i * n + j]! += xt[i * (m + 2) + p]! * xt[j * (m + 2) + p]!;
-      const l = Float64Array.from(g0);
-      expect(choleskyInPlace(l, n)).toBe(-1);
+      const { g, ld, tmp } = place(g0, n);
+      expect(choleskyInPlace(g, 0, ld, n, tmp)).toBe(-1);
+      const l = g.f64;
       let scale = 0;
       for (let i = 0; i < n; i++) scale = Math.max(scale, g0[i * n + i]!);
+      let worst = 0;
       for (let i = 0; i < n; i++)
         for (let j = 0; j <= i; j++) {
           let s = 0;
-          for (let p = 0; p <= j; p++) s += l[i * n + p]! * l[j * n + p]!;
-          expect(Math.abs(s - g0[i * n + j]!)).toBeLessThan(1e-12 * scale);
+          for (let p = 0; p <= j; p++) s += l[i * ld + p]! * l[j * ld + p]!;
+          worst = Math.max(worst, Math.abs(s - g0[i * n + j]!));
         }
+      expect(worst).toBeLessThan(1e-12 * scale);
       // G x = b for a known x
       const x = rng.fillNormal(new Float64Array(n));
       const b = new Float64Array(n);
       for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) b[i]! += (j <= i ? g0[i * n + j]! : g0[j * n + i]!) * x[j]!;
-      choleskySolveInPlace(l, n, b);
+      choleskySolveInPlace(l, 0, ld, n, b);
       for (let i = 0; i < n; i++) expect(Math.abs(b[i]! - x[i]!)).toBeLessThan(1e-9);
     }
   });
 
   it("choleskyInPlace reports the first pivot of a matrix that is not positive definite", () => {
     // [[4, 2, 1], [2, 5, 3], [1, 3, −5]]: L's first two rows exist, the third pivot is −6.8
-    const indefinite = Float64Array.of(4, 0, 0, 2, 5, 0, 1, 3, -5);
-    expect(choleskyInPlace(indefinite, 3)).toBe(2);
-    const nan = Float64Array.of(1, 0, NaN, 1);
-    expect(choleskyInPlace(nan, 2)).toBe(1);
-    expect(() => choleskyInPlace(new Float64Array(3), 2)).toThrow(ShapeError);
+    const indefinite = place(Float64Array.of(4, 0, 0, 2, 5, 0, 1, 3, -5), 3);
+    expect(choleskyInPlace(indefinite.g, 0, indefinite.ld, 3, indefinite.tmp)).toBe(2);
+    const nan = place(Float64Array.of(1, 0, NaN, 1), 2);
+    expect(choleskyInPlace(nan.g, 0, nan.ld, 2, nan.tmp)).toBe(1);
+    // a pivot that fails in the second block column (order 20: rows 16…19), after a SIMD update
+    const n = 20;
+    const g0 = new Float64Array(n * n);
+    for (let i = 0; i < n; i++) g0[i * n + i] = 1;
+    g0[18 * n + 3] = 1.5; // row 18's norm exceeds its diagonal: pivot 18 is 1 − 2.25 < 0
+    const late = place(g0, n);
+    expect(choleskyInPlace(late.g, 0, late.ld, n, late.tmp)).toBe(18);
+    const small = new SimdGemm();
+    small.reserve(8);
+    expect(() => choleskyInPlace(small, 0, 4, 4, small.f64.length)).toThrow(ShapeError);
   });
 
   it("normalEquationsRows agrees with the QR solve to 1e-12 on well-conditioned row subsets", () => {
