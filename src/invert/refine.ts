@@ -99,8 +99,8 @@ export function linearizeAt(gen: Generator, z: Float64Array): DenseLayer {
     }
     // J₂ = WD · J[units, :] on the SIMD product: X = WD = W[:, units]·D (nOut × m), Y = Jᵀ[:, units]
     // (k × m), both laid out in its memory with the padding it needs (zeros: rows of X to even,
-    // rows of Y to a multiple of 4, the m inner terms to even)
-    const mp = padTo(m, 2);
+    // rows of Y and the m inner terms to multiples of 4)
+    const mp = padTo(m, 4);
     const np = padTo(nOut, 2);
     const kp = padTo(k, 4);
     const yOff = np * mp;
@@ -121,7 +121,7 @@ export function linearizeAt(gen: Generator, z: Float64Array): DenseLayer {
         off += w * o[j]!;
         if (!last) pv += w * pre[j]!;
       }
-      if (mp > m) f[ro + m] = 0;
+      for (let c = m; c < mp; c++) f[ro + c] = 0;
       o2[r] = off;
       if (!last) pre2[r] = pv; // Σ_j W_rj·φ(pre_j) + b_r
     }
@@ -129,7 +129,7 @@ export function linearizeAt(gen: Generator, z: Float64Array): DenseLayer {
     for (let i = 0; i < k; i++) {
       const yo = yOff + i * mp;
       for (let c = 0; c < m; c++) f[yo + c] = J[units[c]! * k + i]!;
-      if (mp > m) f[yo + m] = 0;
+      for (let c = m; c < mp; c++) f[yo + c] = 0;
     }
     f.fill(0, yOff + k * mp, cOff);
     simd.nt(0, mp, yOff, mp, cOff, kp, np, kp, mp);

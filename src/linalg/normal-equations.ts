@@ -25,7 +25,7 @@ import { padTo, type SimdGemm, simdGemm } from "./simd-gemm.js";
 export const NORMAL_EQUATIONS_MIN_RCOND = 1e-4;
 
 /** Columns per block of the Cholesky factorisation (a multiple of 4, for the SIMD product). */
-const NB = 16;
+const NB = 8;
 
 /** Reusable buffers of {@link normalEquationsRows}; grows on demand, one per thread. */
 export class NormalEquationsWorkspace {
@@ -62,11 +62,11 @@ function dot(x: Float64Array, xo: number, y: Float64Array, yo: number, len: numb
 /**
  * Cholesky factorisation G = L Lᵀ in place in a {@link SimdGemm}'s memory: on entry the lower
  * triangle of the n × n matrix at `off` (leading dimension `ld`) holds G, on exit L. Left-looking by
- * blocks of 16 columns: each block column first takes the product of the rows below it with the
- * columns before it (on the SIMD kernel, ~n³/6 of the n³/6 + O(n²·16) multiply-adds), then its
+ * blocks of 8 columns: each block column first takes the product of the rows below it with the
+ * columns before it (on the SIMD kernel, ~n³/6 of the n³/6 + O(n²·8) multiply-adds), then its
  * diagonal block is factorised and the rows below are solved against it.
  * Layout: rows n … padTo(n, 4) − 1 of the matrix must exist and hold zeros in their first n
- * columns (the Gram of zero-padded rows does), and `tmp` must have padTo(n, 4)·16 doubles free.
+ * columns (the Gram of zero-padded rows does), and `tmp` must have padTo(n, 4)·8 doubles free.
  * @param g the memory and its kernel
  * @param off offset of G in `g.f64`
  * @param ld its leading dimension (≥ padTo(n, 4))
@@ -205,10 +205,10 @@ export function normalEquationsRows(
   ws.ensure(m, n);
   const { rhs, c } = ws;
   // in the SIMD product's memory: A_Sᵀ (n4 rows, zeros below n, of m2 values, zeros past m), the
-  // Gram / its factor (n4 × n4) and the factorisation's scratch (n4 × 16)
+  // Gram / its factor (n4 × n4) and the factorisation's scratch (n4 × 8)
   const simd = simdGemm();
   const n4 = padTo(n, 4);
-  const m2 = padTo(m, 2);
+  const m2 = padTo(m, 4);
   const gOff = n4 * m2;
   const tmp = gOff + n4 * n4;
   const at = simd.reserve(tmp + n4 * NB);
@@ -223,7 +223,7 @@ export function normalEquationsRows(
       for (let t = t0; t < t1; t++) at[o + t] = src[rows[t]! * n + j]!;
     }
   }
-  if (m2 > m) for (let j = 0; j < n; j++) at[j * m2 + m] = 0;
+  if (m2 > m) for (let j = 0; j < n; j++) at.fill(0, j * m2 + m, (j + 1) * m2);
   simd.nt(0, m2, 0, m2, gOff, n4, n4, n4, m2, true);
   if (choleskyInPlace(simd, gOff, n4, n, tmp) >= 0) return null;
   const f = simd.f64;

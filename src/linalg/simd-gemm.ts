@@ -11,7 +11,7 @@
  * dense product for Node and the browser (HiGHS's WebAssembly is an LP solver).
  *
  * Shapes are padded by the callers so the kernel has no remainder loops: m even, n a multiple of
- * 4, k even (zero rows/columns in the padding leave the product unchanged).
+ * 4, k a multiple of 4 (zero rows/columns in the padding leave the product unchanged).
  */
 import { ShapeError } from "../errors.js";
 
@@ -60,7 +60,7 @@ const SHL = 0x74;
 const AND = 0x71;
 const LT_U = 0x49;
 const EQZ = 0x45;
-const V128_LOAD = [0xfd, 0x00, 0x03, 0x00]; // align 2³, offset 0
+const v128Load = (offset: number): number[] => [0xfd, 0x00, 0x03, ...uleb(offset)]; // align 2³
 const F64X2_ADD = [0xfd, 0xf0, 0x01];
 const F64X2_MUL = [0xfd, 0xf2, 0x01];
 const F64X2_LANE = (l: number): number[] => [0xfd, 0x21, l];
@@ -73,7 +73,7 @@ const ifThenElse = (cond: number[], a: number[], b: number[]): number[] => [...c
 
 /**
  * nt(x, ldx, y, ldy, c, ldc, m, n, k, lower): C[i·ldc + j] = Σ_{p<k} X[i·ldx + p]·Y[j·ldy + p] for
- * i < m, j < n (offsets and strides in doubles; m even, n % 4 = 0, k even); with lower ≠ 0 only the
+ * i < m, j < n (offsets and strides in doubles; m even, n % 4 = 0, k % 4 = 0); with lower ≠ 0 only the
  * 4-column blocks that reach j ≤ i + 1 (the lower triangle of a Gram, diagonal blocks whole).
  * Lanes hold (p even, p odd); the two are added once at the end.
  */
@@ -118,36 +118,39 @@ function kernelBytes(): Uint8Array {
         ...set(P),
         ...loop([
           ...breakUnless([...get(P), ...get(KB), LT_U]),
-          ...get(XA0),
-          ...get(P),
-          ADD,
-          ...V128_LOAD,
-          ...set(X0),
-          ...get(XA1),
-          ...get(P),
-          ADD,
-          ...V128_LOAD,
-          ...set(X1),
-          ...[0, 1, 2, 3].flatMap((c) => [
-            ...get(YB + c),
+          // two lane pairs a pass (p, p + 1 at byte offset 0; p + 2, p + 3 at 16), into the same accumulators
+          ...[0, 16].flatMap((at) => [
+            ...get(XA0),
             ...get(P),
             ADD,
-            ...V128_LOAD,
-            ...tee(YV),
-            ...get(X0),
-            ...F64X2_MUL,
-            ...get(acc(0, c)),
-            ...F64X2_ADD,
-            ...set(acc(0, c)),
-            ...get(YV),
-            ...get(X1),
-            ...F64X2_MUL,
-            ...get(acc(1, c)),
-            ...F64X2_ADD,
-            ...set(acc(1, c)),
+            ...v128Load(at),
+            ...set(X0),
+            ...get(XA1),
+            ...get(P),
+            ADD,
+            ...v128Load(at),
+            ...set(X1),
+            ...[0, 1, 2, 3].flatMap((c) => [
+              ...get(YB + c),
+              ...get(P),
+              ADD,
+              ...v128Load(at),
+              ...tee(YV),
+              ...get(X0),
+              ...F64X2_MUL,
+              ...get(acc(0, c)),
+              ...F64X2_ADD,
+              ...set(acc(0, c)),
+              ...get(YV),
+              ...get(X1),
+              ...F64X2_MUL,
+              ...get(acc(1, c)),
+              ...F64X2_ADD,
+              ...set(acc(1, c)),
+            ]),
           ]),
           ...get(P),
-          ...i32(16),
+          ...i32(32),
           ADD,
           ...set(P),
         ]),
@@ -283,13 +286,13 @@ export class SimdGemm {
 
   /**
    * C = X·Yᵀ in the memory (offsets and leading dimensions in doubles; see the module header for
-   * the padding: m even, n % 4 = 0, k even); with `lower`, only the blocks of C's lower triangle
+   * the padding: m even, n % 4 = 0, k % 4 = 0); with `lower`, only the blocks of C's lower triangle
    * (diagonal 2 × 4 blocks whole).
    * @throws ShapeError for shapes that are not padded or do not fit the reserved memory
    */
   nt(x: number, ldx: number, y: number, ldy: number, c: number, ldc: number, m: number, n: number, k: number, lower = false): void {
-    if (m % 2 !== 0 || n % 4 !== 0 || k % 2 !== 0 || k > ldx || k > ldy || n > ldc) {
-      throw new ShapeError(`SimdGemm.nt: ${m}×${k} · (${n}×${k})ᵀ must be padded to m even, n % 4 = 0, k even within the strides (${ldx}, ${ldy}, ${ldc})`);
+    if (m % 2 !== 0 || n % 4 !== 0 || k % 4 !== 0 || k > ldx || k > ldy || n > ldc) {
+      throw new ShapeError(`SimdGemm.nt: ${m}×${k} · (${n}×${k})ᵀ must be padded to m even, n % 4 = 0, k % 4 = 0 within the strides (${ldx}, ${ldy}, ${ldc})`);
     }
     const end = Math.max(m > 0 ? x + (m - 1) * ldx + k : 0, n > 0 ? y + (n - 1) * ldy + k : 0, m > 0 ? c + (m - 1) * ldc + n : 0);
     if (end > this.f64.length) throw new ShapeError(`SimdGemm.nt: the operands end at ${end}, past the ${this.f64.length} doubles reserved`);
