@@ -64,20 +64,21 @@ export class VertexBasis extends VertexProblem {
   /** Bland's rule (smallest index) in pricing and ratio tests, once stalling is detected. */
   bland = false;
 
-  constructor(a: Matrix, hasDelta: boolean) {
-    super(a, hasDelta);
+  constructor(a: Matrix, hasDelta: boolean, useSimd = true) {
+    super(a, hasDelta, useSimd);
     const { p, nIds } = this;
     this.basis = new Int32Array(p);
     this.slotOf = new Int32Array(nIds).fill(-1);
     this.slotW = new Float64Array(p);
     this.slotRhs = new Float64Array(p);
     this.phantom = new Uint8Array(p);
-    this.binv = new Float64Array(p * p);
+    const simd = this.simd;
+    this.binv = simd ? simd.binv : new Float64Array(p * p);
     this.lam = new Float64Array(p);
     this.weight = new Float64Array(nIds);
-    this.alpha = new Float64Array(p);
-    this.unitSlot = new Int32Array(p).fill(-1);
-    this.unitSign = new Float64Array(p);
+    this.alpha = simd ? simd.alpha : new Float64Array(p);
+    this.unitSlot = (simd ? simd.unitSlot : new Int32Array(p)).fill(-1);
+    this.unitSign = simd ? simd.unitSign : new Float64Array(p);
     this.colNorm2 = new Float64Array(p);
     this.colCand = new Int32Array(p);
     this.work = new Float64Array(p);
@@ -101,6 +102,15 @@ export class VertexBasis extends VertexProblem {
       const w = kind === IdKind.upper ? this.weightOf(id) : -this.weightOf(id);
       const o = i * k;
       const { unitSlot, unitSign } = this;
+      const simd = this.simd;
+      if (simd) {
+        // the same sum on SIMD lanes, row δ as g_k = −1
+        const g = simd.g;
+        for (let c = 0; c < k; c++) g[c] = w * this.A[o + c]!;
+        if (this.hasDelta) g[k] = -1;
+        simd.alphaFromRows(this.hasDelta ? k + 1 : k);
+        return;
+      }
       // a unit row of B⁻¹ adds g·(±1) to one entry (the zero terms of the dense sum change nothing)
       for (let c = 0; c < k; c++) {
         const g = w * this.A[o + c]!;
@@ -250,7 +260,8 @@ export class VertexBasis extends VertexProblem {
     for (let q = 0; q < p; q++) lam[q]! -= theta * alpha[q]!;
     lam[i] = theta;
     const { dcol, unitSlot } = this;
-    exchangeInverse(this.binv, p, i, alpha, dcol);
+    if (this.simd) this.simd.rank1(i);
+    else exchangeInverse(this.binv, p, i, alpha, dcol);
     // the update rewrites exactly the rows where dcol ≠ 0; a unit row has dcol = ±1 there only if it points at slot i
     for (let q = 0; q < p; q++) if (dcol[q] !== 0) unitSlot[q] = -1;
     this.setSlot(i, r, this.weightOf(r), this.rhsOf(r), false);

@@ -49,6 +49,11 @@ export interface VertexOptions {
   maxPivots?: number;
   /** Refactorise the basis inverse every this many pivots (default max(120, 3p)). */
   refactorEvery?: number;
+  /**
+   * Run the dense kernels on WebAssembly SIMD where available (default true; the answers are the
+   * scalar kernels' to the bit, see vertex-simd.ts — false is for comparing the two).
+   */
+  simd?: boolean;
 }
 
 /**
@@ -68,7 +73,7 @@ export class VertexSimplex extends VertexBasis {
   private perturbedOnce = false;
 
   constructor(a: Matrix, hasDelta: boolean, options: VertexOptions = {}) {
-    super(a, hasDelta);
+    super(a, hasDelta, options.simd ?? true);
     const { n, k, p } = this;
     this.savedCost = new Float64Array(p);
     this.primalRatio = new PrimalRatioTest(idCount(n, k));

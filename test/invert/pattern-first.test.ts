@@ -1,8 +1,9 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { invertLayerwise } from "../../src/invert/driver.js";
 import { invert } from "../../src/invert/invert.js";
-import { invertLinfLayer } from "../../src/invert/linf.js";
-import { leastSquaresStart } from "../../src/invert/pattern-first.js";
+import { invertLinfLayer, invertLinfLayerFrom } from "../../src/invert/linf.js";
+import { lpSettings } from "../../src/invert/lp-layer.js";
+import { leastSquaresStart, settlePattern } from "../../src/invert/pattern-first.js";
 import { applyRefinement, linearizeAt, patternOf, relinearize } from "../../src/invert/refine.js";
 import { relativeError } from "../../src/linalg/norms.js";
 import { loadHighsBackend } from "../../src/lp/highs.js";
@@ -78,6 +79,26 @@ describe("ℓ∞ through the activation pattern (pattern-first)", () => {
     expect(flips(patternOf(gen, leastSquaresStart(gen, x, {})!), patternOf(gen, r.z))).toBe(2);
     const lw = applyRefinement(gen, x, invertLayerwise(gen, x, invertLinfLayer, {}, "linf"), invertLinfLayer, "linf", {});
     expect(relativeError(r.z, lw.z)).toBeLessThan(1e-9);
+  });
+
+  it("the LP in z starts from the settled least squares: the ε, δ and z of the search's own witness (1e-9) in fewer pivots, and HiGHS's ε and δ on that LP (100-250-600)", () => {
+    const gen = randomGenerator({ sizes: [100, 250, 600], activation: RELU, rng: 2024 });
+    const s = sampleObservations(gen, 2, 7, { kind: "uniform", level: 1e-4 });
+    const x = s.x.data.slice(600, 1200);
+    const ctx = { index: 0, depth: 1, inputRange: [-Infinity, Infinity] as [number, number], options: {} };
+    const settled = settlePattern(gen, x, leastSquaresStart(gen, x, {})!, ctx, lpSettings({}), 2);
+    expect(settled.z).not.toBeNull();
+    const own = invertLinfLayer(settled.layer, x, ctx);
+    const from = invertLinfLayerFrom(settled.layer, x, ctx, { witness: settled.z! });
+    expect(from.report.status).toBe("optimal");
+    expect(from.report.eps).toBe(own.report.eps);
+    expect(from.report.delta!).toBeCloseTo(own.report.delta!, 15);
+    expect(relativeError(from.x, own.x)).toBeLessThan(1e-9);
+    expect(from.report.pivots!).toBeLessThan(0.6 * own.report.pivots!);
+    const h = invertLinfLayer(settled.layer, x, { ...ctx, options: { lpBackend: "highs" } });
+    expect(h.report.eps).toBe(from.report.eps);
+    expect(Math.abs(h.report.delta! - from.report.delta!)).toBeLessThan(1e-9 * from.report.delta!);
+    expect(relativeError(h.x, from.x)).toBeLessThan(1e-9);
   });
 
   it("LP passes that alternate between two regions end; the second start lands in one that certifies — HiGHS agrees (1e-9), and the fit beats the layer-wise path's", () => {
