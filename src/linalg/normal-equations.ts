@@ -138,8 +138,9 @@ export function choleskySolveInPlace(f: Float64Array, off: number, ld: number, n
 
 /**
  * σ_min(R)/σ_max(R) for R = Lᵀ, as qr-blocked.ts estimates it for its R: σ_max by the largest
- * column norm of R (a row of L), σ_min by three steps of inverse iteration on RᵀR = L Lᵀ from the
- * same fixed start. 0 for a zero or non-finite diagonal.
+ * column norm of R (a row of L), σ_min by inverse iteration on RᵀR = L Lᵀ from the same fixed start,
+ * two steps (qr-blocked.ts takes three; the estimate only has to tell rcond ≥ 10⁻⁴, typically
+ * ~0.1 here, from below it). 0 for a zero or non-finite diagonal.
  */
 function choleskyRcond(f: Float64Array, off: number, ld: number, n: number, v: Float64Array): number {
   let rowMax = 0;
@@ -152,7 +153,7 @@ function choleskyRcond(f: Float64Array, off: number, ld: number, n: number, v: F
   }
   for (let i = 0; i < n; i++) v[i] = 1 + ((i * 7919) % 13) / 13;
   let growth = 0;
-  for (let it = 0; it < 3; it++) {
+  for (let it = 0; it < 2; it++) {
     choleskySolveInPlace(f, off, ld, n, v);
     const nv = Math.sqrt(dot(v, 0, v, 0, n));
     if (!Number.isFinite(nv) || nv === 0) return 0;
@@ -215,13 +216,32 @@ export function normalEquationsRows(
   at.fill(0, n * m2, gOff);
   const src = a.data;
   // transpose in blocks of 8 rows: each column's 8 values go to one stretch of Aᵀ's row
-  for (let t0 = 0; t0 < m; t0 += 8) {
-    const t1 = Math.min(m, t0 + 8);
-    for (let t = t0; t < t1; t++) rhs[t] = b[t]!;
+  for (let t = 0; t < m; t++) rhs[t] = b[t]!;
+  let t0 = 0;
+  for (; t0 + 8 <= m; t0 += 8) {
+    const r0 = rows[t0]! * n;
+    const r1 = rows[t0 + 1]! * n;
+    const r2 = rows[t0 + 2]! * n;
+    const r3 = rows[t0 + 3]! * n;
+    const r4 = rows[t0 + 4]! * n;
+    const r5 = rows[t0 + 5]! * n;
+    const r6 = rows[t0 + 6]! * n;
+    const r7 = rows[t0 + 7]! * n;
     for (let j = 0; j < n; j++) {
-      const o = j * m2;
-      for (let t = t0; t < t1; t++) at[o + t] = src[rows[t]! * n + j]!;
+      const o = j * m2 + t0;
+      at[o] = src[r0 + j]!;
+      at[o + 1] = src[r1 + j]!;
+      at[o + 2] = src[r2 + j]!;
+      at[o + 3] = src[r3 + j]!;
+      at[o + 4] = src[r4 + j]!;
+      at[o + 5] = src[r5 + j]!;
+      at[o + 6] = src[r6 + j]!;
+      at[o + 7] = src[r7 + j]!;
     }
+  }
+  for (let t = t0; t < m; t++) {
+    const o = rows[t]! * n;
+    for (let j = 0; j < n; j++) at[j * m2 + t] = src[o + j]!;
   }
   if (m2 > m) for (let j = 0; j < n; j++) at.fill(0, j * m2 + m, (j + 1) * m2);
   simd.nt(0, m2, 0, m2, gOff, n4, n4, n4, m2, true);

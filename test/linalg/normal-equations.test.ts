@@ -106,7 +106,10 @@ describe("normal equations: Gram, Cholesky, least squares", () => {
       }
       expect(err).toBeLessThan(1e-12 * Math.max(1, size));
       expect(Math.abs(info!.residualNorm - rinfo.residualNorm)).toBeLessThan(1e-10 * (1 + rinfo.residualNorm));
-      expect(Math.abs(info!.rcond - rinfo.rcond)).toBeLessThan(1e-6 * rinfo.rcond);
+      // two steps of inverse iteration against the QR's three from the same start: the estimate of
+      // 1/σ_min² only grows with the steps, so rcond is at least QR's and (measured) within 1.3× of it
+      expect(info!.rcond).toBeGreaterThanOrEqual(rinfo.rcond * (1 - 1e-9));
+      expect(info!.rcond).toBeLessThan(2 * rinfo.rcond);
     }
   });
 
