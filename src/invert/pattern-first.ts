@@ -23,7 +23,7 @@ import { type LayerContext, type LayerFit } from "./layer.js";
 import { invertLinfLayerFrom } from "./linf.js";
 import { LayerLp, type LpSettings, lpSettings } from "./lp-layer.js";
 import { type InvertOptions } from "./options.js";
-import { linearizeAt, patternOf, relinearize } from "./refine.js";
+import { linearizeAtSimd, patternOf, relinearize } from "./refine.js";
 import { type InversionResult, type LayerReport } from "./result.js";
 
 /** Passes of linearise → LP before giving up on a pattern that keeps changing. */
@@ -97,7 +97,7 @@ export function settlePattern(
 ): SettledPattern {
   let z = z0;
   let pattern = patternOf(gen, z);
-  let layer = linearizeAt(gen, z);
+  let layer = linearizeAtSimd(gen, z);
   let moved = Infinity;
   for (let step = 0; step < MAX_SETTLE_STEPS; step++) {
     const L = new LayerLp(layer, xs, ctx, settings);
@@ -109,7 +109,7 @@ export function settlePattern(
     if (d >= moved) return { pattern, layer, z: z2 }; // not settling (a unit that flips back and forth): the LP passes go on
     moved = d;
     z = z2;
-    layer = relinearize(gen, layer, pattern, p2) ?? linearizeAt(gen, z);
+    layer = relinearize(gen, layer, pattern, p2) ?? linearizeAtSimd(gen, z);
     pattern = p2;
   }
   return { pattern, layer, z: null };
@@ -249,7 +249,7 @@ function certifiedPasses(
     if (next !== pattern) {
       if (seen.has(next)) return null;
       seen.add(next);
-      layer = relinearize(gen, layer, pattern, next) ?? linearizeAt(gen, z);
+      layer = relinearize(gen, layer, pattern, next) ?? linearizeAtSimd(gen, z);
       pattern = next;
       continue;
     }
