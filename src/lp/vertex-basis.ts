@@ -79,7 +79,7 @@ export class VertexBasis extends VertexProblem {
     this.alpha = simd ? simd.alpha : new Float64Array(p);
     this.unitSlot = (simd ? simd.unitSlot : new Int32Array(p)).fill(-1);
     this.unitSign = simd ? simd.unitSign : new Float64Array(p);
-    this.colNorm2 = new Float64Array(p);
+    this.colNorm2 = simd ? simd.colNorm2 : new Float64Array(p);
     this.colCand = new Int32Array(p);
     this.work = new Float64Array(p);
     this.bmat = new Float64Array(p * p);

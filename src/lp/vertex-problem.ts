@@ -53,6 +53,10 @@ export class VertexProblem {
   readonly gam: Float64Array;
   /** The dense kernels on SIMD lanes ({@link VertexSimd}; null where WebAssembly SIMD is missing). */
   protected readonly simd: VertexSimd | null;
+  /** The same, for the pricing and ratio modules. */
+  get simdKernels(): VertexSimd | null {
+    return this.simd;
+  }
   /** Nonzero coordinates of dcol_z, even and odd (scratch of {@link computeGamma}). */
   private readonly nzEven: Int32Array;
   private readonly nzOdd: Int32Array;

@@ -27,6 +27,8 @@ interface WasmApi {
 type RowsKernel = (a: number, ldaBytes: number, list: number, count: number, x: number, out: number, kpBytes: number) => void;
 /** rank1(binv, p, i, alpha, d, αᵢ): B⁻¹ ← B⁻¹ − d·(α − e_i)ᵀ/αᵢ over the rows with d_r ≠ 0 (dense.ts's exchangeInverse). */
 type Rank1Kernel = (binv: number, p: number, i: number, alpha: number, d: number, ai: number) => void;
+/** norms(binv, p, unitSlot, out): out[q] += Σ_r B⁻¹[r][q]² in order of r, a unit row adding 1 to its slot's entry. */
+type NormsKernel = (binv: number, p: number, unitSlot: number, out: number) => void;
 /** alpha(g, count, unitSlot, unitSign, binv, p, alpha): α += Σ_{c<count, g_c≠0} g_c·(row c of B⁻¹), a unit row as one entry. */
 type AlphaKernel = (g: number, count: number, unitSlot: number, unitSign: number, binv: number, p: number, alpha: number) => void;
 
@@ -377,6 +379,98 @@ function alphaCode(): number[] {
   ];
 }
 
+/** The body of `norms` (params binv p unitSlot out; locals r, us, ro, q, end, addr: i32). */
+function normsCode(): number[] {
+  const [BINV, P, USLOT, OUT] = [0, 1, 2, 3];
+  const [R, US, RO, Q, END, ADDR] = [4, 5, 6, 7, 8, 9];
+  // out[q] ← out[q] + b[q]·b[q] (the scalar out[q] += v * v)
+  const pair = [
+    ...get(OUT),
+    ...get(Q),
+    ADD,
+    ...get(OUT),
+    ...get(Q),
+    ADD,
+    ...V128_LOAD,
+    ...get(RO),
+    ...get(Q),
+    ADD,
+    ...V128_LOAD,
+    ...tee(0x0a),
+    ...get(0x0a),
+    ...F64X2_MUL,
+    ...F64X2_ADD,
+    ...V128_STORE,
+  ];
+  const tail = [
+    ...get(OUT),
+    ...get(END),
+    ADD,
+    ...get(OUT),
+    ...get(END),
+    ADD,
+    ...F64_LOAD,
+    ...get(RO),
+    ...get(END),
+    ADD,
+    ...F64_LOAD,
+    ...tee(0x0b),
+    ...get(0x0b),
+    F64_MUL,
+    0xa0, // f64.add
+    ...F64_STORE,
+  ];
+  const body = [
+    ...i32(0),
+    ...set(R),
+    ...loop([
+      ...breakUnless([...get(R), ...get(P), LT_U]),
+      ...get(USLOT),
+      ...get(R),
+      ...i32(4),
+      MUL,
+      ADD,
+      ...I32_LOAD,
+      ...tee(US),
+      ...i32(0),
+      GE_S,
+      ...ifThenElse(
+        [],
+        [
+          // a unit row: out[us] ← out[us] + 1
+          ...get(OUT),
+          ...get(US),
+          ...i32(8),
+          MUL,
+          ADD,
+          ...tee(ADDR),
+          ...get(ADDR),
+          ...F64_LOAD,
+          0x44,
+          ...Array.from(new Uint8Array(Float64Array.of(1).buffer)),
+          0xa0, // f64.add
+          ...F64_STORE,
+        ],
+        [...get(BINV), ...get(R), ...get(P), MUL, ...i32(8), MUL, ADD, ...set(RO), ...rowLoop(P, Q, END, pair, tail)],
+      ),
+      ...get(R),
+      ...i32(1),
+      ADD,
+      ...set(R),
+    ]),
+    0x0b,
+  ];
+  // locals 4..9 i32, 10 v128 (a pair of b), 11 f64 (the tail's b)
+  return [
+    ...vector([
+      [...uleb(6), 0x7f],
+      [...uleb(1), 0x7b],
+      [...uleb(1), 0x7c],
+    ]),
+    ...body,
+  ];
+}
+
 function kernelBytes(): Uint8Array {
   const fn = (code: number[]): number[] => [...uleb(code.length), ...code];
   const I = 0x7f;
@@ -395,19 +489,21 @@ function kernelBytes(): Uint8Array {
       vector([
         [0x60, ...vector(new Array<number[]>(7).fill([I])), 0x00],
         [0x60, ...vector([[I], [I], [I], [I], [I], [F]]), 0x00],
+        [0x60, ...vector([[I], [I], [I], [I]]), 0x00],
       ]),
     ),
     ...section(2, vector([[...name("e"), ...name("m"), 0x02, 0x00, ...uleb(1)]])),
-    ...section(3, vector([[0x00], [0x01], [0x00]])),
+    ...section(3, vector([[0x00], [0x01], [0x00], [0x02]])),
     ...section(
       7,
       vector([
         [...name("rows"), 0x00, 0x00],
         [...name("rank1"), 0x00, 0x01],
         [...name("alpha"), 0x00, 0x02],
+        [...name("norms"), 0x00, 0x03],
       ]),
     ),
-    ...section(10, vector([fn(rowsCode()), fn(rank1Code()), fn(alphaCode())])),
+    ...section(10, vector([fn(rowsCode()), fn(rank1Code()), fn(alphaCode()), fn(normsCode())])),
   ]);
 }
 
@@ -450,17 +546,21 @@ export class VertexSimd {
   readonly unitSign: Float64Array;
   /** The α kernel's input: g_c for c < count. */
   readonly g: Float64Array;
+  /** |B⁻¹e_q|² by slot (the primal pricing's column norms). */
+  readonly colNorm2: Float64Array;
   private readonly rowsK: RowsKernel;
   private readonly rank1K: Rank1Kernel;
   private readonly alphaK: AlphaKernel;
+  private readonly normsK: NormsKernel;
   private readonly p: number;
-  private readonly off: Record<"a" | "list" | "v" | "d" | "s" | "gam" | "binv" | "alpha" | "uslot" | "usign" | "g", number>;
+  private readonly off: Record<"a" | "list" | "v" | "d" | "s" | "gam" | "binv" | "alpha" | "uslot" | "usign" | "g" | "norms", number>;
   private readonly ldaBytes: number;
 
   private constructor(exports: Record<string, unknown>, buffer: ArrayBuffer, a: Float64Array, n: number, k: number, p: number, off: VertexSimd["off"]) {
     this.rowsK = exports["rows"] as RowsKernel;
     this.rank1K = exports["rank1"] as Rank1Kernel;
     this.alphaK = exports["alpha"] as AlphaKernel;
+    this.normsK = exports["norms"] as NormsKernel;
     this.p = p;
     this.off = off;
     const kp = k + (k & 1);
@@ -478,6 +578,7 @@ export class VertexSimd {
     this.unitSlot = new Int32Array(buffer, off.uslot, p);
     this.unitSign = new Float64Array(buffer, off.usign, p);
     this.g = new Float64Array(buffer, off.g, p);
+    this.colNorm2 = new Float64Array(buffer, off.norms, p);
   }
 
   /**
@@ -508,6 +609,7 @@ export class VertexSimd {
       uslot: take(p * 4),
       usign: take(p * 8),
       g: take(p * 8),
+      norms: take(p * 8),
     };
     try {
       const memory = new wasm.Memory({ initial: Math.ceil(at / PAGE) });
@@ -531,6 +633,12 @@ export class VertexSimd {
   /** B⁻¹ ← B⁻¹ − dcol·(α − e_i)ᵀ/α_i (dense.ts's exchangeInverse on binv, alpha, dcol). */
   rank1(i: number): void {
     this.rank1K(this.off.binv, this.p, i, this.off.alpha, this.off.d, this.alpha[i]!);
+  }
+
+  /** colNorm2[q] = |B⁻¹e_q|² for every slot q, summed over the rows in order (a unit row adds 1 to its slot). */
+  columnNorms2(): void {
+    this.colNorm2.fill(0);
+    this.normsK(this.off.binv, this.p, this.off.uslot, this.off.norms);
   }
 
   /** α += Σ_{c < count, g_c ≠ 0} g_c·(row c of B⁻¹), a unit row (unitSlot[c] ≥ 0) as the one entry g_c·unitSign[c]. */
