@@ -5,55 +5,21 @@
  *
  * - the start's output-layer least squares: QR (qr.ts, before) against the normal equations on the
  *   SIMD Gram (normal-equations.ts, now), on the rows the start takes;
- * - the linearisation J_P = W₂D₁W₁: the scalar register-blocked gemmNT (before) against
- *   linearizeAt's SIMD product (simd-gemm.ts, now);
+ * - the linearisation J_P = W₂D₁W₁: linearizeAt's scalar register-blocked gemmNT (before, kept
+ *   for the other methods) against linearizeAtSimd's SIMD product (simd-gemm.ts, now);
  * - a Gauss–Newton least squares on J_P's rows: QR against the normal equations;
  * - the whole start + settlePattern as `linf` runs it (now only).
  *
  * Each pair alternates per observation, after untimed passes (V8 tiers JS and WebAssembly up as
  * they run); it prints medians, the ratio now/before, and the largest difference of the answers.
  */
-import { gemmNT } from "../src/linalg/gemm.js";
-import { type DenseLayer, type Generator } from "../src/model/generator.js";
 import { RELU } from "../src/model/activation.js";
 import { randomGenerator, sampleObservations } from "../src/model/random.js";
 import { type LayerContext } from "../src/invert/layer.js";
 import { LayerLp, lpSettings } from "../src/invert/lp-layer.js";
 import { leastSquaresStart, outputThreshold, settlePattern } from "../src/invert/pattern-first.js";
-import { linearizeAt } from "../src/invert/refine.js";
+import { linearizeAt, linearizeAtSimd } from "../src/invert/refine.js";
 import { median, printTable } from "./common.js";
-
-/** linearizeAt as it was (c7bb0c4): the same sums through gemm.ts's scalar kernel, one hidden layer. */
-function linearizeScalar(gen: Generator, z: Float64Array): DenseLayer {
-  const [first, out] = [gen.layers[0]!, gen.layers[1]!];
-  const k = gen.inputSize;
-  const n1 = first.weight.rows;
-  const W1 = first.weight.data;
-  const units: number[] = [];
-  for (let j = 0; j < n1; j++) {
-    let s = first.bias ? first.bias[j]! : 0;
-    for (let i = 0; i < k; i++) s += W1[j * k + i]! * z[i]!;
-    if (s > 0) units.push(j);
-  }
-  const m = units.length;
-  const nOut = out.weight.rows;
-  const W2 = out.weight.data;
-  const wd = new Float64Array(nOut * m);
-  const o = out.bias ? Float64Array.from(out.bias) : new Float64Array(nOut);
-  for (let r = 0; r < nOut; r++) {
-    let off = o[r]!;
-    for (let c = 0; c < m; c++) {
-      const w = W2[r * n1 + units[c]!]!;
-      wd[r * m + c] = w;
-      if (first.bias) off += w * first.bias[units[c]!]!;
-    }
-    o[r] = off;
-  }
-  const jt = new Float64Array(k * m);
-  for (let c = 0; c < m; c++) for (let i = 0; i < k; i++) jt[i * m + c] = W1[units[c]! * k + i]!;
-  const J = gemmNT(nOut, k, m, wd, jt, new Float64Array(nOut * k));
-  return { weight: { rows: nOut, cols: k, data: J }, bias: o, activation: out.activation, name: "network" };
-}
 
 /** One way of doing a step on observation i, returning its answer. */
 type Step = (i: number) => ArrayLike<number>;
@@ -106,14 +72,14 @@ export function run(): void {
       return L.leastSquares(outputThreshold(x, 2 * Math.max(settings.eps0, L.noiseGuess()), 1.5 * L.k), normal);
     };
     const starts = xs.map((x) => leastSquaresStart(gen, x, {})!);
-    const layers = starts.map((z) => linearizeAt(gen, z));
+    const layers = starts.map((z) => linearizeAtSimd(gen, z));
     const gnLs = (normal: boolean) => (i: number) => {
       const L = new LayerLp(layers[i]!, xs[i]!, zCtx, settings);
       return L.leastSquares(2 * Math.max(settings.eps0, L.noiseGuess()), normal);
     };
     const steps: [string, string, string, Step, Step][] = [
       ["output least squares", "QR", "normal eq.", outputLs(false), outputLs(true)],
-      ["linearise J_P", "scalar gemm", "SIMD", (i) => linearizeScalar(gen, starts[i]!).weight.data, (i) => linearizeAt(gen, starts[i]!).weight.data],
+      ["linearise J_P", "scalar gemm", "SIMD", (i) => linearizeAt(gen, starts[i]!).weight.data, (i) => linearizeAtSimd(gen, starts[i]!).weight.data],
       ["Gauss–Newton least squares", "QR", "normal eq.", gnLs(false), gnLs(true)],
     ];
     for (const [step, b, n, before, now] of steps) {
