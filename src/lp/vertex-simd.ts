@@ -78,76 +78,106 @@ const V128_ZERO = [0xfd, 0x0c, ...new Array<number>(16).fill(0)];
 const loop = (body: number[]): number[] => [0x02, 0x40, 0x03, 0x40, ...body, 0x0c, 0x00, 0x0b, 0x0b]; // block { loop { body; br 0 } }
 const breakUnless = (cond: number[]): number[] => [...cond, EQZ, 0x0d, 0x01]; // br_if 1 (out of the block) when !cond
 
-/** The body of `rows` (locals after the 7 i32 params: 4 i32, 1 v128). */
+/**
+ * The body of `rows`: two rows a pass (one load of x for both, an accumulator each), then the odd
+ * row left; each accumulator's lanes are one row's even and odd sums, as in the scalar loop.
+ * Locals after the 7 i32 params: t, j0, j1, ra0, ra1, pb (i32); acc0, acc1, xv (v128).
+ */
 function rowsCode(): number[] {
   const [A, LDA, LIST, COUNT, X, OUT, KPB] = [0, 1, 2, 3, 4, 5, 6];
-  const [T, J, RA, PB] = [7, 8, 9, 10];
-  const ACC = 11;
+  const [T, J0, J1, RA0, RA1, PB] = [7, 8, 9, 10, 11, 12];
+  const [ACC0, ACC1, XV] = [13, 14, 15];
+  const rowStart = (off: number, j: number, ra: number): number[] => [
+    // j = list[t + off]; ra = a + j·lda
+    ...get(LIST),
+    ...get(T),
+    ...i32(4),
+    MUL,
+    ADD,
+    ...(off ? [...i32(4 * off), ADD] : []),
+    ...I32_LOAD,
+    ...set(j),
+    ...get(j),
+    ...get(LDA),
+    MUL,
+    ...get(A),
+    ADD,
+    ...set(ra),
+  ];
+  // acc ← a[pb]·xv + acc, lane by lane: the scalar s0 += a·x (even i), s1 += a·x (odd i)
+  const accumulate = (ra: number, acc: number): number[] => [
+    ...get(ra),
+    ...get(PB),
+    ADD,
+    ...V128_LOAD,
+    ...get(XV),
+    ...F64X2_MUL,
+    ...get(acc),
+    ...F64X2_ADD,
+    ...set(acc),
+  ];
+  // out[j] = lane 0 + lane 1
+  const store = (j: number, acc: number): number[] => [
+    ...get(OUT),
+    ...get(j),
+    ...i32(8),
+    MUL,
+    ADD,
+    ...get(acc),
+    ...F64X2_LANE(0),
+    ...get(acc),
+    ...F64X2_LANE(1),
+    F64_ADD,
+    ...F64_STORE,
+  ];
+  const inner = (rows: number[][]): number[] => [
+    ...i32(0),
+    ...set(PB),
+    ...loop([
+      ...breakUnless([...get(PB), ...get(KPB), LT_U]),
+      ...get(X),
+      ...get(PB),
+      ADD,
+      ...V128_LOAD,
+      ...set(XV),
+      ...rows.flatMap(([ra, acc]) => accumulate(ra!, acc!)),
+      ...get(PB),
+      ...i32(16),
+      ADD,
+      ...set(PB),
+    ]),
+  ];
   const body: number[] = [
     ...i32(0),
     ...set(T),
+    // pairs of rows while t + 1 < count
     ...loop([
-      ...breakUnless([...get(T), ...get(COUNT), LT_U]),
-      // j = list[t]; ra = a + j·lda
-      ...get(LIST),
-      ...get(T),
-      ...i32(4),
-      MUL,
-      ADD,
-      ...I32_LOAD,
-      ...set(J),
-      ...get(J),
-      ...get(LDA),
-      MUL,
-      ...get(A),
-      ADD,
-      ...set(RA),
+      ...breakUnless([...get(T), ...i32(1), ADD, ...get(COUNT), LT_U]),
+      ...rowStart(0, J0, RA0),
+      ...rowStart(1, J1, RA1),
       ...V128_ZERO,
-      ...set(ACC),
-      ...i32(0),
-      ...set(PB),
-      ...loop([
-        ...breakUnless([...get(PB), ...get(KPB), LT_U]),
-        ...get(RA),
-        ...get(PB),
-        ADD,
-        ...V128_LOAD,
-        ...get(X),
-        ...get(PB),
-        ADD,
-        ...V128_LOAD,
-        ...F64X2_MUL,
-        ...get(ACC),
-        ...F64X2_ADD, // acc = product + acc, lane by lane: the scalar s0 += a·x (even i), s1 += a·x (odd i)
-        ...set(ACC),
-        ...get(PB),
-        ...i32(16),
-        ADD,
-        ...set(PB),
+      ...set(ACC0),
+      ...V128_ZERO,
+      ...set(ACC1),
+      ...inner([
+        [RA0, ACC0],
+        [RA1, ACC1],
       ]),
-      // out[j] = lane 0 + lane 1
-      ...get(OUT),
-      ...get(J),
-      ...i32(8),
-      MUL,
-      ADD,
-      ...get(ACC),
-      ...F64X2_LANE(0),
-      ...get(ACC),
-      ...F64X2_LANE(1),
-      F64_ADD,
-      ...F64_STORE,
+      ...store(J0, ACC0),
+      ...store(J1, ACC1),
       ...get(T),
-      ...i32(1),
+      ...i32(2),
       ADD,
       ...set(T),
     ]),
+    // the last row of an odd count
+    ...ifThen([...get(T), ...get(COUNT), LT_U], [...rowStart(0, J0, RA0), ...V128_ZERO, ...set(ACC0), ...inner([[RA0, ACC0]]), ...store(J0, ACC0)]),
     0x0b,
   ];
   return [
     ...vector([
-      [...uleb(4), 0x7f],
-      [...uleb(1), 0x7b],
+      [...uleb(6), 0x7f],
+      [...uleb(3), 0x7b],
     ]),
     ...body,
   ];
