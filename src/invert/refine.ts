@@ -8,6 +8,7 @@
  * directly in z, and keeps the result only if the true residual ‖G(z) − x‖∞ does not get worse;
  * it repeats while the pattern changes (at most 4 times).
  */
+import { SolverError } from "../errors.js";
 import { type Generator, type DenseLayer } from "../model/generator.js";
 import { DEFAULT_LP_OPTIONS, type InvertOptions } from "./options.js";
 import { type LayerContext, type LayerInverter } from "./layer.js";
@@ -178,7 +179,13 @@ export function linearizeAtSimd(gen: Generator, z: Float64Array): DenseLayer {
     const kp = padTo(k, 4);
     const yOff = np * mp;
     const cOff = yOff + kp * mp;
-    const f = simd.reserve(cOff + np * kp);
+    let f: Float64Array;
+    try {
+      f = simd.reserve(cOff + np * kp);
+    } catch (e) {
+      if (e instanceof SolverError) return linearizeAt(gen, z); // too large for the SIMD memory: the scalar product
+      throw e;
+    }
     const W = layer.weight.data;
     const o2 = layer.bias ? Float64Array.from(layer.bias) : new Float64Array(nOut);
     const pre2 = last ? pre : new Float64Array(nOut); // the last layer's pre-activation decides no side

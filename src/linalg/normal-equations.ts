@@ -12,7 +12,7 @@
  * then runs the QR routines of qr.ts, which also decide the rank. Written by hand: no kept
  * dependency has a dense Cholesky on Float64Array (the LP engine and QR are hand-written too).
  */
-import { ShapeError } from "../errors.js";
+import { ShapeError, SolverError } from "../errors.js";
 import { type Matrix } from "./matrix.js";
 import { type LeastSquaresInfo } from "./qr-workspace.js";
 import { padTo, type SimdGemm, simdGemm } from "./simd-gemm.js";
@@ -180,7 +180,8 @@ function subtractProduct(at: Float64Array, ld: number, m: number, n: number, x: 
 /**
  * min ‖A[rows,:]·x − b‖₂ by the normal equations with one refinement step (see the module header),
  * when the selected rows are well conditioned; null when they are not (rcond estimate below
- * `minRcond`, a Gram that is not positive definite, fewer rows than columns, non-finite data), and
+ * `minRcond`, a Gram that is not positive definite, fewer rows than columns, non-finite data) or
+ * the system is too large for the SIMD memory (over 2²⁶ values), and
  * the caller solves by QR ({@link leastSquaresRows}), which also finds the rank.
  * @param a the matrix (row-major), e.g. a layer's weight
  * @param rows the row indices to use; only the first `m` are read
@@ -202,7 +203,8 @@ export function normalEquationsRows(
   minRcond = NORMAL_EQUATIONS_MIN_RCOND,
 ): LeastSquaresInfo | null {
   const n = a.cols;
-  if (m < n || n === 0) return null;
+  // beyond 2²⁶ gathered values (512 MB) the QR's own buffers are the better bet than growing the SIMD memory
+  if (m < n || n === 0 || m * n > 2 ** 26) return null;
   ws.ensure(m, n);
   const { rhs, c } = ws;
   // in the SIMD product's memory: A_Sᵀ (n4 rows, zeros below n, of m2 values, zeros past m), the
@@ -212,7 +214,13 @@ export function normalEquationsRows(
   const m2 = padTo(m, 4);
   const gOff = n4 * m2;
   const tmp = gOff + n4 * n4;
-  const at = simd.reserve(tmp + n4 * NB);
+  let at: Float64Array;
+  try {
+    at = simd.reserve(tmp + n4 * NB);
+  } catch (e) {
+    if (e instanceof SolverError) return null; // the SIMD memory cannot grow: QR
+    throw e;
+  }
   at.fill(0, n * m2, gOff);
   const src = a.data;
   // transpose in blocks of 8 rows: each column's 8 values go to one stretch of Aᵀ's row

@@ -13,7 +13,7 @@
  * Shapes are padded by the callers so the kernel has no remainder loops: m even, n a multiple of
  * 4, k a multiple of 4 (zero rows/columns in the padding leave the product unchanged).
  */
-import { ShapeError } from "../errors.js";
+import { ShapeError, SolverError } from "../errors.js";
 
 /** WebAssembly as this module uses it (the library's lib settings carry no WebAssembly types). */
 interface WasmApi {
@@ -267,12 +267,24 @@ export class SimdGemm {
     this.kernel = kernel ?? scalarNt(this.f64);
   }
 
-  /** Make room for `doubles` values (offsets 0 … doubles − 1), keeping the contents; invalidates earlier views of {@link f64}. */
+  /**
+   * Make room for `doubles` values (offsets 0 … doubles − 1), keeping the contents; invalidates
+   * earlier views of {@link f64}.
+   * @throws SolverError when the memory cannot grow that far (WebAssembly memory stops at 4 GB)
+   */
   reserve(doubles: number): Float64Array {
     const bytes = doubles * 8;
     if (this.memory) {
       const have = this.memory.buffer.byteLength;
-      if (have < bytes) this.memory.grow(Math.ceil((bytes - have) / PAGE));
+      if (have < bytes) {
+        try {
+          this.memory.grow(Math.ceil((bytes - have) / PAGE));
+        } catch (e) {
+          throw new SolverError(
+            `SimdGemm: the WebAssembly memory cannot grow to ${(bytes / 2 ** 20).toFixed(0)} MB (${e instanceof Error ? e.message : String(e)})`,
+          );
+        }
+      }
       if (this.f64.buffer !== this.memory.buffer || this.f64.length * 8 < bytes) this.f64 = new Float64Array(this.memory.buffer);
     } else if (this.plain.byteLength < bytes) {
       this.plain = new ArrayBuffer(Math.ceil(bytes / PAGE) * PAGE);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ShapeError } from "../../src/errors.js";
+import { ShapeError, SolverError } from "../../src/errors.js";
 import { padTo, SimdGemm, simdGemm } from "../../src/linalg/simd-gemm.js";
 import { Rng } from "../../src/model/rng.js";
 
@@ -78,6 +78,13 @@ describe("SimdGemm", () => {
     expect(simdGemm()).toBe(simdGemm());
     expect(padTo(250, 4)).toBe(252);
     expect(padTo(8, 4)).toBe(8);
+  });
+
+  it("says so with a SolverError when the WebAssembly memory cannot grow (8 GB asked, 4 GB is its limit)", () => {
+    const g = new SimdGemm();
+    if (!g.simd) return; // the stand-in's ArrayBuffer might well be granted: nothing to test there
+    expect(() => g.reserve(2 ** 30)).toThrow(SolverError);
+    expect(g.reserve(100).length).toBeGreaterThanOrEqual(100); // and stays usable
   });
 
   it("rejects unpadded shapes and operands past the reserved memory", () => {
