@@ -1,7 +1,7 @@
 /**
  * The vertex engine's dense kernels on 128-bit SIMD lanes — the row products out_j = a_j·x over a
  * list of rows (γ = A·dcol and the activities s = A·z of every pivot), α = gᵀB⁻¹ and the
- * product-form update of B⁻¹ — as a WebAssembly module over the engine's own linear memory, which
+ * product-form update of B⁻¹ and the primal pricing's column norms — as a WebAssembly module over the engine's own linear memory, which
  * holds a copy of A (rows padded to an even length) and the engine's vectors and B⁻¹ (the engine
  * uses views into it as its arrays). Every kernel computes what the scalar loops in
  * vertex-problem.ts / vertex-basis.ts / dense.ts compute, to the bit: in a row product lane 0 sums
@@ -9,7 +9,7 @@
  * accumulators; the α sum and the B⁻¹ update are elementwise over q in the same order of rows; and
  * f64x2 multiplies and adds round as the scalar ones (no fused multiply-add). So every pivot is the
  * scalar engine's. Measured on 600×100 (pattern-first's LP on 100-250-600): a row product ~5× the
- * scalar loop's speed, which V8 does not vectorise. The module (under 1 kB) is assembled here from
+ * scalar loop's speed, which V8 does not vectorise. The module (1,136 bytes) is assembled here from
  * its instructions and compiled synchronously once; where WebAssembly SIMD is missing the engine
  * keeps its scalar loops. Written by hand for the same reason as linalg/simd-gemm.ts: no kept
  * dependency offers it.
