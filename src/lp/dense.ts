@@ -6,9 +6,11 @@
 /**
  * Invert the p×p row-major matrix `b` into `out` (Gauss–Jordan, partial pivoting). `b` is
  * destroyed. Returns the smallest pivot magnitude relative to the largest entry of `b` (0 when
- * singular), a cheap conditioning indicator.
+ * singular), a cheap conditioning indicator. `eliminate(c)`, when given, does column c's
+ * elimination (every row r ≠ c loses b[r][c]·(row c), in b from column c on and in `out`) on the
+ * same arrays — the vertex engine's SIMD kernel, identical operations.
  */
-export function invertInPlace(b: Float64Array, p: number, out: Float64Array, perm: Int32Array): number {
+export function invertInPlace(b: Float64Array, p: number, out: Float64Array, perm: Int32Array, eliminate?: (c: number) => void): number {
   let maxAbs = 0;
   for (let i = 0; i < p * p; i++) {
     const a = Math.abs(b[i]!);
@@ -39,6 +41,10 @@ export function invertInPlace(b: Float64Array, p: number, out: Float64Array, per
     const inv = 1 / b[oc + c]!;
     for (let q = c; q < p; q++) b[oc + q]! *= inv;
     for (let q = 0; q < p; q++) out[oc + q]! *= inv;
+    if (eliminate) {
+      eliminate(c); // the same operations on SIMD lanes (vertex-simd.ts)
+      continue;
+    }
     for (let r = 0; r < p; r++) {
       if (r === c) continue;
       const or = r * p;

@@ -57,6 +57,8 @@ export class VertexBasis extends VertexProblem {
   // scratch of the factorisation (work: one normal, also lent to the loops)
   protected readonly work: Float64Array;
   private readonly bmat: Float64Array;
+  /** Gauss–Jordan's column elimination on SIMD lanes (undefined: the scalar loop). */
+  private readonly eliminate: ((c: number) => void) | undefined;
   private readonly perm: Int32Array;
   private readonly residual: Float64Array;
   pivots = 0;
@@ -82,7 +84,8 @@ export class VertexBasis extends VertexProblem {
     this.colNorm2 = simd ? simd.colNorm2 : new Float64Array(p);
     this.colCand = new Int32Array(p);
     this.work = new Float64Array(p);
-    this.bmat = new Float64Array(p * p);
+    this.bmat = simd ? simd.bmat : new Float64Array(p * p);
+    this.eliminate = simd ? (c: number): void => simd.eliminate(c) : undefined;
     this.perm = new Int32Array(p);
     this.residual = new Float64Array(p);
   }
@@ -169,7 +172,7 @@ export class VertexBasis extends VertexProblem {
       this.normal(this.basis[q]!, this.slotW[q]!, work);
       bmat.set(work.subarray(0, p), q * p);
     }
-    const rc = invertInPlace(bmat, p, binv, this.perm);
+    const rc = invertInPlace(bmat, p, binv, this.perm, this.eliminate);
     if (!(rc > VERTEX_TOL.singularBasis)) {
       this.unitSlot.fill(-1);
       return false;

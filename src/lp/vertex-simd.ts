@@ -27,6 +27,8 @@ interface WasmApi {
 type RowsKernel = (a: number, ldaBytes: number, list: number, count: number, x: number, out: number, kpBytes: number) => void;
 /** rank1(binv, p, i, alpha, d, αᵢ): B⁻¹ ← B⁻¹ − d·(α − e_i)ᵀ/αᵢ over the rows with d_r ≠ 0 (dense.ts's exchangeInverse). */
 type Rank1Kernel = (binv: number, p: number, i: number, alpha: number, d: number, ai: number) => void;
+/** elim(b, out, p, c): Gauss–Jordan's elimination of column c (dense.ts's invertInPlace): every row r ≠ c with f = b[r][c] ≠ 0 loses f·(row c) in b (from column c on) and in out. */
+type ElimKernel = (b: number, out: number, p: number, c: number) => void;
 /** norms(binv, p, unitSlot, out): out[q] += Σ_r B⁻¹[r][q]² in order of r, a unit row adding 1 to its slot's entry. */
 type NormsKernel = (binv: number, p: number, unitSlot: number, out: number) => void;
 /** alpha(g, count, unitSlot, unitSign, binv, p, alpha): α += Σ_{c<count, g_c≠0} g_c·(row c of B⁻¹), a unit row as one entry. */
@@ -501,6 +503,106 @@ function normsCode(): number[] {
   ];
 }
 
+/**
+ * The body of `elim` (params b out p c; locals r, n, q, end, rb, cb: i32; f: f64; fv: v128): for
+ * each row r ≠ c with f = b[r][c] ≠ 0, b[r][q] ← b[r][q] − f·b[c][q] for q ≥ c and
+ * out[r][q] ← out[r][q] − f·out[c][q] for every q — the scalar loops' operations, elementwise.
+ */
+function elimCode(): number[] {
+  const [B, OUT, P, C] = [0, 1, 2, 3];
+  const [R, N, Q, END, RB, CB] = [4, 5, 6, 7, 8, 9];
+  const F = 10;
+  const FV = 11;
+  const axpyPair = [
+    ...get(RB),
+    ...get(Q),
+    ADD,
+    ...get(RB),
+    ...get(Q),
+    ADD,
+    ...V128_LOAD,
+    ...get(FV),
+    ...get(CB),
+    ...get(Q),
+    ADD,
+    ...V128_LOAD,
+    ...F64X2_MUL,
+    ...F64X2_SUB,
+    ...V128_STORE,
+  ];
+  const axpyTail = [
+    ...get(RB),
+    ...get(END),
+    ADD,
+    ...get(RB),
+    ...get(END),
+    ADD,
+    ...F64_LOAD,
+    ...get(F),
+    ...get(CB),
+    ...get(END),
+    ADD,
+    ...F64_LOAD,
+    F64_MUL,
+    F64_SUB,
+    ...F64_STORE,
+  ];
+  // rb, cb = byte addresses of (row, column) in a p×p matrix at base
+  const addr = (base: number, row: number[], col: number[]): number[] => [...get(base), ...row, ...get(P), MUL, ...col, ADD, ...i32(8), MUL, ADD];
+  const body = [
+    ...i32(0),
+    ...set(R),
+    ...loop([
+      ...breakUnless([...get(R), ...get(P), LT_U]),
+      ...ifThen(
+        [...get(R), ...get(C), 0x47], // i32.ne
+        [
+          ...addr(B, get(R), get(C)),
+          ...F64_LOAD,
+          ...tee(F),
+          ...F64_CONST_0,
+          F64_NE,
+          0x04,
+          0x40,
+          ...get(F),
+          ...F64X2_SPLAT,
+          ...set(FV),
+          // b: columns c … p − 1
+          ...addr(B, get(R), get(C)),
+          ...set(RB),
+          ...addr(B, get(C), get(C)),
+          ...set(CB),
+          ...get(P),
+          ...get(C),
+          0x6b, // i32.sub
+          ...set(N),
+          ...rowLoop(N, Q, END, axpyPair, axpyTail),
+          // out: every column
+          ...addr(OUT, get(R), i32(0)),
+          ...set(RB),
+          ...addr(OUT, get(C), i32(0)),
+          ...set(CB),
+          ...rowLoop(P, Q, END, axpyPair, axpyTail),
+          0x0b,
+        ],
+      ),
+      ...get(R),
+      ...i32(1),
+      ADD,
+      ...set(R),
+    ]),
+    0x0b,
+  ];
+  return [
+    ...vector([
+      [...uleb(6), 0x7f],
+      [...uleb(1), 0x7c],
+      [...uleb(1), 0x7b],
+    ]),
+    ...body,
+  ];
+}
+
 function kernelBytes(): Uint8Array {
   const fn = (code: number[]): number[] => [...uleb(code.length), ...code];
   const I = 0x7f;
@@ -523,7 +625,7 @@ function kernelBytes(): Uint8Array {
       ]),
     ),
     ...section(2, vector([[...name("e"), ...name("m"), 0x02, 0x00, ...uleb(1)]])),
-    ...section(3, vector([[0x00], [0x01], [0x00], [0x02]])),
+    ...section(3, vector([[0x00], [0x01], [0x00], [0x02], [0x02]])),
     ...section(
       7,
       vector([
@@ -531,9 +633,10 @@ function kernelBytes(): Uint8Array {
         [...name("rank1"), 0x00, 0x01],
         [...name("alpha"), 0x00, 0x02],
         [...name("norms"), 0x00, 0x03],
+        [...name("elim"), 0x00, 0x04],
       ]),
     ),
-    ...section(10, vector([fn(rowsCode()), fn(rank1Code()), fn(alphaCode()), fn(normsCode())])),
+    ...section(10, vector([fn(rowsCode()), fn(rank1Code()), fn(alphaCode()), fn(normsCode()), fn(elimCode())])),
   ]);
 }
 
@@ -578,12 +681,15 @@ export class VertexSimd {
   readonly g: Float64Array;
   /** |B⁻¹e_q|² by slot (the primal pricing's column norms). */
   readonly colNorm2: Float64Array;
+  /** B itself, the refactorisation's scratch. */
+  readonly bmat: Float64Array;
   private readonly rowsK: RowsKernel;
   private readonly rank1K: Rank1Kernel;
   private readonly alphaK: AlphaKernel;
   private readonly normsK: NormsKernel;
+  private readonly elimK: ElimKernel;
   private readonly p: number;
-  private readonly off: Record<"a" | "list" | "v" | "d" | "s" | "gam" | "binv" | "alpha" | "uslot" | "usign" | "g" | "norms", number>;
+  private readonly off: Record<"a" | "list" | "v" | "d" | "s" | "gam" | "binv" | "alpha" | "uslot" | "usign" | "g" | "norms" | "bmat", number>;
   private readonly ldaBytes: number;
 
   private constructor(exports: Record<string, unknown>, buffer: ArrayBuffer, a: Float64Array, n: number, k: number, p: number, off: VertexSimd["off"]) {
@@ -591,6 +697,7 @@ export class VertexSimd {
     this.rank1K = exports["rank1"] as Rank1Kernel;
     this.alphaK = exports["alpha"] as AlphaKernel;
     this.normsK = exports["norms"] as NormsKernel;
+    this.elimK = exports["elim"] as ElimKernel;
     this.p = p;
     this.off = off;
     const kp = k + (k & 1);
@@ -609,6 +716,7 @@ export class VertexSimd {
     this.unitSign = new Float64Array(buffer, off.usign, p);
     this.g = new Float64Array(buffer, off.g, p);
     this.colNorm2 = new Float64Array(buffer, off.norms, p);
+    this.bmat = new Float64Array(buffer, off.bmat, p * p);
   }
 
   /**
@@ -640,6 +748,7 @@ export class VertexSimd {
       usign: take(p * 8),
       g: take(p * 8),
       norms: take(p * 8),
+      bmat: take(p * p * 8),
     };
     try {
       const memory = new wasm.Memory({ initial: Math.ceil(at / PAGE) });
@@ -663,6 +772,11 @@ export class VertexSimd {
   /** B⁻¹ ← B⁻¹ − dcol·(α − e_i)ᵀ/α_i (dense.ts's exchangeInverse on binv, alpha, dcol). */
   rank1(i: number): void {
     this.rank1K(this.off.binv, this.p, i, this.off.alpha, this.off.d, this.alpha[i]!);
+  }
+
+  /** Gauss–Jordan's elimination of column c in bmat and binv (see {@link invertInPlace}'s `eliminate`). */
+  eliminate(c: number): void {
+    this.elimK(this.off.bmat, this.off.binv, this.p, c);
   }
 
   /** colNorm2[q] = |B⁻¹e_q|² for every slot q, summed over the rows in order (a unit row adds 1 to its slot). */
