@@ -189,21 +189,28 @@ export function linearizeAtSimd(gen: Generator, z: Float64Array): DenseLayer {
     const W = layer.weight.data;
     const o2 = layer.bias ? Float64Array.from(layer.bias) : new Float64Array(nOut);
     const pre2 = last ? pre : new Float64Array(nOut); // the last layer's pre-activation decides no side
+    // the last layer over unit slopes and a zero offset (ReLU, no hidden bias): W·D is a gather and
+    // o₂ the bias, the same values the general loop computes (w·1 = w, off + w·0 = off)
+    let gather = last;
+    for (let c = 0; gather && c < m; c++) gather = slope[c] === 1 && o[units[c]!] === 0;
     for (let r = 0; r < nOut; r++) {
       const wo = r * nIn;
       const ro = r * mp;
-      let off = o2[r]!;
-      let pv = off;
-      for (let c = 0; c < m; c++) {
-        const j = units[c]!;
-        const w = W[wo + j]! * slope[c]!;
-        f[ro + c] = w;
-        off += w * o[j]!;
-        if (!last) pv += w * pre[j]!;
+      if (gather) for (let c = 0; c < m; c++) f[ro + c] = W[wo + units[c]!]!;
+      else {
+        let off = o2[r]!;
+        let pv = off;
+        for (let c = 0; c < m; c++) {
+          const j = units[c]!;
+          const w = W[wo + j]! * slope[c]!;
+          f[ro + c] = w;
+          off += w * o[j]!;
+          if (!last) pv += w * pre[j]!;
+        }
+        o2[r] = off;
+        if (!last) pre2[r] = pv; // Σ_j W_rj·φ(pre_j) + b_r
       }
       for (let c = m; c < mp; c++) f[ro + c] = 0;
-      o2[r] = off;
-      if (!last) pre2[r] = pv; // Σ_j W_rj·φ(pre_j) + b_r
     }
     f.fill(0, nOut * mp, yOff);
     for (let i = 0; i < k; i++) {

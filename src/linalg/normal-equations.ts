@@ -1,16 +1,18 @@
 /**
  * Least squares on a subset of a matrix's rows by the normal equations: the Gram matrix
  * G = A_Sᵀ A_S (its lower triangle only, on the SIMD product of simd-gemm.ts), its Cholesky
- * factor L Lᵀ = G (blocked, the trailing products on the same kernel), a solve, and one step of iterative refinement on the residual (Björck's
- * corrected semi-normal equations), which brings the answer to the accuracy of a QR solve when A_S
- * is well conditioned. On a tall m × n system that is m·n²/2 + n³/6 multiply-adds against
- * ~(m − n/3)·n² for Householder QR, whose reflector updates V8 runs as scalar code: measured
- * 0.55× the time of qr.ts's blocked QR on 306 × 250 (the pattern-first ℓ∞ start's output layer on
- * 100-250-600) and 0.45× on 306 × 100 (its Gauss–Newton steps). The normal equations square the
- * condition number, so the solver declines (returns null) when its estimate of rcond(A_S) is below
- * {@link NORMAL_EQUATIONS_MIN_RCOND} or the Gram is not numerically positive definite; the caller
- * then runs the QR routines of qr.ts, which also decide the rank. Written by hand: no kept
- * dependency has a dense Cholesky on Float64Array (the LP engine and QR are hand-written too).
+ * factor L Lᵀ = G (blocked, the trailing products on the same kernel) and a solve; when the rows
+ * are less well conditioned (rcond < 10⁻²), one step of iterative refinement on the residual
+ * (Björck's corrected semi-normal equations), which brings the answer to the accuracy of a QR
+ * solve. On a tall m × n system that is m·n²/2 + n³/6 multiply-adds against ~(m − n/3)·n² for
+ * Householder QR, whose reflector updates V8 runs as scalar code: `node dist/bench/run.js
+ * pattern-start` measured 0.34× the time of qr.ts's blocked QR on the 306 × 250 rows of the
+ * pattern-first ℓ∞ start's output layer on 100-250-600, and 0.34× on its Gauss–Newton steps'
+ * 306 × 100. The normal equations square the condition number, so the solver declines (returns
+ * null) when its estimate of rcond(A_S) is below {@link NORMAL_EQUATIONS_MIN_RCOND} or the Gram is
+ * not numerically positive definite; the caller then runs the QR routines of qr.ts, which also
+ * decide the rank. Written by hand: no kept dependency has a dense Cholesky on Float64Array (the
+ * LP engine and QR are hand-written too).
  */
 import { ShapeError, SolverError } from "../errors.js";
 import { type Matrix } from "./matrix.js";
@@ -23,6 +25,13 @@ import { padTo, type SimdGemm, simdGemm } from "./simd-gemm.js";
  * step, squared by the refinement).
  */
 export const NORMAL_EQUATIONS_MIN_RCOND = 1e-4;
+
+/**
+ * Below this rcond estimate the solve takes its refinement step: above it κ² ≤ 10⁴ and the
+ * normal equations' error κ²·u is already at ~1e-12 of x (on the pattern-first networks rcond is
+ * ~0.1–0.5, and the step would cost two more passes over the rows and a solve).
+ */
+const REFINE_BELOW_RCOND = 1e-2;
 
 /** Columns per block of the Cholesky factorisation (a multiple of 4, for the SIMD product). */
 const NB = 8;
@@ -184,8 +193,8 @@ function subtractProduct(at: Float64Array, ld: number, m: number, n: number, x: 
 }
 
 /**
- * min ‖A[rows,:]·x − b‖₂ by the normal equations with one refinement step (see the module header),
- * when the selected rows are well conditioned; null when they are not (rcond estimate below
+ * min ‖A[rows,:]·x − b‖₂ by the normal equations, with one refinement step when rcond is below
+ * 10⁻² (see the module header), when the selected rows are well conditioned; null when they are not (rcond estimate below
  * `minRcond`, a Gram that is not positive definite, fewer rows than columns, non-finite data) or
  * the system is too large for the SIMD memory (over 2²⁶ values), and
  * the caller solves by QR ({@link leastSquaresRows}), which also finds the rank.
@@ -267,12 +276,14 @@ export function normalEquationsRows(
   transposedProduct(f, m2, m, n, rhs, c);
   choleskySolveInPlace(f, gOff, n4, n, c);
   for (let j = 0; j < n; j++) x[j] = c[j]!;
-  // one refinement step: r = b − A x, x += (AᵀA)⁻¹ Aᵀ r
-  subtractProduct(f, m2, m, n, x, rhs);
-  transposedProduct(f, m2, m, n, rhs, c);
-  choleskySolveInPlace(f, gOff, n4, n, c);
-  for (let j = 0; j < n; j++) x[j]! += c[j]!;
-  subtractProduct(f, m2, m, n, c, rhs);
+  subtractProduct(f, m2, m, n, x, rhs); // r = b − A x
+  if (rcond < REFINE_BELOW_RCOND) {
+    // one refinement step, x += (AᵀA)⁻¹ Aᵀ r, where κ²·u is above ~1e-12
+    transposedProduct(f, m2, m, n, rhs, c);
+    choleskySolveInPlace(f, gOff, n4, n, c);
+    for (let j = 0; j < n; j++) x[j]! += c[j]!;
+    subtractProduct(f, m2, m, n, c, rhs);
+  }
   let res = 0;
   for (let t = 0; t < m; t++) res += rhs[t]! * rhs[t]!;
   return { rank: n, residualNorm: Math.sqrt(res), rcond };

@@ -113,6 +113,29 @@ describe("normal equations: Gram, Cholesky, least squares", () => {
     }
   });
 
+  it("takes its refinement step on rows conditioned between 1e-4 and 1e-2, and still agrees with QR", () => {
+    const [m, n] = [90, 24];
+    const a = randomMatrix(m, n, rng);
+    // column 5 ≈ column 4 (a 1e-3 difference): rcond ~6e-4, where the unrefined solve is off by ~3e-10 (measured)
+    for (let t = 0; t < m; t++) a.data[t * n + 5] = a.data[t * n + 4]! + 1e-3 * a.data[t * n + 5]!;
+    const rows = Int32Array.from({ length: m }, (_, t) => t);
+    const b = rng.fillNormal(new Float64Array(m));
+    const x = new Float64Array(n);
+    const ref = new Float64Array(n);
+    const info = normalEquationsRows(a, rows, m, b, x, new NormalEquationsWorkspace());
+    leastSquaresRows(a, rows, m, b, ref, new QrWorkspace());
+    expect(info).not.toBeNull();
+    expect(info!.rcond).toBeLessThan(1e-2);
+    expect(info!.rcond).toBeGreaterThan(1e-4);
+    let err = 0;
+    let size = 0;
+    for (let j = 0; j < n; j++) {
+      err = Math.max(err, Math.abs(x[j]! - ref[j]!));
+      size = Math.max(size, Math.abs(ref[j]!));
+    }
+    expect(err).toBeLessThan(3e-11 * size);
+  });
+
   it("declines rank-deficient, ill-conditioned, short and non-finite systems (the caller runs QR)", () => {
     const ws = new NormalEquationsWorkspace();
     const x = new Float64Array(3);
