@@ -21,6 +21,13 @@ export interface VertexRows {
 
 const NO_TARGETS = new Float64Array(0);
 
+/**
+ * Matrices with fewer entries keep the scalar loops: the SIMD engine's memory and instance cost
+ * ~70 µs to make, which a small LP's pivots do not win back (measured: a 20×5 solve 48 → 160 µs;
+ * break-even near 120×20 at ~30 pivots). The answers are the same either way.
+ */
+const SIMD_MIN_ENTRIES = 4096;
+
 /** The problem and the current point; the basis and the loops are built on it. */
 export class VertexProblem {
   readonly n: number;
@@ -75,7 +82,7 @@ export class VertexProblem {
     this.cost = new Float64Array(p);
     if (hasDelta) this.cost[k] = 1;
     // the SIMD row products work on views into their own memory (the same arrays otherwise)
-    this.simd = useSimd ? VertexSimd.create(this.A, n, k, p) : null;
+    this.simd = useSimd && n * k >= SIMD_MIN_ENTRIES ? VertexSimd.create(this.A, n, k, p) : null;
     this.v = this.simd ? this.simd.v : new Float64Array(p);
     this.s = this.simd ? this.simd.s : new Float64Array(n);
     this.dcol = this.simd ? this.simd.dcol : new Float64Array(p);
