@@ -34,7 +34,7 @@ export const NORMAL_EQUATIONS_MIN_RCOND = 1e-4;
 const REFINE_BELOW_RCOND = 1e-2;
 
 /** Columns per block of the Cholesky factorisation (a multiple of 4, for the SIMD product). */
-const NB = 8;
+const NB = 4;
 
 /** Reusable buffers of {@link normalEquationsRows}; grows on demand, one per thread. */
 export class NormalEquationsWorkspace {
@@ -71,11 +71,11 @@ function dot(x: Float64Array, xo: number, y: Float64Array, yo: number, len: numb
 /**
  * Cholesky factorisation G = L Lᵀ in place in a {@link SimdGemm}'s memory: on entry the lower
  * triangle of the n × n matrix at `off` (leading dimension `ld`) holds G, on exit L. Left-looking by
- * blocks of 8 columns: each block column first takes the product of the rows below it with the
- * columns before it (on the SIMD kernel, ~n³/6 of the n³/6 + O(n²·8) multiply-adds), then its
+ * blocks of 4 columns: each block column first takes the product of the rows below it with the
+ * columns before it (on the SIMD kernel, ~n³/6 of the n³/6 + O(n²·4) multiply-adds), then its
  * diagonal block is factorised and the rows below are solved against it.
  * Layout: rows n … padTo(n, 4) − 1 of the matrix must exist and hold zeros in their first n
- * columns (the Gram of zero-padded rows does), and `tmp` must have padTo(n, 4)·8 doubles free.
+ * columns (the Gram of zero-padded rows does), and `tmp` must have padTo(n, 4)·4 doubles free.
  * @param g the memory and its kernel
  * @param off offset of G in `g.f64`
  * @param ld its leading dimension (≥ padTo(n, 4))
@@ -223,7 +223,7 @@ export function normalEquationsRows(
   ws.ensure(m, n);
   const { rhs, c } = ws;
   // in the SIMD product's memory: A_Sᵀ (n4 rows, zeros below n, of m2 values, zeros past m), the
-  // Gram / its factor (n4 × n4) and the factorisation's scratch (n4 × 8)
+  // Gram / its factor (n4 × n4) and the factorisation's scratch (n4 × 4)
   const simd = simdGemm();
   const n4 = padTo(n, 4);
   const m2 = padTo(m, 4);

@@ -36,7 +36,7 @@ describe("normal equations: Gram, Cholesky, least squares", () => {
     return { g, ld, tmp };
   }
 
-  it("choleskyInPlace gives L with L Lᵀ = G for every remainder of its 8-column blocks, and the solve inverts it", () => {
+  it("choleskyInPlace gives L with L Lᵀ = G for every remainder of its 4-column blocks, and the solve inverts it", () => {
     for (const [m, n] of [...SHAPES.slice(0, -1), [60, 33], [70, 48], [80, 50]] as const) {
       if (m < n) continue;
       const xt = rng.fillNormal(new Float64Array(n * (m + 2)));
@@ -70,7 +70,7 @@ describe("normal equations: Gram, Cholesky, least squares", () => {
     expect(choleskyInPlace(indefinite.g, 0, indefinite.ld, 3, indefinite.tmp)).toBe(2);
     const nan = place(Float64Array.of(1, 0, NaN, 1), 2);
     expect(choleskyInPlace(nan.g, 0, nan.ld, 2, nan.tmp)).toBe(1);
-    // a pivot that fails in the third block column (rows 16…23), after SIMD updates
+    // a pivot that fails in the fifth block column (rows 16…19), after SIMD updates
     const n = 20;
     const g0 = new Float64Array(n * n);
     for (let i = 0; i < n; i++) g0[i * n + i] = 1;
