@@ -85,6 +85,7 @@ export class PrimalRatioTest {
     const pivTol = Math.max(VERTEX_TOL.primalPivotAbs, VERTEX_TOL.pivotRel * amax);
     const dd = b.hasDelta ? dcol[k]! : 0;
     const delta = b.hasDelta ? b.v[k]! : 0;
+    if (!wU && !wL && !b.bland) return this.chooseUnweighted(b, sigma, pivTol, dd, delta);
     // collect the blocking candidates (rate > 0) with their slacks, rows inline
     let m = 0;
     const na = b.nActive;
@@ -188,6 +189,106 @@ export class PrimalRatioTest {
       const t = Math.max(candSlack[c]!, 0) / candRate[c]!;
       if (t > tMax) continue;
       if (best < 0 || (b.bland ? candId[c]! < candId[best]! : candRate[c]! > candRate[best]!)) best = c;
+    }
+    this.step = Math.max(candSlack[best]!, 0) / candRate[best]!;
+    return candId[best]!;
+  }
+
+  /**
+   * {@link choose} for unweighted rows outside Bland's rule, in one pass: pass 1's bound
+   * tMax = min (slack + tol)/rate is kept as it goes, and a candidate whose step max(slack, 0)/rate
+   * already exceeds it is not stored — pass 2 takes only steps ≤ tMax, and tMax only falls — so
+   * pass 2 reads a handful of candidates instead of every blocking row. The same candidates in the
+   * same order reach pass 2, so the choice (and the step) is {@link choose}'s to the bit.
+   */
+  private chooseUnweighted(b: VertexBasis, sigma: number, pivTol: number, dd: number, delta: number): number {
+    const tol = b.tolP;
+    const { k, dcol, slotOf, active, upper, lower, s, gam } = b;
+    const { candId, candRate, candSlack } = this;
+    let m = 0;
+    let seen = 0;
+    let tMax = Infinity;
+    const na = b.nActive;
+    for (let qa = 0; qa < na; qa++) {
+      const j = active[qa]!;
+      const g = gam[j]!;
+      const u = upper[j]!;
+      if (u !== Infinity && slotOf[2 * j]! < 0) {
+        const rate = sigma * (g - dd);
+        if (rate > pivTol) {
+          const sl = u - s[j]! + delta;
+          seen++;
+          const t1 = (sl + tol) / rate;
+          if (t1 < tMax) tMax = t1;
+          if (Math.max(sl, 0) / rate <= tMax) {
+            candId[m] = 2 * j;
+            candRate[m] = rate;
+            candSlack[m++] = sl;
+          }
+        }
+      }
+      if (lower) {
+        const l = lower[j]!;
+        if (l !== -Infinity && slotOf[2 * j + 1]! < 0) {
+          const rate = sigma * (-g - dd);
+          if (rate > pivTol) {
+            const sl = s[j]! - l + delta;
+            seen++;
+            const t1 = (sl + tol) / rate;
+            if (t1 < tMax) tMax = t1;
+            if (Math.max(sl, 0) / rate <= tMax) {
+              candId[m] = 2 * j + 1;
+              candRate[m] = rate;
+              candSlack[m++] = sl;
+            }
+          }
+        }
+      }
+    }
+    // the bounds and δ ≥ 0 in id order, as in choose
+    const { v, zLo, zHi } = b;
+    const n2 = 2 * b.n;
+    for (let i = 0; i <= k; i++) {
+      for (let side = 0; side < 2; side++) {
+        let id: number;
+        let rate: number;
+        let sl: number;
+        if (i === k) {
+          if (side === 1 || !b.hasDelta) break;
+          id = n2 + 2 * k;
+          if (slotOf[id]! >= 0) continue;
+          rate = sigma * -dd;
+          sl = delta;
+        } else if (side === 0) {
+          id = n2 + 2 * i;
+          if (zLo === -Infinity || slotOf[id]! >= 0) continue;
+          rate = sigma * -dcol[i]!;
+          sl = v[i]! - zLo;
+        } else {
+          id = n2 + 2 * i + 1;
+          if (zHi === Infinity || slotOf[id]! >= 0) continue;
+          rate = sigma * dcol[i]!;
+          sl = zHi - v[i]!;
+        }
+        if (!(rate > pivTol)) continue;
+        seen++;
+        const t1 = (sl + tol) / rate;
+        if (t1 < tMax) tMax = t1;
+        if (Math.max(sl, 0) / rate <= tMax) {
+          candId[m] = id;
+          candRate[m] = rate;
+          candSlack[m++] = sl;
+        }
+      }
+    }
+    this.step = Infinity;
+    if (seen === 0) return -1;
+    // pass 2: among steps ≤ tMax, the largest rate (the first of equals)
+    let best = -1;
+    for (let c = 0; c < m; c++) {
+      const t = Math.max(candSlack[c]!, 0) / candRate[c]!;
+      if (t > tMax) continue;
+      if (best < 0 || candRate[c]! > candRate[best]!) best = c;
     }
     this.step = Math.max(candSlack[best]!, 0) / candRate[best]!;
     return candId[best]!;
