@@ -1,10 +1,12 @@
 /**
  * Least squares on a subset of a matrix's rows by the normal equations: the Gram matrix
  * G = A_Sᵀ A_S (its lower triangle only, on the SIMD product of simd-gemm.ts), its Cholesky
- * factor L Lᵀ = G (blocked, the trailing products on the same kernel) and a solve; when the rows
- * are less well conditioned (rcond < 10⁻²), one step of iterative refinement on the residual
- * (Björck's corrected semi-normal equations), which brings the answer to the accuracy of a QR
- * solve. On a tall m × n system that is m·n²/2 + n³/6 multiply-adds against ~(m − n/3)·n² for
+ * factor L Lᵀ = G (blocked, the trailing products on the same kernel), a solve and one step of
+ * iterative refinement on the residual (Björck's corrected semi-normal equations), which brings
+ * the answer to the accuracy of a QR solve. The step is always taken: the pattern-first ℓ∞ path
+ * returns its settled least squares as the LP's witness, so without it noiseless data came back at
+ * κ²·u ≈ 1e-13 relative error instead of QR's 1e-15 (the demo's half-hidden ℓ∞ row); it costs two
+ * passes over the rows and a solve, ~2 % of the Gram. On a tall m × n system that is m·n²/2 + n³/6 multiply-adds against ~(m − n/3)·n² for
  * Householder QR, whose reflector updates V8 runs as scalar code: `node dist/bench/run.js
  * pattern-start` measured 0.34× the time of qr.ts's blocked QR on the 306 × 250 rows of the
  * pattern-first ℓ∞ start's output layer on 100-250-600, and 0.34× on its Gauss–Newton steps'
@@ -25,13 +27,6 @@ import { padTo, type SimdGemm, simdGemm } from "./simd-gemm.js";
  * step, squared by the refinement).
  */
 export const NORMAL_EQUATIONS_MIN_RCOND = 1e-4;
-
-/**
- * Below this rcond estimate the solve takes its refinement step: above it κ² ≤ 10⁴ and the
- * normal equations' error κ²·u is already at ~1e-12 of x (on the pattern-first networks rcond is
- * ~0.1–0.5, and the step would cost two more passes over the rows and a solve).
- */
-const REFINE_BELOW_RCOND = 1e-2;
 
 /** Columns per block of the Cholesky factorisation (a multiple of 4, for the SIMD product). */
 const NB = 4;
@@ -193,8 +188,7 @@ function subtractProduct(at: Float64Array, ld: number, m: number, n: number, x: 
 }
 
 /**
- * min ‖A[rows,:]·x − b‖₂ by the normal equations, with one refinement step when rcond is below
- * 10⁻² (see the module header), when the selected rows are well conditioned; null when they are not (rcond estimate below
+ * min ‖A[rows,:]·x − b‖₂ by the normal equations and one refinement step (see the module header), when the selected rows are well conditioned; null when they are not (rcond estimate below
  * `minRcond`, a Gram that is not positive definite, fewer rows than columns, non-finite data) or
  * the system is too large for the SIMD memory (over 2²⁶ values), and
  * the caller solves by QR ({@link leastSquaresRows}), which also finds the rank.
@@ -277,13 +271,11 @@ export function normalEquationsRows(
   choleskySolveInPlace(f, gOff, n4, n, c);
   for (let j = 0; j < n; j++) x[j] = c[j]!;
   subtractProduct(f, m2, m, n, x, rhs); // r = b − A x
-  if (rcond < REFINE_BELOW_RCOND) {
-    // one refinement step, x += (AᵀA)⁻¹ Aᵀ r, where κ²·u is above ~1e-12
-    transposedProduct(f, m2, m, n, rhs, c);
-    choleskySolveInPlace(f, gOff, n4, n, c);
-    for (let j = 0; j < n; j++) x[j]! += c[j]!;
-    subtractProduct(f, m2, m, n, c, rhs);
-  }
+  // one refinement step, x += (AᵀA)⁻¹ Aᵀ r: the κ²·u error of the first solve down to QR's
+  transposedProduct(f, m2, m, n, rhs, c);
+  choleskySolveInPlace(f, gOff, n4, n, c);
+  for (let j = 0; j < n; j++) x[j]! += c[j]!;
+  subtractProduct(f, m2, m, n, c, rhs);
   let res = 0;
   for (let t = 0; t < m; t++) res += rhs[t]! * rhs[t]!;
   return { rank: n, residualNorm: Math.sqrt(res), rcond };

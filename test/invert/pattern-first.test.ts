@@ -50,6 +50,21 @@ describe("ℓ∞ through the activation pattern (pattern-first)", () => {
     ).toBeNull();
   });
 
+  it("noiseless data: z* to rounding (1e-14), as layer-wise QR gives it — the settled least squares returned as the LP's witness is refined to QR's accuracy", () => {
+    for (const sizes of [
+      [20, 100, 500],
+      [100, 250, 600],
+    ]) {
+      const gen = randomGenerator({ sizes, activation: RELU, rng: 2024 });
+      const s = sampleObservations(gen, 3, 7, { kind: "none", level: 0 });
+      for (let i = 0; i < 3; i++) {
+        const r = invert(gen, s.x.data.slice(i * s.x.cols, (i + 1) * s.x.cols), { method: "linf" });
+        expect(r.layers).toHaveLength(1); // the pattern-first path
+        expect(relativeError(r.z, s.z.data.slice(i * s.z.cols, (i + 1) * s.z.cols))).toBeLessThan(1e-14);
+      }
+    }
+  });
+
   it("20-100-500 at noise 1e-4: the answer is certified on its own region — HiGHS's LP there gives the same ε and z (1e-9)", () => {
     const gen = randomGenerator({ sizes: [20, 100, 500], activation: RELU, rng: 2024 });
     const s = sampleObservations(gen, 3, 7, { kind: "uniform", level: 1e-4 });
