@@ -56,7 +56,7 @@ describe("ℓ∞ through the activation pattern (pattern-first)", () => {
       [100, 250, 600],
     ]) {
       const gen = randomGenerator({ sizes, activation: RELU, rng: 2024 });
-      const s = sampleObservations(gen, 3, 7, { kind: "none", level: 0 });
+      const s = sampleObservations(gen, 3, 7, { kind: "none" });
       for (let i = 0; i < 3; i++) {
         const r = invert(gen, s.x.data.slice(i * s.x.cols, (i + 1) * s.x.cols), { method: "linf" });
         expect(r.layers).toHaveLength(1); // the pattern-first path
