@@ -16,7 +16,7 @@ import { gemmNT } from "../linalg/gemm.js";
 import { padTo, simdGemm } from "../linalg/simd-gemm.js";
 import { matVec } from "../linalg/matrix.js";
 import { diffNorms } from "../linalg/norms.js";
-import { applyActivation } from "../model/activation.js";
+import { type Activation, applyActivation } from "../model/activation.js";
 import { type InversionResult, type RefinementReport } from "./result.js";
 
 /**
@@ -87,16 +87,7 @@ export function linearizeAt(gen: Generator, z: Float64Array): DenseLayer {
     const layer = gen.layers[li]!;
     const nIn = layer.weight.cols;
     const nOut = layer.weight.rows;
-    // D: the slope of the previous layer's activation at its pre-activation; keep the units with D ≠ 0
-    const units = new Int32Array(nIn);
-    const slope = new Float64Array(nIn);
-    let m = 0;
-    for (let j = 0; j < nIn; j++) {
-      const d = a.kind === "relu" ? (pre[j]! > 0 ? 1 : 0) : a.kind === "leaky_relu" ? (pre[j]! > 0 ? 1 : a.slope) : 1;
-      if (d === 0) continue;
-      units[m] = j;
-      slope[m++] = d;
-    }
+    const { units, slope, m } = keptUnits(a, pre, nIn);
     // WD = W[:, units]·D (nOut × m) and Jᵀ[:, units] (k × m), then J₂ = WD · J[units, :]
     const W = layer.weight.data;
     const wd = new Float64Array(nOut * m);
@@ -132,6 +123,20 @@ export function linearizeAt(gen: Generator, z: Float64Array): DenseLayer {
   return { weight: { rows: last.weight.rows, cols: k, data: J }, bias: o, activation: last.activation, name: "network" };
 }
 
+/** D of the previous layer at its pre-activation: the units whose slope is non-zero, their slopes, and how many. */
+function keptUnits(a: Activation, pre: Float64Array, nIn: number): { units: Int32Array; slope: Float64Array; m: number } {
+  const units = new Int32Array(nIn);
+  const slope = new Float64Array(nIn);
+  let m = 0;
+  for (let j = 0; j < nIn; j++) {
+    const d = a.kind === "relu" ? (pre[j]! > 0 ? 1 : 0) : a.kind === "leaky_relu" ? (pre[j]! > 0 ? 1 : a.slope) : 1;
+    if (d === 0) continue;
+    units[m] = j;
+    slope[m++] = d;
+  }
+  return { units, slope, m };
+}
+
 /**
  * {@link linearizeAt} on the SIMD product of simd-gemm.ts, for the pattern-first ℓ∞ path, whose
  * answers are certified on the true network: the same J and o to rounding, but not to the bit —
@@ -161,16 +166,7 @@ export function linearizeAtSimd(gen: Generator, z: Float64Array): DenseLayer {
     const nIn = layer.weight.cols;
     const nOut = layer.weight.rows;
     const last = li === gen.depth - 1;
-    // D: the slope of the previous layer's activation at its pre-activation; keep the units with D ≠ 0
-    const units = new Int32Array(nIn);
-    const slope = new Float64Array(nIn);
-    let m = 0;
-    for (let j = 0; j < nIn; j++) {
-      const d = a.kind === "relu" ? (pre[j]! > 0 ? 1 : 0) : a.kind === "leaky_relu" ? (pre[j]! > 0 ? 1 : a.slope) : 1;
-      if (d === 0) continue;
-      units[m] = j;
-      slope[m++] = d;
-    }
+    const { units, slope, m } = keptUnits(a, pre, nIn);
     // J₂ = WD · J[units, :] on the SIMD product: X = WD = W[:, units]·D (nOut × m), Y = Jᵀ[:, units]
     // (k × m), both laid out in its memory with the padding it needs (zeros: rows of X to even,
     // rows of Y and the m inner terms to multiples of 4)

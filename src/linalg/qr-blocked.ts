@@ -52,7 +52,14 @@ export function blockedQrSolve(A: Float64Array, r: Float64Array, m: number, n: n
       for (let l = 0; l < b; l++) applyReflector(A, m, k + l, tau[k + l]!, r, 0);
     }
   }
-  // back substitution R x = (Qᵀ b)[0:n]
+  return { rank: n, residualNorm: backSubstitute(A, m, n, r, x), rcond: estimateRcond(A, m, n, ws.est, ws.y) };
+}
+
+/**
+ * R x = (Qᵀb)[0:n] for the R stored on and above the diagonal of the column-major m×n A, with
+ * r = Qᵀb; returns ‖(Qᵀb)[n:m]‖₂, the least-squares residual norm.
+ */
+export function backSubstitute(A: Float64Array, m: number, n: number, r: Float64Array, x: Float64Array): number {
   for (let i = n - 1; i >= 0; i--) {
     let s = r[i]!;
     for (let j = i + 1; j < n; j++) s -= A[j * m + i]! * x[j]!;
@@ -60,11 +67,11 @@ export function blockedQrSolve(A: Float64Array, r: Float64Array, m: number, n: n
   }
   let res = 0;
   for (let i = n; i < m; i++) res += r[i]! * r[i]!;
-  return { rank: n, residualNorm: Math.sqrt(res), rcond: estimateRcond(A, m, n, ws.est, ws.y) };
+  return Math.sqrt(res);
 }
 
 /** a ← (I − τ v vᵀ) a for the reflector stored in column c of A (v_c = 1 implicit). */
-function applyReflector(A: Float64Array, m: number, c: number, t: number, a: Float64Array, oa: number): void {
+export function applyReflector(A: Float64Array, m: number, c: number, t: number, a: Float64Array, oa: number): void {
   if (t === 0) return;
   const oc = c * m;
   let s = a[oa + c]!;

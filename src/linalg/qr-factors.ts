@@ -7,7 +7,7 @@
  * layer's QR was ~180 ms of each ~200 ms layer-wise inversion of a held-out digit.
  */
 import { type Matrix } from "./matrix.js";
-import { blockedQrSolve } from "./qr-blocked.js";
+import { applyReflector, backSubstitute, blockedQrSolve } from "./qr-blocked.js";
 import { type LeastSquaresInfo, QrWorkspace } from "./qr-workspace.js";
 
 /**
@@ -59,23 +59,8 @@ export class QrFactors {
   solve(b: ArrayLike<number>, x: Float64Array): LeastSquaresInfo {
     const { m, n, qr, tau, rhs } = this;
     for (let i = 0; i < m; i++) rhs[i] = b[i]!;
-    for (let c = 0; c < n; c++) {
-      const t = tau[c]!;
-      if (t === 0) continue;
-      const oc = c * m;
-      let s = rhs[c]!;
-      for (let i = c + 1; i < m; i++) s += qr[oc + i]! * rhs[i]!;
-      s *= t;
-      rhs[c]! -= s;
-      for (let i = c + 1; i < m; i++) rhs[i]! -= s * qr[oc + i]!;
-    }
-    for (let i = n - 1; i >= 0; i--) {
-      let s = rhs[i]!;
-      for (let j = i + 1; j < n; j++) s -= qr[j * m + i]! * x[j]!;
-      x[i] = s / qr[i * m + i]!;
-    }
-    let res = 0;
-    for (let i = n; i < m; i++) res += rhs[i]! * rhs[i]!;
-    return { rank: n, residualNorm: Math.sqrt(res), rcond: this.rcond };
+    for (let c = 0; c < n; c++) applyReflector(qr, m, c, tau[c]!, rhs, 0);
+    const residualNorm = backSubstitute(qr, m, n, rhs, x);
+    return { rank: n, residualNorm, rcond: this.rcond };
   }
 }

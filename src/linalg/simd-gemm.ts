@@ -14,6 +14,32 @@
  * 4, k a multiple of 4 (zero rows/columns in the padding leave the product unchanged).
  */
 import { ShapeError, SolverError } from "../errors.js";
+import {
+  ADD,
+  AND,
+  breakUnless,
+  EQZ,
+  F64_ADD,
+  F64_STORE,
+  F64X2_ADD,
+  F64X2_LANE,
+  F64X2_MUL,
+  get,
+  i32,
+  ifThenElse,
+  loop,
+  LT_U,
+  MUL,
+  name,
+  section,
+  set,
+  SHL,
+  tee,
+  uleb,
+  V128_ZERO,
+  v128Load,
+  vector,
+} from "./wasm-encoding.js";
 
 /** WebAssembly as this module uses it (the library's lib settings carry no WebAssembly types). */
 interface WasmApi {
@@ -26,50 +52,6 @@ interface WasmMemory {
   grow(pages: number): number;
 }
 type NtKernel = (x: number, ldx: number, y: number, ldy: number, c: number, ldc: number, m: number, n: number, k: number, lower: number) => void;
-
-// ---- a few WebAssembly encodings (binary format, SIMD proposal as shipped in V8 9.1+) ----
-const uleb = (v: number): number[] => {
-  const o: number[] = [];
-  do {
-    let b = v & 0x7f;
-    v >>>= 7;
-    if (v) b |= 0x80;
-    o.push(b);
-  } while (v);
-  return o;
-};
-const sleb = (v: number): number[] => {
-  const o: number[] = [];
-  for (;;) {
-    const b = v & 0x7f;
-    v >>= 7;
-    if ((v === 0 && !(b & 0x40)) || (v === -1 && b & 0x40)) return [...o, b];
-    o.push(b | 0x80);
-  }
-};
-const section = (id: number, bytes: number[]): number[] => [id, ...uleb(bytes.length), ...bytes];
-const vector = (items: number[][]): number[] => [...uleb(items.length), ...items.flat()];
-const name = (s: string): number[] => vector([...s].map((c) => [c.charCodeAt(0)]));
-const get = (i: number): number[] => [0x20, ...uleb(i)];
-const set = (i: number): number[] => [0x21, ...uleb(i)];
-const tee = (i: number): number[] => [0x22, ...uleb(i)];
-const i32 = (v: number): number[] => [0x41, ...sleb(v)];
-const ADD = 0x6a;
-const MUL = 0x6c;
-const SHL = 0x74;
-const AND = 0x71;
-const LT_U = 0x49;
-const EQZ = 0x45;
-const v128Load = (offset: number): number[] => [0xfd, 0x00, 0x03, ...uleb(offset)]; // align 2³
-const F64X2_ADD = [0xfd, 0xf0, 0x01];
-const F64X2_MUL = [0xfd, 0xf2, 0x01];
-const F64X2_LANE = (l: number): number[] => [0xfd, 0x21, l];
-const F64_ADD = 0xa0;
-const F64_STORE = [0x39, 0x03, 0x00];
-const V128_ZERO = [0xfd, 0x0c, ...new Array<number>(16).fill(0)];
-const loop = (body: number[]): number[] => [0x02, 0x40, 0x03, 0x40, ...body, 0x0c, 0x00, 0x0b, 0x0b]; // block { loop { body; br 0 } }
-const breakUnless = (cond: number[]): number[] => [...cond, EQZ, 0x0d, 0x01]; // br_if 1 (out of the block) when !cond
-const ifThenElse = (cond: number[], a: number[], b: number[]): number[] => [...cond, 0x04, 0x40, ...a, 0x05, ...b, 0x0b];
 
 /**
  * nt(x, ldx, y, ldy, c, ldc, m, n, k, lower): C[i·ldc + j] = Σ_{p<k} X[i·ldx + p]·Y[j·ldy + p] for

@@ -14,6 +14,42 @@
  * keeps its scalar loops. Written by hand for the same reason as linalg/simd-gemm.ts: no kept
  * dependency offers it.
  */
+import {
+  ADD,
+  AND,
+  breakUnless,
+  F64_ADD,
+  F64_CONST_0,
+  F64_DIV,
+  F64_LOAD,
+  F64_MUL,
+  F64_NE,
+  F64_STORE,
+  F64_SUB,
+  F64X2_ADD,
+  F64X2_LANE,
+  F64X2_MUL,
+  F64X2_SPLAT,
+  F64X2_SUB,
+  GE_S,
+  get,
+  i32,
+  I32_LOAD,
+  ifThen,
+  ifThenElse,
+  loop,
+  LT_U,
+  MUL,
+  name,
+  section,
+  set,
+  tee,
+  uleb,
+  V128_LOAD,
+  V128_STORE,
+  V128_ZERO,
+  vector,
+} from "../linalg/wasm-encoding.js";
 
 /** WebAssembly as this module uses it (the library's lib settings carry no WebAssembly types). */
 interface WasmApi {
@@ -33,52 +69,6 @@ type ElimKernel = (b: number, out: number, p: number, c: number) => void;
 type NormsKernel = (binv: number, p: number, unitSlot: number, out: number) => void;
 /** alpha(g, count, unitSlot, unitSign, binv, p, alpha): α += Σ_{c<count, g_c≠0} g_c·(row c of B⁻¹), a unit row as one entry. */
 type AlphaKernel = (g: number, count: number, unitSlot: number, unitSign: number, binv: number, p: number, alpha: number) => void;
-
-// ---- the few WebAssembly encodings used (binary format; SIMD as shipped in V8 9.1+) ----
-const uleb = (v: number): number[] => {
-  const o: number[] = [];
-  do {
-    let b = v & 0x7f;
-    v >>>= 7;
-    if (v) b |= 0x80;
-    o.push(b);
-  } while (v);
-  return o;
-};
-const section = (id: number, bytes: number[]): number[] => [id, ...uleb(bytes.length), ...bytes];
-const vector = (items: number[][]): number[] => [...uleb(items.length), ...items.flat()];
-const name = (s: string): number[] => vector([...s].map((c) => [c.charCodeAt(0)]));
-const get = (i: number): number[] => [0x20, ...uleb(i)];
-const set = (i: number): number[] => [0x21, ...uleb(i)];
-const i32 = (v: number): number[] => [0x41, ...uleb(v)]; // non-negative constants < 64 only (uleb = sleb there)
-const tee = (i: number): number[] => [0x22, ...uleb(i)];
-const ADD = 0x6a;
-const MUL = 0x6c;
-const AND = 0x71;
-const LT_U = 0x49;
-const GE_S = 0x4e;
-const EQZ = 0x45;
-const I32_LOAD = [0x28, 0x02, 0x00];
-const F64_LOAD = [0x2b, 0x03, 0x00];
-const V128_STORE = [0xfd, 0x0b, 0x03, 0x00];
-const F64X2_SUB = [0xfd, 0xf1, 0x01];
-const F64X2_SPLAT = [0xfd, 0x14];
-const F64_NE = 0x62;
-const F64_SUB = 0xa1;
-const F64_MUL = 0xa2;
-const F64_DIV = 0xa3;
-const F64_CONST_0 = [0x44, 0, 0, 0, 0, 0, 0, 0, 0];
-const ifThen = (cond: number[], a: number[]): number[] => [...cond, 0x04, 0x40, ...a, 0x0b];
-const ifThenElse = (cond: number[], a: number[], b: number[]): number[] => [...cond, 0x04, 0x40, ...a, 0x05, ...b, 0x0b];
-const V128_LOAD = [0xfd, 0x00, 0x03, 0x00];
-const F64X2_ADD = [0xfd, 0xf0, 0x01];
-const F64X2_MUL = [0xfd, 0xf2, 0x01];
-const F64X2_LANE = (l: number): number[] => [0xfd, 0x21, l];
-const F64_ADD = 0xa0;
-const F64_STORE = [0x39, 0x03, 0x00];
-const V128_ZERO = [0xfd, 0x0c, ...new Array<number>(16).fill(0)];
-const loop = (body: number[]): number[] => [0x02, 0x40, 0x03, 0x40, ...body, 0x0c, 0x00, 0x0b, 0x0b]; // block { loop { body; br 0 } }
-const breakUnless = (cond: number[]): number[] => [...cond, EQZ, 0x0d, 0x01]; // br_if 1 (out of the block) when !cond
 
 /**
  * The body of `rows`: two rows a pass (one load of x for both, an accumulator each), then the odd
