@@ -12,8 +12,9 @@
  * (on its region G is affine, so the posterior there is N(ẑ, σ²H⁻¹), H = JᵀJ + σ²I, of mass
  * ∝ exp(−f/σ²)·det(H/σ²)^(−1/2)), and return the minimum-Bayes-risk mode: the one of least expected
  * squared image distance ‖G(ẑᵢ) − G(ẑⱼ)‖² to the others under those weights. With one dominant mode
- * that is the dominant mode. On the same digits: 0.319 (8) and 0.302 (40); on 20 digits of seeds 1
- * and 2, 0.318 / 0.250 against the walk's own mode's 0.329 / 0.260 and Adam's 0.397 / 0.312.
+ * that is the dominant mode. On the same digits: 0.340 (8) and 0.323 (40); on 20 digits of seeds 1,
+ * 2 and 3, 0.307 / 0.256 / 0.301 against the walk's own mode's 0.329 / 0.260 / 0.311 and Adam's
+ * 0.397 / 0.312 / 0.372 (`geninv reproduce fig3 --methods adam,auto`, docs/region.md).
  * Data outside G's range with a small σ (held-out real digits: √(σ²k)/‖A·G(ẑ)‖ ≤ 0.05) do not
  * search, nor spend a Jacobian on the Laplace approximation.
  */
