@@ -75,13 +75,7 @@ export function linearizeAt(gen: Generator, z: Float64Array): DenseLayer {
   const first = gen.layers[0]!;
   let J = Float64Array.from(first.weight.data); // n_1 × k
   let o = first.bias ? Float64Array.from(first.bias) : new Float64Array(first.weight.rows);
-  // pre-activation at z, to read the pattern
-  let pre = new Float64Array(first.weight.rows);
-  for (let j = 0; j < pre.length; j++) {
-    let s = o[j]!;
-    for (let i = 0; i < k; i++) s += J[j * k + i]! * z[i]!;
-    pre[j] = s;
-  }
+  let pre = firstPreActivation(J, o, z, k); // to read the pattern
   for (let li = 1; li < gen.depth; li++) {
     const a = gen.layers[li - 1]!.activation;
     const layer = gen.layers[li]!;
@@ -123,6 +117,17 @@ export function linearizeAt(gen: Generator, z: Float64Array): DenseLayer {
   return { weight: { rows: last.weight.rows, cols: k, data: J }, bias: o, activation: last.activation, name: "network" };
 }
 
+/** The first layer's pre-activation W₁z + b₁ (W₁ row-major n₁ × k, o = b₁), in the scalar order both linearisations use. */
+function firstPreActivation(J: Float64Array, o: Float64Array, z: Float64Array, k: number): Float64Array {
+  const pre = new Float64Array(o.length);
+  for (let j = 0; j < pre.length; j++) {
+    let s = o[j]!;
+    for (let i = 0; i < k; i++) s += J[j * k + i]! * z[i]!;
+    pre[j] = s;
+  }
+  return pre;
+}
+
 /** D of the previous layer at its pre-activation: the units whose slope is non-zero, their slopes, and how many. */
 function keptUnits(a: Activation, pre: Float64Array, nIn: number): { units: Int32Array; slope: Float64Array; m: number } {
   const units = new Int32Array(nIn);
@@ -152,13 +157,7 @@ export function linearizeAtSimd(gen: Generator, z: Float64Array): DenseLayer {
   const first = gen.layers[0]!;
   let J: Float64Array = first.weight.data; // n_1 × k, only read (a product replaces it, or it is copied below)
   let o = first.bias ? Float64Array.from(first.bias) : new Float64Array(first.weight.rows);
-  // pre-activation at z, to read the pattern
-  let pre = new Float64Array(first.weight.rows);
-  for (let j = 0; j < pre.length; j++) {
-    let s = o[j]!;
-    for (let i = 0; i < k; i++) s += J[j * k + i]! * z[i]!;
-    pre[j] = s;
-  }
+  let pre = firstPreActivation(J, o, z, k); // to read the pattern
   const simd = simdGemm();
   for (let li = 1; li < gen.depth; li++) {
     const a = gen.layers[li - 1]!.activation;

@@ -39,6 +39,7 @@ import {
   V128_ZERO,
   v128Load,
   vector,
+  WASM_HEADER,
 } from "./wasm-encoding.js";
 
 /** WebAssembly as this module uses it (the library's lib settings carry no WebAssembly types). */
@@ -169,14 +170,7 @@ function kernelBytes(): Uint8Array {
   ];
   const code = [...vector(locals), ...body];
   return Uint8Array.from([
-    0x00,
-    0x61,
-    0x73,
-    0x6d,
-    0x01,
-    0x00,
-    0x00,
-    0x00,
+    ...WASM_HEADER,
     ...section(1, vector([[0x60, ...vector(new Array<number[]>(10).fill([0x7f])), 0x00]])),
     ...section(3, vector([[0x00]])),
     ...section(5, vector([[0x00, ...uleb(1)]])),

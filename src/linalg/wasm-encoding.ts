@@ -6,6 +6,8 @@
  * build step and can be read; no kept dependency assembles WebAssembly.
  */
 
+/** A module's first eight bytes: the magic "\0asm" and version 1. */
+export const WASM_HEADER = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
 /** Unsigned LEB128. */
 export const uleb = (v: number): number[] => {
   const o: number[] = [];

@@ -49,6 +49,7 @@ import {
   V128_STORE,
   V128_ZERO,
   vector,
+  WASM_HEADER,
 } from "../linalg/wasm-encoding.js";
 
 /** WebAssembly as this module uses it (the library's lib settings carry no WebAssembly types). */
@@ -598,14 +599,7 @@ function kernelBytes(): Uint8Array {
   const I = 0x7f;
   const F = 0x7c;
   return Uint8Array.from([
-    0x00,
-    0x61,
-    0x73,
-    0x6d,
-    0x01,
-    0x00,
-    0x00,
-    0x00,
+    ...WASM_HEADER,
     ...section(
       1,
       vector([
