@@ -65,6 +65,8 @@ export const F64_CONST_0 = [0x44, 0, 0, 0, 0, 0, 0, 0, 0];
 export const V128_ZERO = [0xfd, 0x0c, ...new Array<number>(16).fill(0)];
 /** block { loop { body; br 0 } }. */
 export const loop = (body: number[]): number[] => [0x02, 0x40, 0x03, 0x40, ...body, 0x0c, 0x00, 0x0b, 0x0b];
+/** The byte address of element `index` of an array at `base` (both locals), `bytes` wide: base + index·bytes. */
+export const elementAddress = (base: number, index: number, bytes: number): number[] => [...get(base), ...get(index), ...i32(bytes), MUL, ADD];
 /** br_if 1 (out of the enclosing block) when !cond. */
 export const breakUnless = (cond: number[]): number[] => [...cond, EQZ, 0x0d, 0x01];
 export const ifThen = (cond: number[], a: number[]): number[] => [...cond, 0x04, 0x40, ...a, 0x0b];
