@@ -89,56 +89,29 @@ export class PrimalRatioTest {
     // collect the blocking candidates (rate > 0) with their slacks, rows inline
     let m = 0;
     const na = b.nActive;
-    if (!wU && !wL) {
-      // unweighted rows (ReLU layers): the same candidates, without the weight lookups
-      for (let qa = 0; qa < na; qa++) {
-        const j = active[qa]!;
-        const g = gam[j]!;
-        const u = upper[j]!;
-        if (u !== Infinity && slotOf[2 * j]! < 0) {
-          const rate = sigma * (g - dd);
-          if (rate > pivTol) {
-            candId[m] = 2 * j;
-            candRate[m] = rate;
-            candSlack[m++] = u - s[j]! + delta;
-          }
-        }
-        if (lower) {
-          const l = lower[j]!;
-          if (l !== -Infinity && slotOf[2 * j + 1]! < 0) {
-            const rate = sigma * (-g - dd);
-            if (rate > pivTol) {
-              candId[m] = 2 * j + 1;
-              candRate[m] = rate;
-              candSlack[m++] = s[j]! - l + delta;
-            }
-          }
+    // unweighted rows (no wU / wL; outside Bland's rule they took chooseUnweighted) read as weight 1: 1·x = x, the same rates and slacks to the bit
+    for (let qa = 0; qa < na; qa++) {
+      const j = active[qa]!;
+      const g = gam[j]!;
+      const u = upper[j]!;
+      if (u !== Infinity && slotOf[2 * j]! < 0) {
+        const w = wU ? wU[j]! : 1;
+        const rate = sigma * (w * g - dd);
+        if (rate > pivTol) {
+          candId[m] = 2 * j;
+          candRate[m] = rate;
+          candSlack[m++] = w * (u - s[j]!) + delta;
         }
       }
-    } else {
-      for (let qa = 0; qa < na; qa++) {
-        const j = active[qa]!;
-        const g = gam[j]!;
-        const u = upper[j]!;
-        if (u !== Infinity && slotOf[2 * j]! < 0) {
-          const w = wU ? wU[j]! : 1;
-          const rate = sigma * (w * g - dd);
+      if (lower) {
+        const l = lower[j]!;
+        if (l !== -Infinity && slotOf[2 * j + 1]! < 0) {
+          const w = wL ? wL[j]! : 1;
+          const rate = sigma * (-w * g - dd);
           if (rate > pivTol) {
-            candId[m] = 2 * j;
+            candId[m] = 2 * j + 1;
             candRate[m] = rate;
-            candSlack[m++] = w * (u - s[j]!) + delta;
-          }
-        }
-        if (lower) {
-          const l = lower[j]!;
-          if (l !== -Infinity && slotOf[2 * j + 1]! < 0) {
-            const w = wL ? wL[j]! : 1;
-            const rate = sigma * (-w * g - dd);
-            if (rate > pivTol) {
-              candId[m] = 2 * j + 1;
-              candRate[m] = rate;
-              candSlack[m++] = w * (s[j]! - l) + delta;
-            }
+            candSlack[m++] = w * (s[j]! - l) + delta;
           }
         }
       }
