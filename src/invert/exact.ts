@@ -94,12 +94,11 @@ export const invertExactLayer: LayerInverter = (layer, y, ctx) => {
     }
   }
   const x = new Float64Array(nIn);
+  // every row, as for every observation: the stored factors, when they are well conditioned
+  const factors = act.kind !== "relu" && m === nOut && nOut >= nIn && nOut * nIn <= MAX_KEPT_WEIGHTS ? factorsOf(layer.weight) : null;
   let rank = 0;
-  if (act.kind !== "relu" && m === nOut && nOut >= nIn && nOut * nIn <= MAX_KEPT_WEIGHTS) {
-    // every row, as for every observation: the stored factors, when they are well conditioned
-    const factors = factorsOf(layer.weight);
-    rank = factors.rcond > rankTol ? factors.solve(rhsBuf.subarray(0, m), x).rank : leastSquaresRows(layer.weight, rowsBuf, m, rhsBuf, x, ws, rankTol).rank;
-  } else if (m > 0) rank = leastSquaresRows(layer.weight, rowsBuf, m, rhsBuf, x, ws, rankTol).rank;
+  if (factors && factors.rcond > rankTol) rank = factors.solve(rhsBuf.subarray(0, m), x).rank;
+  else if (m > 0) rank = leastSquaresRows(layer.weight, rowsBuf, m, rhsBuf, x, ws, rankTol).rank;
 
   // the input of a hidden layer is the previous layer's output: keep it in that activation's range
   const [lo, hi] = ctx.inputRange;
