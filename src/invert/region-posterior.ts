@@ -54,7 +54,8 @@ export interface ModeSearch {
 export function chooseMode(gen: Generator, op: MeasurementOperator, walker: RegionWalker, first: WalkOutcome, modeStarts: number, seed: number): ModeSearch {
   const lam = walker.priorWeight;
   const k = gen.inputSize;
-  const observed = applyOperator(op, gen.forward(first.z), new Float64Array(walker.y.length));
+  const firstImage = gen.forward(first.z);
+  const observed = applyOperator(op, firstImage, new Float64Array(walker.y.length));
   const signal = Math.hypot(...observed);
   // dof ≤ k: when √(σ²k) is already a small part of the signal (data off G's range with a small σ̂), no Jacobian is spent
   const bound = signal > 0 ? Math.sqrt(lam * k) / signal : Infinity;
@@ -63,7 +64,7 @@ export function chooseMode(gen: Generator, op: MeasurementOperator, walker: Regi
   const spread = firstLaplace && signal > 0 ? Math.sqrt(lam * Math.max(0, firstLaplace.dof)) / signal : null;
   if (spread === null || spread <= BROAD_POSTERIOR || modeStarts === 0) return { walk: first, spread, steps: 0 };
   const modes: { walk: WalkOutcome; logEvidence: number; image: Float64Array }[] = [
-    { walk: first, logEvidence: -first.objective / lam - 0.5 * firstLaplace!.logDetScaled, image: gen.forward(first.z) },
+    { walk: first, logEvidence: -first.objective / lam - 0.5 * firstLaplace!.logDetScaled, image: firstImage },
   ];
   let steps = 0;
   for (let s = 0; s < modeStarts; s++) {
