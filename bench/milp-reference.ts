@@ -126,8 +126,15 @@ function solveRegion(
   const hi: number[] = [];
   const inf = h.infinity;
   const row = (a: number[], slackCol: number, slackCoef: number, l: number, u: number): void => {
-    for (let i = 0; i < k; i++) if (a[i] !== 0) (indices.push(i), values.push(a[i]!));
-    if (slackCol >= 0) (indices.push(slackCol), values.push(slackCoef));
+    for (let i = 0; i < k; i++) {
+      if (a[i] === 0) continue;
+      indices.push(i);
+      values.push(a[i]!);
+    }
+    if (slackCol >= 0) {
+      indices.push(slackCol);
+      values.push(slackCoef);
+    }
     starts.push(indices.length);
     lo.push(l);
     hi.push(u);
@@ -144,7 +151,10 @@ function solveRegion(
     row(r.a, col, 1, x[t]! - r.b, inf);
   });
   if (norm === "l1" && cap !== Infinity) {
-    for (let t = 0; t < m; t++) (indices.push(k + t), values.push(1));
+    for (let t = 0; t < m; t++) {
+      indices.push(k + t);
+      values.push(1);
+    }
     starts.push(indices.length);
     lo.push(-inf);
     hi.push(cap);
