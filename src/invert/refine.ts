@@ -148,13 +148,18 @@ function keptUnits(a: Activation, pre: Float64Array, nIn: number): { units: Int3
  * its sums run in another order — so the methods whose paths branch on rounding (the whole-network
  * refinement inside PGD's projections: a digit of the CLI test went from 0.15 to 0.82 relative error
  * with the SIMD sums, others the other way) keep the scalar product of linearizeAt.
+ * With `rows`, only those output rows are formed (in that order): the last product costs in
+ * proportion to them, and pattern-first's LP leaves out the output rows that cannot bind (see
+ * pattern-first.ts, `lpRows`).
  * @param gen a generator whose layers are ReLU / LeakyReLU / identity
  * @param z the point to linearise at, `gen.inputSize` values
- * @returns one {@link DenseLayer} equal to G on z's region
+ * @param rows the output rows to form (indices into the last layer's rows), or null for all
+ * @returns one {@link DenseLayer} equal to G on z's region (on `rows` only when given: row r is output row rows[r])
  */
-export function linearizeAtSimd(gen: Generator, z: Float64Array): DenseLayer {
+export function linearizeAtSimd(gen: Generator, z: Float64Array, rows: Int32Array | null = null): DenseLayer {
   const k = gen.inputSize;
   const first = gen.layers[0]!;
+  if (gen.depth === 1) return rowsOf(first, rows, "network");
   let J: Float64Array = first.weight.data; // n_1 × k, only read (a product replaces it, or it is copied below)
   let o = first.bias ? Float64Array.from(first.bias) : new Float64Array(first.weight.rows);
   let pre = firstPreActivation(J, o, z, k); // to read the pattern
@@ -163,8 +168,9 @@ export function linearizeAtSimd(gen: Generator, z: Float64Array): DenseLayer {
     const a = gen.layers[li - 1]!.activation;
     const layer = gen.layers[li]!;
     const nIn = layer.weight.cols;
-    const nOut = layer.weight.rows;
     const last = li === gen.depth - 1;
+    const sel = last ? rows : null; // the output rows to form (all of a hidden layer's)
+    const nOut = sel ? sel.length : layer.weight.rows;
     const { units, slope, m } = keptUnits(a, pre, nIn);
     // J₂ = WD · J[units, :] on the SIMD product: X = WD = W[:, units]·D (nOut × m), Y = Jᵀ[:, units]
     // (k × m), both laid out in its memory with the padding it needs (zeros: rows of X to even,
@@ -182,14 +188,15 @@ export function linearizeAtSimd(gen: Generator, z: Float64Array): DenseLayer {
       throw e;
     }
     const W = layer.weight.data;
-    const o2 = layer.bias ? Float64Array.from(layer.bias) : new Float64Array(nOut);
+    const o2 = new Float64Array(nOut);
+    if (layer.bias) for (let r = 0; r < nOut; r++) o2[r] = layer.bias[sel ? sel[r]! : r]!;
     const pre2 = last ? pre : new Float64Array(nOut); // the last layer's pre-activation decides no side
     // the last layer over unit slopes and a zero offset (ReLU, no hidden bias): W·D is a gather and
     // o₂ the bias, the same values the general loop computes (w·1 = w, off + w·0 = off)
     let gather = last;
     for (let c = 0; gather && c < m; c++) gather = slope[c] === 1 && o[units[c]!] === 0;
     for (let r = 0; r < nOut; r++) {
-      const wo = r * nIn;
+      const wo = (sel ? sel[r]! : r) * nIn;
       const ro = r * mp;
       if (gather) for (let c = 0; c < m; c++) f[ro + c] = W[wo + units[c]!]!;
       else {
@@ -223,9 +230,48 @@ export function linearizeAtSimd(gen: Generator, z: Float64Array): DenseLayer {
     o = o2;
     pre = pre2;
   }
-  if (gen.depth === 1) J = Float64Array.from(J);
   const last = gen.layers[gen.depth - 1]!;
-  return { weight: { rows: last.weight.rows, cols: k, data: J }, bias: o, activation: last.activation, name: "network" };
+  return { weight: { rows: rows ? rows.length : last.weight.rows, cols: k, data: J }, bias: o, activation: last.activation, name: "network" };
+}
+
+/** A copy of `layer` on `rows` (all rows when null), named `name`. */
+function rowsOf(layer: DenseLayer, rows: Int32Array | null, name: string): DenseLayer {
+  const k = layer.weight.cols;
+  const W = layer.weight.data;
+  if (!rows)
+    return {
+      weight: { rows: layer.weight.rows, cols: k, data: Float64Array.from(W) },
+      bias: layer.bias ? Float64Array.from(layer.bias) : new Float64Array(layer.weight.rows),
+      activation: layer.activation,
+      name,
+    };
+  const J = new Float64Array(rows.length * k);
+  const o = new Float64Array(rows.length);
+  for (let r = 0; r < rows.length; r++) {
+    J.set(W.subarray(rows[r]! * k, (rows[r]! + 1) * k), r * k);
+    if (layer.bias) o[r] = layer.bias[rows[r]!]!;
+  }
+  return { weight: { rows: rows.length, cols: k, data: J }, bias: o, activation: layer.activation, name };
+}
+
+/**
+ * The last layer's pre-activation at z on the true network (the sums of {@link Generator.forward},
+ * without the last activation): G(z) is φ_d of it, to the bit. Pattern-first reads the rows its LP
+ * leaves out from it.
+ * @param gen the generator
+ * @param z the point, `gen.inputSize` values
+ * @returns W_d·φ(…) + b_d, one value per output row (a new array)
+ */
+export function outputPreActivation(gen: Generator, z: Float64Array): Float64Array {
+  let input: Float64Array = z;
+  for (let li = 0; li + 1 < gen.depth; li++) {
+    const layer = gen.layers[li]!;
+    const out = matVec(layer.weight, input, new Float64Array(layer.weight.rows), layer.bias);
+    applyActivation(layer.activation, out);
+    input = out;
+  }
+  const last = gen.layers[gen.depth - 1]!;
+  return matVec(last.weight, input, new Float64Array(last.weight.rows), last.bias);
 }
 
 /**
@@ -239,9 +285,10 @@ export function linearizeAtSimd(gen: Generator, z: Float64Array): DenseLayer {
  * @param lin its linearisation on pattern `from` (not modified)
  * @param from the pattern {@link patternOf} gave where `lin` was made
  * @param to the pattern to move to
+ * @param rows the output rows `lin` holds ({@link linearizeAtSimd}'s `rows`), or null for all
  * @returns a new layer equal to linearizeAt at a point of pattern `to` (up to rounding), or null
  */
-export function relinearize(gen: Generator, lin: DenseLayer, from: string, to: string): DenseLayer | null {
+export function relinearize(gen: Generator, lin: DenseLayer, from: string, to: string, rows: Int32Array | null = null): DenseLayer | null {
   if (gen.depth !== 2) return null;
   const hidden = gen.layers[0]!;
   const out = gen.layers[1]!;
@@ -250,7 +297,8 @@ export function relinearize(gen: Generator, lin: DenseLayer, from: string, to: s
   const off = a.kind === "leaky_relu" ? a.slope : 0;
   const k = hidden.weight.cols;
   const m = hidden.weight.rows;
-  const n = out.weight.rows;
+  const n = rows ? rows.length : out.weight.rows;
+  if (lin.weight.rows !== n) return null;
   const W1 = hidden.weight.data;
   const W2 = out.weight.data;
   const b1 = hidden.bias;
@@ -263,11 +311,12 @@ export function relinearize(gen: Generator, lin: DenseLayer, from: string, to: s
     const w1 = j * k;
     const bj = b1 ? dj * b1[j]! : 0;
     for (let r = 0; r < n; r++) {
-      const w = dj * W2[r * m + j]!;
+      const w2 = W2[(rows ? rows[r]! : r) * m + j]!;
+      const w = dj * w2;
       if (w === 0) continue;
       const jr = r * k;
       for (let i = 0; i < k; i++) J[jr + i]! += w * W1[w1 + i]!;
-      if (bj !== 0) o[r]! += W2[r * m + j]! * bj;
+      if (bj !== 0) o[r]! += w2 * bj;
     }
   }
   return { weight: { rows: n, cols: k, data: J }, bias: o, activation: lin.activation, name: lin.name ?? "network" };

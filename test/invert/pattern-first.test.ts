@@ -3,11 +3,12 @@ import { invertLayerwise } from "../../src/invert/driver.js";
 import { invert } from "../../src/invert/invert.js";
 import { invertLinfLayer, invertLinfLayerFrom } from "../../src/invert/linf.js";
 import { lpSettings } from "../../src/invert/lp-layer.js";
-import { leastSquaresStart, settlePattern } from "../../src/invert/pattern-first.js";
-import { applyRefinement, linearizeAt, patternOf, relinearize } from "../../src/invert/refine.js";
+import { leastSquaresStart, leftOutHold, lpRows, settlePattern, settleRows } from "../../src/invert/pattern-first.js";
+import { applyRefinement, linearizeAt, linearizeAtSimd, outputPreActivation, patternOf, relinearize } from "../../src/invert/refine.js";
 import { relativeError } from "../../src/linalg/norms.js";
 import { loadHighsBackend } from "../../src/lp/highs.js";
 import { leakyRelu, RELU } from "../../src/model/activation.js";
+import { Generator } from "../../src/model/generator.js";
 import { randomGenerator, sampleObservations } from "../../src/model/random.js";
 import { Rng } from "../../src/model/rng.js";
 
@@ -130,5 +131,70 @@ describe("ℓ∞ through the activation pattern (pattern-first)", () => {
     const lw = applyRefinement(gen, x, invertLayerwise(gen, x, invertLinfLayer, {}, "linf"), invertLinfLayer, "linf", {});
     expect(r.residual.linf).toBeLessThan(lw.residual.linf);
     expect(relativeError(r.z, s.z.data.slice(19 * 20, 20 * 20))).toBeLessThan(relativeError(lw.z, s.z.data.slice(19 * 20, 20 * 20)));
+  });
+
+  it("J_P on a subset of the output rows is those rows of the whole J_P to the bit; relinearize on that subset too", () => {
+    const gen = randomGenerator({ sizes: [6, 20, 48], activation: RELU, rng: 31, bias: true });
+    const rng = new Rng(32);
+    const z1 = Float64Array.from({ length: 6 }, () => rng.uniformIn(-1, 1));
+    const z2 = z1.map((v) => v + rng.uniformIn(-0.5, 0.5));
+    const rows = Int32Array.from({ length: 48 }, (_, j) => j).filter((j) => j % 3 !== 1);
+    const full = linearizeAtSimd(gen, z1);
+    const sub = linearizeAtSimd(gen, z1, rows);
+    expect(sub.weight.rows).toBe(rows.length);
+    rows.forEach((j, r) => {
+      expect(Array.from(sub.weight.data.subarray(r * 6, (r + 1) * 6))).toEqual(Array.from(full.weight.data.subarray(j * 6, (j + 1) * 6)));
+      expect(sub.bias![r]).toBe(full.bias![j]);
+    });
+    const [from, to] = [patternOf(gen, z1), patternOf(gen, z2)];
+    expect(from).not.toBe(to);
+    const movedSub = relinearize(gen, sub, from, to, rows)!;
+    const movedFull = relinearize(gen, full, from, to)!;
+    rows.forEach((j, r) =>
+      expect(Array.from(movedSub.weight.data.subarray(r * 6, (r + 1) * 6))).toEqual(Array.from(movedFull.weight.data.subarray(j * 6, (j + 1) * 6))),
+    );
+    expect(relinearize(gen, sub, from, to)).toBeNull(); // a subset layer without its rows is refused, not misread
+  });
+
+  it("the LP leaves out far-off rows, and when one of them binds the answer is still the LP over all rows: a crafted row violated at the subset's optimum — HiGHS's ε and δ on every row", () => {
+    const g0 = randomGenerator({ sizes: [20, 100, 500], activation: RELU, rng: 2024 });
+    const x0 = sampleObservations(g0, 1, 7, { kind: "uniform", level: 1e-4 }).x.data.slice(0, 500);
+    const ctx = { index: 0, depth: 1, inputRange: [-Infinity, Infinity] as [number, number], options: {} };
+    const r0 = invert(g0, x0, { method: "linf" });
+    expect(r0.layers[0]!.name).toMatch(/activation pattern \(1 pass\)/);
+    expect(r0.layers[0]!.lpSolves).toBe(2); // cold solve + the probe below: no second LP over all rows
+    const settled = settlePattern(g0, x0, leastSquaresStart(g0, x0, {})!, ctx, lpSettings({}), 2);
+    const floor = Math.max(1e-6, -Math.min(...x0));
+    // an extra output row, off at the settled z by 20 noise floors, whose pre-activation rises past x + δ on the way to r0's answer
+    const hidden = (z: Float64Array): Float64Array => g0.forwardTrace(z)[0]!;
+    const [hs, ho] = [hidden(settled.z!), hidden(r0.z)];
+    const d = ho.map((v, i) => v - hs[i]!);
+    const dd = d.reduce((a, v) => a + v * v, 0);
+    const delta0 = r0.layers[0]!.delta!;
+    const u = d.map((v) => (v * (30 * floor + delta0)) / dd);
+    const w = new Float64Array(501 * 100);
+    w.set(g0.layers[1]!.weight.data);
+    w.set(u, 500 * 100);
+    const bias = new Float64Array(501);
+    bias.set(g0.layers[1]!.bias ?? new Float64Array(500));
+    bias[500] = -20 * floor - u.reduce((a, v, i) => a + v * hs[i]!, 0);
+    const gen = new Generator([g0.layers[0]!, { weight: { rows: 501, cols: 100, data: w }, bias, activation: RELU }]);
+    const x = new Float64Array(501);
+    x.set(x0);
+    // the row is left out at the settled z, and r0's answer (the subset's optimum) breaks it
+    const chosen = lpRows(x, outputPreActivation(gen, settled.z!), floor)!;
+    expect(Array.from(chosen.leftOut)).toContain(500);
+    expect(settleRows(gen, x, 2 * floor)).not.toContain(500);
+    expect(leftOutHold(x, outputPreActivation(gen, r0.z), chosen.leftOut, r0.layers[0]!.eps!, delta0)).toBe(false);
+    const r = invert(gen, x, { method: "linf" });
+    expect(r.status).toBe("optimal");
+    expect(r.layers[0]!.name).toMatch(/activation pattern/);
+    expect(r.layers[0]!.lpSolves!).toBeGreaterThan(2); // the LP ran again on every row
+    const h = invertLinfLayer(linearizeAt(gen, r.z), x, { ...ctx, options: { lpBackend: "highs" } });
+    expect(h.report.eps).toBe(r.layers[0]!.eps);
+    expect(Math.abs(h.report.delta! - r.layers[0]!.delta!)).toBeLessThan(1e-9 * h.report.delta!);
+    expect(r.layers[0]!.delta!).toBeGreaterThan(delta0 * (1 + 1e-6)); // the crafted row binds: a worse fit than without it
+    expect(relativeError(h.x, r.z)).toBeLessThan(1e-9);
+    expect(r.residual.linf).toBeLessThanOrEqual(r.layers[0]!.residual.linf * (1 + 1e-9));
   });
 });
