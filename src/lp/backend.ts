@@ -102,6 +102,28 @@ interface EngineSet {
 }
 const engines = new WeakMap<Matrix, EngineSet>();
 
+/**
+ * Chebyshev engines by shape, the most recently used first out: a matrix met for the first time
+ * (pattern-first linearises a new layer for every inversion) takes the engine of its shape and
+ * rebinds it (copies A in) instead of building one — the buffers, the SIMD memory and its instance
+ * cost ~0.5 ms on 600×100, more than the copy. The engine is shared by the matrices' sets; each
+ * solve binds it to its own matrix first, and every solve starts cold or from its own snapshot.
+ */
+const chebPool = new Map<string, ChebyshevSolver>();
+const CHEB_POOL_SIZE = 8;
+
+function pooledChebyshev(a: Matrix): ChebyshevSolver {
+  const key = `${a.rows}x${a.cols}`;
+  let s = chebPool.get(key);
+  if (s) {
+    chebPool.delete(key);
+    s.rebind(a);
+  } else s = new ChebyshevSolver(a);
+  chebPool.set(key, s);
+  if (chebPool.size > CHEB_POOL_SIZE) chebPool.delete(chebPool.keys().next().value!);
+  return s;
+}
+
 /** Targets within [2^-20, 2^20] in magnitude are solved as they are. */
 const SCALE_FREE_EXPONENT = 20;
 
@@ -208,7 +230,9 @@ export class FitSolver {
   chebyshev(p: ChebyshevProblem, hint: SolveHint = {}): FitResult {
     return this.scaled(p, hint, (q, h) =>
       this.run(q, () => {
-        this.set.cheb ??= new ChebyshevSolver(this.a, this.engineOptions());
+        // engines with a custom pivot budget are this solver's own; default ones come from the shape pool
+        this.set.cheb ??= this.maxPivots !== undefined ? new ChebyshevSolver(this.a, this.engineOptions()) : pooledChebyshev(this.a);
+        if (this.maxPivots === undefined) this.set.cheb.rebind(this.a); // a pooled engine may be bound to another matrix now
         const r: EngineSolution = this.set.cheb.solve(q, { z0: h.z0 ?? null, warm: (h.warm as VertexSnapshot | undefined) ?? null });
         return { ...r, ...(r.snapshot ? { warm: r.snapshot } : {}) };
       }),

@@ -72,11 +72,13 @@ export interface ChebyshevSolveOptions {
  */
 export class ChebyshevSolver {
   readonly engine: VertexSimplex;
-  private readonly a: Matrix;
+  private a: Matrix;
   private readonly ws = new QrWorkspace();
   private readonly scratchS: Float64Array;
   private readonly scratchD: Float64Array;
   private margin = Infinity;
+  /** The point scratchS holds the activities of (set by selectRows; the cold start reuses them). */
+  private sRef: ArrayLike<number> | null = null;
 
   constructor(a: Matrix, options: VertexOptions = {}) {
     validateMatrix(a);
@@ -84,6 +86,26 @@ export class ChebyshevSolver {
     this.engine = new VertexSimplex(a, true, options);
     this.scratchS = new Float64Array(a.rows);
     this.scratchD = new Float64Array(a.rows);
+  }
+
+  /** The matrix this solver works on. */
+  get matrix(): Matrix {
+    return this.a;
+  }
+
+  /**
+   * Work on `a` from now on — another matrix of this solver's shape (a pool of engines reuses one
+   * solver for the many linearised layers of one shape; see backend.ts). Nothing of the old
+   * matrix's solves carries over: every solve starts cold or from the snapshot it is given.
+   * @throws ShapeError for another shape; InvalidValueError for a non-finite entry
+   */
+  rebind(a: Matrix): void {
+    if (a === this.a) return;
+    if (a.rows !== this.a.rows || a.cols !== this.a.cols)
+      throw new ShapeError(`this solver is for ${this.a.rows}×${this.a.cols} matrices, got ${a.rows}×${a.cols}`);
+    validateMatrix(a);
+    this.a = a;
+    this.engine.setMatrix(a);
   }
 
   /**
@@ -99,7 +121,6 @@ export class ChebyshevSolver {
     validateRows(prob);
     const e = this.engine;
     const { n, k } = e;
-    const A = this.a.data;
     const cap = prob.deltaMax ?? Infinity;
     e.setProblem(
       { upper: prob.upper, lower: prob.lower, upperWeight: prob.upperWeight ?? null, lowerWeight: prob.lowerWeight ?? null },
@@ -151,13 +172,8 @@ export class ChebyshevSolver {
     for (;;) {
       if (out.status !== "optimal") break;
       // check every row on fresh activities; bring in the violated ones that were left out
-      const z = e.v.subarray(0, k);
-      for (let j = 0; j < n; j++) {
-        let t = 0;
-        const o = j * k;
-        for (let i = 0; i < k; i++) t += A[o + i]! * z[i]!;
-        s[j] = t;
-      }
+      e.allRowProducts(e.v, s);
+      this.sRef = null;
       const delta = Math.max(e.v[k]!, 0);
       const dev = rowDeviations(prob, s, this.scratchD);
       if (dev.max <= delta + 1e-9 * (1 + delta)) break;
@@ -223,14 +239,9 @@ export class ChebyshevSolver {
   private selectRows(prob: ChebyshevProblem, zref: ArrayLike<number>, warm: VertexSnapshot | null): void {
     const e = this.engine;
     const { n, k } = e;
-    const A = this.a.data;
     const s = this.scratchS;
-    for (let j = 0; j < n; j++) {
-      let t = 0;
-      const o = j * k;
-      for (let i = 0; i < k; i++) t += A[o + i]! * zref[i]!;
-      s[j] = t;
-    }
+    e.allRowProducts(zref, s);
+    this.sRef = zref;
     const d = this.scratchD;
     rowDeviations(prob, s, d);
     // the scale δ lives on: the warm basis's δ, or how far the two-sided rows are off at zref
@@ -276,7 +287,10 @@ export class ChebyshevSolver {
     const hi = prob.zUpper ?? Infinity;
     for (let i = 0; i < k; i++) zs[i] = Math.min(hi, Math.max(lo, z0 ? z0[i]! : 0));
     if (!Number.isFinite(zs[0]!) && k > 0) zs.fill(0);
-    // the most violated row side at zs
+    // the most violated row side at zs (selectRows' activities when they were taken at this very point)
+    let reuse = z0 !== null && this.sRef === z0;
+    for (let i = 0; reuse && i < k; i++) reuse = Object.is(zs[i], z0![i]);
+    const sAt = this.scratchS;
     const A = this.a.data;
     const wu = prob.upperWeight;
     const wl = prob.lowerWeight;
@@ -286,7 +300,8 @@ export class ChebyshevSolver {
     for (let j = 0; j < n; j++) {
       if (!e.rowActive(j)) continue;
       let s = 0;
-      for (let i = 0; i < k; i++) s += A[j * k + i]! * zs[i]!;
+      if (reuse) s = sAt[j]!;
+      else for (let i = 0; i < k; i++) s += A[j * k + i]! * zs[i]!;
       const u = prob.upper[j]!;
       if (u !== Infinity) {
         const d = (wu ? wu[j]! : 1) * (s - u);

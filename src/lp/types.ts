@@ -187,6 +187,18 @@ export function validateMatrix(a: Matrix): void {
   const n = a.rows;
   const k = a.cols;
   if (!(n >= 1 && k >= 1) || a.data.length !== n * k) throw new ShapeError(`LP matrix is ${n}×${k} with ${a.data.length} entries`);
+  // x − x is an exact 0 for every finite x and NaN for ±Infinity and NaN: sums of zeros stay 0
+  const d = a.data;
+  const m = d.length;
+  let z0 = 0;
+  let z1 = 0;
+  let i = 0;
+  for (; i + 1 < m; i += 2) {
+    z0 += d[i]! - d[i]!;
+    z1 += d[i + 1]! - d[i + 1]!;
+  }
+  if (i < m) z0 += d[i]! - d[i]!;
+  if (z0 === 0 && z1 === 0) return;
   for (let i = 0; i < a.data.length; i++) {
     if (!Number.isFinite(a.data[i]!)) {
       throw new InvalidValueError(`LP matrix entry [${Math.floor(i / k)}][${i % k}] is ${a.data[i]} (must be finite)`);

@@ -70,7 +70,7 @@ export class VertexBasis extends VertexProblem {
     super(a, hasDelta, useSimd);
     const { p, nIds } = this;
     this.basis = new Int32Array(p);
-    this.slotOf = new Int32Array(nIds).fill(-1);
+    this.slotOf = (this.simd ? this.simd.slotOf : new Int32Array(nIds)).fill(-1);
     this.slotW = new Float64Array(p);
     this.slotRhs = new Float64Array(p);
     this.phantom = new Uint8Array(p);

@@ -34,8 +34,8 @@ export class VertexProblem {
   readonly k: number;
   readonly p: number;
   readonly hasDelta: boolean;
-  /** A, row-major n×k (referenced). */
-  readonly A: Float64Array;
+  /** A, row-major n×k (referenced; another matrix of the same shape through {@link setMatrix}). */
+  A: Float64Array;
   /** Number of non-artificial constraint ids. */
   readonly nIds: number;
   // the problem of the current solve
@@ -92,11 +92,45 @@ export class VertexProblem {
     this.active = this.simd ? this.simd.active : new Int32Array(n);
     this.isActive = new Uint8Array(n);
     this.rowNorm2 = new Float64Array(n);
-    const A = this.A;
+    this.computeRowNorms();
+  }
+
+  private computeRowNorms(): void {
+    const { n, k, A } = this;
     for (let j = 0; j < n; j++) {
       let t = 0;
       for (let i = 0; i < k; i++) t += A[j * k + i]! * A[j * k + i]!;
       this.rowNorm2[j] = t;
+    }
+  }
+
+  /**
+   * Work on another matrix of this engine's shape from now on (its buffers and SIMD memory are
+   * reused: making them costs more than a solve's start on 600×100). The next solve must start
+   * from {@link VertexBasis.startFromBasis} or {@link VertexBasis.restore}, as every solve does.
+   */
+  setMatrix(a: Matrix): void {
+    this.A = a.data;
+    if (this.simd) this.simd.loadMatrix(a.data);
+    this.computeRowNorms();
+  }
+
+  /**
+   * out_j = a_j·x for every row j (not only the active ones), one accumulator a row in order of
+   * i: the front ends' row selection and verification (SIMD memory's scalar kernel when there is
+   * one, the same sums to the bit).
+   */
+  allRowProducts(x: ArrayLike<number>, out: Float64Array): void {
+    if (this.simd) {
+      this.simd.allRowProducts(x, out);
+      return;
+    }
+    const { n, k, A } = this;
+    for (let j = 0; j < n; j++) {
+      let t = 0;
+      const o = j * k;
+      for (let i = 0; i < k; i++) t += A[o + i]! * x[i]!;
+      out[j] = t;
     }
   }
 
@@ -108,6 +142,7 @@ export class VertexProblem {
     this.wL = rows.lowerWeight;
     this.zLo = zLo;
     this.zHi = zHi;
+    if (this.simd) this.simd.loadTargets(this.upper, this.lower);
     this.setActiveRows(null);
     // tolerances scale with the targets (deviations are measured in the rows' units)
     let scale = 1;

@@ -8,6 +8,7 @@
  *   arrays sized once).
  */
 import { type VertexBasis } from "./vertex-basis.js";
+import { type VertexSimd } from "./vertex-simd.js";
 import { VERTEX_TOL } from "./tolerances.js";
 
 /**
@@ -66,10 +67,11 @@ export class PrimalRatioTest {
   /** Step length to the constraint {@link choose} returned last. */
   step = Infinity;
 
-  constructor(nIds: number) {
-    this.candId = new Int32Array(nIds);
-    this.candRate = new Float64Array(nIds);
-    this.candSlack = new Float64Array(nIds);
+  /** The candidate scratch: the SIMD memory's when the engine has one (its ratio kernel writes there). */
+  constructor(nIds: number, simd: VertexSimd | null = null) {
+    this.candId = simd ? simd.candId : new Int32Array(nIds);
+    this.candRate = simd ? simd.candRate : new Float64Array(nIds);
+    this.candSlack = simd ? simd.candSlack : new Float64Array(nIds);
   }
 
   /**
@@ -182,7 +184,14 @@ export class PrimalRatioTest {
     let seen = 0;
     let tMax = Infinity;
     const na = b.nActive;
-    for (let qa = 0; qa < na; qa++) {
+    const simd = b.simdKernels;
+    if (simd) {
+      // the same pass as the loop below, in WebAssembly: the same candidates, seen and tMax to the bit
+      m = simd.ratioRows(na, lower !== null, sigma, dd, delta, tol, pivTol);
+      seen = simd.ratioSeenCount;
+      tMax = simd.ratioBound;
+    }
+    for (let qa = 0; !simd && qa < na; qa++) {
       const j = active[qa]!;
       const g = gam[j]!;
       const u = upper[j]!;

@@ -69,18 +69,44 @@ type Rank1Kernel = (binv: number, p: number, i: number, alpha: number, d: number
 type ElimKernel = (b: number, out: number, p: number, c: number) => void;
 /** norms(binv, p, unitSlot, out): out[q] += Σ_r B⁻¹[r][q]² in order of r, a unit row adding 1 to its slot's entry. */
 type NormsKernel = (binv: number, p: number, unitSlot: number, out: number) => void;
+/** dots(a, lda, n, x, out, kBytes): out[j] = Σ_{i<k} A[a + j·lda + i]·x[i] for j = 0 … n − 1, one accumulator a row in order of i (the scalar loop's sum). */
+type DotsKernel = (a: number, ldaBytes: number, n: number, x: number, out: number, kBytes: number) => void;
+/**
+ * ratio(list, count, gam, s, upper, lower, slotOf, candId, candRate, candSlack, out, hasLower, σ, dd, δ, tol, pivTol): the
+ * primal ratio test's pass over the active rows (vertex-ratio.ts's chooseUnweighted): returns the number of candidates
+ * stored, writes the number of blocking sides (i32) at out and pass 1's bound tMax (f64) at out + 8.
+ */
+type RatioKernel = (
+  list: number,
+  count: number,
+  gam: number,
+  s: number,
+  upper: number,
+  lower: number,
+  slotOf: number,
+  candId: number,
+  candRate: number,
+  candSlack: number,
+  out: number,
+  hasLower: number,
+  sigma: number,
+  dd: number,
+  delta: number,
+  tol: number,
+  pivTol: number,
+) => number;
 /** alpha(g, count, unitSlot, unitSign, binv, p, alpha): α += Σ_{c<count, g_c≠0} g_c·(row c of B⁻¹), a unit row as one entry. */
 type AlphaKernel = (g: number, count: number, unitSlot: number, unitSign: number, binv: number, p: number, alpha: number) => void;
 
 /**
- * The body of `rows`: two rows a pass (one load of x for both, an accumulator each), then the odd
- * row left; each accumulator's lanes are one row's even and odd sums, as in the scalar loop.
- * Locals after the 7 i32 params: t, j0, j1, ra0, ra1, pb (i32); acc0, acc1, xv (v128).
+ * The body of `rows`: four rows a pass (one load of x for them, an accumulator each), then a pair,
+ * then the odd row left; each accumulator's lanes are one row's even and odd sums, as in the scalar
+ * loop. Locals after the 7 i32 params: t, j0 … j3, ra0 … ra3, pb (i32); acc0 … acc3, xv (v128).
  */
 function rowsCode(): number[] {
   const [A, LDA, LIST, COUNT, X, OUT, KPB] = [0, 1, 2, 3, 4, 5, 6];
-  const [T, J0, J1, RA0, RA1, PB] = [7, 8, 9, 10, 11, 12];
-  const [ACC0, ACC1, XV] = [13, 14, 15];
+  const [T, J0, J1, J2, J3, RA0, RA1, RA2, RA3, PB] = [7, 8, 9, 10, 11, 12, 13, 14, 15, 16];
+  const [ACC0, ACC1, ACC2, ACC3, XV] = [17, 18, 19, 20, 21];
   const rowStart = (off: number, j: number, ra: number): number[] => [
     // j = list[t + off]; ra = a + j·lda
     ...elementAddress(LIST, T, 4),
@@ -136,7 +162,37 @@ function rowsCode(): number[] {
   const body: number[] = [
     ...i32(0),
     ...set(T),
-    // pairs of rows while t + 1 < count
+    // four rows while t + 3 < count: four independent accumulators (with two the adds' latency bounds the loop)
+    ...loop([
+      ...breakUnless([...get(T), ...i32(3), ADD, ...get(COUNT), LT_U]),
+      ...rowStart(0, J0, RA0),
+      ...rowStart(1, J1, RA1),
+      ...rowStart(2, J2, RA2),
+      ...rowStart(3, J3, RA3),
+      ...V128_ZERO,
+      ...set(ACC0),
+      ...V128_ZERO,
+      ...set(ACC1),
+      ...V128_ZERO,
+      ...set(ACC2),
+      ...V128_ZERO,
+      ...set(ACC3),
+      ...inner([
+        [RA0, ACC0],
+        [RA1, ACC1],
+        [RA2, ACC2],
+        [RA3, ACC3],
+      ]),
+      ...store(J0, ACC0),
+      ...store(J1, ACC1),
+      ...store(J2, ACC2),
+      ...store(J3, ACC3),
+      ...get(T),
+      ...i32(4),
+      ADD,
+      ...set(T),
+    ]),
+    // then pairs while t + 1 < count
     ...loop([
       ...breakUnless([...get(T), ...i32(1), ADD, ...get(COUNT), LT_U]),
       ...rowStart(0, J0, RA0),
@@ -162,8 +218,8 @@ function rowsCode(): number[] {
   ];
   return [
     ...vector([
-      [...uleb(6), 0x7f],
-      [...uleb(3), 0x7b],
+      [...uleb(10), 0x7f],
+      [...uleb(5), 0x7b],
     ]),
     ...body,
   ];
@@ -555,6 +611,242 @@ function elimCode(): number[] {
   ];
 }
 
+/**
+ * The body of `dots`: every row's sum in one f64 accumulator, term by term in order of i — the
+ * rounding of the scalar loop `t += A[j·k + i]·x[i]` — four rows a pass (four independent chains,
+ * one load of x_i for them), then the rows left one by one. Scalar f64 instructions: a lane of a
+ * pair would have to hold another row's terms, which lie lda apart.
+ * Params a, lda, n, x, out, kb (i32); locals j, pb, r0, r1, r2, r3 (i32), c0 … c3, xv (f64).
+ */
+function dotsCode(): number[] {
+  const [A, LDA, N, X, OUT, KB] = [0, 1, 2, 3, 4, 5];
+  const [J, PB, R0, R1, R2, R3] = [6, 7, 8, 9, 10, 11];
+  const [C0, C1, C2, C3, XV] = [12, 13, 14, 15, 16];
+  const term = (r: number, c: number): number[] => [...get(c), ...get(r), ...get(PB), ADD, ...F64_LOAD, ...get(XV), F64_MUL, F64_ADD, ...set(c)];
+  const xload = [...get(X), ...get(PB), ADD, ...F64_LOAD, ...set(XV)];
+  const inner = (rows: [number, number][]): number[] => [
+    ...i32(0),
+    ...set(PB),
+    ...loop([...breakUnless([...get(PB), ...get(KB), LT_U]), ...xload, ...rows.flatMap(([r, c]) => term(r, c)), ...get(PB), ...i32(8), ADD, ...set(PB)]),
+  ];
+  const store = (off: number, c: number): number[] => [...elementAddress(OUT, J, 8), ...(off ? [...i32(8 * off), ADD] : []), ...get(c), ...F64_STORE];
+  const zero = (c: number): number[] => [...F64_CONST_0, ...set(c)];
+  const body = [
+    ...i32(0),
+    ...set(J),
+    // four rows while j + 3 < n
+    ...loop([
+      ...breakUnless([...get(J), ...i32(3), ADD, ...get(N), LT_U]),
+      ...get(J),
+      ...get(LDA),
+      MUL,
+      ...get(A),
+      ADD,
+      ...tee(R0),
+      ...get(LDA),
+      ADD,
+      ...tee(R1),
+      ...get(LDA),
+      ADD,
+      ...tee(R2),
+      ...get(LDA),
+      ADD,
+      ...set(R3),
+      ...zero(C0),
+      ...zero(C1),
+      ...zero(C2),
+      ...zero(C3),
+      ...inner([
+        [R0, C0],
+        [R1, C1],
+        [R2, C2],
+        [R3, C3],
+      ]),
+      ...store(0, C0),
+      ...store(1, C1),
+      ...store(2, C2),
+      ...store(3, C3),
+      ...get(J),
+      ...i32(4),
+      ADD,
+      ...set(J),
+    ]),
+    // the rows left
+    ...loop([
+      ...breakUnless([...get(J), ...get(N), LT_U]),
+      ...get(J),
+      ...get(LDA),
+      MUL,
+      ...get(A),
+      ADD,
+      ...set(R0),
+      ...zero(C0),
+      ...inner([[R0, C0]]),
+      ...store(0, C0),
+      ...get(J),
+      ...i32(1),
+      ADD,
+      ...set(J),
+    ]),
+    0x0b,
+  ];
+  return [
+    ...vector([
+      [...uleb(6), 0x7f],
+      [...uleb(5), 0x7c],
+    ]),
+    ...body,
+  ];
+}
+
+const F64_NEG = 0x9a;
+const F64_MAX = 0xa5;
+const F64_LT = 0x63;
+const F64_GT = 0x64;
+const F64_LE = 0x65;
+const I32_LT_S = 0x48;
+const I32_STORE = [0x36, 0x02, 0x00];
+const SELECT = 0x1b;
+const f64Const = (v: number): number[] => [0x44, ...Array.from(new Uint8Array(Float64Array.of(v).buffer))];
+
+/**
+ * The body of `ratio`: for each active row j in list order, its upper then its lower side, the
+ * operations of chooseUnweighted in the same order — a nonbasic side whose rate σ(±γ_j − dd)
+ * exceeds pivTol counts as blocking, lowers tMax to (slack + tol)/rate, and is stored as a
+ * candidate when max(slack, 0)/rate ≤ tMax — so the candidates, their values and tMax are that
+ * loop's to the bit (f64 division and comparison are IEEE's in both).
+ * Params (i32) list count gam s upper lower slot cid crate cslack out haslo, (f64) sigma dd delta
+ * tol pivtol; locals (i32) t j m seen ok, (f64) g b rate sl t1 tmax.
+ */
+function ratioCode(): number[] {
+  const [LIST, COUNT, GAM, S, UP, LO, SLOT, CID, CRATE, CSLACK, OUTP, HASLO] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11];
+  const [SIGMA, DD, DELTA, TOL, PIVTOL] = [12, 13, 14, 15, 16];
+  const [T, J, M, SEEN, OK] = [17, 18, 19, 20, 21];
+  const [G, B, RATE, SL, T1, TMAX] = [22, 23, 24, 25, 26, 27];
+  const sj = [...elementAddress(S, J, 8), ...F64_LOAD];
+  // one side, branch-free (whether a row side blocks is a coin toss the branch predictor loses):
+  // ok = side exists (b ≠ ±∞), is nonbasic and its rate exceeds pivTol; the values are computed
+  // either way and only taken (select) or counted (m += ok) when ok — the same values as the loop's
+  const side = (sideBit: number, bound: number[], rate: number[], slack: number[]): number[] => [
+    ...bound,
+    ...set(B),
+    ...get(SIGMA),
+    ...rate,
+    F64_MUL,
+    ...set(RATE),
+    ...get(B),
+    ...f64Const(sideBit ? -Infinity : Infinity),
+    F64_NE,
+    ...get(SLOT),
+    ...get(J),
+    ...i32(8),
+    MUL,
+    ADD,
+    ...(sideBit ? [...i32(4), ADD] : []),
+    ...I32_LOAD,
+    ...i32(0),
+    I32_LT_S,
+    AND,
+    ...get(RATE),
+    ...get(PIVTOL),
+    F64_GT,
+    AND,
+    ...set(OK),
+    ...slack,
+    ...get(DELTA),
+    F64_ADD,
+    ...set(SL),
+    ...get(SEEN),
+    ...get(OK),
+    ADD,
+    ...set(SEEN),
+    // tMax ← t1 = (sl + tol)/rate when ok and t1 < tMax (the first of equals kept)
+    ...get(SL),
+    ...get(TOL),
+    F64_ADD,
+    ...get(RATE),
+    F64_DIV,
+    ...tee(T1),
+    ...get(TMAX),
+    ...get(T1),
+    ...get(TMAX),
+    F64_LT,
+    ...get(OK),
+    AND,
+    SELECT,
+    ...set(TMAX),
+    // the candidate is written at m, and kept (m + 1) when ok and max(sl, 0)/rate ≤ tMax
+    ...elementAddress(CID, M, 4),
+    ...get(J),
+    ...i32(2),
+    MUL,
+    ...(sideBit ? [...i32(1), ADD] : []),
+    ...I32_STORE,
+    ...elementAddress(CRATE, M, 8),
+    ...get(RATE),
+    ...F64_STORE,
+    ...elementAddress(CSLACK, M, 8),
+    ...get(SL),
+    ...F64_STORE,
+    ...get(M),
+    ...get(SL),
+    ...F64_CONST_0,
+    F64_MAX,
+    ...get(RATE),
+    F64_DIV,
+    ...get(TMAX),
+    F64_LE,
+    ...get(OK),
+    AND,
+    ADD,
+    ...set(M),
+  ];
+  const body = [
+    ...i32(0),
+    ...set(T),
+    ...i32(0),
+    ...set(M),
+    ...i32(0),
+    ...set(SEEN),
+    ...f64Const(Infinity),
+    ...set(TMAX),
+    ...loop([
+      ...breakUnless([...get(T), ...get(COUNT), LT_U]),
+      ...elementAddress(LIST, T, 4),
+      ...I32_LOAD,
+      ...set(J),
+      ...elementAddress(GAM, J, 8),
+      ...F64_LOAD,
+      ...set(G),
+      // upper side: rate σ(γ − dd), slack (u − s_j) + δ
+      ...side(0, [...elementAddress(UP, J, 8), ...F64_LOAD], [...get(G), ...get(DD), F64_SUB], [...get(B), ...sj, F64_SUB]),
+      // lower side: rate σ(−γ − dd), slack (s_j − l) + δ
+      ...ifThen([...get(HASLO)], side(1, [...elementAddress(LO, J, 8), ...F64_LOAD], [...get(G), F64_NEG, ...get(DD), F64_SUB], [...sj, ...get(B), F64_SUB])),
+      ...get(T),
+      ...i32(1),
+      ADD,
+      ...set(T),
+    ]),
+    ...get(OUTP),
+    ...get(SEEN),
+    ...I32_STORE,
+    ...get(OUTP),
+    ...i32(8),
+    ADD,
+    ...get(TMAX),
+    ...F64_STORE,
+    ...get(M),
+    0x0b,
+  ];
+  return [
+    ...vector([
+      [...uleb(5), 0x7f],
+      [...uleb(6), 0x7c],
+    ]),
+    ...body,
+  ];
+}
+
 function kernelBytes(): Uint8Array {
   const fn = (code: number[]): number[] => [...uleb(code.length), ...code];
   const I = 0x7f;
@@ -567,10 +859,12 @@ function kernelBytes(): Uint8Array {
         [0x60, ...vector(new Array<number[]>(7).fill([I])), 0x00],
         [0x60, ...vector([[I], [I], [I], [I], [I], [F]]), 0x00],
         [0x60, ...vector([[I], [I], [I], [I]]), 0x00],
+        [0x60, ...vector(new Array<number[]>(6).fill([I])), 0x00],
+        [0x60, ...vector([...new Array<number[]>(12).fill([I]), ...new Array<number[]>(5).fill([F])]), 0x01, I],
       ]),
     ),
     ...section(2, vector([[...name("e"), ...name("m"), 0x02, 0x00, ...uleb(1)]])),
-    ...section(3, vector([[0x00], [0x01], [0x00], [0x02], [0x02]])),
+    ...section(3, vector([[0x00], [0x01], [0x00], [0x02], [0x02], [0x03], [0x04]])),
     ...section(
       7,
       vector([
@@ -579,9 +873,11 @@ function kernelBytes(): Uint8Array {
         [...name("alpha"), 0x00, 0x02],
         [...name("norms"), 0x00, 0x03],
         [...name("elim"), 0x00, 0x04],
+        [...name("dots"), 0x00, 0x05],
+        [...name("ratio"), 0x00, 0x06],
       ]),
     ),
-    ...section(10, vector([fn(rowsCode()), fn(rank1Code()), fn(alphaCode()), fn(normsCode()), fn(elimCode())])),
+    ...section(10, vector([fn(rowsCode()), fn(rank1Code()), fn(alphaCode()), fn(normsCode()), fn(elimCode()), fn(dotsCode()), fn(ratioCode())])),
   ]);
 }
 
@@ -628,13 +924,56 @@ export class VertexSimd {
   readonly colNorm2: Float64Array;
   /** B itself, the refactorisation's scratch. */
   readonly bmat: Float64Array;
+  /** The basis's slot of each constraint id (vertex-basis.ts's slotOf). */
+  readonly slotOf: Int32Array;
+  /** The primal ratio test's candidates (vertex-ratio.ts's scratch). */
+  readonly candId: Int32Array;
+  readonly candRate: Float64Array;
+  readonly candSlack: Float64Array;
+  /** The current problem's row targets (copies, {@link loadTargets}). */
+  private readonly upperM: Float64Array;
+  private readonly lowerM: Float64Array;
+  private readonly ratioSeen: Int32Array;
+  private readonly ratioTMax: Float64Array;
+  private readonly ratioK: RatioKernel;
   private readonly rowsK: RowsKernel;
   private readonly rank1K: Rank1Kernel;
   private readonly alphaK: AlphaKernel;
   private readonly normsK: NormsKernel;
   private readonly elimK: ElimKernel;
+  private readonly dotsK: DotsKernel;
+  private readonly n: number;
+  private readonly k: number;
   private readonly p: number;
-  private readonly off: Record<"a" | "list" | "v" | "d" | "s" | "gam" | "binv" | "alpha" | "uslot" | "usign" | "g" | "norms" | "bmat", number>;
+  /** The `dots` kernel's x and out (k and n doubles). */
+  private readonly dotsX: Float64Array;
+  private readonly dotsOut: Float64Array;
+  private readonly off: Record<
+    | "a"
+    | "list"
+    | "v"
+    | "d"
+    | "s"
+    | "gam"
+    | "binv"
+    | "alpha"
+    | "uslot"
+    | "usign"
+    | "g"
+    | "norms"
+    | "bmat"
+    | "dx"
+    | "dout"
+    | "slot"
+    | "cid"
+    | "crate"
+    | "cslack"
+    | "up"
+    | "lo"
+    | "rout",
+    number
+  >;
+  private readonly buffer: ArrayBuffer;
   private readonly ldaBytes: number;
 
   private constructor(exports: Record<string, unknown>, buffer: ArrayBuffer, a: Float64Array, n: number, k: number, p: number, off: VertexSimd["off"]) {
@@ -643,13 +982,27 @@ export class VertexSimd {
     this.alphaK = exports["alpha"] as AlphaKernel;
     this.normsK = exports["norms"] as NormsKernel;
     this.elimK = exports["elim"] as ElimKernel;
+    this.dotsK = exports["dots"] as DotsKernel;
+    this.n = n;
+    this.k = k;
     this.p = p;
     this.off = off;
+    this.buffer = buffer;
     const kp = k + (k & 1);
     this.ldaBytes = kp * 8;
-    const copy = new Float64Array(buffer, off.a, n * kp);
-    if (kp === k) copy.set(a.subarray(0, n * k));
-    else for (let j = 0; j < n; j++) copy.set(a.subarray(j * k, (j + 1) * k), j * kp);
+    this.loadMatrix(a);
+    this.dotsX = new Float64Array(buffer, off.dx, k);
+    this.dotsOut = new Float64Array(buffer, off.dout, n);
+    this.ratioK = exports["ratio"] as RatioKernel;
+    const nIds = 2 * n + 2 * k + 1;
+    this.slotOf = new Int32Array(buffer, off.slot, nIds);
+    this.candId = new Int32Array(buffer, off.cid, nIds);
+    this.candRate = new Float64Array(buffer, off.crate, nIds);
+    this.candSlack = new Float64Array(buffer, off.cslack, nIds);
+    this.upperM = new Float64Array(buffer, off.up, n);
+    this.lowerM = new Float64Array(buffer, off.lo, n);
+    this.ratioSeen = new Int32Array(buffer, off.rout, 1);
+    this.ratioTMax = new Float64Array(buffer, off.rout + 8, 1);
     this.active = new Int32Array(buffer, off.list, n);
     this.v = new Float64Array(buffer, off.v, p);
     this.dcol = new Float64Array(buffer, off.d, p);
@@ -694,6 +1047,15 @@ export class VertexSimd {
       g: take(p * 8),
       norms: take(p * 8),
       bmat: take(p * p * 8),
+      dx: take(k * 8),
+      dout: take(n * 8),
+      slot: take((2 * n + 2 * k + 1) * 4),
+      cid: take((2 * n + 2 * k + 1) * 4),
+      crate: take((2 * n + 2 * k + 1) * 8),
+      cslack: take((2 * n + 2 * k + 1) * 8),
+      up: take(n * 8),
+      lo: take(n * 8),
+      rout: take(16),
     };
     try {
       const memory = new wasm.Memory({ initial: Math.ceil(at / PAGE) });
@@ -702,6 +1064,56 @@ export class VertexSimd {
     } catch {
       return null;
     }
+  }
+
+  /**
+   * Copy the row-major n×k matrix `a` (this engine's shape) into the memory, rows padded to an even
+   * length with zeros: the kernels work on another matrix of the same shape from now on.
+   */
+  loadMatrix(a: Float64Array): void {
+    const { n, k } = this;
+    const kp = k + (k & 1);
+    const copy = new Float64Array(this.buffer, this.off.a, n * kp);
+    if (kp === k) copy.set(a.subarray(0, n * k));
+    else for (let j = 0; j < n; j++) copy.set(a.subarray(j * k, (j + 1) * k), j * kp);
+  }
+
+  /**
+   * out_j = a_j·x[0..k) for every row j, each in one accumulator term by term in order of i — to
+   * the bit the scalar loop `for (i) t += A[j·k + i]·x[i]` (the front ends' row selection and
+   * verification products).
+   */
+  allRowProducts(x: ArrayLike<number>, out: Float64Array): void {
+    const { n, k, dotsX } = this;
+    for (let i = 0; i < k; i++) dotsX[i] = x[i]!;
+    this.dotsK(this.off.a, this.ldaBytes, n, this.off.dx, this.off.dout, k * 8);
+    out.set(this.dotsOut);
+  }
+
+  /** Copy the row targets of the next solve (lower: null when the LP has no lower sides). */
+  loadTargets(upper: Float64Array, lower: Float64Array | null): void {
+    this.upperM.set(upper.subarray(0, this.n));
+    if (lower) this.lowerM.set(lower.subarray(0, this.n));
+  }
+
+  /**
+   * The primal ratio test's pass over the rows active[0 … count) on unweighted rows (γ computed, the
+   * targets loaded): candidates into candId/candRate/candSlack; returns their number and the
+   * number of blocking sides and tMax through {@link ratioSeen} / {@link ratioBound}.
+   */
+  ratioRows(count: number, hasLower: boolean, sigma: number, dd: number, delta: number, tol: number, pivTol: number): number {
+    const o = this.off;
+    return this.ratioK(o.list, count, o.gam, o.s, o.up, o.lo, o.slot, o.cid, o.crate, o.cslack, o.rout, hasLower ? 1 : 0, sigma, dd, delta, tol, pivTol);
+  }
+
+  /** Blocking sides seen by the last {@link ratioRows}. */
+  get ratioSeenCount(): number {
+    return this.ratioSeen[0]!;
+  }
+
+  /** Pass 1's bound after the last {@link ratioRows}. */
+  get ratioBound(): number {
+    return this.ratioTMax[0]!;
   }
 
   /** gam_j = a_j·dcol[0..k) for j = active[0 … count). */

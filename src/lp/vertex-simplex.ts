@@ -76,7 +76,7 @@ export class VertexSimplex extends VertexBasis {
     super(a, hasDelta, options.simd ?? true);
     const { n, k, p } = this;
     this.savedCost = new Float64Array(p);
-    this.primalRatio = new PrimalRatioTest(idCount(n, k));
+    this.primalRatio = new PrimalRatioTest(idCount(n, k), this.simdKernels);
     this.maxPivots = options.maxPivots ?? 50 * (n + p) + 1000;
     this.refactorEvery = options.refactorEvery ?? Math.max(120, 3 * p);
   }

@@ -78,4 +78,43 @@ describe("the vertex engine's SIMD kernels", () => {
     const h = solveWithHighs(p);
     expect(Math.abs(h.objective - r.objective)).toBeLessThan(1e-9);
   });
+
+  it("the row products in one accumulator (row selection, verification) are the scalar loop's to the bit, odd and even k", () => {
+    for (const [n, k] of [
+      [203, 41],
+      [150, 40],
+    ] as const) {
+      const p = randomLp({ family: "chebyshev", n, k, noise: 1e-3 }, 970 + k) as ChebyshevProblem;
+      const simd = VertexSimd.create(p.a.data, n, k, k + 1)!;
+      const x = Float64Array.from({ length: k }, (_, i) => Math.sin(3 * i + 1) * 1e3 ** ((i % 3) - 1));
+      const out = new Float64Array(n);
+      simd.allRowProducts(x, out);
+      for (let j = 0; j < n; j++) {
+        let t = 0;
+        for (let i = 0; i < k; i++) t += p.a.data[j * k + i]! * x[i]!;
+        expect(out[j]).toBe(t);
+      }
+    }
+  });
+
+  it("a solver rebound to another matrix of its shape (the engine pool) answers as a fresh one, pivots and z to the bit", () => {
+    const p1 = randomLp({ family: "chebyshev", n: 200, k: 40, noise: 1e-3 }, 981) as ChebyshevProblem;
+    const p2 = randomLp({ family: "chebyshev", n: 200, k: 40, noise: 1e-4, bounded: true }, 982) as ChebyshevProblem;
+    const pooled = new ChebyshevSolver(p1.a);
+    const first = pooled.solve(p1);
+    for (const p of [p2, p1]) {
+      pooled.rebind(p.a);
+      const a = pooled.solve(p);
+      const b = new ChebyshevSolver(p.a).solve(p);
+      expect(a.status).toBe("optimal");
+      expect(a.pivots).toBe(b.pivots);
+      expect(a.objective).toBe(b.objective);
+      expect(Array.from(a.z)).toEqual(Array.from(b.z));
+    }
+    expect(pooled.solve(p1).objective).toBe(first.objective);
+    expect(() => pooled.rebind(randomLp({ family: "chebyshev", n: 200, k: 41, noise: 0 }, 983).a)).toThrow("this solver is for 200×40 matrices, got 200×41");
+    const bad = { rows: 200, cols: 40, data: Float64Array.from(p2.a.data) };
+    bad.data[7 * 40 + 3] = Infinity;
+    expect(() => pooled.rebind(bad)).toThrow("LP matrix entry [7][3] is Infinity (must be finite)");
+  });
 });
