@@ -279,8 +279,10 @@ export class LayerLp {
    * @param eps the threshold of the rows that look active
    * @param normal solve by the normal equations ({@link normalEquationsRows}) when the rows are
    *   well conditioned, by QR otherwise (and always when false: the LP methods' own starts keep QR)
+   * @param refine with `normal`, take the normal equations' refinement step (false only where the
+   *   answer is read for its signs: pattern-first's start)
    */
-  leastSquares(eps: number, normal = false): Float64Array {
+  leastSquares(eps: number, normal = false, refine = true): Float64Array {
     const { n, k, y, t } = this;
     const rows = new Int32Array(n);
     const rhs = new Float64Array(n);
@@ -307,7 +309,7 @@ export class LayerLp {
     // normal equations when asked and well conditioned; else blocked QR, then pivoted QR when the rows are rank-deficient or ill-conditioned
     this.lastRank = 0;
     if (m > 0) {
-      const fast = normal ? normalEquationsRows(this.a, rows, m, rhs, z, neWorkspace) : null;
+      const fast = normal ? normalEquationsRows(this.a, rows, m, rhs, z, neWorkspace, undefined, refine) : null;
       this.lastRank = fast ? fast.rank : leastSquaresRows(this.a, rows, m, rhs, z, lsWorkspace).rank;
     }
     for (let i = 0; i < k; i++) {

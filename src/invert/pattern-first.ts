@@ -61,7 +61,7 @@ const PLAIN_START: PatternStart = { noiseMargin: 1, rowsPerInput: Infinity };
 /** Gauss–Newton steps on the region (least squares in z, no LP) before the first LP pass. */
 const MAX_SETTLE_STEPS = 4;
 /**
- * An output row is left out of the LP when, at the settled z, its pre-activation lies this many
+ * An output row is left out of the LP when, at the start z, its pre-activation lies this many
  * noise floors (max(ε₀, noise guess)) below its observation: ~10× the ~1e-4 by which the LP moves
  * an off row's pre-activation from the settled z on 100-250-600 (measured on the bench's 10).
  */
@@ -169,12 +169,12 @@ export function settleRows(gen: Generator, xs: Float64Array, threshold: number):
  * LP can use"). An off output (x_j at noise level, pre-activation well below 0) enters Algorithm
  * 1's LP as the one-sided row w_jᵀz + o_j ≤ x_j + δ, and one far from binding never enters the
  * simplex basis — yet forming its row of J_P and every O(n·k) pass of the LP read it. Left out:
- * rows with x_j ≤ `floor` whose pre-activation at the settled z lies {@link FAR_BELOW}·floor below
+ * rows with x_j ≤ `floor` whose pre-activation at the start z lies {@link FAR_BELOW}·floor below
  * x_j, except the {@link PIN_ROWS} largest such x_j (they pin ε, see there) and the largest
  * negative observation (the LP's noise guess). The answer is then checked on the left-out rows
  * ({@link leftOutHold}); the LP over all rows runs when it does not hold.
  * @param xs the observation
- * @param pre the output pre-activation at the settled z ({@link outputPreActivation})
+ * @param pre the output pre-activation at the start z ({@link outputPreActivation}; only rows with x_j ≤ floor are read)
  * @param floor max(ε₀, the noise guess)
  * @returns the LP's rows and the left-out ones (both ascending), or null to keep every row
  */
@@ -220,31 +220,6 @@ export function leftOutHold(xs: Float64Array, pre: Float64Array, leftOut: Int32A
     if (!(xs[j]! <= eps && pre[j]! - xs[j]! <= delta)) return false;
   }
   return true;
-}
-
-/** The rows of two linearisations on disjoint ascending output rows, merged in ascending order (one layer on the union). */
-function mergeRows(a: DenseLayer, ra: Int32Array, b: DenseLayer, rb: Int32Array): { layer: DenseLayer; rows: Int32Array } {
-  const k = a.weight.cols;
-  const m = ra.length + rb.length;
-  const rows = new Int32Array(m);
-  const J = new Float64Array(m * k);
-  const o = new Float64Array(m);
-  const Ja = a.weight.data;
-  const Jb = b.weight.data;
-  for (let r = 0, i = 0, j = 0; r < m; r++) {
-    if (j >= rb.length || (i < ra.length && ra[i]! < rb[j]!)) {
-      rows[r] = ra[i]!;
-      J.set(Ja.subarray(i * k, (i + 1) * k), r * k);
-      o[r] = a.bias ? a.bias[i]! : 0;
-      i++;
-    } else {
-      rows[r] = rb[j]!;
-      J.set(Jb.subarray(j * k, (j + 1) * k), r * k);
-      o[r] = b.bias ? b.bias[j]! : 0;
-      j++;
-    }
-  }
-  return { layer: { weight: { rows: m, cols: k, data: J }, bias: o, activation: a.activation, name: a.name ?? "network" }, rows };
 }
 
 /** What {@link settlePattern} hands to the LP passes. */
@@ -299,7 +274,7 @@ export function leastSquaresStart(gen: Generator, x: Float64Array, options: Inve
       i === gen.depth - 1
         ? outputThreshold(y, start.noiseMargin * Math.max(settings.eps0, L.noiseGuess()), start.rowsPerInput * L.k)
         : HIDDEN_ACTIVE_FRACTION * L.yMax();
-    const z = L.leastSquares(thr, true);
+    const z = L.leastSquares(thr, true, false); // only its pattern is read: no refinement step
     if (L.lastRank < L.k) return null;
     y = z;
   }
@@ -375,18 +350,18 @@ function certifiedPasses(
 ): { z: Float64Array; residual: Norms; report: LayerFit; passes: number } | null | "failed" | "rows" {
   const settings = lpSettings(options);
   const floor = Math.max(settings.eps0, noiseGuess(gen, xs));
-  // with `subset`, J_P is formed on the Gauss–Newton rows only, then on the rest of the LP's rows
-  let rows = subset ? settleRows(gen, xs, start.noiseMargin * floor) : null;
+  // with `subset`, the rows are chosen at the start (the rows below the noise floor read at z0: the
+  // Gauss–Newton steps move an off row's pre-activation by far less than FAR_BELOW floors), J_P is
+  // formed on those only, and the answer is checked on the others
+  let rows: Int32Array | null = null;
+  let leftOut: Int32Array | null = null;
+  if (subset) {
+    const ls = settleRows(gen, xs, start.noiseMargin * floor);
+    const chosen = ls ? lpRows(xs, outputPreActivation(gen, z0, complement(ls, xs.length)), floor) : null; // lpRows reads rows below the floor only
+    if (chosen) ({ rows, leftOut } = chosen);
+  }
   const settled = settlePattern(gen, xs, z0, ctx, settings, start.noiseMargin, rows);
   let { pattern, layer } = settled;
-  let leftOut: Int32Array | null = null;
-  if (rows) {
-    const chosen = lpRows(xs, outputPreActivation(gen, settled.z ?? settled.at), floor);
-    const extra = complement(chosen ? chosen.rows : null, rows, xs.length);
-    if (extra.length > 0) ({ layer, rows } = mergeRows(layer, rows, linearizeAtSimd(gen, settled.at, extra), extra));
-    leftOut = chosen && chosen.leftOut.length > 0 ? chosen.leftOut : null;
-    if (!leftOut) rows = null; // every row: the layer holds them in order
-  }
   const ys = rows ? gather(xs, rows) : xs;
   // the settled least squares on this very layer is the first pass's witness and LP start: it
   // leaves out the rows just above the noise guess (off units whose noise reads as on), so the
@@ -424,15 +399,13 @@ function certifiedPasses(
   return null;
 }
 
-/** The ascending output rows of `want` (all n when null) that are not in `have` (ascending). */
-function complement(want: Int32Array | null, have: Int32Array, n: number): Int32Array {
+/** The output rows (of n) that are not in `have`, ascending. */
+function complement(have: Int32Array, n: number): Int32Array {
   const inHave = new Uint8Array(n);
   for (let i = 0; i < have.length; i++) inHave[have[i]!] = 1;
-  const out: number[] = [];
-  if (want) {
-    for (let i = 0; i < want.length; i++) if (!inHave[want[i]!]) out.push(want[i]!);
-  } else for (let j = 0; j < n; j++) if (!inHave[j]) out.push(j);
-  return Int32Array.from(out);
+  const out = new Int32Array(n - have.length);
+  for (let j = 0, r = 0; j < n; j++) if (!inHave[j]) out[r++] = j;
+  return out;
 }
 
 /** max_{j in rows} |a_j − b_j|. */

@@ -260,9 +260,10 @@ function rowsOf(layer: DenseLayer, rows: Int32Array | null, name: string): Dense
  * leaves out from it.
  * @param gen the generator
  * @param z the point, `gen.inputSize` values
+ * @param rows only these output rows (the others are NaN), or null for all
  * @returns W_d·φ(…) + b_d, one value per output row (a new array)
  */
-export function outputPreActivation(gen: Generator, z: Float64Array): Float64Array {
+export function outputPreActivation(gen: Generator, z: Float64Array, rows: Int32Array | null = null): Float64Array {
   let input: Float64Array = z;
   for (let li = 0; li + 1 < gen.depth; li++) {
     const layer = gen.layers[li]!;
@@ -271,7 +272,51 @@ export function outputPreActivation(gen: Generator, z: Float64Array): Float64Arr
     input = out;
   }
   const last = gen.layers[gen.depth - 1]!;
-  return matVec(last.weight, input, new Float64Array(last.weight.rows), last.bias);
+  if (!rows) return matVec(last.weight, input, new Float64Array(last.weight.rows), last.bias);
+  const pre = new Float64Array(last.weight.rows).fill(NaN);
+  const { cols, data } = last.weight;
+  const b = last.bias;
+  let r = 0;
+  // two rows a pass, each with matVec's two accumulators: the same sums to the bit
+  for (; r + 1 < rows.length; r += 2) {
+    const i = rows[r]!;
+    const i2 = rows[r + 1]!;
+    const o = i * cols;
+    const p = i2 * cols;
+    let s0 = 0;
+    let s1 = 0;
+    let t0 = 0;
+    let t1 = 0;
+    let j = 0;
+    for (; j + 1 < cols; j += 2) {
+      const x0 = input[j]!;
+      const x1 = input[j + 1]!;
+      s0 += data[o + j]! * x0;
+      s1 += data[o + j + 1]! * x1;
+      t0 += data[p + j]! * x0;
+      t1 += data[p + j + 1]! * x1;
+    }
+    if (j < cols) {
+      s0 += data[o + j]! * input[j]!;
+      t0 += data[p + j]! * input[j]!;
+    }
+    pre[i] = b ? s0 + s1 + b[i]! : s0 + s1;
+    pre[i2] = b ? t0 + t1 + b[i2]! : t0 + t1;
+  }
+  for (; r < rows.length; r++) {
+    const i = rows[r]!;
+    const o = i * cols;
+    let s0 = 0;
+    let s1 = 0;
+    let j = 0;
+    for (; j + 1 < cols; j += 2) {
+      s0 += data[o + j]! * input[j]!;
+      s1 += data[o + j + 1]! * input[j + 1]!;
+    }
+    if (j < cols) s0 += data[o + j]! * input[j]!;
+    pre[i] = b ? s0 + s1 + b[i]! : s0 + s1;
+  }
+  return pre;
 }
 
 /**
