@@ -50,7 +50,8 @@ export function chooseViolatedRow(b: VertexBasis): number {
   // the bounds and δ ≥ 0, in id order (z_i ≥ lo, z_i ≤ hi, …, δ ≥ 0), decoded inline: this loop runs every pivot
   const { k, v, zLo, zHi } = b;
   const n2 = 2 * b.n;
-  for (let i = 0; i <= k; i++) {
+  // without bounds on z only δ ≥ 0 is left (every skipped entry is a `continue`)
+  for (let i = zLo === -Infinity && zHi === Infinity ? k : 0; i <= k; i++) {
     for (let side = 0; side < 2; side++) {
       const id = n2 + 2 * i + side;
       let vi: number;

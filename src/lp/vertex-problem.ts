@@ -96,6 +96,10 @@ export class VertexProblem {
   }
 
   private computeRowNorms(): void {
+    if (this.simd) {
+      this.simd.rowNorms2(this.rowNorm2);
+      return;
+    }
     const { n, k, A } = this;
     for (let j = 0; j < n; j++) {
       let t = 0;
@@ -505,6 +509,10 @@ export class VertexProblem {
     const { p, v, dcol, s, gam, active } = this;
     for (let q = 0; q < p; q++) v[q]! -= t * dcol[q]!;
     const na = this.nActive;
+    if (this.simd) {
+      this.simd.stepActivities(na, t);
+      return;
+    }
     for (let q = 0; q < na; q++) {
       const j = active[q]!;
       s[j]! -= t * gam[j]!;

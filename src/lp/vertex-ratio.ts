@@ -121,7 +121,7 @@ export class PrimalRatioTest {
     // the bounds and δ ≥ 0 in id order, decoded inline (this loop runs every pivot)
     const { v, zLo, zHi } = b;
     const n2 = 2 * b.n;
-    for (let i = 0; i < k; i++) {
+    for (let i = zLo === -Infinity && zHi === Infinity ? k : 0; i < k; i++) {
       const id = n2 + 2 * i;
       if (zLo !== -Infinity && slotOf[id]! < 0) {
         const rate = sigma * -dcol[i]!;
@@ -227,10 +227,10 @@ export class PrimalRatioTest {
         }
       }
     }
-    // the bounds and δ ≥ 0 in id order, as in choose
+    // the bounds and δ ≥ 0 in id order, as in choose (without bounds on z only δ ≥ 0)
     const { v, zLo, zHi } = b;
     const n2 = 2 * b.n;
-    for (let i = 0; i <= k; i++) {
+    for (let i = zLo === -Infinity && zHi === Infinity ? k : 0; i <= k; i++) {
       for (let side = 0; side < 2; side++) {
         let id: number;
         let rate: number;

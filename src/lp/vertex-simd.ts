@@ -95,6 +95,8 @@ type RatioKernel = (
   tol: number,
   pivTol: number,
 ) => number;
+/** sub(list, count, x, y, t): x[j] ← x[j] − t·y[j] for j = list[0 … count). */
+type SubKernel = (list: number, count: number, x: number, y: number, t: number) => void;
 /** alpha(g, count, unitSlot, unitSign, binv, p, alpha): α += Σ_{c<count, g_c≠0} g_c·(row c of B⁻¹), a unit row as one entry. */
 type AlphaKernel = (g: number, count: number, unitSlot: number, unitSign: number, binv: number, p: number, alpha: number) => void;
 
@@ -618,12 +620,16 @@ function elimCode(): number[] {
  * pair would have to hold another row's terms, which lie lda apart.
  * Params a, lda, n, x, out, kb (i32); locals j, pb, r0, r1, r2, r3 (i32), c0 … c3, xv (f64).
  */
-function dotsCode(): number[] {
+function dotsCode(squares = false): number[] {
   const [A, LDA, N, X, OUT, KB] = [0, 1, 2, 3, 4, 5];
   const [J, PB, R0, R1, R2, R3] = [6, 7, 8, 9, 10, 11];
   const [C0, C1, C2, C3, XV] = [12, 13, 14, 15, 16];
-  const term = (r: number, c: number): number[] => [...get(c), ...get(r), ...get(PB), ADD, ...F64_LOAD, ...get(XV), F64_MUL, F64_ADD, ...set(c)];
-  const xload = [...get(X), ...get(PB), ADD, ...F64_LOAD, ...set(XV)];
+  // with `squares` the row is its own x (|a_j|², the scalar `t += A[j·k + i]·A[j·k + i]`) and X is unused
+  const term = (r: number, c: number): number[] =>
+    squares
+      ? [...get(c), ...get(r), ...get(PB), ADD, ...F64_LOAD, ...tee(XV), ...get(XV), F64_MUL, F64_ADD, ...set(c)]
+      : [...get(c), ...get(r), ...get(PB), ADD, ...F64_LOAD, ...get(XV), F64_MUL, F64_ADD, ...set(c)];
+  const xload = squares ? [] : [...get(X), ...get(PB), ADD, ...F64_LOAD, ...set(XV)];
   const inner = (rows: [number, number][]): number[] => [
     ...i32(0),
     ...set(PB),
@@ -847,6 +853,38 @@ function ratioCode(): number[] {
   ];
 }
 
+/** The body of `sub` (params list count x y t:f64; locals q, j: i32): x[j] = x[j] − t·y[j], the scalar `x[j] -= t * y[j]`. */
+function subCode(): number[] {
+  const [LIST, COUNT, X, Y, TT] = [0, 1, 2, 3, 4];
+  const [Q, J, ADDR] = [5, 6, 7];
+  const body = [
+    ...i32(0),
+    ...set(Q),
+    ...loop([
+      ...breakUnless([...get(Q), ...get(COUNT), LT_U]),
+      ...elementAddress(LIST, Q, 4),
+      ...I32_LOAD,
+      ...set(J),
+      ...elementAddress(X, J, 8),
+      ...tee(ADDR),
+      ...get(ADDR),
+      ...F64_LOAD,
+      ...get(TT),
+      ...elementAddress(Y, J, 8),
+      ...F64_LOAD,
+      F64_MUL,
+      F64_SUB,
+      ...F64_STORE,
+      ...get(Q),
+      ...i32(1),
+      ADD,
+      ...set(Q),
+    ]),
+    0x0b,
+  ];
+  return [...vector([[...uleb(3), 0x7f]]), ...body];
+}
+
 function kernelBytes(): Uint8Array {
   const fn = (code: number[]): number[] => [...uleb(code.length), ...code];
   const I = 0x7f;
@@ -861,10 +899,11 @@ function kernelBytes(): Uint8Array {
         [0x60, ...vector([[I], [I], [I], [I]]), 0x00],
         [0x60, ...vector(new Array<number[]>(6).fill([I])), 0x00],
         [0x60, ...vector([...new Array<number[]>(12).fill([I]), ...new Array<number[]>(5).fill([F])]), 0x01, I],
+        [0x60, ...vector([[I], [I], [I], [I], [F]]), 0x00],
       ]),
     ),
     ...section(2, vector([[...name("e"), ...name("m"), 0x02, 0x00, ...uleb(1)]])),
-    ...section(3, vector([[0x00], [0x01], [0x00], [0x02], [0x02], [0x03], [0x04]])),
+    ...section(3, vector([[0x00], [0x01], [0x00], [0x02], [0x02], [0x03], [0x04], [0x05], [0x03]])),
     ...section(
       7,
       vector([
@@ -875,9 +914,24 @@ function kernelBytes(): Uint8Array {
         [...name("elim"), 0x00, 0x04],
         [...name("dots"), 0x00, 0x05],
         [...name("ratio"), 0x00, 0x06],
+        [...name("sub"), 0x00, 0x07],
+        [...name("sq"), 0x00, 0x08],
       ]),
     ),
-    ...section(10, vector([fn(rowsCode()), fn(rank1Code()), fn(alphaCode()), fn(normsCode()), fn(elimCode()), fn(dotsCode()), fn(ratioCode())])),
+    ...section(
+      10,
+      vector([
+        fn(rowsCode()),
+        fn(rank1Code()),
+        fn(alphaCode()),
+        fn(normsCode()),
+        fn(elimCode()),
+        fn(dotsCode()),
+        fn(ratioCode()),
+        fn(subCode()),
+        fn(dotsCode(true)),
+      ]),
+    ),
   ]);
 }
 
@@ -936,6 +990,8 @@ export class VertexSimd {
   private readonly ratioSeen: Int32Array;
   private readonly ratioTMax: Float64Array;
   private readonly ratioK: RatioKernel;
+  private readonly subK: SubKernel;
+  private readonly sqK: DotsKernel;
   private readonly rowsK: RowsKernel;
   private readonly rank1K: Rank1Kernel;
   private readonly alphaK: AlphaKernel;
@@ -994,6 +1050,8 @@ export class VertexSimd {
     this.dotsX = new Float64Array(buffer, off.dx, k);
     this.dotsOut = new Float64Array(buffer, off.dout, n);
     this.ratioK = exports["ratio"] as RatioKernel;
+    this.subK = exports["sub"] as SubKernel;
+    this.sqK = exports["sq"] as DotsKernel;
     const nIds = 2 * n + 2 * k + 1;
     this.slotOf = new Int32Array(buffer, off.slot, nIds);
     this.candId = new Int32Array(buffer, off.cid, nIds);
@@ -1116,6 +1174,12 @@ export class VertexSimd {
     return this.ratioTMax[0]!;
   }
 
+  /** out_j = |a_j|² for every row j, one accumulator term by term (the scalar loop's sums, to the bit). */
+  rowNorms2(out: Float64Array): void {
+    this.sqK(this.off.a, this.ldaBytes, this.n, 0, this.off.dout, this.k * 8);
+    out.set(this.dotsOut);
+  }
+
   /** gam_j = a_j·dcol[0..k) for j = active[0 … count). */
   gamma(count: number): void {
     this.rowsK(this.off.a, this.ldaBytes, this.off.list, count, this.off.d, this.off.gam, this.ldaBytes);
@@ -1129,6 +1193,11 @@ export class VertexSimd {
   /** B⁻¹ ← B⁻¹ − dcol·(α − e_i)ᵀ/α_i (dense.ts's exchangeInverse on binv, alpha, dcol). */
   rank1(i: number): void {
     this.rank1K(this.off.binv, this.p, i, this.off.alpha, this.off.d, this.alpha[i]!);
+  }
+
+  /** s_j ← s_j − t·γ_j for j = active[0 … count) (the primal step's activities). */
+  stepActivities(count: number, t: number): void {
+    this.subK(this.off.list, count, this.off.s, this.off.gam, t);
   }
 
   /** Gauss–Jordan's elimination of column c in bmat and binv (see {@link invertInPlace}'s `eliminate`). */

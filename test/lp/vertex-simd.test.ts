@@ -79,7 +79,7 @@ describe("the vertex engine's SIMD kernels", () => {
     expect(Math.abs(h.objective - r.objective)).toBeLessThan(1e-9);
   });
 
-  it("the row products in one accumulator (row selection, verification) are the scalar loop's to the bit, odd and even k", () => {
+  it("the row products in one accumulator (row selection, verification) and the rows' squared norms are the scalar loop's to the bit, odd and even k", () => {
     for (const [n, k] of [
       [203, 41],
       [150, 40],
@@ -89,10 +89,17 @@ describe("the vertex engine's SIMD kernels", () => {
       const x = Float64Array.from({ length: k }, (_, i) => Math.sin(3 * i + 1) * 1e3 ** ((i % 3) - 1));
       const out = new Float64Array(n);
       simd.allRowProducts(x, out);
+      const norms = new Float64Array(n);
+      simd.rowNorms2(norms);
       for (let j = 0; j < n; j++) {
         let t = 0;
-        for (let i = 0; i < k; i++) t += p.a.data[j * k + i]! * x[i]!;
+        let q = 0;
+        for (let i = 0; i < k; i++) {
+          t += p.a.data[j * k + i]! * x[i]!;
+          q += p.a.data[j * k + i]! * p.a.data[j * k + i]!;
+        }
         expect(out[j]).toBe(t);
+        expect(norms[j]).toBe(q);
       }
     }
   });
