@@ -281,8 +281,10 @@ export class LayerLp {
    *   well conditioned, by QR otherwise (and always when false: the LP methods' own starts keep QR)
    * @param refine with `normal`, take the normal equations' refinement step (false only where the
    *   answer is read for its signs: pattern-first's start)
+   * @param single with `normal`, form the Gram in f32 ({@link normalEquationsRows}' `single`; again
+   *   only where the answer is read for its signs)
    */
-  leastSquares(eps: number, normal = false, refine = true): Float64Array {
+  leastSquares(eps: number, normal = false, refine = true, single = false): Float64Array {
     const { n, k, y, t } = this;
     const rows = new Int32Array(n);
     const rhs = new Float64Array(n);
@@ -309,7 +311,7 @@ export class LayerLp {
     // normal equations when asked and well conditioned; else blocked QR, then pivoted QR when the rows are rank-deficient or ill-conditioned
     this.lastRank = 0;
     if (m > 0) {
-      const fast = normal ? normalEquationsRows(this.a, rows, m, rhs, z, neWorkspace, undefined, refine) : null;
+      const fast = normal ? normalEquationsRows(this.a, rows, m, rhs, z, neWorkspace, undefined, refine, single) : null;
       this.lastRank = fast ? fast.rank : leastSquaresRows(this.a, rows, m, rhs, z, lsWorkspace).rank;
     }
     for (let i = 0; i < k; i++) {

@@ -185,11 +185,20 @@ export function lpRows(xs: Float64Array, pre: Float64Array, floor: number): { ro
   const far: number[] = [];
   for (let j = 0; j < n; j++) if (j !== neg && xs[j]! <= floor && pre[j]! <= xs[j]! - FAR_BELOW * floor) far.push(j);
   if (far.length - PIN_ROWS < MIN_LEFT_OUT * n) return null;
-  // the PIN_ROWS largest observations among them stay
+  // the PIN_ROWS largest observations among them stay (insertion into a short list, largest first; ties: the lower row)
   const keep = new Uint8Array(n).fill(1);
   for (const j of far) keep[j] = 0;
-  const byValue = far.slice().sort((a, b) => xs[b]! - xs[a]! || a - b);
-  for (let i = 0; i < PIN_ROWS; i++) keep[byValue[i]!] = 1;
+  const top = new Int32Array(PIN_ROWS).fill(-1);
+  for (const j of far) {
+    let q = PIN_ROWS - 1;
+    if (top[q]! >= 0 && !(xs[j]! > xs[top[q]!]!)) continue;
+    while (q > 0 && (top[q - 1]! < 0 || xs[j]! > xs[top[q - 1]!]!)) {
+      top[q] = top[q - 1]!;
+      q--;
+    }
+    top[q] = j;
+  }
+  for (let i = 0; i < PIN_ROWS; i++) keep[top[i]!] = 1;
   let m = 0;
   for (let j = 0; j < n; j++) m += keep[j]!;
   const rows = new Int32Array(m);
@@ -199,6 +208,27 @@ export function lpRows(xs: Float64Array, pre: Float64Array, floor: number): { ro
     else leftOut[b++] = j;
   }
   return { rows, leftOut };
+}
+
+/**
+ * {@link lpRows} at the start z0, reading the true pre-activation only of the rows the
+ * Gauss–Newton least squares do not use (those above noiseMargin·floor are never left out).
+ * @param gen the generator (ReLU output; otherwise null)
+ * @param xs the observation
+ * @param z0 the start
+ * @param floor max(ε₀, the noise guess)
+ * @param noiseMargin the start's noise margin ({@link PatternStart})
+ * @returns the LP's rows and the left-out ones, or null to keep every row
+ */
+export function chooseLpRows(
+  gen: Generator,
+  xs: Float64Array,
+  z0: Float64Array,
+  floor: number,
+  noiseMargin: number,
+): { rows: Int32Array; leftOut: Int32Array } | null {
+  const ls = settleRows(gen, xs, noiseMargin * floor);
+  return ls ? lpRows(xs, outputPreActivation(gen, z0, complement(ls, xs.length)), floor) : null;
 }
 
 /**
@@ -274,7 +304,7 @@ export function leastSquaresStart(gen: Generator, x: Float64Array, options: Inve
       i === gen.depth - 1
         ? outputThreshold(y, start.noiseMargin * Math.max(settings.eps0, L.noiseGuess()), start.rowsPerInput * L.k)
         : HIDDEN_ACTIVE_FRACTION * L.yMax();
-    const z = L.leastSquares(thr, true, false); // only its pattern is read: no refinement step
+    const z = L.leastSquares(thr, true, false, true); // only its pattern is read: an f32 Gram, no refinement step
     if (L.lastRank < L.k) return null;
     y = z;
   }
@@ -356,8 +386,7 @@ function certifiedPasses(
   let rows: Int32Array | null = null;
   let leftOut: Int32Array | null = null;
   if (subset) {
-    const ls = settleRows(gen, xs, start.noiseMargin * floor);
-    const chosen = ls ? lpRows(xs, outputPreActivation(gen, z0, complement(ls, xs.length)), floor) : null; // lpRows reads rows below the floor only
+    const chosen = chooseLpRows(gen, xs, z0, floor, start.noiseMargin);
     if (chosen) ({ rows, leftOut } = chosen);
   }
   const settled = settlePattern(gen, xs, z0, ctx, settings, start.noiseMargin, rows);

@@ -214,6 +214,52 @@ function subtractProduct(at: Float64Array, ld: number, m: number, n: number, x: 
   }
 }
 
+/** c = A[rows]ᵀ r from A's own rows (row-major, n columns): the products of the f32 Gram's solve, in f64. */
+function rowsTransposedProduct(src: Float64Array, rows: Int32Array, m: number, n: number, r: Float64Array, c: Float64Array): void {
+  c.fill(0, 0, n);
+  for (let t = 0; t < m; t++) {
+    const o = rows[t]! * n;
+    const rt = r[t]!;
+    for (let j = 0; j < n; j++) c[j]! += src[o + j]! * rt;
+  }
+}
+
+/** r −= A[rows]·x from A's own rows (row-major, n columns). */
+function rowsSubtractProduct(src: Float64Array, rows: Int32Array, m: number, n: number, x: Float64Array, r: Float64Array): void {
+  for (let t = 0; t < m; t++) r[t]! -= dot(src, rows[t]! * n, x, 0, n);
+}
+
+/** A[rows]ᵀ into `at` (n rows of stride ld, zeros past m): blocks of 8 rows, each column's 8 values to one stretch of Aᵀ's row. */
+function gatherTransposed(at: Float64Array | Float32Array, src: Float64Array, rows: Int32Array, m: number, n: number, ld: number): void {
+  let t0 = 0;
+  for (; t0 + 8 <= m; t0 += 8) {
+    const r0 = rows[t0]! * n;
+    const r1 = rows[t0 + 1]! * n;
+    const r2 = rows[t0 + 2]! * n;
+    const r3 = rows[t0 + 3]! * n;
+    const r4 = rows[t0 + 4]! * n;
+    const r5 = rows[t0 + 5]! * n;
+    const r6 = rows[t0 + 6]! * n;
+    const r7 = rows[t0 + 7]! * n;
+    for (let j = 0; j < n; j++) {
+      const o = j * ld + t0;
+      at[o] = src[r0 + j]!;
+      at[o + 1] = src[r1 + j]!;
+      at[o + 2] = src[r2 + j]!;
+      at[o + 3] = src[r3 + j]!;
+      at[o + 4] = src[r4 + j]!;
+      at[o + 5] = src[r5 + j]!;
+      at[o + 6] = src[r6 + j]!;
+      at[o + 7] = src[r7 + j]!;
+    }
+  }
+  for (let t = t0; t < m; t++) {
+    const o = rows[t]! * n;
+    for (let j = 0; j < n; j++) at[j * ld + t] = src[o + j]!;
+  }
+  if (ld > m) for (let j = 0; j < n; j++) at.fill(0, j * ld + m, (j + 1) * ld);
+}
+
 /**
  * min ‖A[rows,:]·x − b‖₂ by the normal equations and one refinement step (see the module header), when the selected rows are well conditioned; null when they are not (rcond estimate below
  * `minRcond`, a Gram that is not positive definite, fewer rows than columns, non-finite data) or
@@ -228,6 +274,9 @@ function subtractProduct(at: Float64Array, ld: number, m: number, n: number, x: 
  * @param minRcond decline below this estimate of σ_min/σ_max of A[rows,:]
  * @param refine take the refinement step (see the module header); without it the answer carries
  *   the normal equations' κ²·u error, enough where it is only read for its signs (pattern-first's start)
+ * @param single form the Gram from f32 copies of the rows ({@link SimdGemm.nt32}: twice the lanes),
+ *   the rest in f64: the answer then carries κ²·2⁻²⁴ relative error (~1e-5 at rcond 0.05), for
+ *   answers read only for their signs (pattern-first's start, whose noise moves it by ~1e-3)
  * @returns rank a.cols, the residual norm and the rcond estimate; or null (see above)
  * @throws nothing (indices and lengths are not checked, for speed)
  */
@@ -240,6 +289,7 @@ export function normalEquationsRows(
   ws: NormalEquationsWorkspace,
   minRcond = NORMAL_EQUATIONS_MIN_RCOND,
   refine = true,
+  single = false,
 ): LeastSquaresInfo | null {
   const n = a.cols;
   // beyond 2²⁶ gathered values (512 MB) the QR's own buffers are the better bet than growing the SIMD memory
@@ -250,8 +300,10 @@ export function normalEquationsRows(
   // Gram / its factor (n4 × n4) and the factorisation's scratch (n4 × 4)
   const simd = simdGemm();
   const n4 = padTo(n, 4);
-  const m2 = padTo(m, 4);
-  const gOff = n4 * m2;
+  const m2 = padTo(m, single ? 8 : 4);
+  // in the SIMD product's memory: A_Sᵀ (n4 rows, zeros below n, of m2 values, zeros past m; f64,
+  // or f32 with `single`), the Gram / its factor (n4 × n4) and the factorisation's scratch (n4 × 4)
+  const gOff = single ? (n4 * m2) / 2 : n4 * m2;
   const tmp = gOff + n4 * n4;
   let at: Float64Array;
   try {
@@ -260,54 +312,37 @@ export function normalEquationsRows(
     if (e instanceof SolverError) return null; // the SIMD memory cannot grow: QR
     throw e;
   }
-  at.fill(0, n * m2, gOff);
   const src = a.data;
-  // transpose in blocks of 8 rows: each column's 8 values go to one stretch of Aᵀ's row
   for (let t = 0; t < m; t++) rhs[t] = b[t]!;
-  let t0 = 0;
-  for (; t0 + 8 <= m; t0 += 8) {
-    const r0 = rows[t0]! * n;
-    const r1 = rows[t0 + 1]! * n;
-    const r2 = rows[t0 + 2]! * n;
-    const r3 = rows[t0 + 3]! * n;
-    const r4 = rows[t0 + 4]! * n;
-    const r5 = rows[t0 + 5]! * n;
-    const r6 = rows[t0 + 6]! * n;
-    const r7 = rows[t0 + 7]! * n;
-    for (let j = 0; j < n; j++) {
-      const o = j * m2 + t0;
-      at[o] = src[r0 + j]!;
-      at[o + 1] = src[r1 + j]!;
-      at[o + 2] = src[r2 + j]!;
-      at[o + 3] = src[r3 + j]!;
-      at[o + 4] = src[r4 + j]!;
-      at[o + 5] = src[r5 + j]!;
-      at[o + 6] = src[r6 + j]!;
-      at[o + 7] = src[r7 + j]!;
-    }
+  if (single) {
+    const at32 = simd.f32;
+    at32.fill(0, n * m2, n4 * m2);
+    gatherTransposed(at32, src, rows, m, n, m2);
+    simd.nt32(0, m2, 0, m2, gOff, n4, n4, n4, m2, true);
+  } else {
+    at.fill(0, n * m2, gOff);
+    gatherTransposed(at, src, rows, m, n, m2);
+    simd.nt(0, m2, 0, m2, gOff, n4, n4, n4, m2, true);
   }
-  for (let t = t0; t < m; t++) {
-    const o = rows[t]! * n;
-    for (let j = 0; j < n; j++) at[j * m2 + t] = src[o + j]!;
-  }
-  if (m2 > m) for (let j = 0; j < n; j++) at.fill(0, j * m2 + m, (j + 1) * m2);
-  simd.nt(0, m2, 0, m2, gOff, n4, n4, n4, m2, true);
   if (choleskyInPlace(simd, gOff, n4, n, tmp) >= 0) return null;
   const f = simd.f64;
   mirrorLower(f, gOff, n4, n);
   // L Lᵀ = A_SᵀA_S = RᵀR: rcond of R (stored as L's rows) estimates that of A_S
   const rcond = choleskyRcond(f, gOff, n4, n, ws.est);
   if (!(rcond >= minRcond)) return null;
-  transposedProduct(f, m2, m, n, rhs, c);
+  // Aᵀ r and r − A x: from the gathered f64 rows, or (single) from A's own rows
+  const atr = (r: Float64Array, out: Float64Array): void => (single ? rowsTransposedProduct(src, rows, m, n, r, out) : transposedProduct(f, m2, m, n, r, out));
+  const sub = (v: Float64Array, r: Float64Array): void => (single ? rowsSubtractProduct(src, rows, m, n, v, r) : subtractProduct(f, m2, m, n, v, r));
+  atr(rhs, c);
   solveMirrored(f, gOff, n4, n, c);
   for (let j = 0; j < n; j++) x[j] = c[j]!;
-  subtractProduct(f, m2, m, n, x, rhs); // r = b − A x
+  sub(x, rhs); // r = b − A x
   if (refine) {
     // one refinement step, x += (AᵀA)⁻¹ Aᵀ r: the κ²·u error of the first solve down to QR's
-    transposedProduct(f, m2, m, n, rhs, c);
+    atr(rhs, c);
     solveMirrored(f, gOff, n4, n, c);
     for (let j = 0; j < n; j++) x[j]! += c[j]!;
-    subtractProduct(f, m2, m, n, c, rhs);
+    sub(c, rhs);
   }
   let res = 0;
   for (let t = 0; t < m; t++) res += rhs[t]! * rhs[t]!;

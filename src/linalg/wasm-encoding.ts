@@ -1,7 +1,7 @@
 /**
  * The few WebAssembly binary encodings the library's SIMD kernels are assembled from
  * (linalg/simd-gemm.ts, lp/vertex-simd.ts): LEB128 integers, sections and vectors, local access,
- * the integer, f64 and f64x2 instructions they use, and structured loops and branches. The modules
+ * the integer, f64, f64x2 and f32x4 instructions they use, and structured loops and branches. The modules
  * are written out here from their instructions rather than shipped as binary blobs, so they need no
  * build step and can be read; no kept dependency assembles WebAssembly.
  */
@@ -55,6 +55,10 @@ export const F64X2_SUB = [0xfd, 0xf1, 0x01];
 export const F64X2_MUL = [0xfd, 0xf2, 0x01];
 export const F64X2_SPLAT = [0xfd, 0x14];
 export const F64X2_LANE = (l: number): number[] => [0xfd, 0x21, l];
+export const F32X4_ADD = [0xfd, 0xe4, 0x01];
+export const F32X4_MUL = [0xfd, 0xe6, 0x01];
+export const F32X4_LANE = (l: number): number[] => [0xfd, 0x1f, l];
+export const F64_PROMOTE_F32 = 0xbb;
 export const F64_NE = 0x62;
 export const F64_ADD = 0xa0;
 export const F64_SUB = 0xa1;

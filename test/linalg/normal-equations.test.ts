@@ -113,6 +113,38 @@ describe("normal equations: Gram, Cholesky, least squares", () => {
     }
   });
 
+  it("without the refinement step and with an f32 Gram (pattern-first's start): QR's answer to κ²·u and κ²·2⁻²⁴ (with the step, QR's to 1e-10), the rank and rcond as before", () => {
+    const ws = new NormalEquationsWorkspace();
+    const qws = new QrWorkspace();
+    for (const [m, n] of [
+      [40, 21],
+      [125, 100],
+      [306, 250],
+    ] as const) {
+      const a = randomMatrix(m + 40, n, rng);
+      const rows = Int32Array.from({ length: m }, (_, t) => (t < 20 ? 2 * t : t + 40));
+      const b = rng.fillNormal(new Float64Array(m));
+      const ref = new Float64Array(n);
+      leastSquaresRows(a, rows, m, b, ref, qws);
+      const full = normalEquationsRows(a, rows, m, b, new Float64Array(n), ws, 1e-4)!;
+      const kappa2 = 1 / full.rcond ** 2;
+      const size = Math.max(...ref.map(Math.abs));
+      for (const [refine, single, bound] of [
+        [false, false, 1e-15],
+        [false, true, 2 ** -24],
+        [true, true, 1e-10 / (10 * kappa2)], // the f64 residual's refinement step: mixed-precision refinement, near QR's answer again
+      ] as const) {
+        const x = new Float64Array(n);
+        const info = normalEquationsRows(a, rows, m, b, x, ws, 1e-4, refine, single)!;
+        expect(info.rank).toBe(n);
+        expect(Math.abs(info.rcond - full.rcond)).toBeLessThan((single ? 1e-3 : 1e-9) * full.rcond);
+        const err = Math.max(...x.map((v, j) => Math.abs(v - ref[j]!)));
+        expect(err).toBeLessThan(10 * kappa2 * bound * size);
+        if (single && !refine) expect(err).toBeGreaterThan(1e-12 * size); // the Gram really is f32
+      }
+    }
+  });
+
   it("takes its refinement step on rows conditioned between 1e-4 and 1e-2, and still agrees with QR", () => {
     const [m, n] = [90, 24];
     const a = randomMatrix(m, n, rng);

@@ -69,6 +69,52 @@ describe("SimdGemm", () => {
     expect(Array.from(a.f64.subarray(0, La.end))).toEqual(Array.from(b.f64.subarray(0, La.end)));
   });
 
+  it("nt32 (f32 operands, f64 C): f32 products and lane sums, the same bits with and without SIMD, near the f64 product, only C's blocks written", () => {
+    const a = new SimdGemm(true);
+    const b = new SimdGemm(false);
+    const seed = new Rng(14);
+    for (const [m, n, k] of [
+      [2, 4, 8],
+      [34, 20, 64],
+      [50, 52, 104],
+    ] as const) {
+      for (const lower of [false, true]) {
+        const [ldx, ldy, ldc] = [k + 8, k, n + 4];
+        const [x, y] = [8, 8 + m * ldx + 8]; // floats
+        const c = Math.ceil((y + n * ldy) / 2) + 3; // doubles, after the operands
+        const end = c + m * ldc + 5;
+        a.reserve(end);
+        seed.fillNormal(a.f64.subarray(0, end));
+        for (let q = 0; q < y + n * ldy; q++) a.f32[q] = Math.fround(seed.uniformIn(-1, 1));
+        b.reserve(end).set(a.f64.subarray(0, end));
+        const before = Float64Array.from(a.f64.subarray(c, end));
+        a.nt32(x, ldx, y, ldy, c, ldc, m, n, k, lower);
+        b.nt32(x, ldx, y, ldy, c, ldc, m, n, k, lower);
+        expect(Array.from(a.f64.subarray(0, end))).toEqual(Array.from(b.f64.subarray(0, end)));
+        let worst = 0;
+        let changed = 0;
+        for (let i = 0; i < m; i++) {
+          for (let j = 0; j < ldc; j++) {
+            const q = c + i * ldc + j;
+            const written = j < n && (!lower || j < Math.min(n, ((i & ~1) + 5) & ~3));
+            if (!written) {
+              if (a.f64[q] !== before[q - c]) changed++;
+              continue;
+            }
+            let want = 0;
+            for (let p = 0; p < k; p++) want += a.f32[x + i * ldx + p]! * a.f32[y + j * ldy + p]!;
+            worst = Math.max(worst, Math.abs(a.f64[q]! - want));
+          }
+        }
+        expect(worst).toBeLessThan(2 ** -24 * k); // f32 sums of k products of magnitude ≤ 1
+        expect(worst).toBeGreaterThan(0); // and really in f32
+        expect(changed).toBe(0);
+      }
+    }
+    expect(() => a.nt32(0, 8, 0, 8, 0, 4, 2, 4, 4)).toThrow(ShapeError); // k not a multiple of 8
+    expect(() => a.nt32(0, 8, 0, 8, a.f64.length, 4, 2, 4, 8)).toThrow(/past the/);
+  });
+
   it("keeps its contents when the memory grows, and the shared instance is reused", () => {
     const g = new SimdGemm();
     g.reserve(10).set([1, 2, 3]);
