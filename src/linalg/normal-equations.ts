@@ -314,18 +314,26 @@ export function normalEquationsRows(
   }
   const src = a.data;
   for (let t = 0; t < m; t++) rhs[t] = b[t]!;
+  // single with a padding row to spare (n < n4): b goes in as row n of A_Sᵀ, so the Gram's row n
+  // is Aᵀb (in f32, as the Gram) and the f64 pass over the rows for it is saved
+  const bInGram = single && n < n4;
   if (single) {
     const at32 = simd.f32;
     at32.fill(0, n * m2, n4 * m2);
     gatherTransposed(at32, src, rows, m, n, m2);
+    if (bInGram) for (let t = 0; t < m; t++) at32[n * m2 + t] = rhs[t]!;
     simd.nt32(0, m2, 0, m2, gOff, n4, n4, n4, m2, true);
   } else {
     at.fill(0, n * m2, gOff);
     gatherTransposed(at, src, rows, m, n, m2);
     simd.nt(0, m2, 0, m2, gOff, n4, n4, n4, m2, true);
   }
-  if (choleskyInPlace(simd, gOff, n4, n, tmp) >= 0) return null;
   const f = simd.f64;
+  if (bInGram) {
+    for (let j = 0; j < n; j++) c[j] = f[gOff + n * n4 + j]!;
+    f.fill(0, gOff + n * n4, gOff + (n + 1) * n4); // the factorisation wants zero padding rows
+  }
+  if (choleskyInPlace(simd, gOff, n4, n, tmp) >= 0) return null;
   mirrorLower(f, gOff, n4, n);
   // L Lᵀ = A_SᵀA_S = RᵀR: rcond of R (stored as L's rows) estimates that of A_S
   const rcond = choleskyRcond(f, gOff, n4, n, ws.est);
@@ -333,7 +341,7 @@ export function normalEquationsRows(
   // Aᵀ r and r − A x: from the gathered f64 rows, or (single) from A's own rows
   const atr = (r: Float64Array, out: Float64Array): void => (single ? rowsTransposedProduct(src, rows, m, n, r, out) : transposedProduct(f, m2, m, n, r, out));
   const sub = (v: Float64Array, r: Float64Array): void => (single ? rowsSubtractProduct(src, rows, m, n, v, r) : subtractProduct(f, m2, m, n, v, r));
-  atr(rhs, c);
+  if (!bInGram) atr(rhs, c);
   solveMirrored(f, gOff, n4, n, c);
   for (let j = 0; j < n; j++) x[j] = c[j]!;
   sub(x, rhs); // r = b − A x
