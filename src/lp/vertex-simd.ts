@@ -9,9 +9,13 @@
  * accumulators; the α sum and the B⁻¹ update are elementwise over q in the same order of rows; and
  * f64x2 multiplies and adds round as the scalar ones (no fused multiply-add). So every pivot is the
  * scalar engine's. Measured on 600×100 (pattern-first's LP on 100-250-600): a row product ~5× the
- * scalar loop's speed, which V8 does not vectorise. The module (1,136 bytes) is assembled here from
- * its instructions and compiled synchronously once; where WebAssembly SIMD is missing the engine
- * keeps its scalar loops. Written by hand for the same reason as linalg/simd-gemm.ts: no kept
+ * scalar loop's speed, which V8 does not vectorise. Scalar f64 kernels in the same memory do what
+ * lanes cannot keep bit-identical or do not speed up: the primal ratio test's pass over the rows
+ * (`ratio`, chooseUnweighted's operations in its order), one-accumulator row products over every
+ * row (`dots`, `sq`: the front ends' row selection and verification, the rows' squared norms) and
+ * the primal step's s ← s − t·γ (`sub`). The module (3,286 bytes) is assembled here from its
+ * instructions and compiled synchronously once; where WebAssembly SIMD is missing the engine keeps
+ * its scalar loops. Written by hand for the same reason as linalg/simd-gemm.ts: no kept
  * dependency offers it.
  */
 import {
