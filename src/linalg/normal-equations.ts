@@ -77,23 +77,31 @@ function dot(x: Float64Array, xo: number, y: Float64Array, yo: number, len: numb
  * @param ld its leading dimension (≥ padTo(n, 4))
  * @param n its order
  * @param tmp offset of the scratch block
+ * @param mirror with a float offset here (an f32 area of padTo(n, 4) rows × padTo(n, 8) in
+ *   {@link SimdGemm.f32}, clear of the rest), the trailing products run on f32 copies of L's finished
+ *   columns ({@link SimdGemm.nt32}): L then carries f32 rounding, for an f32 Gram's factor; −1 (the
+ *   default): f64 throughout
  * @returns −1 when G is numerically positive definite, else the index of the first pivot that is
  *   not > 0 (or NaN): L is then incomplete and must not be used
  * @throws ShapeError when the layout does not fit the memory reserved
  */
-export function choleskyInPlace(g: SimdGemm, off: number, ld: number, n: number, tmp: number): number {
+export function choleskyInPlace(g: SimdGemm, off: number, ld: number, n: number, tmp: number, mirror = -1): number {
   const n4 = padTo(n, 4);
-  if (ld < n4 || off + (n4 - 1) * ld + n4 > g.f64.length || tmp + n4 * NB > g.f64.length) {
+  const ldm = padTo(n, 8);
+  if (ld < n4 || off + (n4 - 1) * ld + n4 > g.f64.length || tmp + n4 * NB > g.f64.length || (mirror >= 0 && mirror + n4 * ldm > g.f32.length)) {
     throw new ShapeError(
       `choleskyInPlace: an order-${n} matrix (leading dimension ${ld}) at ${off} and its scratch at ${tmp} do not fit ${g.f64.length} doubles`,
     );
   }
+  if (mirror >= 0) g.f32.fill(0, mirror, mirror + n4 * ldm);
   for (let k0 = 0; k0 < n; k0 += NB) {
     const nb = Math.min(NB, n - k0);
     if (k0 > 0) {
-      // tmp[i − k0, c] = L[i, 0:k0] · L[k0 + c, 0:k0] for the rows i ≥ k0 (padded rows are zeros)
+      // tmp[i − k0, c] = L[i, 0:k0] · L[k0 + c, 0:k0] for the rows i ≥ k0 (padded rows are zeros);
+      // with a mirror, on its f32 copy of L's finished columns (the columns from k0 on are still zeros there)
       const rows = padTo(n - k0, 2);
-      g.nt(off + k0 * ld, ld, off + k0 * ld, ld, tmp, NB, rows, padTo(nb, 4), k0);
+      if (mirror >= 0) g.nt32(mirror + k0 * ldm, ldm, mirror + k0 * ldm, ldm, tmp, NB, rows, padTo(nb, 4), padTo(k0, 8));
+      else g.nt(off + k0 * ld, ld, off + k0 * ld, ld, tmp, NB, rows, padTo(nb, 4), k0);
     }
     const f = g.f64;
     if (k0 > 0) {
@@ -120,6 +128,10 @@ export function choleskyInPlace(g: SimdGemm, off: number, ld: number, n: number,
         if (!(d > 0)) return i;
         f[ro + i] = Math.sqrt(d);
       }
+    }
+    if (mirror >= 0) {
+      const m32 = g.f32;
+      for (let i = k0; i < n; i++) for (let c = 0; c < nb; c++) m32[mirror + i * ldm + k0 + c] = f[off + i * ld + k0 + c]!;
     }
   }
   return -1;
@@ -305,9 +317,11 @@ export function normalEquationsRows(
   // or f32 with `single`), the Gram / its factor (n4 × n4) and the factorisation's scratch (n4 × 4)
   const gOff = single ? (n4 * m2) / 2 : n4 * m2;
   const tmp = gOff + n4 * n4;
+  // single: the factorisation's f32 mirror of L (choleskyInPlace's `mirror`) after the scratch
+  const mirror = single ? 2 * (tmp + n4 * NB) : -1;
   let at: Float64Array;
   try {
-    at = simd.reserve(tmp + n4 * NB);
+    at = simd.reserve(tmp + n4 * NB + (single ? (n4 * padTo(n, 8)) / 2 : 0));
   } catch (e) {
     if (e instanceof SolverError) return null; // the SIMD memory cannot grow: QR
     throw e;
@@ -333,7 +347,7 @@ export function normalEquationsRows(
     for (let j = 0; j < n; j++) c[j] = f[gOff + n * n4 + j]!;
     f.fill(0, gOff + n * n4, gOff + (n + 1) * n4); // the factorisation wants zero padding rows
   }
-  if (choleskyInPlace(simd, gOff, n4, n, tmp) >= 0) return null;
+  if (choleskyInPlace(simd, gOff, n4, n, tmp, mirror) >= 0) return null;
   mirrorLower(f, gOff, n4, n);
   // L Lᵀ = A_SᵀA_S = RᵀR: rcond of R (stored as L's rows) estimates that of A_S
   const rcond = choleskyRcond(f, gOff, n4, n, ws.est);

@@ -42,19 +42,30 @@ describe("normal equations: Gram, Cholesky, least squares", () => {
       const xt = rng.fillNormal(new Float64Array(n * (m + 2)));
       const g0 = new Float64Array(n * n);
       for (let i = 0; i < n; i++) for (let j = 0; j <= i; j++) for (let p = 0; p < m + 2; p++) g0[i * n + j]! += xt[i * (m + 2) + p]! * xt[j * (m + 2) + p]!;
+      let scale = 0;
+      for (let i = 0; i < n; i++) scale = Math.max(scale, g0[i * n + i]!);
+      const residual = (l: Float64Array, ld: number): number => {
+        let worst = 0;
+        for (let i = 0; i < n; i++)
+          for (let j = 0; j <= i; j++) {
+            let s = 0;
+            for (let p = 0; p <= j; p++) s += l[i * ld + p]! * l[j * ld + p]!;
+            worst = Math.max(worst, Math.abs(s - g0[i * n + j]!));
+          }
+        return worst;
+      };
+      // the trailing products on an f32 mirror of L (an f32 Gram's factor): L Lᵀ = G to f32 rounding, and no better
+      const m32 = place(g0, n);
+      const mirror = 2 * (m32.tmp + padTo(n, 4) * 16);
+      m32.g.reserve(mirror / 2 + (padTo(n, 4) * padTo(n, 8)) / 2);
+      expect(choleskyInPlace(m32.g, 0, m32.ld, n, m32.tmp, mirror)).toBe(-1);
+      const r32 = residual(m32.g.f64, m32.ld);
+      expect(r32).toBeLessThan(1e-5 * scale);
+      if (n > 4) expect(r32).toBeGreaterThan(1e-12 * scale); // the first block is f64 either way
       const { g, ld, tmp } = place(g0, n);
       expect(choleskyInPlace(g, 0, ld, n, tmp)).toBe(-1);
       const l = g.f64;
-      let scale = 0;
-      for (let i = 0; i < n; i++) scale = Math.max(scale, g0[i * n + i]!);
-      let worst = 0;
-      for (let i = 0; i < n; i++)
-        for (let j = 0; j <= i; j++) {
-          let s = 0;
-          for (let p = 0; p <= j; p++) s += l[i * ld + p]! * l[j * ld + p]!;
-          worst = Math.max(worst, Math.abs(s - g0[i * n + j]!));
-        }
-      expect(worst).toBeLessThan(1e-12 * scale);
+      expect(residual(l, ld)).toBeLessThan(1e-12 * scale);
       // G x = b for a known x
       const x = rng.fillNormal(new Float64Array(n));
       const b = new Float64Array(n);
