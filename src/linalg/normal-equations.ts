@@ -104,8 +104,10 @@ export function choleskyInPlace(g: SimdGemm, off: number, ld: number, n: number,
       else g.nt(off + k0 * ld, ld, off + k0 * ld, ld, tmp, NB, rows, padTo(nb, 4), k0);
     }
     const f = g.f64;
+    const below = k0 + nb; // rows from here on are below the diagonal block
     if (k0 > 0) {
-      for (let i = k0; i < n; i++) {
+      const end = nb === NB ? below : n; // a full block's rows below are updated in the pass further down
+      for (let i = k0; i < end; i++) {
         const ro = off + i * ld + k0;
         const to = tmp + (i - k0) * NB;
         const cEnd = Math.min(nb, i - k0 + 1);
@@ -113,22 +115,76 @@ export function choleskyInPlace(g: SimdGemm, off: number, ld: number, n: number,
       }
     }
     // the diagonal block, then the rows below it: L[i, k0 + c] = (A[i, k0 + c] − Σ L[i, p]·L[k0 + c, p]) / L[k0 + c, k0 + c], p in [k0, k0 + c)
-    for (let i = k0; i < n; i++) {
-      const ro = off + i * ld;
-      const cEnd = Math.min(nb, i - k0);
-      for (let c = 0; c < cEnd; c++) {
-        const jr = off + (k0 + c) * ld;
-        let s = f[ro + k0 + c]!;
-        for (let p = k0; p < k0 + c; p++) s -= f[ro + p]! * f[jr + p]!;
-        f[ro + k0 + c] = s / f[jr + k0 + c]!;
-      }
-      if (i < k0 + nb) {
+    if (nb === NB) {
+      // a full block: its 4 × 4 diagonal block first (the loop below, on its rows only), then every row
+      // below in one pass with the block's entries in locals (the trailing product subtracted here too;
+      // the same operations in the same order as the general loop)
+      for (let i = k0; i < below; i++) {
+        const ro = off + i * ld;
+        for (let c = 0; c < i - k0; c++) {
+          const jr = off + (k0 + c) * ld;
+          let s = f[ro + k0 + c]!;
+          for (let p = k0; p < k0 + c; p++) s -= f[ro + p]! * f[jr + p]!;
+          f[ro + k0 + c] = s / f[jr + k0 + c]!;
+        }
         let d = f[ro + i]!;
         for (let p = k0; p < i; p++) d -= f[ro + p]! * f[ro + p]!;
         if (!(d > 0)) return i;
         f[ro + i] = Math.sqrt(d);
       }
-    }
+      const r0 = off + k0 * ld + k0;
+      const r1 = r0 + ld;
+      const r2 = r1 + ld;
+      const r3 = r2 + ld;
+      const d0 = f[r0]!;
+      const d1 = f[r1 + 1]!;
+      const d2 = f[r2 + 2]!;
+      const d3 = f[r3 + 3]!;
+      const l10 = f[r1]!;
+      const l20 = f[r2]!;
+      const l21 = f[r2 + 1]!;
+      const l30 = f[r3]!;
+      const l31 = f[r3 + 1]!;
+      const l32 = f[r3 + 2]!;
+      for (let i = below; i < n; i++) {
+        const ro = off + i * ld + k0;
+        let a0 = f[ro]!;
+        let a1 = f[ro + 1]!;
+        let a2 = f[ro + 2]!;
+        let a3 = f[ro + 3]!;
+        if (k0 > 0) {
+          const to = tmp + (i - k0) * NB;
+          a0 -= f[to]!;
+          a1 -= f[to + 1]!;
+          a2 -= f[to + 2]!;
+          a3 -= f[to + 3]!;
+        }
+        const x0 = a0 / d0;
+        const x1 = (a1 - x0 * l10) / d1;
+        const x2 = (a2 - x0 * l20 - x1 * l21) / d2;
+        const x3 = (a3 - x0 * l30 - x1 * l31 - x2 * l32) / d3;
+        f[ro] = x0;
+        f[ro + 1] = x1;
+        f[ro + 2] = x2;
+        f[ro + 3] = x3;
+      }
+    } else
+      for (let i = k0; i < n; i++) {
+        const ro = off + i * ld;
+        const cEnd = Math.min(nb, i - k0);
+        for (let c = 0; c < cEnd; c++) {
+          const jr = off + (k0 + c) * ld;
+          let s = f[ro + k0 + c]!;
+          for (let p = k0; p < k0 + c; p++) s -= f[ro + p]! * f[jr + p]!;
+          f[ro + k0 + c] = s / f[jr + k0 + c]!;
+        }
+        if (i < k0 + nb) {
+          let d = f[ro + i]!;
+          for (let p = k0; p < i; p++) d -= f[ro + p]! * f[ro + p]!;
+          if (!(d > 0)) return i;
+          f[ro + i] = Math.sqrt(d);
+        }
+      }
     if (mirror >= 0) {
       const m32 = g.f32;
       for (let i = k0; i < n; i++) for (let c = 0; c < nb; c++) m32[mirror + i * ldm + k0 + c] = f[off + i * ld + k0 + c]!;
