@@ -54,6 +54,7 @@ export class VertexBasis extends VertexProblem {
   /** Scratch of the primal pricing: |B⁻¹e_q|² by slot. */
   readonly colNorm2: Float64Array;
   readonly colCand: Int32Array;
+  readonly colCandReal: Int32Array;
   // scratch of the factorisation (work: one normal, also lent to the loops)
   protected readonly work: Float64Array;
   private readonly bmat: Float64Array;
@@ -83,6 +84,7 @@ export class VertexBasis extends VertexProblem {
     this.unitSign = simd ? simd.unitSign : new Float64Array(p);
     this.colNorm2 = simd ? simd.colNorm2 : new Float64Array(p);
     this.colCand = new Int32Array(p);
+    this.colCandReal = new Int32Array(p);
     this.work = new Float64Array(p);
     this.bmat = simd ? simd.bmat : new Float64Array(p * p);
     this.eliminate = simd ? (c: number): void => simd.eliminate(c) : undefined;

@@ -84,61 +84,57 @@ export function chooseViolatedRow(b: VertexBasis): number {
  * feasible (the vertex is optimal).
  */
 export function chooseReleasedSlot(b: VertexBasis): number {
-  const { p, lam, binv, basis } = b;
+  const { p, lam, binv, basis, phantom } = b;
   const tol = VERTEX_TOL.dualVerdict * b.tolD;
+  // the candidates in order of slot: free ones (artificial / phantom, λ ≠ 0) and real ones (λ < 0)
+  const freeCand = b.colCand;
+  const realCand = b.colCandReal;
+  let nf = 0;
+  let nr = 0;
+  for (let q = 0; q < p; q++) {
+    const l = lam[q]!;
+    if (basis[q]! < 0 || phantom[q] === 1) {
+      if (Math.abs(l) > tol) freeCand[nf++] = q;
+    } else if (l < -tol) realCand[nr++] = q;
+  }
+  const nc = nf + nr;
+  // free slots come first: with any, the choice is among them alone (the first is taken, then the rule)
+  const isFree = nf > 0;
+  const cand = isFree ? freeCand : realCand;
+  const m = isFree ? nf : nr;
+  // the candidates' |B⁻¹e_q|² in one pass along B⁻¹'s rows (a column's own loop strides p doubles)
+  if (nc > 1) columnNorms2(b, cand, m, nc);
+  const norms = nc > 1 ? b.colNorm2 : null;
   let leave = -1;
   let best = 0;
-  let free = false;
-  // the candidates' |B⁻¹e_q|² in one pass along B⁻¹'s rows (a column's own loop strides p doubles)
-  const cand = b.colCand;
-  let nc = 0;
-  let anyFree = false;
-  for (let q = 0; q < p; q++) {
-    const isFree = b.isFreeSlot(q);
-    if (isFree ? Math.abs(lam[q]!) > tol : lam[q]! < -tol) {
-      cand[nc++] = q;
-      if (isFree) anyFree = true;
-    }
-  }
-  if (nc > 1) columnNorms2(b, nc, anyFree);
-  const norms = nc > 1 ? b.colNorm2 : null;
-  for (let q = 0; q < p; q++) {
-    const isFree = b.isFreeSlot(q);
+  for (let c = 0; c < m; c++) {
+    const q = cand[c]!;
     const l = lam[q]!;
-    const bad = isFree ? Math.abs(l) > tol : l < -tol;
-    if (!bad) continue;
-    if (free && !isFree) continue;
     let cn = 0;
     if (norms) cn = norms[q]!;
     else for (let r = 0; r < p; r++) cn += binv[r * p + q]! * binv[r * p + q]!;
     const sc = (l * l) / Math.max(cn, 1e-300);
-    if ((isFree && !free) || (b.bland ? leave < 0 || basis[q]! < basis[leave]! : sc > best)) {
+    if ((isFree && leave < 0) || (b.bland ? leave < 0 || basis[q]! < basis[leave]! : sc > best)) {
       best = sc;
       leave = q;
-      free = isFree;
     }
   }
   return leave;
 }
 
 /**
- * |B⁻¹e_q|² for the pricing candidates q = colCand[0..nc) (only the free ones when `freeOnly`: they
- * are taken first), summed over the rows of B⁻¹ in order — the same sums as a column's own loop,
- * to the bit: a unit row adds 1 to one column and exact zeros to the others — into colNorm2[q].
+ * |B⁻¹e_q|² for the pricing candidates q = cand[0..m) (of nc in all), summed over the rows of B⁻¹ in
+ * order — the same sums as a column's own loop, to the bit: a unit row adds 1 to one column and
+ * exact zeros to the others — into colNorm2[q].
  */
-function columnNorms2(b: VertexBasis, nc: number, freeOnly: boolean): void {
-  const { p, binv, unitSlot, colNorm2: out, colCand: cand } = b;
+function columnNorms2(b: VertexBasis, cand: Int32Array, m: number, nc: number): void {
+  const { p, binv, unitSlot, colNorm2: out } = b;
   // on SIMD lanes every column costs less than a gather of a quarter of them
   if (b.simdKernels && 4 * nc > p) {
     b.simdKernels.columnNorms2();
     return;
   }
-  let m = 0;
-  for (let c = 0; c < nc; c++) {
-    const q = cand[c]!;
-    if (!freeOnly || b.isFreeSlot(q)) cand[m++] = q;
-    out[q] = 0;
-  }
+  for (let c = 0; c < m; c++) out[cand[c]!] = 0;
   for (let r = 0; r < p; r++) {
     const us = unitSlot[r]!;
     if (us >= 0) {
