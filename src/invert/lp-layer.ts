@@ -311,7 +311,7 @@ export class LayerLp {
     // normal equations when asked and well conditioned; else blocked QR, then pivoted QR when the rows are rank-deficient or ill-conditioned
     this.lastRank = 0;
     if (m > 0) {
-      const fast = normal ? normalEquationsRows(this.a, rows, m, rhs, z, neWorkspace, undefined, refine, single) : null;
+      const fast = normal ? normalEquationsRows(this.a, rows, m, rhs, z, neWorkspace, undefined, refine, single, false) : null;
       this.lastRank = fast ? fast.rank : leastSquaresRows(this.a, rows, m, rhs, z, lsWorkspace).rank;
     }
     for (let i = 0; i < k; i++) {

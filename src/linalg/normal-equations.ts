@@ -344,8 +344,8 @@ function gatherTransposed(at: Float64Array | Float32Array, src: Float64Array, ro
  *   the normal equations' κ²·u error, enough where it is only read for its signs (pattern-first's start)
  * @param single form the Gram from f32 copies of the rows ({@link SimdGemm.nt32}: twice the lanes),
  *   the rest in f64: the answer then carries κ²·2⁻²⁴ relative error (~1e-5 at rcond 0.05), for
- *   answers read only for their signs (pattern-first's start, whose noise moves it by ~1e-3); with
- *   `single` and no refinement the residual is not computed (residualNorm NaN)
+ *   answers read only for their signs (pattern-first's start, whose noise moves it by ~1e-3)
+ * @param residual compute residualNorm (false: NaN, and the pass over the rows for it is saved)
  * @returns rank a.cols, the residual norm and the rcond estimate; or null (see above)
  * @throws nothing (indices and lengths are not checked, for speed)
  */
@@ -359,6 +359,7 @@ export function normalEquationsRows(
   minRcond = NORMAL_EQUATIONS_MIN_RCOND,
   refine = true,
   single = false,
+  residual = true,
 ): LeastSquaresInfo | null {
   const n = a.cols;
   // beyond 2²⁶ gathered values (512 MB) the QR's own buffers are the better bet than growing the SIMD memory
@@ -415,14 +416,15 @@ export function normalEquationsRows(
   if (!bInGram) atr(rhs, c);
   solveMirrored(f, gOff, n4, n, c);
   for (let j = 0; j < n; j++) x[j] = c[j]!;
-  // single without refinement: nobody reads the residual (pattern-first's start reads x's signs), so its pass is saved
-  if (single && !refine) return { rank: n, residualNorm: NaN, rcond };
+  // the residual's passes only when read: by the refinement step, or for residualNorm
+  if (!refine && !residual) return { rank: n, residualNorm: NaN, rcond };
   sub(x, rhs); // r = b − A x
   if (refine) {
     // one refinement step, x += (AᵀA)⁻¹ Aᵀ r: the κ²·u error of the first solve down to QR's
     atr(rhs, c);
     solveMirrored(f, gOff, n4, n, c);
     for (let j = 0; j < n; j++) x[j]! += c[j]!;
+    if (!residual) return { rank: n, residualNorm: NaN, rcond };
     sub(c, rhs);
   }
   let res = 0;

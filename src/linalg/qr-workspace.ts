@@ -60,7 +60,7 @@ export class QrWorkspace {
 export interface LeastSquaresInfo {
   /** Numerical rank of the selected rows (≤ min(m, n)). */
   rank: number;
-  /** ‖A x − b‖₂ over the selected rows (NaN from normalEquationsRows with `single` and no refinement: not computed). */
+  /** ‖A x − b‖₂ over the selected rows (NaN from normalEquationsRows with `residual: false`: not computed). */
   residualNorm: number;
   /** |R_rr| / |R_11| of the last accepted pivot: a cheap reciprocal condition estimate. */
   rcond: number;
