@@ -87,8 +87,8 @@ export class VertexProblem {
     this.s = this.simd ? this.simd.s : new Float64Array(n);
     this.dcol = this.simd ? this.simd.dcol : new Float64Array(p);
     this.gam = this.simd ? this.simd.gam : new Float64Array(n);
-    this.nzEven = new Int32Array(k);
-    this.nzOdd = new Int32Array(k);
+    this.nzEven = this.simd ? this.simd.nzEven : new Int32Array(k);
+    this.nzOdd = this.simd ? this.simd.nzOdd : new Int32Array(k);
     this.active = this.simd ? this.simd.active : new Int32Array(n);
     this.isActive = new Uint8Array(n);
     this.rowNorm2 = new Float64Array(n);
@@ -363,9 +363,11 @@ export class VertexProblem {
       if ((i & 1) === 0) nzEven[ne++] = i;
       else nzOdd[no++] = i;
     }
-    // the SIMD product reads k terms at ~3× the scalar speed: the scalar gather wins below ~k/4 nonzeros
-    if ((this.simd ? 4 : 2) * (ne + no) < k) this.sparseRowProducts(dcol, this.gam, ne, no);
-    else if (this.simd) this.simd.gamma(this.nActive);
+    // the gather of the nonzeros (sprows on the SIMD memory, or the scalar loop) wins below ~k/2 of them (paired A/B: k/4 → k/2 0.95× the LP step)
+    if (2 * (ne + no) < k) {
+      if (this.simd) this.simd.sparseGamma(this.nActive, ne, no);
+      else this.sparseRowProducts(dcol, this.gam, ne, no);
+    } else if (this.simd) this.simd.gamma(this.nActive);
     else this.activeRowProducts(dcol, this.gam);
   }
 

@@ -101,6 +101,19 @@ type RatioKernel = (
 ) => number;
 /** sub(list, count, x, y, t): x[j] ← x[j] − t·y[j] for j = list[0 … count). */
 type SubKernel = (list: number, count: number, x: number, y: number, t: number) => void;
+/** sprows(a, lda, list, count, x, out, nzEven, ne, nzOdd, no): out[j] = Σ_{even nz i} A·x + Σ_{odd nz i} A·x (two accumulators, added at the end) for j = list[0 … count). */
+type SparseRowsKernel = (
+  a: number,
+  ldaBytes: number,
+  list: number,
+  count: number,
+  x: number,
+  out: number,
+  nzEven: number,
+  ne: number,
+  nzOdd: number,
+  no: number,
+) => void;
 /** alpha(g, count, unitSlot, unitSign, binv, p, alpha): α += Σ_{c<count, g_c≠0} g_c·(row c of B⁻¹), a unit row as one entry. */
 type AlphaKernel = (g: number, count: number, unitSlot: number, unitSign: number, binv: number, p: number, alpha: number) => void;
 
@@ -889,6 +902,92 @@ function subCode(): number[] {
   return [...vector([[...uleb(3), 0x7f]]), ...body];
 }
 
+/**
+ * The body of `sprows`: vertex-problem.ts's sparseRowProducts — for each row the even nonzeros of x
+ * in order into one accumulator, the odd ones into another, their sum stored — four rows a pass
+ * (x_i loaded once for them), then the rows left one by one; scalar f64, the same operations.
+ * Params a lda list count x out nze ne nzo no (i32); locals t j0 … j3 ra0 … ra3 u ib (i32), a0 … a3 b0 … b3 xi (f64).
+ */
+function sparseRowsCode(): number[] {
+  const [A, LDA, LIST, COUNT, X, OUT, NZE, NE, NZO, NO] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
+  const [T, J0, J1, J2, J3, RA0, RA1, RA2, RA3, U, IB] = [10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20];
+  const [A0, A1, A2, A3, B0, B1, B2, B3, XI] = [21, 22, 23, 24, 25, 26, 27, 28, 29];
+  const rowStart = (off: number, j: number, ra: number): number[] => [
+    ...elementAddress(LIST, T, 4),
+    ...(off ? [...i32(4 * off), ADD] : []),
+    ...I32_LOAD,
+    ...set(j),
+    ...get(j),
+    ...get(LDA),
+    MUL,
+    ...get(A),
+    ADD,
+    ...set(ra),
+  ];
+  // acc += A[ra + i]·x_i over the list nz[0 … count), i = nz[u]
+  const over = (nz: number, count: number, rows: [number, number][]): number[] => [
+    ...i32(0),
+    ...set(U),
+    ...loop([
+      ...breakUnless([...get(U), ...get(count), LT_U]),
+      ...elementAddress(nz, U, 4),
+      ...I32_LOAD,
+      ...i32(8),
+      MUL,
+      ...set(IB),
+      ...get(X),
+      ...get(IB),
+      ADD,
+      ...F64_LOAD,
+      ...set(XI),
+      ...rows.flatMap(([ra, acc]) => [...get(acc), ...get(ra), ...get(IB), ADD, ...F64_LOAD, ...get(XI), F64_MUL, F64_ADD, ...set(acc)]),
+      ...get(U),
+      ...i32(1),
+      ADD,
+      ...set(U),
+    ]),
+  ];
+  const block = (rows: [number, number, number, number, number][]): number[] => [
+    ...rows.flatMap(([off, j, ra]) => rowStart(off, j, ra)),
+    ...rows.flatMap(([, , , a, b]) => [...F64_CONST_0, ...set(a), ...F64_CONST_0, ...set(b)]),
+    ...over(
+      NZE,
+      NE,
+      rows.map(([, , ra, a]) => [ra, a]),
+    ),
+    ...over(
+      NZO,
+      NO,
+      rows.map(([, , ra, , b]) => [ra, b]),
+    ),
+    ...rows.flatMap(([, j, , a, b]) => [...elementAddress(OUT, j, 8), ...get(a), ...get(b), F64_ADD, ...F64_STORE]),
+    ...get(T),
+    ...i32(rows.length),
+    ADD,
+    ...set(T),
+  ];
+  const r4: [number, number, number, number, number][] = [
+    [0, J0, RA0, A0, B0],
+    [1, J1, RA1, A1, B1],
+    [2, J2, RA2, A2, B2],
+    [3, J3, RA3, A3, B3],
+  ];
+  const body = [
+    ...i32(0),
+    ...set(T),
+    ...loop([...breakUnless([...get(T), ...i32(3), ADD, ...get(COUNT), LT_U]), ...block(r4)]),
+    ...loop([...breakUnless([...get(T), ...get(COUNT), LT_U]), ...block(r4.slice(0, 1))]),
+    0x0b,
+  ];
+  return [
+    ...vector([
+      [...uleb(11), 0x7f],
+      [...uleb(9), 0x7c],
+    ]),
+    ...body,
+  ];
+}
+
 function kernelBytes(): Uint8Array {
   const fn = (code: number[]): number[] => [...uleb(code.length), ...code];
   const I = 0x7f;
@@ -904,10 +1003,11 @@ function kernelBytes(): Uint8Array {
         [0x60, ...vector(new Array<number[]>(6).fill([I])), 0x00],
         [0x60, ...vector([...new Array<number[]>(12).fill([I]), ...new Array<number[]>(5).fill([F])]), 0x01, I],
         [0x60, ...vector([[I], [I], [I], [I], [F]]), 0x00],
+        [0x60, ...vector(new Array<number[]>(10).fill([I])), 0x00],
       ]),
     ),
     ...section(2, vector([[...name("e"), ...name("m"), 0x02, 0x00, ...uleb(1)]])),
-    ...section(3, vector([[0x00], [0x01], [0x00], [0x02], [0x02], [0x03], [0x04], [0x05], [0x03]])),
+    ...section(3, vector([[0x00], [0x01], [0x00], [0x02], [0x02], [0x03], [0x04], [0x05], [0x03], [0x06]])),
     ...section(
       7,
       vector([
@@ -920,6 +1020,7 @@ function kernelBytes(): Uint8Array {
         [...name("ratio"), 0x00, 0x06],
         [...name("sub"), 0x00, 0x07],
         [...name("sq"), 0x00, 0x08],
+        [...name("sprows"), 0x00, 0x09],
       ]),
     ),
     ...section(
@@ -934,6 +1035,7 @@ function kernelBytes(): Uint8Array {
         fn(ratioCode()),
         fn(subCode()),
         fn(dotsCode(true)),
+        fn(sparseRowsCode()),
       ]),
     ),
   ]);
@@ -996,6 +1098,10 @@ export class VertexSimd {
   private readonly ratioK: RatioKernel;
   private readonly subK: SubKernel;
   private readonly sqK: DotsKernel;
+  private readonly sparseK: SparseRowsKernel;
+  /** The nonzero coordinates of dcol, even and odd (vertex-problem.ts's computeGamma fills them). */
+  readonly nzEven: Int32Array;
+  readonly nzOdd: Int32Array;
   private readonly rowsK: RowsKernel;
   private readonly rank1K: Rank1Kernel;
   private readonly alphaK: AlphaKernel;
@@ -1030,7 +1136,9 @@ export class VertexSimd {
     | "cslack"
     | "up"
     | "lo"
-    | "rout",
+    | "rout"
+    | "nze"
+    | "nzo",
     number
   >;
   private readonly buffer: ArrayBuffer;
@@ -1056,6 +1164,9 @@ export class VertexSimd {
     this.ratioK = exports["ratio"] as RatioKernel;
     this.subK = exports["sub"] as SubKernel;
     this.sqK = exports["sq"] as DotsKernel;
+    this.sparseK = exports["sprows"] as SparseRowsKernel;
+    this.nzEven = new Int32Array(buffer, off.nze, k);
+    this.nzOdd = new Int32Array(buffer, off.nzo, k);
     const nIds = 2 * n + 2 * k + 1;
     this.slotOf = new Int32Array(buffer, off.slot, nIds);
     this.candId = new Int32Array(buffer, off.cid, nIds);
@@ -1118,6 +1229,8 @@ export class VertexSimd {
       up: take(n * 8),
       lo: take(n * 8),
       rout: take(16),
+      nze: take(k * 4),
+      nzo: take(k * 4),
     };
     try {
       const memory = new wasm.Memory({ initial: Math.ceil(at / PAGE) });
@@ -1182,6 +1295,12 @@ export class VertexSimd {
   rowNorms2(out: Float64Array): void {
     this.sqK(this.off.a, this.ldaBytes, this.n, 0, this.off.dout, this.k * 8);
     out.set(this.dotsOut);
+  }
+
+  /** gam_j = a_j·dcol over dcol's nonzeros nzEven[0..ne), nzOdd[0..no) for j = active[0 … count) (sparseRowProducts' sums). */
+  sparseGamma(count: number, ne: number, no: number): void {
+    const o = this.off;
+    this.sparseK(o.a, this.ldaBytes, o.list, count, o.d, o.gam, o.nze, ne, o.nzo, no);
   }
 
   /** gam_j = a_j·dcol[0..k) for j = active[0 … count). */

@@ -4,6 +4,7 @@ import { loadHighsBackend, solveWithHighs } from "../../src/lp/highs.js";
 import { RelaxedSolver } from "../../src/lp/relaxed.js";
 import { type ChebyshevProblem, type RelaxedProblem, rowDeviations } from "../../src/lp/types.js";
 import { VertexSimd } from "../../src/lp/vertex-simd.js";
+import { VertexSimplex } from "../../src/lp/vertex-simplex.js";
 import { randomLp } from "./random-lp.js";
 
 describe("the vertex engine's SIMD kernels", () => {
@@ -100,6 +101,27 @@ describe("the vertex engine's SIMD kernels", () => {
         }
         expect(out[j]).toBe(t);
         expect(norms[j]).toBe(q);
+      }
+    }
+  });
+
+  it("γ = A·dcol over the active rows, sparse (below k/2 nonzeros) and dense, is the scalar engine's to the bit", () => {
+    for (const [n, k] of [
+      [203, 41],
+      [150, 40],
+    ] as const) {
+      const p = randomLp({ family: "chebyshev", n, k, noise: 1e-3 }, 990 + k) as ChebyshevProblem;
+      const simd = new VertexSimplex(p.a, true);
+      const scalar = new VertexSimplex(p.a, true, { simd: false });
+      const rows = Array.from({ length: n }, (_, j) => j).filter((j) => j % 3 !== 1);
+      for (const e of [simd, scalar]) e.setActiveRows(rows);
+      for (const nnz of [1, 7, Math.floor(k / 2) - 1, k]) {
+        for (const e of [simd, scalar]) {
+          e.dcol.fill(0);
+          for (let t = 0; t < nnz; t++) e.dcol[(t * 7) % k] = Math.cos(t + 1) * 10 ** ((t % 5) - 2);
+          e.computeGamma();
+        }
+        for (const j of rows) expect(simd.gam[j]).toBe(scalar.gam[j]);
       }
     }
   });
