@@ -29,6 +29,14 @@ import { padTo, type SimdGemm, simdGemm } from "./simd-gemm.js";
  */
 export const NORMAL_EQUATIONS_MIN_RCOND = 1e-4;
 
+/**
+ * Below this estimate of rcond(A_S) the f32 Gram (`single`) is not used and the f64 normal
+ * equations run instead: an f32 Gram carries κ²·2⁻²⁴ relative error, 6 at rcond 10⁻⁴ (garbage that
+ * the f64 gate would let through), and ≤ 10⁻³ needs κ ≤ 129, i.e. rcond ≥ 7.8·10⁻³; 8·10⁻³ gives
+ * κ²·2⁻²⁴ ≤ 0.93·10⁻³. The start's systems sit at rcond ~0.05–0.1, far above it.
+ */
+export const SINGLE_GRAM_MIN_RCOND = 8e-3;
+
 /** Columns per block of the Cholesky factorisation (a multiple of 4, for the SIMD product). */
 const NB = 4;
 
@@ -344,7 +352,8 @@ function gatherTransposed(at: Float64Array | Float32Array, src: Float64Array, ro
  *   the normal equations' κ²·u error, enough where it is only read for its signs (pattern-first's start)
  * @param single form the Gram from f32 copies of the rows ({@link SimdGemm.nt32}: twice the lanes),
  *   the rest in f64: the answer then carries κ²·2⁻²⁴ relative error (~1e-5 at rcond 0.05), for
- *   answers read only for their signs (pattern-first's start, whose noise moves it by ~1e-3)
+ *   answers read only for their signs (pattern-first's start, whose noise moves it by ~1e-3); below
+ *   an rcond estimate of {@link SINGLE_GRAM_MIN_RCOND} (error ≥ 10⁻³) the f64 normal equations run instead
  * @param residual compute residualNorm (false: NaN, and the pass over the rows for it is saved)
  * @returns rank a.cols, the residual norm and the rcond estimate; or null (see above)
  * @throws nothing (indices and lengths are not checked, for speed)
@@ -405,10 +414,13 @@ export function normalEquationsRows(
     for (let j = 0; j < n; j++) c[j] = f[gOff + n * n4 + j]!;
     f.fill(0, gOff + n * n4, gOff + (n + 1) * n4); // the factorisation wants zero padding rows
   }
-  if (choleskyInPlace(simd, gOff, n4, n, tmp, mirror) >= 0) return null;
+  // an f32 Gram that is not numerically positive definite may still be in f64: try that before QR
+  if (choleskyInPlace(simd, gOff, n4, n, tmp, mirror) >= 0) return single ? normalEquationsRows(a, rows, m, b, x, ws, minRcond, refine, false, residual) : null;
   mirrorLower(f, gOff, n4, n);
   // L Lᵀ = A_SᵀA_S = RᵀR: rcond of R (stored as L's rows) estimates that of A_S
   const rcond = choleskyRcond(f, gOff, n4, n, ws.est);
+  // the f32 Gram's κ²·2⁻²⁴ error is only small above SINGLE_GRAM_MIN_RCOND: below it, the f64 normal equations (which may decline in turn: QR)
+  if (single && !(rcond >= Math.max(minRcond, SINGLE_GRAM_MIN_RCOND))) return normalEquationsRows(a, rows, m, b, x, ws, minRcond, refine, false, residual);
   if (!(rcond >= minRcond)) return null;
   // Aᵀ r and r − A x: from the gathered f64 rows, or (single) from A's own rows
   const atr = (r: Float64Array, out: Float64Array): void => (single ? rowsTransposedProduct(src, rows, m, n, r, out) : transposedProduct(f, m2, m, n, r, out));

@@ -1,7 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { ShapeError } from "../../src/errors.js";
 import { type Matrix } from "../../src/linalg/matrix.js";
-import { choleskyInPlace, choleskySolveInPlace, NormalEquationsWorkspace, normalEquationsRows } from "../../src/linalg/normal-equations.js";
+import {
+  choleskyInPlace,
+  choleskySolveInPlace,
+  NormalEquationsWorkspace,
+  normalEquationsRows,
+  SINGLE_GRAM_MIN_RCOND,
+} from "../../src/linalg/normal-equations.js";
 import { leastSquaresRows, QrWorkspace } from "../../src/linalg/qr.js";
 import { padTo, SimdGemm } from "../../src/linalg/simd-gemm.js";
 import { Rng } from "../../src/model/rng.js";
@@ -183,6 +189,38 @@ describe("normal equations: Gram, Cholesky, least squares", () => {
       size = Math.max(size, Math.abs(ref[j]!));
     }
     expect(err).toBeLessThan(3e-11 * size);
+  });
+
+  it("with an f32 Gram, declines it below SINGLE_GRAM_MIN_RCOND (κ²·2⁻²⁴ over 1e-3) and gives the f64 normal equations' answer", () => {
+    const [m, n] = [90, 24];
+    const rows = Int32Array.from({ length: m }, (_, t) => t);
+    for (const [gap, f32] of [
+      [2e-3, false], // rcond ~1e-3: the f32 Gram's error would be ~0.05 relative; declined
+      [1e-1, true], // rcond ~5e-2: the f32 Gram is used (its answer is not the f64 one to the bit)
+    ] as const) {
+      const a = randomMatrix(m, n, rng);
+      for (let t = 0; t < m; t++) a.data[t * n + 5] = a.data[t * n + 4]! + gap * a.data[t * n + 5]!;
+      const b = rng.fillNormal(new Float64Array(m));
+      const x = new Float64Array(n);
+      const ref = new Float64Array(n);
+      const info = normalEquationsRows(a, rows, m, b, x, new NormalEquationsWorkspace(), 1e-4, false, true, false)!;
+      const full = normalEquationsRows(a, rows, m, b, ref, new NormalEquationsWorkspace(), 1e-4, false, false, false)!;
+      expect(full.rcond).toBeGreaterThan(1e-4);
+      expect(full.rcond < SINGLE_GRAM_MIN_RCOND).toBe(!f32);
+      let err = 0;
+      let size = 0;
+      for (let j = 0; j < n; j++) {
+        err = Math.max(err, Math.abs(x[j]! - ref[j]!));
+        size = Math.max(size, Math.abs(ref[j]!));
+      }
+      if (f32) {
+        expect(err).toBeGreaterThan(1e-12 * size);
+        expect(err).toBeLessThan(1e-3 * size);
+      } else {
+        expect(err).toBeLessThan(1e-9 * size);
+        expect(info.rcond).toBe(full.rcond); // the f64 path's own estimate
+      }
+    }
   });
 
   it("declines rank-deficient, ill-conditioned, short and non-finite systems (the caller runs QR)", () => {
