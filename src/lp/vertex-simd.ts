@@ -12,10 +12,10 @@
  * scalar loop's speed, which V8 does not vectorise. Scalar f64 kernels in the same memory do what
  * lanes cannot keep bit-identical or do not speed up: the primal ratio test's pass over the rows
  * (`ratio`, chooseUnweighted's operations in its order), one-accumulator row products over every
- * row (`dots`, `sq`: the front ends' row selection and verification, the rows' squared norms) and
- * the primal step's s ← s − t·γ (`sub`). The module (3,286 bytes) is assembled here from its
- * instructions and compiled synchronously once; where WebAssembly SIMD is missing the engine keeps
- * its scalar loops. Written by hand for the same reason as linalg/simd-gemm.ts: no kept
+ * row (`dots`, `sq`: the front ends' row selection and verification, the rows' squared norms), the
+ * primal step's s ← s − t·γ (`sub`) and γ over dcol's nonzeros (`sprows`, sparseRowProducts' two
+ * accumulators). The module (4,056 bytes) is assembled here from its instructions and compiled
+ * synchronously once; where WebAssembly SIMD is missing the engine keeps its scalar loops. Written by hand for the same reason as linalg/simd-gemm.ts: no kept
  * dependency offers it.
  */
 import {
