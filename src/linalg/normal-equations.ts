@@ -46,15 +46,12 @@ export class NormalEquationsWorkspace {
   rhs = new Float64Array(0);
   /** Aᵀ b, then the refinement's correction (n). */
   c = new Float64Array(0);
-  /** Scratch of the condition estimate (n). */
-  est = new Float64Array(0);
 
   /** Grow the buffers to hold an m × n system (no-op when they already do). */
   ensure(m: number, n: number): void {
     if (this.rhs.length < m) this.rhs = new Float64Array(m);
     if (this.c.length < n) {
       this.c = new Float64Array(n);
-      this.est = new Float64Array(n);
     }
   }
 }
@@ -249,31 +246,103 @@ function solveMirrored(f: Float64Array, off: number, ld: number, n: number, b: F
   return b;
 }
 
+/** Vectors of {@link choleskyRcond}'s block inverse iteration (one lane block of the SIMD product). */
+const RCOND_VECTORS = 4;
+
 /**
  * σ_min(R)/σ_max(R) for R = Lᵀ, as qr-blocked.ts estimates it for its R: σ_max by the largest
- * column norm of R (a row of L), σ_min by inverse iteration on RᵀR = L Lᵀ from the same fixed start,
- * two steps (qr-blocked.ts takes three; the estimate only has to tell rcond ≥ 10⁻⁴, typically
- * ~0.1 here, from below it). 0 for a zero or non-finite diagonal. L must be mirrored ({@link mirrorLower}).
+ * column norm of R (a row of L; ‖L_i‖² = G_ii, so the caller passes the Gram's largest diagonal
+ * entry `rowMax`), σ_min by inverse iteration on RᵀR = L Lᵀ, two steps (qr-blocked.ts takes three;
+ * the estimate only has to tell rcond ≥ 10⁻⁴, typically ~0.1 here, from below it), on a block of
+ * {@link RCOND_VECTORS} fixed starts at once, the largest growth kept: the first start is the one
+ * earlier versions iterated alone, so the estimate is never above theirs (the gate is no weaker).
+ * The triangular solves run by blocks of 4 rows: the products with the finished part of the block
+ * on the SIMD kernel (`nt`, 4 rows × 4 vectors, ~4.5 G multiply-adds/s), the 4 × 4 triangle in
+ * scalar code. With one vector, solved by dot products in scalar code, it took ~0.4 ms on the
+ * 250 × 250 factor of the pattern-first start (2–3 ns a multiply-add: 0.87 ms of the 100-250-600
+ * inversion), now ~4× less for 4 times the vectors.
+ * L must be mirrored ({@link mirrorLower}); its upper part's columns n … padTo(n, 4) − 1 are zeroed
+ * here. `v` is 4 × padTo(n, 4) doubles and `c` 16 in g's memory, clear of L.
+ * 0 for a zero or non-finite diagonal.
  */
-function choleskyRcond(f: Float64Array, off: number, ld: number, n: number, v: Float64Array): number {
-  let rowMax = 0;
+function choleskyRcond(g: SimdGemm, off: number, ld: number, n: number, rowMax: number, v: number, c: number): number {
+  const n4 = padTo(n, 4);
+  const f = g.f64;
   for (let i = 0; i < n; i++) {
     const ro = off + i * ld;
     const d = f[ro + i]!;
     if (d === 0 || !Number.isFinite(d)) return 0;
-    const s = dot(f, ro, f, ro, i + 1);
-    if (s > rowMax) rowMax = s;
+    if (n4 > n) f.fill(0, ro + n, ro + n4); // the padding columns the back substitution's products read (times zeros, but they must not be NaN)
   }
-  for (let i = 0; i < n; i++) v[i] = 1 + ((i * 7919) % 13) / 13;
+  if (!(rowMax > 0) || !Number.isFinite(rowMax)) return 0;
+  // the starts: the first as qr-blocked.ts's; the others change sign in other patterns
+  for (let q = 0; q < RCOND_VECTORS; q++) {
+    const vo = v + q * n4;
+    const mod = 13 + 4 * q;
+    for (let i = 0; i < n; i++) {
+      const sign = q === 1 ? 1 - 2 * (i & 1) : q === 2 ? 1 - 2 * ((i >> 1) & 1) : q === 3 ? 1 - 2 * (((i * 7) >> 2) & 1) : 1;
+      f[vo + i] = sign * (1 + ((i * 7919 + q * 104729) % mod) / mod);
+    }
+    f.fill(0, vo + n, vo + n4);
+  }
   let growth = 0;
   for (let it = 0; it < 2; it++) {
-    solveMirrored(f, off, ld, n, v);
-    const nv = Math.sqrt(dot(v, 0, v, 0, n));
-    if (!Number.isFinite(nv) || nv === 0) return 0;
-    growth = nv; // ≈ 1/σ_min² once v is normalised
-    for (let i = 0; i < n; i++) v[i]! /= nv;
+    blockSolveMirrored(g, off, ld, n, v, c);
+    growth = 0;
+    for (let q = 0; q < RCOND_VECTORS; q++) {
+      const vo = v + q * n4;
+      const nv = Math.sqrt(dot(f, vo, f, vo, n));
+      if (!Number.isFinite(nv) || nv === 0) return 0;
+      if (nv > growth) growth = nv; // ≈ 1/σ_min² once v is normalised
+      for (let i = 0; i < n; i++) f[vo + i]! /= nv;
+    }
   }
   return 1 / Math.sqrt(growth) / Math.sqrt(rowMax);
+}
+
+/** Rows per block of {@link blockSolveMirrored} (a multiple of 4; 8 measured ~1.3× faster than 4: half the kernel calls). */
+const SOLVE_ROWS = 8;
+
+/**
+ * Solve L Lᵀ X = V in place for the {@link RCOND_VECTORS} vectors at `v` (rows of padTo(n, 4), zeros
+ * past n) and a mirrored factor: forward then back substitution by blocks of {@link SOLVE_ROWS} rows,
+ * the product of a block's rows with the solved part on {@link SimdGemm.nt} (into the scratch at `c`,
+ * SOLVE_ROWS × 4), the block's own triangle in scalar code.
+ */
+function blockSolveMirrored(g: SimdGemm, off: number, ld: number, n: number, v: number, c: number): void {
+  const n4 = padTo(n, 4);
+  const f = g.f64;
+  for (let i0 = 0; i0 < n; i0 += SOLVE_ROWS) {
+    // c[r·4 + q] = L[i0 + r, 0:i0] · V[q, 0:i0]
+    if (i0 > 0) g.nt(off + i0 * ld, ld, v, n4, c, 4, Math.min(SOLVE_ROWS, n4 - i0), 4, i0);
+    const nb = Math.min(SOLVE_ROWS, n - i0);
+    for (let r = 0; r < nb; r++) {
+      const ro = off + (i0 + r) * ld;
+      const dr = f[ro + i0 + r]!;
+      for (let q = 0; q < RCOND_VECTORS; q++) {
+        const vo = v + q * n4;
+        let s = f[vo + i0 + r]! - (i0 > 0 ? f[c + r * 4 + q]! : 0);
+        for (let p = 0; p < r; p++) s -= f[ro + i0 + p]! * f[vo + i0 + p]!;
+        f[vo + i0 + r] = s / dr;
+      }
+    }
+  }
+  for (let i0 = Math.floor((n - 1) / SOLVE_ROWS) * SOLVE_ROWS; i0 >= 0; i0 -= SOLVE_ROWS) {
+    // c[r·4 + q] = Lᵀ[i0 + r, i0 + SOLVE_ROWS:n4] · V[q, i0 + SOLVE_ROWS:n4] (the mirrored upper part; V's padding is zero)
+    const k = n4 - i0 - SOLVE_ROWS;
+    if (k > 0) g.nt(off + i0 * ld + i0 + SOLVE_ROWS, ld, v + i0 + SOLVE_ROWS, n4, c, 4, SOLVE_ROWS, 4, k);
+    const nb = Math.min(SOLVE_ROWS, n - i0);
+    for (let r = nb - 1; r >= 0; r--) {
+      const ro = off + (i0 + r) * ld;
+      const dr = f[ro + i0 + r]!;
+      for (let q = 0; q < RCOND_VECTORS; q++) {
+        const vo = v + q * n4;
+        let s = f[vo + i0 + r]! - (k > 0 ? f[c + r * 4 + q]! : 0);
+        for (let p = r + 1; p < nb; p++) s -= f[ro + i0 + p]! * f[vo + i0 + p]!;
+        f[vo + i0 + r] = s / dr;
+      }
+    }
+  }
 }
 
 /** c_j = Σ_t at[j·ld + t]·r_t for t < m (c = Aᵀ r for the gathered rows). */
@@ -384,11 +453,13 @@ export function normalEquationsRows(
   // or f32 with `single`), the Gram / its factor (n4 × n4) and the factorisation's scratch (n4 × 4)
   const gOff = single ? (n4 * m2) / 2 : n4 * m2;
   const tmp = gOff + n4 * n4;
-  // single: the factorisation's f32 mirror of L (choleskyInPlace's `mirror`) after the scratch
-  const mirror = single ? 2 * (tmp + n4 * NB) : -1;
+  // after the scratch (4 × n4, then the rcond estimate's vectors), SOLVE_ROWS × 4 doubles for the
+  // estimate's block products; single: then the factorisation's f32 mirror of L (choleskyInPlace's `mirror`)
+  const cOff = tmp + n4 * NB;
+  const mirror = single ? 2 * (cOff + SOLVE_ROWS * 4) : -1;
   let at: Float64Array;
   try {
-    at = simd.reserve(tmp + n4 * NB + (single ? (n4 * padTo(n, 8)) / 2 : 0));
+    at = simd.reserve(cOff + SOLVE_ROWS * 4 + (single ? (n4 * padTo(n, 8)) / 2 : 0));
   } catch (e) {
     if (e instanceof SolverError) return null; // the SIMD memory cannot grow: QR
     throw e;
@@ -414,11 +485,17 @@ export function normalEquationsRows(
     for (let j = 0; j < n; j++) c[j] = f[gOff + n * n4 + j]!;
     f.fill(0, gOff + n * n4, gOff + (n + 1) * n4); // the factorisation wants zero padding rows
   }
+  // σ_max(A_S)² ≥ max_i G_ii = max_i ‖L_i‖² (the rcond estimate's; read before L overwrites it)
+  let gramMax = 0;
+  for (let i = 0; i < n; i++) {
+    const d = f[gOff + i * n4 + i]!;
+    if (d > gramMax || d !== d) gramMax = d;
+  }
   // an f32 Gram that is not numerically positive definite may still be in f64: try that before QR
   if (choleskyInPlace(simd, gOff, n4, n, tmp, mirror) >= 0) return single ? normalEquationsRows(a, rows, m, b, x, ws, minRcond, refine, false, residual) : null;
   mirrorLower(f, gOff, n4, n);
   // L Lᵀ = A_SᵀA_S = RᵀR: rcond of R (stored as L's rows) estimates that of A_S
-  const rcond = choleskyRcond(f, gOff, n4, n, ws.est);
+  const rcond = choleskyRcond(simd, gOff, n4, n, gramMax, tmp, cOff);
   // the f32 Gram's κ²·2⁻²⁴ error is only small above SINGLE_GRAM_MIN_RCOND: below it, the f64 normal equations (which may decline in turn: QR)
   if (single && !(rcond >= Math.max(minRcond, SINGLE_GRAM_MIN_RCOND))) return normalEquationsRows(a, rows, m, b, x, ws, minRcond, refine, false, residual);
   if (!(rcond >= minRcond)) return null;

@@ -125,10 +125,10 @@ describe("normal equations: Gram, Cholesky, least squares", () => {
       }
       expect(err).toBeLessThan(1e-12 * Math.max(1, size));
       expect(Math.abs(info!.residualNorm - rinfo.residualNorm)).toBeLessThan(1e-10 * (1 + rinfo.residualNorm));
-      // two steps of inverse iteration against the QR's three from the same start: the estimate of
-      // 1/σ_min² only grows with the steps, so rcond is at least QR's and (measured) within 1.3× of it
-      expect(info!.rcond).toBeGreaterThanOrEqual(rinfo.rcond * (1 - 1e-9));
-      expect(info!.rcond).toBeLessThan(2 * rinfo.rcond);
+      // two steps of block inverse iteration (4 starts, the first QR's) against the QR's three from one
+      // start: both over-estimate rcond, and (measured) they agree within 1.3×
+      expect(info!.rcond).toBeGreaterThan(rinfo.rcond / 1.5);
+      expect(info!.rcond).toBeLessThan(1.5 * rinfo.rcond);
     }
   });
 
