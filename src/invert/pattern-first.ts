@@ -23,7 +23,7 @@ import { type LayerContext, type LayerFit } from "./layer.js";
 import { invertLinfLayerFrom } from "./linf.js";
 import { LayerLp, type LpSettings, lpSettings } from "./lp-layer.js";
 import { type InvertOptions } from "./options.js";
-import { linearizeAtSimd, outputPreActivation, patternOf, relinearize } from "./refine.js";
+import { hiddenTrace, linearizeAtSimd, outputPreActivation, patternOf, relinearize } from "./refine.js";
 import { type InversionResult, type LayerReport } from "./result.js";
 
 /** Passes of linearise → LP before giving up on a pattern that keeps changing. */
@@ -102,6 +102,7 @@ function patternDistance(a: string, b: string): number {
  * @param noiseMargin rows above this multiple of the noise guess enter the least squares
  * @param rows linearise only these output rows (at least those the least squares reads:
  *   {@link settleRows}); null for all. The least squares are the same either way.
+ * @param pattern0 z0's pattern when the caller has it ({@link hiddenTrace}); null to form it
  * @returns the settled pattern, its linearisation (on `rows`) and its least-squares z (see {@link SettledPattern})
  */
 export function settlePattern(
@@ -112,11 +113,12 @@ export function settlePattern(
   settings: LpSettings,
   noiseMargin: number,
   rows: Int32Array | null = null,
+  pattern0: string | null = null,
 ): SettledPattern {
   const threshold = noiseMargin * Math.max(settings.eps0, noiseGuess(gen, xs));
   const ys = rows ? gather(xs, rows) : xs;
   let z = z0;
-  let pattern = patternOf(gen, z);
+  let pattern = pattern0 ?? patternOf(gen, z);
   let layer = linearizeAtSimd(gen, z, rows);
   let moved = Infinity;
   for (let step = 0; step < MAX_SETTLE_STEPS; step++) {
@@ -218,6 +220,7 @@ export function lpRows(xs: Float64Array, pre: Float64Array, floor: number): { ro
  * @param z0 the start
  * @param floor max(ε₀, the noise guess)
  * @param noiseMargin the start's noise margin ({@link PatternStart})
+ * @param hidden the last hidden output at z0 when the caller has it ({@link hiddenTrace}); null to evaluate it
  * @returns the LP's rows and the left-out ones, or null to keep every row
  */
 export function chooseLpRows(
@@ -226,9 +229,10 @@ export function chooseLpRows(
   z0: Float64Array,
   floor: number,
   noiseMargin: number,
+  hidden: Float64Array | null = null,
 ): { rows: Int32Array; leftOut: Int32Array } | null {
   const ls = settleRows(gen, xs, noiseMargin * floor);
-  return ls ? lpRows(xs, outputPreActivation(gen, z0, complement(ls, xs.length)), floor) : null;
+  return ls ? lpRows(xs, outputPreActivation(gen, z0, complement(ls, xs.length), hidden), floor) : null;
 }
 
 /**
@@ -385,11 +389,13 @@ function certifiedPasses(
   // formed on those only, and the answer is checked on the others
   let rows: Int32Array | null = null;
   let leftOut: Int32Array | null = null;
+  // z0's hidden layers once, for the choice of rows and the settle's first pattern
+  const trace0 = hiddenTrace(gen, z0);
   if (subset) {
-    const chosen = chooseLpRows(gen, xs, z0, floor, start.noiseMargin);
+    const chosen = chooseLpRows(gen, xs, z0, floor, start.noiseMargin, trace0.hidden);
     if (chosen) ({ rows, leftOut } = chosen);
   }
-  const settled = settlePattern(gen, xs, z0, ctx, settings, start.noiseMargin, rows);
+  const settled = settlePattern(gen, xs, z0, ctx, settings, start.noiseMargin, rows, trace0.pattern);
   let { pattern, layer } = settled;
   const ys = rows ? gather(xs, rows) : xs;
   // the settled least squares on this very layer is the first pass's witness and LP start: it
@@ -404,7 +410,8 @@ function certifiedPasses(
     count.pivots += r.report.pivots ?? 0;
     if (r.report.status !== "optimal" && r.report.status !== "non_unique") return "failed";
     const z = r.x;
-    const next = patternOf(gen, z);
+    const trace = hiddenTrace(gen, z); // its pattern, then (same region) its output layer from the same hidden output
+    const next = trace.pattern;
     if (next !== pattern) {
       if (seen.has(next)) return null;
       seen.add(next);
@@ -413,7 +420,7 @@ function certifiedPasses(
       continue;
     }
     // the answer lies in the region it was solved on: G(z) = J_P z + o_P there
-    const pre = outputPreActivation(gen, z);
+    const pre = outputPreActivation(gen, z, null, trace.hidden);
     const out = Float64Array.from(pre);
     applyActivation(gen.layers[gen.depth - 1]!.activation, out); // G(z), Generator.forward's sums
     const residual = diffNorms(out, xs);

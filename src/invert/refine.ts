@@ -261,16 +261,12 @@ function rowsOf(layer: DenseLayer, rows: Int32Array | null, name: string): Dense
  * @param gen the generator
  * @param z the point, `gen.inputSize` values
  * @param rows only these output rows (the others are NaN), or null for all
+ * @param hidden the last hidden layer's output at z when the caller has it ({@link hiddenTrace}:
+ *   the same sums), so the hidden layers are not evaluated again; null to evaluate them
  * @returns W_d·φ(…) + b_d, one value per output row (a new array)
  */
-export function outputPreActivation(gen: Generator, z: Float64Array, rows: Int32Array | null = null): Float64Array {
-  let input: Float64Array = z;
-  for (let li = 0; li + 1 < gen.depth; li++) {
-    const layer = gen.layers[li]!;
-    const out = matVec(layer.weight, input, new Float64Array(layer.weight.rows), layer.bias);
-    applyActivation(layer.activation, out);
-    input = out;
-  }
+export function outputPreActivation(gen: Generator, z: Float64Array, rows: Int32Array | null = null, hidden: Float64Array | null = null): Float64Array {
+  const input = hidden ?? hiddenTrace(gen, z, false).hidden;
   const last = gen.layers[gen.depth - 1]!;
   if (!rows) return matVec(last.weight, input, new Float64Array(last.weight.rows), last.bias);
   const pre = new Float64Array(last.weight.rows).fill(NaN);
@@ -463,6 +459,28 @@ export function applyRefinement(
  * product on expansive networks (500×100 of 20-100-500's 52k multiply-adds), decides no side.
  */
 export function patternOf(gen: Generator, z: Float64Array): string {
+  return hiddenTrace(gen, z).pattern;
+}
+
+/** The hidden layers at z once: their pattern ({@link patternOf}) and the last one's output. */
+export interface HiddenTrace {
+  /** The activation pattern of the hidden layers ({@link patternOf}; "" when not asked for). */
+  pattern: string;
+  /** The last hidden layer's output (z itself for a one-layer generator), the output layer's input. */
+  hidden: Float64Array;
+}
+
+/**
+ * The hidden layers' forward pass at z (the sums of {@link Generator.forward}), read by both
+ * {@link patternOf} and {@link outputPreActivation}: pattern-first asks for the pattern and then,
+ * at the same z, for the output layer's pre-activation, and passes the trace on instead of
+ * evaluating the hidden layers twice.
+ * @param gen the generator
+ * @param z the point, `gen.inputSize` values
+ * @param withPattern also form the pattern string (default true)
+ * @returns the pattern and the last hidden output
+ */
+export function hiddenTrace(gen: Generator, z: Float64Array, withPattern = true): HiddenTrace {
   let input: Float64Array = z;
   let bits = "";
   for (let li = 0; li + 1 < gen.depth; li++) {
@@ -470,8 +488,8 @@ export function patternOf(gen: Generator, z: Float64Array): string {
     const out = matVec(layer.weight, input, new Float64Array(layer.weight.rows), layer.bias);
     applyActivation(layer.activation, out);
     // the sign of the output is the side of the pre-activation for ReLU (0 = off) and LeakyReLU
-    if (layer.activation.kind !== "identity") for (let j = 0; j < out.length; j++) bits += out[j]! > 0 ? "1" : "0";
+    if (withPattern && layer.activation.kind !== "identity") for (let j = 0; j < out.length; j++) bits += out[j]! > 0 ? "1" : "0";
     input = out;
   }
-  return bits;
+  return { pattern: bits, hidden: input };
 }

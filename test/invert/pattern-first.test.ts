@@ -4,10 +4,10 @@ import { invert } from "../../src/invert/invert.js";
 import { invertLinfLayer, invertLinfLayerFrom } from "../../src/invert/linf.js";
 import { lpSettings } from "../../src/invert/lp-layer.js";
 import { leastSquaresStart, leftOutHold, lpRows, settlePattern, settleRows } from "../../src/invert/pattern-first.js";
-import { applyRefinement, linearizeAt, linearizeAtSimd, outputPreActivation, patternOf, relinearize } from "../../src/invert/refine.js";
+import { applyRefinement, hiddenTrace, linearizeAt, linearizeAtSimd, outputPreActivation, patternOf, relinearize } from "../../src/invert/refine.js";
 import { relativeError } from "../../src/linalg/norms.js";
 import { loadHighsBackend } from "../../src/lp/highs.js";
-import { leakyRelu, RELU } from "../../src/model/activation.js";
+import { applyActivation, leakyRelu, RELU } from "../../src/model/activation.js";
 import { Generator } from "../../src/model/generator.js";
 import { randomGenerator, sampleObservations } from "../../src/model/random.js";
 import { Rng } from "../../src/model/rng.js";
@@ -131,6 +131,26 @@ describe("ℓ∞ through the activation pattern (pattern-first)", () => {
     const lw = applyRefinement(gen, x, invertLayerwise(gen, x, invertLinfLayer, {}, "linf"), invertLinfLayer, "linf", {});
     expect(r.residual.linf).toBeLessThan(lw.residual.linf);
     expect(relativeError(r.z, s.z.data.slice(19 * 20, 20 * 20))).toBeLessThan(relativeError(lw.z, s.z.data.slice(19 * 20, 20 * 20)));
+  });
+
+  it("one hidden trace serves the pattern and the output layer: patternOf, outputPreActivation and Generator.forward's sums to the bit (ReLU, LeakyReLU, deep, biases)", () => {
+    const rng = new Rng(5);
+    for (const gen of [
+      randomGenerator({ sizes: [6, 20, 48], activation: RELU, rng: 31, bias: true }),
+      randomGenerator({ sizes: [4, 12, 24, 48], activation: leakyRelu(0.1), rng: 33, bias: true }),
+      randomGenerator({ sizes: [5, 30], activation: RELU, rng: 35 }),
+    ]) {
+      const z = rng.fillNormal(new Float64Array(gen.inputSize));
+      const trace = hiddenTrace(gen, z);
+      expect(trace.pattern).toBe(patternOf(gen, z));
+      const pre = outputPreActivation(gen, z, null, trace.hidden);
+      expect(Array.from(pre)).toEqual(Array.from(outputPreActivation(gen, z)));
+      const rows = Int32Array.of(1, 3, 4);
+      expect(Array.from(outputPreActivation(gen, z, rows, trace.hidden))).toEqual(Array.from(outputPreActivation(gen, z, rows)));
+      const out = Float64Array.from(pre);
+      applyActivation(gen.layers[gen.depth - 1]!.activation, out);
+      expect(Array.from(out)).toEqual(Array.from(gen.forward(z)));
+    }
   });
 
   it("J_P on a subset of the output rows is those rows of the whole J_P to the bit; relinearize on that subset too", () => {
