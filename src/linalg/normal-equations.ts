@@ -46,12 +46,15 @@ export class NormalEquationsWorkspace {
   rhs = new Float64Array(0);
   /** Aᵀ b, then the refinement's correction (n). */
   c = new Float64Array(0);
+  /** The refinement's Aᵀ r, then its correction (n). */
+  d = new Float64Array(0);
 
   /** Grow the buffers to hold an m × n system (no-op when they already do). */
   ensure(m: number, n: number): void {
     if (this.rhs.length < m) this.rhs = new Float64Array(m);
     if (this.c.length < n) {
       this.c = new Float64Array(n);
+      this.d = new Float64Array(n);
     }
   }
 }
@@ -222,7 +225,7 @@ export function choleskySolveInPlace(f: Float64Array, off: number, ld: number, n
 
 /**
  * Copy L's strict lower triangle onto the strict upper one (entry (p, i) ← L[i, p] for p < i), so
- * that rows of the upper part are rows of Lᵀ: the back substitution of {@link solveMirrored} then
+ * that rows of the upper part are rows of Lᵀ: the back substitution of {@link blockSolveMirrored} then
  * runs on dot products along rows, as the forward one does, instead of column updates (measured
  * 2.7× the time of the forward pass on 250 × 250; the copy is n²/2 moves, once per factor).
  */
@@ -233,71 +236,66 @@ function mirrorLower(f: Float64Array, off: number, ld: number, n: number): void 
   }
 }
 
-/**
- * Solve L Lᵀ x = b in place for a factor mirrored by {@link mirrorLower}: forward substitution on
- * L's rows, back substitution on Lᵀ's (the mirrored upper part), both as dot products.
- */
-function solveMirrored(f: Float64Array, off: number, ld: number, n: number, b: Float64Array): Float64Array {
-  for (let i = 0; i < n; i++) b[i] = (b[i]! - dot(f, off + i * ld, b, 0, i)) / f[off + i * ld + i]!;
-  for (let i = n - 1; i >= 0; i--) {
-    const ro = off + i * ld;
-    b[i] = (b[i]! - dot(f, ro + i + 1, b, i + 1, n - i - 1)) / f[ro + i]!;
-  }
-  return b;
-}
-
-/** Vectors of {@link choleskyRcond}'s block inverse iteration (one lane block of the SIMD product). */
+/** Lanes of the block solve ({@link blockSolveMirrored}): the rcond estimate's {@link RCOND_STARTS} starts and x's solve. */
 const RCOND_VECTORS = 4;
+/** Starts of the rcond estimate's block inverse iteration; the last lane solves for x. */
+const RCOND_STARTS = 3;
+
+/*
+ * rcond(A_S) = σ_min(R)/σ_max(R) for R = Lᵀ, as qr-blocked.ts estimates it for its R: σ_max by the
+ * largest column norm of R (a row of L; ‖L_i‖² = G_ii, the Gram's largest diagonal entry), σ_min by
+ * inverse iteration on RᵀR = L Lᵀ, two steps (qr-blocked.ts takes three; the estimate only has to
+ * tell rcond ≥ 10⁻⁴, typically ~0.1 here, from below it), on a block of RCOND_STARTS fixed starts at
+ * once, the largest growth kept: the first start is the one earlier versions iterated alone, so the
+ * estimate is never above theirs (the gate is no weaker). The block's last lane carries the solves
+ * for x (Aᵀb with the first step, the refinement's Aᵀr with the second), so no solve runs apart.
+ * The triangular solves run by blocks of rows, their products with the solved part on the SIMD
+ * kernel (blockSolveMirrored). With one start, solved by dot products in scalar code, the estimate
+ * took ~0.5 ms on the 250 × 250 factor of the pattern-first start (2–3 ns a multiply-add).
+ */
 
 /**
- * σ_min(R)/σ_max(R) for R = Lᵀ, as qr-blocked.ts estimates it for its R: σ_max by the largest
- * column norm of R (a row of L; ‖L_i‖² = G_ii, so the caller passes the Gram's largest diagonal
- * entry `rowMax`), σ_min by inverse iteration on RᵀR = L Lᵀ, two steps (qr-blocked.ts takes three;
- * the estimate only has to tell rcond ≥ 10⁻⁴, typically ~0.1 here, from below it), on a block of
- * {@link RCOND_VECTORS} fixed starts at once, the largest growth kept: the first start is the one
- * earlier versions iterated alone, so the estimate is never above theirs (the gate is no weaker).
- * The triangular solves run by blocks of 4 rows: the products with the finished part of the block
- * on the SIMD kernel (`nt`, 4 rows × 4 vectors, ~4.5 G multiply-adds/s), the 4 × 4 triangle in
- * scalar code. With one vector, solved by dot products in scalar code, it took ~0.4 ms on the
- * 250 × 250 factor of the pattern-first start (2–3 ns a multiply-add: 0.87 ms of the 100-250-600
- * inversion), now ~4× less for 4 times the vectors.
- * L must be mirrored ({@link mirrorLower}); its upper part's columns n … padTo(n, 4) − 1 are zeroed
- * here. `v` is 4 × padTo(n, 4) doubles and `c` 16 in g's memory, clear of L.
- * 0 for a zero or non-finite diagonal.
+ * Ready the block inverse iteration: false for a zero or non-finite diagonal of L or Gram (rcond 0).
+ * Zeroes the mirrored upper part's columns n … padTo(n, 4) − 1 (read, times zeros, by the back
+ * substitution's products: they must not be NaN) and lays the starts into lanes 0 … RCOND_STARTS − 1
+ * at `v` (rows of padTo(n, 4), zeros past n).
  */
-function choleskyRcond(g: SimdGemm, off: number, ld: number, n: number, rowMax: number, v: number, c: number): number {
+function rcondPrepare(f: Float64Array, off: number, ld: number, n: number, gramMax: number, v: number): boolean {
   const n4 = padTo(n, 4);
-  const f = g.f64;
   for (let i = 0; i < n; i++) {
     const ro = off + i * ld;
     const d = f[ro + i]!;
-    if (d === 0 || !Number.isFinite(d)) return 0;
-    if (n4 > n) f.fill(0, ro + n, ro + n4); // the padding columns the back substitution's products read (times zeros, but they must not be NaN)
+    if (d === 0 || !Number.isFinite(d)) return false;
+    if (n4 > n) f.fill(0, ro + n, ro + n4);
   }
-  if (!(rowMax > 0) || !Number.isFinite(rowMax)) return 0;
+  if (!(gramMax > 0) || !Number.isFinite(gramMax)) return false;
   // the starts: the first as qr-blocked.ts's; the others change sign in other patterns
-  for (let q = 0; q < RCOND_VECTORS; q++) {
+  for (let q = 0; q < RCOND_STARTS; q++) {
     const vo = v + q * n4;
     const mod = 13 + 4 * q;
     for (let i = 0; i < n; i++) {
-      const sign = q === 1 ? 1 - 2 * (i & 1) : q === 2 ? 1 - 2 * ((i >> 1) & 1) : q === 3 ? 1 - 2 * (((i * 7) >> 2) & 1) : 1;
+      const sign = q === 1 ? 1 - 2 * (i & 1) : q === 2 ? 1 - 2 * ((i >> 1) & 1) : 1;
       f[vo + i] = sign * (1 + ((i * 7919 + q * 104729) % mod) / mod);
     }
     f.fill(0, vo + n, vo + n4);
   }
+  return true;
+}
+
+/** One step of the block inverse iteration (every lane solved, the starts normalised): the largest growth ‖(L Lᵀ)⁻¹ v̂‖, or 0 when one is zero or not finite. */
+function rcondStep(g: SimdGemm, off: number, ld: number, n: number, v: number, c: number): number {
+  const n4 = padTo(n, 4);
+  blockSolveMirrored(g, off, ld, n, v, c);
+  const f = g.f64;
   let growth = 0;
-  for (let it = 0; it < 2; it++) {
-    blockSolveMirrored(g, off, ld, n, v, c);
-    growth = 0;
-    for (let q = 0; q < RCOND_VECTORS; q++) {
-      const vo = v + q * n4;
-      const nv = Math.sqrt(dot(f, vo, f, vo, n));
-      if (!Number.isFinite(nv) || nv === 0) return 0;
-      if (nv > growth) growth = nv; // ≈ 1/σ_min² once v is normalised
-      for (let i = 0; i < n; i++) f[vo + i]! /= nv;
-    }
+  for (let q = 0; q < RCOND_STARTS; q++) {
+    const vo = v + q * n4;
+    const nv = Math.sqrt(dot(f, vo, f, vo, n));
+    if (!Number.isFinite(nv) || nv === 0) return 0;
+    if (nv > growth) growth = nv; // ≈ 1/σ_min² once v is normalised
+    for (let i = 0; i < n; i++) f[vo + i]! /= nv;
   }
-  return 1 / Math.sqrt(growth) / Math.sqrt(rowMax);
+  return growth;
 }
 
 /** Rows per block of {@link blockSolveMirrored} (a multiple of 4; 8 measured ~1.3× faster than 4: half the kernel calls). */
@@ -494,28 +492,43 @@ export function normalEquationsRows(
   // an f32 Gram that is not numerically positive definite may still be in f64: try that before QR
   if (choleskyInPlace(simd, gOff, n4, n, tmp, mirror) >= 0) return single ? normalEquationsRows(a, rows, m, b, x, ws, minRcond, refine, false, residual) : null;
   mirrorLower(f, gOff, n4, n);
-  // L Lᵀ = A_SᵀA_S = RᵀR: rcond of R (stored as L's rows) estimates that of A_S
-  const rcond = choleskyRcond(simd, gOff, n4, n, gramMax, tmp, cOff);
-  // the f32 Gram's κ²·2⁻²⁴ error is only small above SINGLE_GRAM_MIN_RCOND: below it, the f64 normal equations (which may decline in turn: QR)
-  if (single && !(rcond >= Math.max(minRcond, SINGLE_GRAM_MIN_RCOND))) return normalEquationsRows(a, rows, m, b, x, ws, minRcond, refine, false, residual);
-  if (!(rcond >= minRcond)) return null;
   // Aᵀ r and r − A x: from the gathered f64 rows, or (single) from A's own rows
   const atr = (r: Float64Array, out: Float64Array): void => (single ? rowsTransposedProduct(src, rows, m, n, r, out) : transposedProduct(f, m2, m, n, r, out));
   const sub = (v: Float64Array, r: Float64Array): void => (single ? rowsSubtractProduct(src, rows, m, n, v, r) : subtractProduct(f, m2, m, n, v, r));
   if (!bInGram) atr(rhs, c);
-  solveMirrored(f, gOff, n4, n, c);
-  for (let j = 0; j < n; j++) x[j] = c[j]!;
-  // the residual's passes only when read: by the refinement step, or for residualNorm
-  if (!refine && !residual) return { rank: n, residualNorm: NaN, rcond };
-  sub(x, rhs); // r = b − A x
-  if (refine) {
-    // one refinement step, x += (AᵀA)⁻¹ Aᵀ r: the κ²·u error of the first solve down to QR's
-    atr(rhs, c);
-    solveMirrored(f, gOff, n4, n, c);
-    for (let j = 0; j < n; j++) x[j]! += c[j]!;
-    if (!residual) return { rank: n, residualNorm: NaN, rcond };
-    sub(c, rhs);
+  // L Lᵀ = A_SᵀA_S = RᵀR: rcond of R (stored as L's rows) estimates that of A_S; x solved in the
+  // estimate's last lane (c holds it until the gate passes; d the refinement's correction)
+  const d = ws.d;
+  const lane = tmp + RCOND_STARTS * n4;
+  let rcond = 0;
+  const ready = rcondPrepare(f, gOff, n4, n, gramMax, tmp);
+  const refining = refine && ready;
+  if (ready) {
+    for (let j = 0; j < n; j++) f[lane + j] = c[j]!;
+    f.fill(0, lane + n, lane + n4);
+    let growth = rcondStep(simd, gOff, n4, n, tmp, cOff);
+    for (let j = 0; j < n; j++) c[j] = f[lane + j]!;
+    if (growth > 0 && refining) {
+      // one refinement step, x += (AᵀA)⁻¹ Aᵀ r with r = b − A x: the κ²·u error of the first solve down to QR's
+      sub(c, rhs);
+      atr(rhs, d);
+      for (let j = 0; j < n; j++) f[lane + j] = d[j]!;
+    } else f.fill(0, lane, lane + n);
+    if (growth > 0) growth = rcondStep(simd, gOff, n4, n, tmp, cOff);
+    if (growth > 0) rcond = 1 / Math.sqrt(growth) / Math.sqrt(gramMax);
+    if (refining)
+      for (let j = 0; j < n; j++) {
+        d[j] = f[lane + j]!;
+        c[j]! += d[j]!;
+      }
   }
+  // the f32 Gram's κ²·2⁻²⁴ error is only small above SINGLE_GRAM_MIN_RCOND: below it, the f64 normal equations (which may decline in turn: QR)
+  if (single && !(rcond >= Math.max(minRcond, SINGLE_GRAM_MIN_RCOND))) return normalEquationsRows(a, rows, m, b, x, ws, minRcond, refine, false, residual);
+  if (!(rcond >= minRcond)) return null;
+  for (let j = 0; j < n; j++) x[j] = c[j]!;
+  // the residual's pass only when read (rhs already holds b − A x₀ after a refinement step)
+  if (!residual) return { rank: n, residualNorm: NaN, rcond };
+  sub(refine ? d : x, rhs);
   let res = 0;
   for (let t = 0; t < m; t++) res += rhs[t]! * rhs[t]!;
   return { rank: n, residualNorm: Math.sqrt(res), rcond };
