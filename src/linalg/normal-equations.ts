@@ -89,11 +89,14 @@ function dot(x: Float64Array, xo: number, y: Float64Array, yo: number, len: numb
  *   {@link SimdGemm.f32}, clear of the rest), the trailing products run on f32 copies of L's finished
  *   columns ({@link SimdGemm.nt32}): L then carries f32 rounding, for an f32 Gram's factor; −1 (the
  *   default): f64 throughout
+ * @param upper also write Lᵀ onto the strict upper triangle (entry (p, i) ← L[i, p]) as each entry
+ *   is found, for the mirrored solves: the same values a separate transposing pass would copy, with
+ *   its writes along rows (4 rows a block) instead of down columns
  * @returns −1 when G is numerically positive definite, else the index of the first pivot that is
  *   not > 0 (or NaN): L is then incomplete and must not be used
  * @throws ShapeError when the layout does not fit the memory reserved
  */
-export function choleskyInPlace(g: SimdGemm, off: number, ld: number, n: number, tmp: number, mirror = -1): number {
+export function choleskyInPlace(g: SimdGemm, off: number, ld: number, n: number, tmp: number, mirror = -1, upper = false): number {
   const n4 = padTo(n, 4);
   const ldm = padTo(n, 8);
   if (ld < n4 || off + (n4 - 1) * ld + n4 > g.f64.length || tmp + n4 * NB > g.f64.length || (mirror >= 0 && mirror + n4 * ldm > g.f32.length)) {
@@ -134,6 +137,7 @@ export function choleskyInPlace(g: SimdGemm, off: number, ld: number, n: number,
           let s = f[ro + k0 + c]!;
           for (let p = k0; p < k0 + c; p++) s -= f[ro + p]! * f[jr + p]!;
           f[ro + k0 + c] = s / f[jr + k0 + c]!;
+          if (upper) f[jr + i] = f[ro + k0 + c]!;
         }
         let d = f[ro + i]!;
         for (let p = k0; p < i; p++) d -= f[ro + p]! * f[ro + p]!;
@@ -175,6 +179,12 @@ export function choleskyInPlace(g: SimdGemm, off: number, ld: number, n: number,
         f[ro + 1] = x1;
         f[ro + 2] = x2;
         f[ro + 3] = x3;
+        if (upper) {
+          f[r0 + i - k0] = x0; // r0 … r3 point at column k0 of rows k0 … k0 + 3
+          f[r1 + i - k0] = x1;
+          f[r2 + i - k0] = x2;
+          f[r3 + i - k0] = x3;
+        }
       }
     } else
       for (let i = k0; i < n; i++) {
@@ -185,6 +195,7 @@ export function choleskyInPlace(g: SimdGemm, off: number, ld: number, n: number,
           let s = f[ro + k0 + c]!;
           for (let p = k0; p < k0 + c; p++) s -= f[ro + p]! * f[jr + p]!;
           f[ro + k0 + c] = s / f[jr + k0 + c]!;
+          if (upper) f[jr + i] = f[ro + k0 + c]!;
         }
         if (i < k0 + nb) {
           let d = f[ro + i]!;
@@ -221,19 +232,6 @@ export function choleskySolveInPlace(f: Float64Array, off: number, ld: number, n
     for (let p = 0; p < i; p++) b[p]! -= xi * f[ro + p]!;
   }
   return b;
-}
-
-/**
- * Copy L's strict lower triangle onto the strict upper one (entry (p, i) ← L[i, p] for p < i), so
- * that rows of the upper part are rows of Lᵀ: the back substitution of {@link blockSolveMirrored} then
- * runs on dot products along rows, as the forward one does, instead of column updates (measured
- * 2.7× the time of the forward pass on 250 × 250; the copy is n²/2 moves, once per factor).
- */
-function mirrorLower(f: Float64Array, off: number, ld: number, n: number): void {
-  for (let i = 1; i < n; i++) {
-    const ro = off + i * ld;
-    for (let p = 0; p < i; p++) f[off + p * ld + i] = f[ro + p]!;
-  }
 }
 
 /** Lanes of the block solve ({@link blockSolveMirrored}): the rcond estimate's {@link RCOND_STARTS} starts and x's solve. */
@@ -490,8 +488,9 @@ export function normalEquationsRows(
     if (d > gramMax || d !== d) gramMax = d;
   }
   // an f32 Gram that is not numerically positive definite may still be in f64: try that before QR
-  if (choleskyInPlace(simd, gOff, n4, n, tmp, mirror) >= 0) return single ? normalEquationsRows(a, rows, m, b, x, ws, minRcond, refine, false, residual) : null;
-  mirrorLower(f, gOff, n4, n);
+  // L, and Lᵀ on the upper triangle for the mirrored solves
+  if (choleskyInPlace(simd, gOff, n4, n, tmp, mirror, true) >= 0)
+    return single ? normalEquationsRows(a, rows, m, b, x, ws, minRcond, refine, false, residual) : null;
   // Aᵀ r and r − A x: from the gathered f64 rows, or (single) from A's own rows
   const atr = (r: Float64Array, out: Float64Array): void => (single ? rowsTransposedProduct(src, rows, m, n, r, out) : transposedProduct(f, m2, m, n, r, out));
   const sub = (v: Float64Array, r: Float64Array): void => (single ? rowsSubtractProduct(src, rows, m, n, v, r) : subtractProduct(f, m2, m, n, v, r));

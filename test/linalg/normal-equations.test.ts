@@ -74,6 +74,13 @@ describe("normal equations: Gram, Cholesky, least squares", () => {
       expect(choleskyInPlace(g, 0, ld, n, tmp)).toBe(-1);
       const l = g.f64;
       expect(residual(l, ld)).toBeLessThan(1e-12 * scale);
+      // with `upper`, the same L to the bit and its transpose on the strict upper triangle
+      const u = place(g0, n);
+      expect(choleskyInPlace(u.g, 0, u.ld, n, u.tmp, -1, true)).toBe(-1);
+      let same = true;
+      for (let i = 0; i < n; i++)
+        for (let p = 0; p <= i; p++) same &&= u.g.f64[i * u.ld + p] === l[i * ld + p] && (p === i || u.g.f64[p * u.ld + i] === l[i * ld + p]);
+      expect(same).toBe(true);
       // G x = b for a known x
       const x = rng.fillNormal(new Float64Array(n));
       const b = new Float64Array(n);
