@@ -105,6 +105,7 @@ export function choleskyInPlace(g: SimdGemm, off: number, ld: number, n: number,
     );
   }
   if (mirror >= 0) g.f32.fill(0, mirror, mirror + n4 * ldm);
+  const m32 = g.f32; // (its view does not change: the kernel calls below do not grow the memory)
   for (let k0 = 0; k0 < n; k0 += NB) {
     const nb = Math.min(NB, n - k0);
     if (k0 > 0) {
@@ -185,6 +186,13 @@ export function choleskyInPlace(g: SimdGemm, off: number, ld: number, n: number,
           f[r2 + i - k0] = x2;
           f[r3 + i - k0] = x3;
         }
+        if (mirror >= 0) {
+          const mo = mirror + i * ldm + k0;
+          m32[mo] = x0;
+          m32[mo + 1] = x1;
+          m32[mo + 2] = x2;
+          m32[mo + 3] = x3;
+        }
       }
     } else
       for (let i = k0; i < n; i++) {
@@ -205,8 +213,9 @@ export function choleskyInPlace(g: SimdGemm, off: number, ld: number, n: number,
         }
       }
     if (mirror >= 0) {
-      const m32 = g.f32;
-      for (let i = k0; i < n; i++) for (let c = 0; c < nb; c++) m32[mirror + i * ldm + k0 + c] = f[off + i * ld + k0 + c]!;
+      // (a full block's rows below were copied in its pass)
+      const end = nb === NB ? below : n;
+      for (let i = k0; i < end; i++) for (let c = 0; c < nb; c++) m32[mirror + i * ldm + k0 + c] = f[off + i * ld + k0 + c]!;
     }
   }
   return -1;
