@@ -36,6 +36,8 @@ interface Row {
   medianMs: number;
   /** The first inversion of the row, before the warm-up pass (V8 has not tiered its code up yet). */
   firstMs: number;
+  /** Median milliseconds per step of a multi-step layer (the pattern-first ℓ∞ path's stepsMs), when reported. */
+  stepsMs: Record<string, number> | null;
   solves: number;
   pivots: number;
   relErr: number;
@@ -81,12 +83,15 @@ function measure(net: string, gen: Generator, xs: Float64Array[], zs: Float64Arr
   let heap = 0;
   const base = process.memoryUsage().heapUsed;
   const passes = backend === "engine" ? ENGINE_PASSES : 1;
+  const steps = new Map<string, number[]>();
   for (let pass = 0; pass < passes; pass++) {
     for (let i = 0; i < runs; i++) {
       const x = xs[i % xs.length]!;
       const t0 = performance.now();
       const r = invert(gen, x, { method, lpBackend: backend });
       times.push(performance.now() - t0);
+      const s = r.layers.length === 1 ? r.layers[0]!.stepsMs : undefined;
+      if (s) for (const [k, v] of Object.entries(s)) (steps.get(k) ?? steps.set(k, []).get(k)!).push(v);
       if (pass > 0) continue; // the answers repeat: errors and counts from the first pass
       errs.push(relativeError(r.z, zs[i % zs.length]!));
       const c = countLp(r);
@@ -102,6 +107,7 @@ function measure(net: string, gen: Generator, xs: Float64Array[], zs: Float64Arr
     runs,
     medianMs: median(times),
     firstMs,
+    stepsMs: steps.size > 0 ? Object.fromEntries([...steps].map(([k, v]) => [k, median(v)])) : null,
     solves: solves / runs,
     pivots: pivots / runs,
     relErr: median(errs),
@@ -165,6 +171,11 @@ export async function run(): Promise<void> {
   }
   const width = head.map((_, c) => Math.max(...lines.map((l) => l[c]!.length)));
   for (const l of lines) process.stdout.write(l.map((c, i) => c.padStart(width[i]!)).join("  ") + "\n");
+  for (const r of rows) {
+    if (!r.stepsMs) continue;
+    const parts = Object.entries(r.stepsMs).map(([k, v]) => `${k} ${fmt(v, 2)}`);
+    process.stdout.write(`${r.net} ${r.method} ${r.backend}, median ms per step (through the activation pattern): ${parts.join(", ")}\n`);
+  }
   const ru = process.resourceUsage();
   process.stdout.write(`peak RSS of the whole run: ${(ru.maxRSS / 1024).toFixed(0)} MB (HiGHS WebAssembly memory included)\n`);
   const linf = rows.filter((r) => r.method === "linf" && r.backend === "engine");

@@ -256,6 +256,14 @@ export function leftOutHold(xs: Float64Array, pre: Float64Array, leftOut: Int32A
   return true;
 }
 
+/** Milliseconds spent in each step of {@link patternFirstLinf} (the result's `stepsMs`). */
+interface PatternSteps {
+  start: number;
+  settle: number;
+  lp: number;
+  certify: number;
+}
+
 /** What {@link settlePattern} hands to the LP passes. */
 export interface SettledPattern {
   /** The settled pattern ({@link patternOf}). */
@@ -330,11 +338,14 @@ export function patternFirstLinf(gen: Generator, x: ArrayLike<number>, options: 
   const xs = Float64Array.from(x);
   const ctx: LayerContext = { index: 0, depth: 1, inputRange: [-Infinity, Infinity], options };
   const count = { lpSolves: 0, pivots: 0 };
+  const steps: PatternSteps = { start: 0, settle: 0, lp: 0, certify: 0 };
   for (const start of [ROBUST_START, PLAIN_START]) {
+    const ts = performance.now();
     const z = leastSquaresStart(gen, xs, options, start);
+    steps.start += performance.now() - ts;
     if (!z) return null;
-    let r = certifiedPasses(gen, xs, z, ctx, options, start, count, true);
-    if (r === "rows") r = certifiedPasses(gen, xs, z, ctx, options, start, count, false); // a left-out row binds: the LP on every row
+    let r = certifiedPasses(gen, xs, z, ctx, options, start, count, true, steps);
+    if (r === "rows") r = certifiedPasses(gen, xs, z, ctx, options, start, count, false, steps); // a left-out row binds: the LP on every row
     if (r === "failed" || r === "rows") return null;
     if (!r) continue;
     const second = start === PLAIN_START ? ", second start" : "";
@@ -347,6 +358,7 @@ export function patternFirstLinf(gen: Generator, x: ArrayLike<number>, options: 
       lpSolves: count.lpSolves,
       pivots: count.pivots,
       timeMs: performance.now() - t0,
+      stepsMs: { ...steps },
     };
     const nonUnique = r.report.status === "non_unique";
     return {
@@ -381,7 +393,14 @@ function certifiedPasses(
   start: PatternStart,
   count: { lpSolves: number; pivots: number },
   subset: boolean,
+  steps: PatternSteps,
 ): { z: Float64Array; residual: Norms; report: LayerFit; passes: number } | null | "failed" | "rows" {
+  let tStep = performance.now();
+  const lap = (step: keyof PatternSteps): void => {
+    const now = performance.now();
+    steps[step] += now - tStep;
+    tStep = now;
+  };
   const settings = lpSettings(options);
   const floor = Math.max(settings.eps0, noiseGuess(gen, xs));
   // with `subset`, the rows are chosen at the start (the rows below the noise floor read at z0: the
@@ -403,8 +422,10 @@ function certifiedPasses(
   // cold LP starts near its optimum (315 → 140 pivots on 100-250-600) and skips its own QR
   let witness = settled.z;
   const seen = new Set([pattern]);
+  lap("settle");
   for (let pass = 0; pass < MAX_PASSES; pass++) {
     const r = invertLinfLayerFrom(layer, ys, ctx, witness ? { witness } : {});
+    lap("lp");
     witness = null;
     count.lpSolves += r.report.lpSolves ?? 0;
     count.pivots += r.report.pivots ?? 0;
@@ -417,6 +438,7 @@ function certifiedPasses(
       seen.add(next);
       layer = relinearize(gen, layer, pattern, next, rows) ?? linearizeAtSimd(gen, z, rows);
       pattern = next;
+      lap("settle");
       continue;
     }
     // the answer lies in the region it was solved on: G(z) = J_P z + o_P there
@@ -424,9 +446,11 @@ function certifiedPasses(
     const out = Float64Array.from(pre);
     applyActivation(gen.layers[gen.depth - 1]!.activation, out); // G(z), Generator.forward's sums
     const residual = diffNorms(out, xs);
-    if (leftOut && !leftOutHold(xs, pre, leftOut, r.report.eps ?? NaN, r.report.delta ?? NaN)) return "rows";
+    const holds = !leftOut || leftOutHold(xs, pre, leftOut, r.report.eps ?? NaN, r.report.delta ?? NaN);
     const linear = r.report.residual.linf; // ‖φ(J_P z + o_P) − x‖∞ on the LP's rows, the LP's own fit
     const seenFit = rows ? linfOn(out, xs, rows) : residual.linf; // the true residual on the same rows
+    lap("certify");
+    if (!holds) return "rows";
     if (!(seenFit <= linear * (1 + 1e-9) + 1e-12 * (1 + linear))) return "failed";
     // the left-out rows' linearised residual is the true one on this region: report the true residual over all rows
     const report = rows ? { ...r.report, residual } : r.report;

@@ -80,6 +80,12 @@ export interface LayerReport {
   backend?: string;
   /** Wall time spent on this layer, in milliseconds. */
   timeMs: number;
+  /**
+   * Where that time went, for a layer of several steps (ℓ∞ through the activation pattern: the
+   * least-squares start, the Gauss–Newton settle with the choice of the LP's rows, the LP passes,
+   * the certification), in milliseconds.
+   */
+  stepsMs?: Record<string, number>;
   /** Why the status is what it is, when it is not plainly successful. */
   message?: string;
 }

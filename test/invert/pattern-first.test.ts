@@ -92,6 +92,11 @@ describe("ℓ∞ through the activation pattern (pattern-first)", () => {
     expect(r.status).toBe("optimal");
     expect(r.layers).toHaveLength(1);
     expect(r.layers[0]!.name).toMatch(/\(1 pass\)$/);
+    // the report says where the time went: every step ran, and the steps fit in the layer's time
+    const steps = r.layers[0]!.stepsMs!;
+    expect(Object.keys(steps)).toEqual(["start", "settle", "lp", "certify"]);
+    for (const v of Object.values(steps)) expect(v).toBeGreaterThan(0);
+    expect(Object.values(steps).reduce((a, v) => a + v, 0)).toBeLessThanOrEqual(r.layers[0]!.timeMs);
     expect(flips(patternOf(gen, leastSquaresStart(gen, x, {})!), patternOf(gen, r.z))).toBe(2);
     const lw = applyRefinement(gen, x, invertLayerwise(gen, x, invertLinfLayer, {}, "linf"), invertLinfLayer, "linf", {});
     expect(relativeError(r.z, lw.z)).toBeLessThan(1e-9);
