@@ -36,7 +36,7 @@ interface Row {
   medianMs: number;
   /** The first inversion of the row, before the warm-up pass (V8 has not tiered its code up yet). */
   firstMs: number;
-  /** Median milliseconds per step of a multi-step layer (the pattern-first ℓ∞ path's stepsMs), when reported. */
+  /** Median milliseconds per step of a multi-step layer (the pattern-first ℓ∞ path's stepTimeMs), when reported. */
   stepsMs: Record<string, number> | null;
   solves: number;
   pivots: number;
@@ -90,7 +90,7 @@ function measure(net: string, gen: Generator, xs: Float64Array[], zs: Float64Arr
       const t0 = performance.now();
       const r = invert(gen, x, { method, lpBackend: backend });
       times.push(performance.now() - t0);
-      const s = r.layers.length === 1 ? r.layers[0]!.stepsMs : undefined;
+      const s = r.layers.length === 1 ? r.layers[0]!.stepTimeMs : undefined;
       if (s) for (const [k, v] of Object.entries(s)) (steps.get(k) ?? steps.set(k, []).get(k)!).push(v);
       if (pass > 0) continue; // the answers repeat: errors and counts from the first pass
       errs.push(relativeError(r.z, zs[i % zs.length]!));

@@ -256,7 +256,7 @@ export function leftOutHold(xs: Float64Array, pre: Float64Array, leftOut: Int32A
   return true;
 }
 
-/** Milliseconds spent in each step of {@link patternFirstLinf} (the result's `stepsMs`). */
+/** Milliseconds spent in each step of {@link patternFirstLinf} (the result's `stepTimeMs`). */
 interface PatternSteps {
   start: number;
   settle: number;
@@ -358,7 +358,7 @@ export function patternFirstLinf(gen: Generator, x: ArrayLike<number>, options: 
       lpSolves: count.lpSolves,
       pivots: count.pivots,
       timeMs: performance.now() - t0,
-      stepsMs: { ...steps },
+      stepTimeMs: { ...steps },
     };
     const nonUnique = r.report.status === "non_unique";
     return {

@@ -83,9 +83,9 @@ export interface LayerReport {
   /**
    * Where that time went, for a layer of several steps (ℓ∞ through the activation pattern: the
    * least-squares start, the Gauss–Newton settle with the choice of the LP's rows, the LP passes,
-   * the certification), in milliseconds.
+   * the certification), in milliseconds; like every field ending in timeMs, it differs between runs.
    */
-  stepsMs?: Record<string, number>;
+  stepTimeMs?: Record<string, number>;
   /** Why the status is what it is, when it is not plainly successful. */
   message?: string;
 }

@@ -93,7 +93,7 @@ describe("ℓ∞ through the activation pattern (pattern-first)", () => {
     expect(r.layers).toHaveLength(1);
     expect(r.layers[0]!.name).toMatch(/\(1 pass\)$/);
     // the report says where the time went: every step ran, and the steps fit in the layer's time
-    const steps = r.layers[0]!.stepsMs!;
+    const steps = r.layers[0]!.stepTimeMs!;
     expect(Object.keys(steps)).toEqual(["start", "settle", "lp", "certify"]);
     for (const v of Object.values(steps)) expect(v).toBeGreaterThan(0);
     expect(Object.values(steps).reduce((a, v) => a + v, 0)).toBeLessThanOrEqual(r.layers[0]!.timeMs);
