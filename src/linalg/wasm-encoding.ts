@@ -66,6 +66,16 @@ export const F64_MUL = 0xa2;
 export const F64_DIV = 0xa3;
 export const F64_STORE = [0x39, 0x03, 0x00];
 export const F64_CONST_0 = [0x44, 0, 0, 0, 0, 0, 0, 0, 0];
+export const F64_NEG = 0x9a;
+export const F64_MAX = 0xa5;
+export const F64_LT = 0x63;
+export const F64_GT = 0x64;
+export const F64_LE = 0x65;
+export const I32_LT_S = 0x48;
+export const I32_STORE = [0x36, 0x02, 0x00];
+export const SELECT = 0x1b;
+/** f64.const v (its eight little-endian bytes). */
+export const f64Const = (v: number): number[] => [0x44, ...Array.from(new Uint8Array(Float64Array.of(v).buffer))];
 export const V128_ZERO = [0xfd, 0x0c, ...new Array<number>(16).fill(0)];
 /** block { loop { body; br 0 } }. */
 export const loop = (body: number[]): number[] => [0x02, 0x40, 0x03, 0x40, ...body, 0x0c, 0x00, 0x0b, 0x0b];

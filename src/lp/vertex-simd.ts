@@ -26,6 +26,11 @@ import {
   F64_ADD,
   F64_CONST_0,
   F64_DIV,
+  F64_GT,
+  F64_LE,
+  F64_LT,
+  F64_MAX,
+  F64_NEG,
   F64_LOAD,
   F64_MUL,
   F64_NE,
@@ -36,10 +41,13 @@ import {
   F64X2_MUL,
   F64X2_SPLAT,
   F64X2_SUB,
+  f64Const,
   GE_S,
   get,
   i32,
   I32_LOAD,
+  I32_LT_S,
+  I32_STORE,
   ifThen,
   ifThenElse,
   loop,
@@ -47,6 +55,7 @@ import {
   MUL,
   name,
   section,
+  SELECT,
   set,
   tee,
   uleb,
@@ -391,7 +400,7 @@ function alphaCode(): number[] {
     ADD,
     ...F64_LOAD,
     F64_MUL,
-    0xa0, // f64.add
+    F64_ADD,
     ...F64_STORE,
   ];
   const body = [
@@ -423,7 +432,7 @@ function alphaCode(): number[] {
           ...elementAddress(USIGN, C, 8),
           ...F64_LOAD,
           F64_MUL,
-          0xa0, // f64.add
+          F64_ADD,
           ...F64_STORE,
         ],
         [...get(GC), ...F64X2_SPLAT, ...set(GV), ...get(BINV), ...get(C), ...get(P), MUL, ...i32(8), MUL, ADD, ...set(RO), ...rowLoop(P, Q, END, pair, tail)],
@@ -484,7 +493,7 @@ function normsCode(): number[] {
     ...tee(0x0b),
     ...get(0x0b),
     F64_MUL,
-    0xa0, // f64.add
+    F64_ADD,
     ...F64_STORE,
   ];
   const body = [
@@ -505,9 +514,8 @@ function normsCode(): number[] {
           ...tee(ADDR),
           ...get(ADDR),
           ...F64_LOAD,
-          0x44,
-          ...Array.from(new Uint8Array(Float64Array.of(1).buffer)),
-          0xa0, // f64.add
+          ...f64Const(1),
+          F64_ADD,
           ...F64_STORE,
         ],
         [...get(BINV), ...get(R), ...get(P), MUL, ...i32(8), MUL, ADD, ...set(RO), ...rowLoop(P, Q, END, pair, tail)],
@@ -721,16 +729,6 @@ function dotsCode(squares = false): number[] {
     ...body,
   ];
 }
-
-const F64_NEG = 0x9a;
-const F64_MAX = 0xa5;
-const F64_LT = 0x63;
-const F64_GT = 0x64;
-const F64_LE = 0x65;
-const I32_LT_S = 0x48;
-const I32_STORE = [0x36, 0x02, 0x00];
-const SELECT = 0x1b;
-const f64Const = (v: number): number[] => [0x44, ...Array.from(new Uint8Array(Float64Array.of(v).buffer))];
 
 /**
  * The body of `ratio`: for each active row j in list order, its upper then its lower side, the
