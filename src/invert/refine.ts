@@ -14,7 +14,7 @@ import { DEFAULT_LP_OPTIONS, type InvertOptions } from "./options.js";
 import { type LayerContext, type LayerInverter } from "./layer.js";
 import { gemmNT } from "../linalg/gemm.js";
 import { padTo, simdGemm } from "../linalg/simd-gemm.js";
-import { matVec } from "../linalg/matrix.js";
+import { matVec, matVecRows } from "../linalg/matrix.js";
 import { diffNorms } from "../linalg/norms.js";
 import { type Activation, applyActivation } from "../model/activation.js";
 import { type InversionResult, type RefinementReport } from "./result.js";
@@ -269,50 +269,7 @@ export function outputPreActivation(gen: Generator, z: Float64Array, rows: Int32
   const input = hidden ?? hiddenTrace(gen, z, false).hidden;
   const last = gen.layers[gen.depth - 1]!;
   if (!rows) return matVec(last.weight, input, new Float64Array(last.weight.rows), last.bias);
-  const pre = new Float64Array(last.weight.rows).fill(NaN);
-  const { cols, data } = last.weight;
-  const b = last.bias;
-  let r = 0;
-  // two rows a pass, each with matVec's two accumulators: the same sums to the bit
-  for (; r + 1 < rows.length; r += 2) {
-    const i = rows[r]!;
-    const i2 = rows[r + 1]!;
-    const o = i * cols;
-    const p = i2 * cols;
-    let s0 = 0;
-    let s1 = 0;
-    let t0 = 0;
-    let t1 = 0;
-    let j = 0;
-    for (; j + 1 < cols; j += 2) {
-      const x0 = input[j]!;
-      const x1 = input[j + 1]!;
-      s0 += data[o + j]! * x0;
-      s1 += data[o + j + 1]! * x1;
-      t0 += data[p + j]! * x0;
-      t1 += data[p + j + 1]! * x1;
-    }
-    if (j < cols) {
-      s0 += data[o + j]! * input[j]!;
-      t0 += data[p + j]! * input[j]!;
-    }
-    pre[i] = b ? s0 + s1 + b[i]! : s0 + s1;
-    pre[i2] = b ? t0 + t1 + b[i2]! : t0 + t1;
-  }
-  for (; r < rows.length; r++) {
-    const i = rows[r]!;
-    const o = i * cols;
-    let s0 = 0;
-    let s1 = 0;
-    let j = 0;
-    for (; j + 1 < cols; j += 2) {
-      s0 += data[o + j]! * input[j]!;
-      s1 += data[o + j + 1]! * input[j + 1]!;
-    }
-    if (j < cols) s0 += data[o + j]! * input[j]!;
-    pre[i] = b ? s0 + s1 + b[i]! : s0 + s1;
-  }
-  return pre;
+  return matVecRows(last.weight, input, rows, new Float64Array(last.weight.rows).fill(NaN), last.bias);
 }
 
 /**
