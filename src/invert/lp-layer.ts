@@ -11,7 +11,7 @@ import { leastSquaresRows, QrWorkspace } from "../linalg/qr.js";
 import { FitSolver, type FitResult, LP_BACKENDS, type LpBackendName } from "../lp/backend.js";
 import { type ChebyshevProblem, type FitRows, type LadProblem } from "../lp/types.js";
 import { type VertexSnapshot } from "../lp/vertex-simplex.js";
-import { activationDerivative, inverseActivation } from "../model/activation.js";
+import { type Activation, activationDerivative, inverseActivation } from "../model/activation.js";
 import { type DenseLayer } from "../model/generator.js";
 import { type LayerContext } from "./layer.js";
 import { DEFAULT_LP_OPTIONS, type InvertOptions } from "./options.js";
@@ -361,13 +361,29 @@ export class LayerLp {
     return m;
   }
 
-  /** A noise-level guess from the data alone: a ReLU output below 0 can only be noise. */
+  /** A noise-level guess from the data alone ({@link noiseGuessOf}). */
   noiseGuess(): number {
-    if (this.model.kind !== "relu") return 0;
-    let g = 0;
-    for (let j = 0; j < this.n; j++) if (-this.y[j]! > g) g = -this.y[j]!;
-    return g;
+    return this.model.kind === "relu" ? largestNegative(this.y, this.n) : 0;
   }
+}
+
+/**
+ * A noise-level guess from a layer's observation alone: a ReLU output below 0 can only be noise,
+ * so the largest negative value; 0 for any other activation. {@link LayerLp.noiseGuess} reads it
+ * off its rows, pattern-first off the whole output before it builds any layer.
+ * @param activation the layer's activation
+ * @param y its observation
+ * @returns the guess (≥ 0)
+ */
+export function noiseGuessOf(activation: Activation, y: ArrayLike<number>): number {
+  return activation.kind === "relu" ? largestNegative(y, y.length) : 0;
+}
+
+/** max(0, −min_j y_j) over the first n values. */
+function largestNegative(y: ArrayLike<number>, n: number): number {
+  let g = 0;
+  for (let j = 0; j < n; j++) if (-y[j]! > g) g = -y[j]!;
+  return g;
 }
 
 /** Workspace of the layers' least-squares fits (one thread, one fit at a time). */

@@ -21,7 +21,7 @@ import { activationRange, applyActivation } from "../model/activation.js";
 import { checkVector, type DenseLayer, type Generator } from "../model/generator.js";
 import { type LayerContext, type LayerFit } from "./layer.js";
 import { invertLinfLayerFrom } from "./linf.js";
-import { LayerLp, type LpSettings, lpSettings } from "./lp-layer.js";
+import { LayerLp, type LpSettings, lpSettings, noiseGuessOf } from "./lp-layer.js";
 import { type InvertOptions } from "./options.js";
 import { hiddenTrace, linearizeAtSimd, outputPreActivation, patternOf, relinearize } from "./refine.js";
 import { type InversionResult, type LayerReport } from "./result.js";
@@ -115,7 +115,7 @@ export function settlePattern(
   rows: Int32Array | null = null,
   pattern0: string | null = null,
 ): SettledPattern {
-  const threshold = noiseMargin * Math.max(settings.eps0, noiseGuess(gen, xs));
+  const threshold = noiseMargin * Math.max(settings.eps0, noiseGuessOf(gen.layers[gen.depth - 1]!.activation, xs));
   const ys = rows ? gather(xs, rows) : xs;
   let z = z0;
   let pattern = pattern0 ?? patternOf(gen, z);
@@ -135,14 +135,6 @@ export function settlePattern(
     pattern = p2;
   }
   return { pattern, layer, z: null, at: z };
-}
-
-/** The data's noise guess as {@link LayerLp.noiseGuess} reads it off the output: the largest negative observation of a ReLU output, else 0. */
-function noiseGuess(gen: Generator, xs: Float64Array): number {
-  if (gen.layers[gen.depth - 1]!.activation.kind !== "relu") return 0;
-  let g = 0;
-  for (let j = 0; j < xs.length; j++) if (-xs[j]! > g) g = -xs[j]!;
-  return g;
 }
 
 /** xs at `rows`. */
@@ -402,7 +394,7 @@ function certifiedPasses(
     tStep = now;
   };
   const settings = lpSettings(options);
-  const floor = Math.max(settings.eps0, noiseGuess(gen, xs));
+  const floor = Math.max(settings.eps0, noiseGuessOf(gen.layers[gen.depth - 1]!.activation, xs));
   // with `subset`, the rows are chosen at the start (the rows below the noise floor read at z0: the
   // Gauss–Newton steps move an off row's pre-activation by far less than FAR_BELOW floors), J_P is
   // formed on those only, and the answer is checked on the others
