@@ -221,28 +221,6 @@ export function choleskyInPlace(g: SimdGemm, off: number, ld: number, n: number,
   return -1;
 }
 
-/**
- * Solve L Lᵀ x = b in place (b overwritten by x) for a factor of {@link choleskyInPlace} at `off`
- * with leading dimension `ld` in `f`: forward substitution on L's rows, then back substitution by
- * columns of Lᵀ, i.e. again L's rows.
- * @param f the memory holding L
- * @param off L's offset in f
- * @param ld its leading dimension
- * @param n its order
- * @param b the right-hand side (n values), overwritten by x
- * @returns b
- */
-export function choleskySolveInPlace(f: Float64Array, off: number, ld: number, n: number, b: Float64Array): Float64Array {
-  for (let i = 0; i < n; i++) b[i] = (b[i]! - dot(f, off + i * ld, b, 0, i)) / f[off + i * ld + i]!;
-  for (let i = n - 1; i >= 0; i--) {
-    const ro = off + i * ld;
-    const xi = b[i]! / f[ro + i]!;
-    b[i] = xi;
-    for (let p = 0; p < i; p++) b[p]! -= xi * f[ro + p]!;
-  }
-  return b;
-}
-
 /** Lanes of the block solve ({@link blockSolveMirrored}): the rcond estimate's {@link RCOND_STARTS} starts and x's solve. */
 const RCOND_VECTORS = 4;
 /** Starts of the rcond estimate's block inverse iteration; the last lane solves for x. */
